@@ -1,0 +1,617 @@
+//! One test per validation rule of SPEC §3: each bad config names its field.
+
+use super::*;
+use serde_json::json;
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn parse(v: Value) -> Result<Config, ConfigError> {
+    Config::from_json(v.to_string().as_bytes(), &no_env)
+}
+
+fn minimal() -> Value {
+    json!({"pixel_id": "px_123", "api_key": "sk-test"})
+}
+
+fn with(path: &[&str], value: Value) -> Value {
+    let mut v = minimal();
+    let mut cur = &mut v;
+    for (i, key) in path.iter().enumerate() {
+        if i + 1 == path.len() {
+            cur[*key] = value.clone();
+        } else {
+            if cur.get(*key).is_none() {
+                cur[*key] = json!({});
+            }
+            cur = cur.get_mut(*key).unwrap();
+        }
+    }
+    v
+}
+
+fn field_of(v: Value) -> String {
+    parse(v).unwrap_err().field
+}
+
+#[test]
+fn minimal_config_gets_the_spec_defaults() {
+    let c = parse(minimal()).unwrap();
+    assert_eq!(c.pixel_id, "px_123");
+    assert_eq!(c.api_key.expose(), "sk-test");
+    assert_eq!(c.event_name, EventNameSetup::Inherit);
+    assert_eq!(c.action_source, ActionSource::Web);
+    assert!(!c.validate_only && !c.optimistic);
+    assert_eq!(c.integration_source, None);
+    assert_eq!(c.collect.endpoints.len(), 3);
+    assert_eq!(c.collect.endpoint_format("/g/collect"), Some(Format::Ga4));
+    assert_eq!(c.collect.endpoint_format("/mp/collect"), Some(Format::Mp));
+    assert_eq!(c.collect.endpoint_format("/data"), Some(Format::Data));
+    assert_eq!(c.collect.max_body_bytes, 65536);
+    assert_eq!(c.collect.max_events_per_request, 50);
+    assert!(!c.collect.allow_on_headers_stop_iteration);
+    assert_eq!(c.trigger, Trigger::default());
+    assert_eq!(c.consent.mode, ConsentMode::Optional);
+    assert!(c.consent.user_data_requires_ad_user_data);
+    assert_eq!(
+        c.click_id_cookie,
+        CookieSetting {
+            enabled: true,
+            expiration_days: 30
+        }
+    );
+    assert_eq!(
+        c.browser_id_cookie,
+        CookieSetting {
+            enabled: true,
+            expiration_days: 365
+        }
+    );
+    assert_eq!(c.cookie.domain, CookieDomain::Auto);
+    assert_eq!(c.cookie.same_site, SameSite::Lax);
+    assert!(!c.cookie.http_only);
+    assert!(c.server_event_data.automap && c.server_event_data.generate_missing_id);
+    assert_eq!(c.server_event_data.opt_out, None);
+    assert!(c.user_data.automap);
+    assert!(c.event_parameters.automap);
+    assert_eq!(c.event_parameters.item_id_key, "item_id");
+    assert_eq!(c.api.cluster, "openai_capi");
+    assert_eq!(c.api.authority, "bzr.openai.com");
+    assert_eq!(c.api.path, "/v1/events");
+    assert_eq!(c.api.timeout_ms, 5000);
+    assert_eq!(
+        c.api.retry,
+        Retry {
+            max_attempts: 3,
+            initial_backoff_ms: 500,
+            max_backoff_ms: 30000,
+            max_queued_requests: 1000
+        }
+    );
+    assert_eq!(
+        c.api.batch,
+        Batch {
+            max_events: 100,
+            max_delay_ms: 100
+        }
+    );
+    assert_eq!(c.logging.console, ConsoleLogging::Debug);
+    assert_eq!(c.logging.bigquery, None);
+}
+
+#[test]
+fn the_full_spec_example_parses() {
+    let v = json!({
+        "pixel_id": "2atj5meVpvtJ5kCtqhG3yX",
+        "api_key": {"env": "OPENAI_CAPI_KEY"},
+        "event_name": {"setup": "standard", "standard": "order_created", "custom": null},
+        "action_source": "web",
+        "validate_only": true,
+        "optimistic": true,
+        "integration_source": "Acme_Envoy",
+        "collect": {"endpoints": [{"path": "/g/collect", "format": "ga4"}], "max_body_bytes": 1024,
+                    "max_events_per_request": 10, "allow_on_headers_stop_iteration": true},
+        "trigger": {"event_names": ["purchase"], "exclude_event_names": ["scroll"]},
+        "consent": {"mode": "required", "user_data_requires_ad_user_data": false},
+        "click_id_cookie": {"enabled": false, "expiration_days": 7},
+        "browser_id_cookie": {"enabled": true, "expiration_days": 90},
+        "cookie": {"domain": "Example.com", "same_site": "strict", "http_only": true},
+        "server_event_data": {"automap": false, "opt_out": true, "generate_missing_id": false,
+                              "overrides": {"id": "{{event.transaction_id}}", "timestamp_ms": 1700000000000u64}},
+        "user_data": {"automap": true, "overrides": {"email": "{{header.x-email}}", "country": "US"}},
+        "event_parameters": {"automap": true, "item_id_key": "sku",
+                             "overrides": {"amount": 1299, "currency": "USD", "contents": [{"id": "a", "content_type": "product"}]}},
+        "api": {"cluster": "capi", "authority": "bzr.openai.com", "path": "/v1/events", "timeout_ms": 300,
+                "retry": {"max_attempts": 5, "initial_backoff_ms": 100, "max_backoff_ms": 1000, "max_queued_requests": 10},
+                "batch": {"max_events": 20, "max_delay_ms": 0}},
+        "logging": {"console": "always", "bigquery": {"project_id": "p", "dataset_id": "d", "table_id": "t",
+                    "cluster": "bq", "access_token": {"gcp_metadata": {"cluster": "metadata"}}}}
+    });
+    let env = |name: &str| (name == "OPENAI_CAPI_KEY").then(|| "sk-from-env".to_owned());
+    let c = Config::from_json(v.to_string().as_bytes(), &env).unwrap();
+    assert_eq!(c.api_key.expose(), "sk-from-env");
+    assert_eq!(
+        c.event_name,
+        EventNameSetup::Fixed(EventType::Standard(StandardType::OrderCreated))
+    );
+    assert_eq!(c.integration_source.as_deref(), Some("acme_envoy"));
+    assert!(c.collect.allow_on_headers_stop_iteration);
+    assert_eq!(c.trigger.event_names, Some(vec!["purchase".to_owned()]));
+    assert_eq!(c.consent.mode, ConsentMode::Required);
+    assert_eq!(
+        c.click_id_cookie,
+        CookieSetting {
+            enabled: false,
+            expiration_days: 7
+        }
+    );
+    assert_eq!(c.cookie.domain, CookieDomain::Fixed("example.com".into()));
+    assert_eq!(c.cookie.same_site, SameSite::Strict);
+    assert_eq!(
+        c.server_event_data.overrides.id,
+        Some(ValueSource::Event("transaction_id".into()))
+    );
+    assert_eq!(
+        c.user_data.overrides.email,
+        Some(ValueSource::Header("x-email".into()))
+    );
+    assert_eq!(c.event_parameters.item_id_key, "sku");
+    assert_eq!(c.api.batch.max_delay_ms, 0);
+    assert_eq!(c.logging.console, ConsoleLogging::Always);
+    assert_eq!(
+        c.logging.bigquery.unwrap().access_token,
+        AccessToken::GcpMetadata {
+            cluster: "metadata".into()
+        }
+    );
+}
+
+#[test]
+fn unknown_keys_are_rejected_at_every_level() {
+    let e = parse(with(&["colour"], json!(1))).unwrap_err();
+    assert_eq!(e.field, "colour");
+    assert!(e.reason.contains("unknown field `colour`"), "{}", e.reason);
+    assert_eq!(
+        field_of(with(&["api", "retry", "tries"], json!(1))),
+        "api.retry.tries"
+    );
+    assert_eq!(
+        field_of(with(&["user_data", "overrides", "zip_code"], json!("1"))),
+        "user_data.overrides.zip_code"
+    );
+    assert_eq!(
+        field_of(with(&["event_parameters", "overrides", "value"], json!(1))),
+        "event_parameters.overrides.value"
+    );
+    assert_eq!(
+        field_of(with(
+            &["server_event_data", "overrides", "event_id"],
+            json!("x")
+        )),
+        "server_event_data.overrides.event_id"
+    );
+}
+
+#[test]
+fn wrong_types_name_the_field() {
+    let e = parse(with(&["collect", "max_body_bytes"], json!("big"))).unwrap_err();
+    assert_eq!(e.field, "collect.max_body_bytes");
+    assert!(e.reason.contains("invalid type"), "{}", e.reason);
+    assert!(
+        !e.reason.contains("line"),
+        "position noise removed: {}",
+        e.reason
+    );
+    assert_eq!(field_of(with(&["optimistic"], json!("yes"))), "optimistic");
+    assert_eq!(
+        field_of(with(
+            &["collect", "endpoints"],
+            json!([{"path": 1, "format": "ga4"}])
+        )),
+        "collect.endpoints[0].path"
+    );
+}
+
+#[test]
+fn not_json_is_refused() {
+    let e = Config::from_json(b"{not json", &no_env).unwrap_err();
+    assert_eq!(e.field, "(top level)");
+    let e =
+        Config::from_json(b"{\"pixel_id\":\"a\",\"api_key\":\"b\"} trailing", &no_env).unwrap_err();
+    assert_eq!(e.field, "(top level)");
+}
+
+#[test]
+fn pixel_id_is_required_and_non_empty() {
+    let e = parse(json!({"api_key": "k"})).unwrap_err();
+    assert!(e.reason.contains("pixel_id"), "{e}");
+    let e = parse(with(&["pixel_id"], json!("  "))).unwrap_err();
+    assert_eq!(
+        (e.field.as_str(), e.reason.as_str()),
+        ("pixel_id", "must not be empty")
+    );
+    assert_eq!(
+        e.to_string(),
+        "invalid configuration: pixel_id: must not be empty"
+    );
+    assert_eq!(field_of(with(&["pixel_id"], json!("a\nb"))), "pixel_id");
+    assert_eq!(
+        parse(with(&["pixel_id"], json!(" px "))).unwrap().pixel_id,
+        "px"
+    );
+}
+
+#[test]
+fn api_key_literal_or_env_never_empty_and_never_printed() {
+    assert!(parse(json!({"pixel_id": "p"}))
+        .unwrap_err()
+        .reason
+        .contains("api_key"));
+    assert_eq!(field_of(with(&["api_key"], json!(""))), "api_key");
+    assert_eq!(
+        field_of(with(&["api_key"], json!("sk\r\nX-Injected: 1"))),
+        "api_key"
+    );
+    let e = parse(with(&["api_key"], json!({"env": "MISSING_KEY"}))).unwrap_err();
+    assert_eq!(e.field, "api_key.env");
+    assert!(e.reason.contains("MISSING_KEY") && e.reason.contains("environment_variables"));
+    assert!(parse(with(&["api_key"], json!({"env": "A", "extra": 1}))).is_err());
+    let c = parse(with(&["api_key"], json!("sk-very-secret"))).unwrap();
+    assert!(
+        !format!("{c:?}").contains("sk-very-secret"),
+        "Debug must redact the key"
+    );
+}
+
+#[test]
+fn event_name_setup_rules() {
+    assert_eq!(
+        field_of(with(&["event_name", "setup"], json!("guess"))),
+        "event_name.setup"
+    );
+    let e = parse(with(
+        &["event_name"],
+        json!({"setup": "standard", "standard": "purchase"}),
+    ))
+    .unwrap_err();
+    assert_eq!(e.field, "event_name.standard");
+    assert!(
+        e.reason.contains("page_viewed"),
+        "lists the valid types: {}",
+        e.reason
+    );
+    assert_eq!(
+        field_of(with(&["event_name"], json!({"setup": "custom"}))),
+        "event_name.custom"
+    );
+    for bad in ["", "has space", "-dash", &"x".repeat(65)] {
+        assert_eq!(
+            field_of(with(
+                &["event_name"],
+                json!({"setup": "custom", "custom": bad})
+            )),
+            "event_name.custom",
+            "{bad}"
+        );
+    }
+    let c = parse(with(
+        &["event_name"],
+        json!({"setup": "custom", "custom": "Quote_Requested"}),
+    ))
+    .unwrap();
+    assert_eq!(
+        c.event_name,
+        EventNameSetup::Fixed(EventType::from_name("quote_requested").unwrap())
+    );
+    // A custom name equal to a standard type is that standard type (Stape scenario 6).
+    let c = parse(with(
+        &["event_name"],
+        json!({"setup": "custom", "custom": "order_created"}),
+    ))
+    .unwrap();
+    assert_eq!(
+        c.event_name,
+        EventNameSetup::Fixed(EventType::Standard(StandardType::OrderCreated))
+    );
+}
+
+#[test]
+fn action_source_enum() {
+    for ok in [
+        "web",
+        "mobile_app",
+        "offline",
+        "physical_store",
+        "phone_call",
+        "email",
+        "other",
+    ] {
+        assert!(parse(with(&["action_source"], json!(ok))).is_ok(), "{ok}");
+    }
+    assert_eq!(
+        field_of(with(&["action_source"], json!("app"))),
+        "action_source"
+    );
+}
+
+#[test]
+fn integration_source_pattern() {
+    for bad in ["", "-x", "has space", "é", &"a".repeat(65)] {
+        assert_eq!(
+            field_of(with(&["integration_source"], json!(bad))),
+            "integration_source",
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        parse(with(&["integration_source"], json!(" Acme.v2 ")))
+            .unwrap()
+            .integration_source
+            .as_deref(),
+        Some("acme.v2")
+    );
+    assert_eq!(
+        parse(with(&["integration_source"], Value::Null))
+            .unwrap()
+            .integration_source,
+        None
+    );
+}
+
+#[test]
+fn collect_rules() {
+    assert_eq!(
+        field_of(with(&["collect", "endpoints"], json!([]))),
+        "collect.endpoints"
+    );
+    assert_eq!(
+        field_of(with(
+            &["collect", "endpoints"],
+            json!([{"path": "g/collect", "format": "ga4"}])
+        )),
+        "collect.endpoints[0].path"
+    );
+    assert_eq!(
+        field_of(with(
+            &["collect", "endpoints"],
+            json!([{"path": "/a?x=1", "format": "ga4"}])
+        )),
+        "collect.endpoints[0].path"
+    );
+    assert_eq!(
+        field_of(with(
+            &["collect", "endpoints"],
+            json!([{"path": "/a", "format": "ga4"}, {"path": "/a", "format": "mp"}])
+        )),
+        "collect.endpoints[1].path"
+    );
+    assert_eq!(
+        field_of(with(
+            &["collect", "endpoints"],
+            json!([{"path": "/a", "format": "ua"}])
+        )),
+        "collect.endpoints[0].format"
+    );
+    assert_eq!(
+        field_of(with(&["collect", "max_body_bytes"], json!(0))),
+        "collect.max_body_bytes"
+    );
+    assert_eq!(
+        field_of(with(&["collect", "max_body_bytes"], json!(2_000_000))),
+        "collect.max_body_bytes"
+    );
+    assert_eq!(
+        field_of(with(&["collect", "max_events_per_request"], json!(0))),
+        "collect.max_events_per_request"
+    );
+    assert_eq!(
+        field_of(with(&["collect", "max_events_per_request"], json!(1001))),
+        "collect.max_events_per_request"
+    );
+    assert_eq!(
+        field_of(with(&["collect", "max_events_per_request"], json!(-1))),
+        "collect.max_events_per_request"
+    );
+}
+
+#[test]
+fn trigger_names_must_not_be_empty() {
+    assert_eq!(
+        field_of(with(&["trigger", "event_names"], json!(["a", ""]))),
+        "trigger.event_names[1]"
+    );
+    assert_eq!(
+        field_of(with(&["trigger", "exclude_event_names"], json!([""]))),
+        "trigger.exclude_event_names[0]"
+    );
+}
+
+#[test]
+fn consent_mode_enum() {
+    assert_eq!(
+        field_of(with(&["consent", "mode"], json!("always"))),
+        "consent.mode"
+    );
+}
+
+#[test]
+fn cookie_rules() {
+    assert_eq!(
+        field_of(with(&["click_id_cookie", "expiration_days"], json!(0))),
+        "click_id_cookie.expiration_days"
+    );
+    assert_eq!(
+        field_of(with(&["browser_id_cookie", "expiration_days"], json!(401))),
+        "browser_id_cookie.expiration_days"
+    );
+    assert_eq!(
+        field_of(with(&["cookie", "same_site"], json!("sometimes"))),
+        "cookie.same_site"
+    );
+    assert_eq!(
+        field_of(with(&["cookie", "domain"], json!("exa mple.com"))),
+        "cookie.domain"
+    );
+    assert_eq!(
+        field_of(with(&["cookie", "domain"], json!("example.com; HttpOnly"))),
+        "cookie.domain"
+    );
+    assert_eq!(
+        parse(with(&["cookie", "domain"], json!("AUTO")))
+            .unwrap()
+            .cookie
+            .domain,
+        CookieDomain::Auto
+    );
+    assert_eq!(
+        parse(with(&["cookie", "domain"], json!(".shop.example.com")))
+            .unwrap()
+            .cookie
+            .domain,
+        CookieDomain::Fixed(".shop.example.com".into())
+    );
+    assert_eq!(
+        parse(with(&["cookie", "same_site"], json!("None")))
+            .unwrap()
+            .cookie
+            .same_site,
+        SameSite::None
+    );
+}
+
+#[test]
+fn override_values_are_typed_and_references_well_formed() {
+    let f = |path: &[&str], v: Value| field_of(with(path, v));
+    assert_eq!(
+        f(
+            &["server_event_data", "overrides", "timestamp_ms"],
+            json!("soon")
+        ),
+        "server_event_data.overrides.timestamp_ms"
+    );
+    assert_eq!(
+        f(
+            &["server_event_data", "overrides", "id"],
+            json!("{{event.id")
+        ),
+        "server_event_data.overrides.id"
+    );
+    assert_eq!(
+        f(
+            &["server_event_data", "overrides", "oppref"],
+            json!("{{secret.x}}")
+        ),
+        "server_event_data.overrides.oppref"
+    );
+    assert_eq!(
+        f(&["user_data", "overrides", "email"], json!({"a": 1})),
+        "user_data.overrides.email"
+    );
+    assert_eq!(
+        f(&["user_data", "overrides", "country"], json!("")),
+        "user_data.overrides.country"
+    );
+    assert_eq!(
+        f(&["event_parameters", "overrides", "amount"], json!(12.5)),
+        "event_parameters.overrides.amount"
+    );
+    assert_eq!(
+        f(
+            &["event_parameters", "overrides", "amount_regular_unit"],
+            json!("abc")
+        ),
+        "event_parameters.overrides.amount_regular_unit"
+    );
+    assert_eq!(
+        f(&["event_parameters", "overrides", "currency"], json!("US")),
+        "event_parameters.overrides.currency"
+    );
+    assert_eq!(
+        f(
+            &["event_parameters", "overrides", "contents"],
+            json!([1, 2])
+        ),
+        "event_parameters.overrides.contents"
+    );
+    assert_eq!(
+        f(&["event_parameters", "item_id_key"], json!(" ")),
+        "event_parameters.item_id_key"
+    );
+    // References are accepted wherever literals are typed.
+    assert!(parse(with(
+        &["event_parameters", "overrides", "amount"],
+        json!("{{event.amount_minor}}")
+    ))
+    .is_ok());
+    assert!(parse(with(
+        &["event_parameters", "overrides", "amount_regular_unit"],
+        json!("12.99")
+    ))
+    .is_ok());
+}
+
+#[test]
+fn api_rules() {
+    let f = |path: &[&str], v: Value| field_of(with(path, v));
+    assert_eq!(f(&["api", "cluster"], json!("")), "api.cluster");
+    assert_eq!(f(&["api", "authority"], json!(" ")), "api.authority");
+    assert_eq!(f(&["api", "path"], json!("v1/events")), "api.path");
+    assert_eq!(f(&["api", "timeout_ms"], json!(0)), "api.timeout_ms");
+    assert_eq!(
+        f(&["api", "retry", "max_attempts"], json!(0)),
+        "api.retry.max_attempts"
+    );
+    assert_eq!(
+        f(&["api", "retry", "initial_backoff_ms"], json!(0)),
+        "api.retry.initial_backoff_ms"
+    );
+    assert_eq!(
+        f(
+            &["api", "retry"],
+            json!({"initial_backoff_ms": 1000, "max_backoff_ms": 10})
+        ),
+        "api.retry.max_backoff_ms"
+    );
+    assert_eq!(
+        f(&["api", "retry", "max_queued_requests"], json!(100_001)),
+        "api.retry.max_queued_requests"
+    );
+    assert_eq!(
+        f(&["api", "batch", "max_events"], json!(0)),
+        "api.batch.max_events"
+    );
+    assert_eq!(
+        f(&["api", "batch", "max_events"], json!(1001)),
+        "api.batch.max_events"
+    );
+    assert_eq!(
+        f(&["api", "batch", "max_delay_ms"], json!(60_001)),
+        "api.batch.max_delay_ms"
+    );
+}
+
+#[test]
+fn logging_rules() {
+    assert_eq!(
+        field_of(with(&["logging", "console"], json!("loud"))),
+        "logging.console"
+    );
+    let bq = |token: Value| json!({"project_id": "p", "dataset_id": "d", "table_id": "t", "cluster": "c", "access_token": token});
+    assert_eq!(
+        field_of(with(&["logging", "bigquery"], json!({"project_id": "p"}))),
+        "logging.bigquery"
+    );
+    assert_eq!(
+        field_of(with(&["logging", "bigquery"], bq(json!({"env": "NOPE"})))),
+        "logging.bigquery.access_token.env"
+    );
+    assert_eq!(
+        field_of(with(
+            &["logging", "bigquery"],
+            bq(json!({"gcp_metadata": {"cluster": ""}}))
+        )),
+        "logging.bigquery.access_token.gcp_metadata.cluster"
+    );
+    assert!(parse(with(&["logging", "bigquery"], bq(json!("ya29.token")))).is_ok());
+}

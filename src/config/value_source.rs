@@ -1,0 +1,149 @@
+//! Override values: the filter's stand-in for GTM variables (SPEC §3).
+//!
+//! A configured override is either a JSON literal or a string that is exactly one reference
+//! `{{source.path}}` to the event data, a request header, a cookie or the collection request's
+//! own query. Resolution happens per event; a reference that finds nothing (or an empty string)
+//! resolves to `None`, which leaves the automapped value in place.
+
+use crate::event::{lookup, EventData};
+use crate::request::RequestFacts;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// Where an override's value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueSource {
+    Literal(Value),
+    Event(String),
+    Header(String),
+    Cookie(String),
+    Query(String),
+}
+
+impl ValueSource {
+    /// Parses a configured value. Strings mentioning `{{` or `}}` must be exactly one
+    /// well-formed reference; anything else is an error message naming the problem.
+    pub fn parse(value: Value) -> Result<ValueSource, String> {
+        let Value::String(text) = &value else {
+            return Ok(ValueSource::Literal(value));
+        };
+        if !text.contains("{{") && !text.contains("}}") {
+            return Ok(ValueSource::Literal(value));
+        }
+        let inner = text
+            .strip_prefix("{{")
+            .and_then(|t| t.strip_suffix("}}"))
+            .filter(|t| !t.contains("{{") && !t.contains("}}"))
+            .ok_or_else(|| {
+                format!(
+                    "{text:?} is not exactly one reference like \"{{{{event.transaction_id}}}}\""
+                )
+            })?
+            .trim();
+        let (source, path) = inner.split_once('.').ok_or_else(|| {
+            format!("reference {text:?} needs a source and a name, e.g. {{{{header.x-order-id}}}}")
+        })?;
+        if path.is_empty() || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!("reference {text:?} has an empty or malformed name"));
+        }
+        match source {
+            "event" => {
+                if path.split('.').any(str::is_empty) {
+                    return Err(format!("reference {text:?} has an empty path segment"));
+                }
+                Ok(ValueSource::Event(path.to_owned()))
+            }
+            "header" => Ok(ValueSource::Header(path.to_ascii_lowercase())),
+            "cookie" => Ok(ValueSource::Cookie(path.to_owned())),
+            "query" => Ok(ValueSource::Query(path.to_owned())),
+            other => Err(format!(
+                "reference {text:?} uses unknown source {other:?}; use event, header, cookie or query"
+            )),
+        }
+    }
+
+    /// The value for one event, or `None` when the reference finds nothing or an empty string.
+    pub fn resolve<'a>(
+        &'a self,
+        event: &'a EventData,
+        request: &'a RequestFacts,
+    ) -> Option<Cow<'a, Value>> {
+        let found = match self {
+            ValueSource::Literal(v) => Cow::Borrowed(v),
+            ValueSource::Event(path) => Cow::Borrowed(lookup(event, path)?),
+            ValueSource::Header(name) => {
+                Cow::Owned(Value::String(request.header(name)?.to_owned()))
+            }
+            ValueSource::Cookie(name) => {
+                Cow::Owned(Value::String(request.cookie(name)?.to_owned()))
+            }
+            ValueSource::Query(name) => {
+                Cow::Owned(Value::String(request.query_param(name)?.into_owned()))
+            }
+        };
+        match found.as_ref() {
+            Value::Null => None,
+            Value::String(s) if s.is_empty() => None,
+            _ => Some(found),
+        }
+    }
+
+    /// The literal, when this is one (used to type-check literals at configure time).
+    pub fn literal(&self) -> Option<&Value> {
+        match self {
+            ValueSource::Literal(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn literals_and_references() {
+        assert_eq!(
+            ValueSource::parse(json!(5)),
+            Ok(ValueSource::Literal(json!(5)))
+        );
+        assert_eq!(
+            ValueSource::parse(json!("plain")),
+            Ok(ValueSource::Literal(json!("plain")))
+        );
+        assert_eq!(
+            ValueSource::parse(json!("{{event.user_data.address.city}}")),
+            Ok(ValueSource::Event("user_data.address.city".into()))
+        );
+        assert_eq!(
+            ValueSource::parse(json!("{{header.X-Order-Id}}")),
+            Ok(ValueSource::Header("x-order-id".into()))
+        );
+        assert_eq!(
+            ValueSource::parse(json!("{{cookie._ga}}")),
+            Ok(ValueSource::Cookie("_ga".into()))
+        );
+        assert_eq!(
+            ValueSource::parse(json!("{{query.oid}}")),
+            Ok(ValueSource::Query("oid".into()))
+        );
+    }
+
+    #[test]
+    fn malformed_references_are_errors() {
+        for bad in [
+            "{{event.a}} and more",
+            "prefix {{event.a}}",
+            "{{event}}",
+            "{{event.}}",
+            "{{event.a..b}}",
+            "{{env.SECRET}}",
+            "{{event.a",
+            "event.a}}",
+            "{{header.a b}}",
+        ] {
+            assert!(ValueSource::parse(json!(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Event data: the seam between ingest and tag logic.
+//!
+//! Every ingest format (GA4 hits, Measurement Protocol, Data-Client JSON) produces *event data*,
+//! the JSON object server-side GTM calls "common event data" (`event_name`, `page_location`,
+//! `client_id`, `user_data.*`, `items[]`, `x-ga-*`, …). The tag logic reads only this object plus
+//! the request facts, which is what makes it testable without Envoy. This module owns the
+//! read helpers: dotted-path lookup and the "first non-empty text" rule the tag uses everywhere.
+
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// One event's data, keyed as in sGTM's common event data.
+pub type EventData = Map<String, Value>;
+
+/// The value at a dotted path such as `user_data.address.city` or `items.0.price`.
+/// Numeric segments index arrays. Keys that themselves contain dots (`x-ga-mp2-…` never do,
+/// but `common_cookie.__oppref` is a path) are looked up segment by segment.
+pub fn lookup<'a>(data: &'a EventData, path: &str) -> Option<&'a Value> {
+    let mut segments = path.split('.');
+    let mut current = data.get(segments.next()?)?;
+    for segment in segments {
+        current = step(current, segment)?;
+    }
+    Some(current)
+}
+
+/// One step of a path below a value: an object key, or an array index.
+pub fn step<'a>(value: &'a Value, segment: &str) -> Option<&'a Value> {
+    match value {
+        Value::Object(map) => map.get(segment),
+        Value::Array(list) => list.get(segment.parse::<usize>().ok()?),
+        _ => None,
+    }
+}
+
+/// The text of a scalar, if it is non-empty: strings as they are, numbers in their JSON form,
+/// booleans as `true`/`false`. An array yields the text of its first element (sGTM event data
+/// carries both `"a@b.c"` and `["a@b.c"]` for the same field). Objects and `null` yield nothing.
+pub fn text(value: &Value) -> Option<Cow<'_, str>> {
+    match value {
+        Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        Value::Array(list) => list.first().and_then(text),
+        _ => None,
+    }
+}
+
+/// The first path in `paths` whose value has non-empty [`text`].
+pub fn first_text<'a>(data: &'a EventData, paths: &[&str]) -> Option<Cow<'a, str>> {
+    paths
+        .iter()
+        .find_map(|path| lookup(data, path).and_then(text))
+}
+
+/// Text at a single path (see [`text`]).
+pub fn text_at<'a>(data: &'a EventData, path: &str) -> Option<Cow<'a, str>> {
+    lookup(data, path).and_then(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn data(v: Value) -> EventData {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn lookup_walks_objects_and_arrays() {
+        let d =
+            data(json!({"user_data": {"address": [{"city": "Oslo"}]}, "items": [{"price": 1.5}]}));
+        assert_eq!(lookup(&d, "user_data.address.0.city"), Some(&json!("Oslo")));
+        assert_eq!(lookup(&d, "items.0.price"), Some(&json!(1.5)));
+        assert_eq!(lookup(&d, "items.1.price"), None);
+        assert_eq!(lookup(&d, "user_data.nope"), None);
+    }
+
+    #[test]
+    fn text_of_scalars_and_first_array_element() {
+        assert_eq!(text(&json!("a")).as_deref(), Some("a"));
+        assert_eq!(text(&json!("")), None);
+        assert_eq!(text(&json!(12.5)).as_deref(), Some("12.5"));
+        assert_eq!(text(&json!(true)).as_deref(), Some("true"));
+        assert_eq!(text(&json!(["x@y.z", "b"])).as_deref(), Some("x@y.z"));
+        assert_eq!(text(&json!({"a": 1})), None);
+        assert_eq!(text(&Value::Null), None);
+    }
+
+    #[test]
+    fn first_text_takes_the_first_non_empty_source() {
+        let d = data(json!({"email": "", "email_address": "b@c.d", "user_data": {"email": "x"}}));
+        assert_eq!(
+            first_text(&d, &["email", "email_address", "user_data.email"]).as_deref(),
+            Some("b@c.d")
+        );
+    }
+}

@@ -1,0 +1,34 @@
+//! # openai-capi-filter
+//!
+//! A proxy-wasm HTTP filter for Envoy and Istio that turns website collection requests (GA4
+//! hits, Measurement Protocol calls, Data-Client JSON) into OpenAI Ads Conversions API events,
+//! sends them server to server, and keeps the `__oppref` / `__obref` cookies alive.
+//!
+//! The crate is a pure core plus a thin glue layer (SPEC §2). Modules follow the data flow:
+//!
+//! | stage | module | owns |
+//! |---|---|---|
+//! | config | [`config`] | the validated plugin configuration |
+//! | ingest | [`request`], [`ingest`], [`event`] | request facts, wire formats → event data |
+//! | tag logic | [`tag`] | trigger, consent, name, ids, user data, parameters, validation |
+//! | payload | [`payload`] | the API's data model and request body |
+//! | delivery | [`delivery`] | batching, retry policy, response classification |
+//! | response | [`response`] | `Set-Cookie` values and the cookie domain |
+//! | observe | [`observe`] | metric names and console log records |
+//! | orchestration | [`collect`] | one collection request through all of the above |
+//!
+//! Only `glue` (compiled for `wasm32` alone) talks to Envoy through `proxy-wasm`.
+
+pub mod collect;
+pub mod config;
+pub mod delivery;
+pub mod event;
+pub mod ingest;
+pub mod observe;
+pub mod payload;
+pub mod request;
+pub mod response;
+pub mod tag;
+
+#[cfg(target_arch = "wasm32")]
+mod glue;

@@ -1,0 +1,302 @@
+//! Payload: the Conversions API's data model and the request body (SPEC §6).
+//!
+//! These types are what OpenAI receives, field for field: an [`ApiEvent`] can only be built
+//! with a valid type, an id, a timestamp and a `data` object of the right shape; hashed user
+//! fields are [`Sha256Hex`] values that cannot hold raw PII. [`encode_event`] serialises one
+//! event once; [`RequestBody`] joins already-encoded events, so a retry sends the identical bytes
+//! and batching never re-serialises.
+
+use crate::tag::event_name::{DataShape, EventType};
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// Where the conversion happened (`action_source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionSource {
+    Web,
+    MobileApp,
+    Offline,
+    PhysicalStore,
+    PhoneCall,
+    Email,
+    Other,
+}
+
+impl ActionSource {
+    pub fn parse(value: &str) -> Option<ActionSource> {
+        Some(match value {
+            "web" => ActionSource::Web,
+            "mobile_app" => ActionSource::MobileApp,
+            "offline" => ActionSource::Offline,
+            "physical_store" => ActionSource::PhysicalStore,
+            "phone_call" => ActionSource::PhoneCall,
+            "email" => ActionSource::Email,
+            "other" => ActionSource::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// A lowercase 64-character hex SHA-256 digest: the only form hashed user data can take.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Sha256Hex(String);
+
+impl Sha256Hex {
+    /// SHA-256 of the UTF-8 bytes of an already-normalised value.
+    pub fn digest(normalised: &str) -> Sha256Hex {
+        Sha256Hex(hex::encode(Sha256::digest(normalised.as_bytes())))
+    }
+
+    /// A value that already is 64 hex characters (either case), lowercased; never re-hashed.
+    pub fn from_hex(value: &str) -> Option<Sha256Hex> {
+        (value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| Sha256Hex(value.to_ascii_lowercase()))
+    }
+
+    /// A 32-byte digest (e.g. decoded from base64url).
+    pub fn from_bytes(bytes: &[u8; 32]) -> Sha256Hex {
+        Sha256Hex(hex::encode(bytes))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Sha256Hex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Matching data of one event (`events[].user`), API schema of Sept 2026 (plural lists).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct User {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub obref: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub emails_sha256: Vec<Sha256Hex>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phone_numbers_sha256: Vec<Sha256Hex>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub external_ids_sha256: Vec<Sha256Hex>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub first_names_sha256: Vec<Sha256Hex>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub last_names_sha256: Vec<Sha256Hex>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub countries: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cities: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub postal_codes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+}
+
+impl User {
+    pub fn is_empty(&self) -> bool {
+        *self == User::default()
+    }
+}
+
+/// One item of `data.contents`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Content {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub content_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant_dict: Option<Map<String, Value>>,
+}
+
+/// The event's `data` object; its shape follows the event type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Data {
+    #[serde(rename = "type")]
+    pub shape: DataShape,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contents: Option<Vec<Content>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_id: Option<String>,
+}
+
+impl Data {
+    pub fn new(shape: DataShape) -> Data {
+        Data {
+            shape,
+            amount: None,
+            currency: None,
+            contents: None,
+            plan_id: None,
+        }
+    }
+}
+
+/// One event of the request body, exactly as sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiEvent {
+    pub id: String,
+    #[serde(rename = "type", serialize_with = "api_type")]
+    pub event_type: EventType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_event_name: Option<String>,
+    pub timestamp_ms: u64,
+    pub action_source: ActionSource,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oppref: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opt_out: Option<bool>,
+    #[serde(skip_serializing_if = "User::is_empty")]
+    pub user: User,
+    pub data: Data,
+}
+
+fn api_type<S: Serializer>(t: &EventType, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(t.api_type())
+}
+
+/// An event serialised once, with what delivery needs to know without parsing it again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedEvent {
+    pub id: String,
+    /// Standard type or custom name, for logs.
+    pub name: String,
+    pub timestamp_ms: u64,
+    pub json: String,
+}
+
+/// Serialises one event. Serialising these plain structs cannot fail; should serde_json ever
+/// report an error the event is dropped rather than the filter panicking.
+pub fn encode_event(event: &ApiEvent) -> Option<EncodedEvent> {
+    let json = serde_json::to_string(event).ok()?;
+    Some(EncodedEvent {
+        id: event.id.clone(),
+        name: event.event_type.display_name().to_owned(),
+        timestamp_ms: event.timestamp_ms,
+        json,
+    })
+}
+
+/// Top-level request options shared by every call of one configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestBody {
+    pub validate_only: bool,
+    pub integration_source: Option<String>,
+}
+
+impl RequestBody {
+    /// `{"validate_only":…,"integration_source"?:…,"events":[…]}` from encoded events.
+    pub fn encode<'a>(&self, events: impl IntoIterator<Item = &'a EncodedEvent>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(b"{\"validate_only\":");
+        out.extend_from_slice(if self.validate_only {
+            b"true"
+        } else {
+            b"false"
+        });
+        if let Some(source) = &self.integration_source {
+            out.extend_from_slice(b",\"integration_source\":");
+            // A String always serialises.
+            if let Ok(quoted) = serde_json::to_vec(source) {
+                out.extend_from_slice(&quoted);
+            }
+        }
+        out.extend_from_slice(b",\"events\":[");
+        for (i, event) in events.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(event.json.as_bytes());
+        }
+        out.extend_from_slice(b"]}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tag::event_name::StandardType;
+    use serde_json::json;
+
+    fn page_view() -> ApiEvent {
+        ApiEvent {
+            id: "e1".into(),
+            event_type: EventType::Standard(StandardType::PageViewed),
+            custom_event_name: None,
+            timestamp_ms: 1_700_000_000_000,
+            action_source: ActionSource::Web,
+            source_url: Some("https://shop.example.com/".into()),
+            oppref: None,
+            opt_out: None,
+            user: User::default(),
+            data: Data::new(DataShape::Contents),
+        }
+    }
+
+    #[test]
+    fn event_serialises_with_api_field_names_and_omits_empty_parts() {
+        let encoded = encode_event(&page_view()).unwrap();
+        let v: Value = serde_json::from_str(&encoded.json).unwrap();
+        assert_eq!(
+            v,
+            json!({"id": "e1", "type": "page_viewed", "timestamp_ms": 1_700_000_000_000u64,
+                   "action_source": "web", "source_url": "https://shop.example.com/",
+                   "data": {"type": "contents"}})
+        );
+    }
+
+    #[test]
+    fn body_joins_encoded_events() {
+        let e = encode_event(&page_view()).unwrap();
+        let body = RequestBody {
+            validate_only: true,
+            integration_source: Some("acme".into()),
+        }
+        .encode([&e, &e]);
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["validate_only"], json!(true));
+        assert_eq!(v["integration_source"], json!("acme"));
+        assert_eq!(v["events"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn sha256_hex_forms() {
+        assert_eq!(
+            Sha256Hex::digest("user@example.com").as_str(),
+            "b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e475514"
+        );
+        let upper = "B4C9A289323B21A01C3E940F150EB9B8C542587F1ABFD8F0E1CC1FFC5E475514";
+        assert_eq!(
+            Sha256Hex::from_hex(upper).unwrap().as_str(),
+            upper.to_ascii_lowercase()
+        );
+        assert!(Sha256Hex::from_hex("xyz").is_none());
+        assert!(Sha256Hex::from_hex(&"g".repeat(64)).is_none());
+    }
+}

@@ -1,0 +1,224 @@
+//! Request facts: what the tag logic may know about the collection request besides its events.
+//!
+//! The glue hands over raw header bytes and Envoy's resolved downstream address; this module
+//! turns them into bounded, lossless-enough strings: the method and path that decide whether the
+//! request is a collection request at all, the query, cookies (all `Cookie` headers, first value
+//! wins), `User-Agent`, `Referer`, `:authority`, `trace-id`, and the peer IP with its port
+//! stripped. Non-UTF-8 header bytes never panic: they are decoded lossily, so a value with
+//! invalid bytes carries U+FFFD and is later refused wherever it would be written out (cookies).
+
+use std::borrow::Cow;
+use std::net::{IpAddr, SocketAddr};
+
+/// Longest header value kept; Envoy's own header limit is 60 KiB, we keep far less.
+pub const MAX_HEADER_VALUE_BYTES: usize = 8192;
+/// Most headers kept for `{{header.…}}` references.
+pub const MAX_HEADERS: usize = 128;
+
+/// HTTP methods a collection request may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Other,
+}
+
+/// Everything about the collection request except its body.
+#[derive(Debug, Clone)]
+pub struct RequestFacts {
+    pub method: Method,
+    /// `:path` without the query.
+    pub path: String,
+    /// Raw query string, without the `?`.
+    pub query: String,
+    pub authority: Option<String>,
+    /// Envoy's trusted downstream address without the port (`source.address`).
+    pub peer_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub referer: Option<String>,
+    pub content_type: Option<String>,
+    /// The `trace-id` header, echoed in console logs.
+    pub trace_id: Option<String>,
+    /// Cookie name/value pairs in header order; duplicates kept (first wins on lookup).
+    pub cookies: Vec<(String, String)>,
+    /// All headers, lower-case names, bounded (for `{{header.…}}` references).
+    pub headers: Vec<(String, String)>,
+}
+
+impl RequestFacts {
+    /// Builds the facts from header pairs as Envoy hands them over and the raw `source.address`
+    /// property. Returns `None` when there is no `:path` (never the case for HTTP requests).
+    pub fn from_headers(
+        pairs: &[(String, Vec<u8>)],
+        source_address: Option<&[u8]>,
+    ) -> Option<Self> {
+        let mut facts = RequestFacts {
+            method: Method::Other,
+            path: String::new(),
+            query: String::new(),
+            authority: None,
+            peer_ip: source_address.and_then(parse_peer_ip),
+            user_agent: None,
+            referer: None,
+            content_type: None,
+            trace_id: None,
+            cookies: Vec::new(),
+            headers: Vec::new(),
+        };
+        let mut saw_path = false;
+        for (name, raw) in pairs {
+            let value = bounded_text(raw);
+            match name.as_str() {
+                ":method" => {
+                    facts.method = match value.as_ref() {
+                        "GET" => Method::Get,
+                        "POST" => Method::Post,
+                        _ => Method::Other,
+                    }
+                }
+                ":path" => {
+                    saw_path = true;
+                    let (path, query) = split_path(&value);
+                    facts.path = path.to_owned();
+                    facts.query = query.to_owned();
+                }
+                ":authority" => facts.authority = non_empty(&value),
+                "user-agent" if facts.user_agent.is_none() => facts.user_agent = non_empty(&value),
+                "referer" if facts.referer.is_none() => facts.referer = non_empty(&value),
+                "content-type" if facts.content_type.is_none() => {
+                    facts.content_type = non_empty(&value)
+                }
+                "trace-id" if facts.trace_id.is_none() => facts.trace_id = non_empty(&value),
+                "cookie" => parse_cookies(&value, &mut facts.cookies),
+                _ => {}
+            }
+            if !name.starts_with(':') && facts.headers.len() < MAX_HEADERS {
+                facts.headers.push((name.clone(), value.into_owned()));
+            }
+        }
+        saw_path.then_some(facts)
+    }
+
+    /// First value of the cookie `name`.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(n, v)| n == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// First value of the header `name` (lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, v)| n == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// First decoded value of the collection request's own query parameter `name`.
+    pub fn query_param(&self, name: &str) -> Option<Cow<'_, str>> {
+        url::form_urlencoded::parse(self.query.as_bytes())
+            .find(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v)
+    }
+}
+
+fn bounded_text(raw: &[u8]) -> Cow<'_, str> {
+    let raw = raw.get(..MAX_HEADER_VALUE_BYTES).unwrap_or(raw);
+    String::from_utf8_lossy(raw)
+}
+
+fn non_empty(value: &str) -> Option<String> {
+    let trimmed = value.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}
+
+/// Splits `:path` into path and query; a fragment (never sent by browsers) is dropped.
+pub fn split_path(path: &str) -> (&str, &str) {
+    let path = path.split('#').next().unwrap_or(path);
+    match path.split_once('?') {
+        Some((p, q)) => (p, q),
+        None => (path, ""),
+    }
+}
+
+/// `source.address` is `ip:port` (IPv6 as `[ip]:port`); a bare IP is accepted too.
+fn parse_peer_ip(raw: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(raw).ok()?.trim();
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Some(addr.ip().to_string());
+    }
+    text.parse::<IpAddr>().ok().map(|ip| ip.to_string())
+}
+
+/// RFC 6265 §5.4 style parsing: `name=value` pairs split on `;`, surrounding whitespace and a
+/// pair of double quotes around the value removed. Pairs without `=` are ignored.
+fn parse_cookies(header: &str, out: &mut Vec<(String, String)>) {
+    for pair in header.split(';') {
+        let Some((name, value)) = pair.split_once('=') else {
+            continue;
+        };
+        let name = name.trim();
+        if name.is_empty() || out.len() >= MAX_HEADERS {
+            continue;
+        }
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        out.push((name.to_owned(), value.to_owned()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn facts_from_headers() {
+        let facts = RequestFacts::from_headers(
+            &pairs(&[
+                (":method", b"POST"),
+                (":path", b"/g/collect?v=2&en=page_view"),
+                (":authority", b"shop.example.com"),
+                ("user-agent", b"Mozilla/5.0"),
+                ("cookie", b"a=1; __oppref=\"click\"; __obref=b1"),
+                ("cookie", b"__oppref=second"),
+                ("trace-id", b"t-1"),
+            ]),
+            Some(b"203.0.113.9:51234"),
+        )
+        .unwrap();
+        assert_eq!(facts.method, Method::Post);
+        assert_eq!(facts.path, "/g/collect");
+        assert_eq!(facts.query, "v=2&en=page_view");
+        assert_eq!(facts.authority.as_deref(), Some("shop.example.com"));
+        assert_eq!(facts.peer_ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(facts.cookie("__oppref"), Some("click"));
+        assert_eq!(facts.cookie("__obref"), Some("b1"));
+        assert_eq!(facts.trace_id.as_deref(), Some("t-1"));
+        assert_eq!(facts.query_param("en").as_deref(), Some("page_view"));
+        assert_eq!(facts.header("user-agent"), Some("Mozilla/5.0"));
+    }
+
+    #[test]
+    fn ipv6_peer_and_invalid_bytes_never_panic() {
+        let facts = RequestFacts::from_headers(
+            &pairs(&[(":path", b"/x"), ("user-agent", b"bad \xff\xfe bytes")]),
+            Some(b"[2001:db8::1]:443"),
+        )
+        .unwrap();
+        assert_eq!(facts.peer_ip.as_deref(), Some("2001:db8::1"));
+        assert!(facts.user_agent.unwrap().contains('\u{FFFD}'));
+        assert!(RequestFacts::from_headers(&pairs(&[(":method", b"GET")]), None).is_none());
+        let garbage = RequestFacts::from_headers(&pairs(&[(":path", b"/")]), Some(b"nonsense"));
+        assert_eq!(garbage.unwrap().peer_ip, None);
+    }
+}
