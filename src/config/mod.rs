@@ -65,8 +65,14 @@ pub enum EventNameSetup {
 /// Wire format of a collection endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// GA4 `/g/collect` hits (protocol v2), GET or POST with one event per body line.
     Ga4,
+    /// GA4 hits behind Stape's custom loader: the query holds one parameter whose value is the
+    /// base64 of `/g/collect?…`; the body, if any, is as for `Ga4`.
+    Ga4Loader,
+    /// GA4 Measurement Protocol JSON.
     Mp,
+    /// Stape Data Tag → Data Client requests.
     Data,
 }
 
@@ -530,12 +536,13 @@ fn collect(raw: RawCollect) -> Result<Collect, ConfigError> {
         }
         let format = match e.format.as_str() {
             "ga4" => Format::Ga4,
+            "ga4_loader" => Format::Ga4Loader,
             "mp" => Format::Mp,
             "data" => Format::Data,
             other => {
                 return Err(ConfigError::new(
                     format!("{field}.format"),
-                    format!("{other:?} is not \"ga4\", \"mp\" or \"data\""),
+                    format!("{other:?} is not \"ga4\", \"ga4_loader\", \"mp\" or \"data\""),
                 ))
             }
         };
