@@ -1,0 +1,154 @@
+//! `capi-standin`: runs the Conversions API stand-in on 127.0.0.1 until killed.
+//!
+//! ```text
+//! capi-standin [--port N] [--api-key K] [--pixel-id P] [--path /v1/events] [--quiet]
+//! ```
+//!
+//! Defaults: port 8081, api key `local-dev-key`, pixel id `local-pixel`, path `/v1/events`;
+//! every request and its verdict is printed unless `--quiet`.
+
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use capi_standin::{Standin, StandinConfig};
+use std::process::ExitCode;
+
+const USAGE: &str =
+    "usage: capi-standin [--port N] [--api-key K] [--pixel-id P] [--path /v1/events] [--quiet]
+
+Loopback stand-in for the OpenAI Ads Conversions API (POST <path>?pid=<pixel id>). Validates each
+request like the real API (v4 schema) and prints it with its verdict.
+
+  --port N        port on 127.0.0.1 (default 8081; 0 = any free port)
+  --api-key K     expected key in `Authorization: Bearer K` (default local-dev-key)
+  --pixel-id P    expected `pid` query parameter (default local-pixel)
+  --path P        endpoint path (default /v1/events)
+  --quiet         do not print requests";
+
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<StandinConfig>, String> {
+    let mut config = StandinConfig {
+        api_key: "local-dev-key".to_owned(),
+        pixel_id: "local-pixel".to_owned(),
+        path: "/v1/events".to_owned(),
+        verbose: true,
+        port: 8081,
+    };
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "--port" => {
+                let v = value("--port")?;
+                config.port = v.parse().map_err(|_| format!("bad --port {v:?}"))?;
+            }
+            "--api-key" => config.api_key = value("--api-key")?,
+            "--pixel-id" => config.pixel_id = value("--pixel-id")?,
+            "--path" => {
+                let v = value("--path")?;
+                if !v.starts_with('/') {
+                    return Err(format!("--path must start with '/' (got {v:?})"));
+                }
+                config.path = v;
+            }
+            "--quiet" | "-q" => config.verbose = false,
+            "--help" | "-h" => return Ok(None),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(Some(config))
+}
+
+fn main() -> ExitCode {
+    let config = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(config)) => config,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("capi-standin: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let verbose = config.verbose;
+    let standin = match Standin::start(config) {
+        Ok(standin) => standin,
+        Err(e) => {
+            eprintln!("capi-standin: cannot listen: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Nobody reads the records of the binary; don't let a long benchmark grow memory.
+    standin.set_record_limit(Some(0));
+    println!(
+        "capi-standin: OpenAI Ads Conversions API stand-in listening on {} \
+         (expects Authorization: Bearer <--api-key>){}",
+        standin.url(),
+        if verbose { "" } else { "; quiet" }
+    );
+    loop {
+        std::thread::park();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<StandinConfig>, String> {
+        parse_args(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn defaults_and_flags() {
+        let d = parse(&[]).unwrap().unwrap();
+        assert_eq!(
+            (
+                d.port,
+                d.api_key.as_str(),
+                d.pixel_id.as_str(),
+                d.path.as_str(),
+                d.verbose
+            ),
+            (8081, "local-dev-key", "local-pixel", "/v1/events", true)
+        );
+        let c = parse(&[
+            "--port",
+            "9000",
+            "--api-key=k",
+            "--pixel-id",
+            "p",
+            "--path",
+            "/x",
+            "--quiet",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (
+                c.port,
+                c.api_key.as_str(),
+                c.pixel_id.as_str(),
+                c.path.as_str(),
+                c.verbose
+            ),
+            (9000, "k", "p", "/x", false)
+        );
+        assert!(parse(&["--help"]).unwrap().is_none());
+        assert!(parse(&["--port"]).is_err());
+        assert!(parse(&["--port", "x"]).is_err());
+        assert!(parse(&["--path", "x"]).is_err());
+        assert!(parse(&["--bogus"]).is_err());
+    }
+}
