@@ -1,1 +1,3 @@
-//! observe
+//! Observe: metric names and the metrics trait, and console log records (SPEC §8).
+pub mod console;
+pub mod metrics;

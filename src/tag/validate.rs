@@ -19,6 +19,10 @@ pub enum Invalid {
     EventName(NameError),
     /// No `id` from automap or override, and no fallback generated.
     MissingId,
+    /// An `id` longer than we send (cutting it could make two events collide).
+    IdTooLong,
+    /// No `timestamp_ms`: server-event automap off and no override.
+    MissingTimestamp,
     /// `action_source` is `web` but there is no `source_url`.
     MissingSourceUrl,
     /// `source_url` is not an absolute http(s) URL.
@@ -31,6 +35,10 @@ pub enum Invalid {
     ContentTypeMissing { index: usize },
     /// A content item is not an object (manual `contents` override).
     ContentNotObject { index: usize },
+    /// The `contents` override is not an array.
+    ContentsNotArray,
+    /// A content item's `quantity` is not an integer.
+    QuantityNotInteger { index: usize },
     /// `data.amount` is set without `data.currency`.
     CurrencyMissingForAmount,
     /// A content item has an `amount` but neither it nor the event has a currency.
@@ -47,6 +55,8 @@ impl fmt::Display for Invalid {
             Invalid::MissingEventName => f.write_str("event name is required"),
             Invalid::EventName(e) => write!(f, "invalid event name: {e}"),
             Invalid::MissingId => f.write_str("event id is required"),
+            Invalid::IdTooLong => f.write_str("event id is longer than 512 characters"),
+            Invalid::MissingTimestamp => f.write_str("timestamp_ms is required"),
             Invalid::MissingSourceUrl => {
                 f.write_str("source_url is required when action_source is web")
             }
@@ -62,6 +72,10 @@ impl fmt::Display for Invalid {
                 write!(f, "contents[{index}] must have content_type as a non-empty string")
             }
             Invalid::ContentNotObject { index } => write!(f, "contents[{index}] is not an object"),
+            Invalid::ContentsNotArray => f.write_str("contents must be an array of objects"),
+            Invalid::QuantityNotInteger { index } => {
+                write!(f, "contents[{index}].quantity must be an integer")
+            }
             Invalid::CurrencyMissingForAmount => f.write_str("currency must be set when amount is set"),
             Invalid::ItemCurrencyMissing { index } => write!(
                 f,

@@ -1,0 +1,156 @@
+//! Console logging: one JSON object per line, Stape's house format (SPEC §8).
+//!
+//! Records carry `Name`, `Type` (`Request` | `Response` | `Message`), `EventName`, the request or
+//! response fields, `Message`, `Reason` and `TraceId`. `logging.console` picks the level: `debug`
+//! writes at Envoy's debug level (visible only when the wasm component logs at debug), `always`
+//! at info, `off` never. What goes in is already safe: request bodies hold hashed user data
+//! only, the authorization header is never part of a record, and response bodies are truncated.
+
+use crate::config::ConsoleLogging;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+pub const TAG_NAME: &str = "OpenAIConversionsAPI";
+/// Longest response body kept in a log line.
+pub const MAX_LOGGED_BODY: usize = 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RecordType {
+    Request,
+    Response,
+    Message,
+}
+
+/// One console record. Empty fields are omitted.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Record<'a> {
+    pub name: &'static str,
+    #[serde(rename = "Type")]
+    pub kind: RecordType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_url: Option<&'a str>,
+    /// The API request body, embedded as JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_status_code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<&'a str>,
+}
+
+impl<'a> Record<'a> {
+    pub fn new(kind: RecordType) -> Record<'a> {
+        Record {
+            name: TAG_NAME,
+            kind,
+            event_name: None,
+            request_method: None,
+            request_url: None,
+            request_body: None,
+            response_status_code: None,
+            response_body: None,
+            message: None,
+            reason: None,
+            trace_id: None,
+        }
+    }
+
+    pub fn message(message: &'a str, reason: Option<&'a str>) -> Record<'a> {
+        Record {
+            message: Some(message),
+            reason,
+            ..Record::new(RecordType::Message)
+        }
+    }
+
+    /// The JSON line.
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The log level a console mode writes at, `None` when off.
+pub fn level(mode: ConsoleLogging) -> Option<log::Level> {
+    match mode {
+        ConsoleLogging::Off => None,
+        ConsoleLogging::Debug => Some(log::Level::Debug),
+        ConsoleLogging::Always => Some(log::Level::Info),
+    }
+}
+
+/// Writes a record through the `log` facade (the glue forwards it to Envoy's log).
+pub fn emit(mode: ConsoleLogging, record: &Record<'_>) {
+    if let Some(level) = level(mode) {
+        if log::log_enabled!(level) {
+            log::log!(level, "{}", record.to_line());
+        }
+    }
+}
+
+/// At most `MAX_LOGGED_BODY` bytes of a response body, cut on a character boundary, lossy UTF-8.
+pub fn truncate_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    if text.len() <= MAX_LOGGED_BODY {
+        return text.into_owned();
+    }
+    let mut end = MAX_LOGGED_BODY;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", text.get(..end).unwrap_or(""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_record_embeds_the_body_as_json() {
+        let body = RawValue::from_string(r#"{"events":[]}"#.to_owned()).unwrap();
+        let r = Record {
+            event_name: Some("page_viewed"),
+            request_method: Some("POST"),
+            request_url: Some("https://bzr.openai.com/v1/events?pid=px"),
+            request_body: Some(&body),
+            trace_id: Some("t-1"),
+            ..Record::new(RecordType::Request)
+        };
+        assert_eq!(
+            r.to_line(),
+            r#"{"Name":"OpenAIConversionsAPI","Type":"Request","EventName":"page_viewed","RequestMethod":"POST","RequestUrl":"https://bzr.openai.com/v1/events?pid=px","RequestBody":{"events":[]},"TraceId":"t-1"}"#
+        );
+    }
+
+    #[test]
+    fn message_record_and_levels() {
+        let r = Record::message("Event dropped", Some("event id is required"));
+        assert_eq!(
+            r.to_line(),
+            r#"{"Name":"OpenAIConversionsAPI","Type":"Message","Message":"Event dropped","Reason":"event id is required"}"#
+        );
+        assert_eq!(level(ConsoleLogging::Off), None);
+        assert_eq!(level(ConsoleLogging::Debug), Some(log::Level::Debug));
+        assert_eq!(level(ConsoleLogging::Always), Some(log::Level::Info));
+    }
+
+    #[test]
+    fn bodies_are_truncated_on_a_char_boundary() {
+        assert_eq!(truncate_body(b"short"), "short");
+        let long = "é".repeat(MAX_LOGGED_BODY);
+        let t = truncate_body(long.as_bytes());
+        assert!(t.len() <= MAX_LOGGED_BODY + 3);
+        assert!(t.ends_with('…'));
+        assert_eq!(truncate_body(b"\xff\xfe"), "\u{fffd}\u{fffd}");
+    }
+}

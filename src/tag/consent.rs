@@ -1,0 +1,296 @@
+//! Consent: whether an event may be sent, and with which identifiers (SPEC §5 step 2).
+//!
+//! Owns the reading of consent signals from event data: `consent_state.*` (booleans or
+//! `"granted"`/`"denied"`, as the Data Tag and MP ingest write them), then the Consent Mode v2
+//! string `x-ga-gcd` read by position (letters at 2/4/6/8), then for ad_storage the v1 string
+//! `x-ga-gcs` (index 2). In `required` mode no signal means denied, as in Stape. The GTM
+//! preview early exit (hits from `https://gtm-msr.appspot.com/`) lives here too: it applies in
+//! every mode.
+
+use crate::config::{Consent, ConsentMode};
+use crate::event::{lookup, text_at, EventData};
+use crate::request::RequestFacts;
+use serde_json::Value;
+
+/// The outcome of the consent step for one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Send; `strip_identifiers` removes email/phone/name/external-id hashes.
+    Send { strip_identifiers: bool },
+    /// ad_storage not granted in `required` mode: no request, no cookie.
+    Denied,
+    /// A GTM preview / measurement-server hit: skipped as in Stape.
+    Preview,
+}
+
+/// The Consent Mode signals this module reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    AdStorage,
+    AdUserData,
+}
+
+impl Signal {
+    fn state_key(self) -> &'static str {
+        match self {
+            Signal::AdStorage => "consent_state.ad_storage",
+            Signal::AdUserData => "consent_state.ad_user_data",
+        }
+    }
+
+    /// Position of the signal's letter in `gcd` (`13t3t3Z2t5l1`: 2, 4, 6, 8).
+    fn gcd_index(self) -> usize {
+        match self {
+            Signal::AdStorage => 2,
+            Signal::AdUserData => 6,
+        }
+    }
+}
+
+const GTM_PREVIEW_PREFIX: &str = "https://gtm-msr.appspot.com/";
+
+/// Applies the consent step to one event.
+pub fn decide(consent: &Consent, event: &EventData, request: &RequestFacts) -> Decision {
+    if is_preview(event, request) {
+        return Decision::Preview;
+    }
+    if consent.mode == ConsentMode::Optional {
+        return Decision::Send {
+            strip_identifiers: false,
+        };
+    }
+    if granted(event, Signal::AdStorage) != Some(true) {
+        return Decision::Denied;
+    }
+    let strip = consent.user_data_requires_ad_user_data
+        && granted(event, Signal::AdUserData) == Some(false);
+    Decision::Send {
+        strip_identifiers: strip,
+    }
+}
+
+/// Stape's early exit B: the first present of page_location, Referer, page_referrer.
+fn is_preview(event: &EventData, request: &RequestFacts) -> bool {
+    let url = text_at(event, "page_location")
+        .map(|c| c.into_owned())
+        .or_else(|| request.referer.clone())
+        .or_else(|| text_at(event, "page_referrer").map(|c| c.into_owned()));
+    url.is_some_and(|u| u.starts_with(GTM_PREVIEW_PREFIX))
+}
+
+/// `Some(true)` granted, `Some(false)` denied, `None` no signal.
+fn granted(event: &EventData, signal: Signal) -> Option<bool> {
+    state_signal(lookup(event, signal.state_key()))
+        .or_else(|| gcd_signal(text_at(event, "x-ga-gcd").as_deref(), signal))
+        .or_else(|| match signal {
+            Signal::AdStorage => gcs_signal(text_at(event, "x-ga-gcs").as_deref()),
+            Signal::AdUserData => None,
+        })
+}
+
+fn state_signal(value: Option<&Value>) -> Option<bool> {
+    match value? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "granted" | "true" => Some(true),
+            "denied" | "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Consent Mode v2 letter table: t r n v granted, p q m u denied, anything else no signal.
+fn gcd_signal(gcd: Option<&str>, signal: Signal) -> Option<bool> {
+    match gcd?.as_bytes().get(signal.gcd_index())? {
+        b't' | b'r' | b'n' | b'v' => Some(true),
+        b'p' | b'q' | b'm' | b'u' => Some(false),
+        _ => None,
+    }
+}
+
+/// Consent Mode v1: `G1` + ad_storage digit + analytics_storage digit.
+fn gcs_signal(gcs: Option<&str>) -> Option<bool> {
+    match gcs?.as_bytes().get(2)? {
+        b'1' => Some(true),
+        b'0' => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn required() -> Consent {
+        Consent {
+            mode: ConsentMode::Required,
+            user_data_requires_ad_user_data: true,
+        }
+    }
+
+    fn ev(v: Value) -> EventData {
+        v.as_object().cloned().unwrap()
+    }
+
+    fn req() -> RequestFacts {
+        RequestFacts::from_headers(&[(":path".into(), b"/g/collect".to_vec())], None).unwrap()
+    }
+
+    fn decide_required(v: Value) -> Decision {
+        decide(&required(), &ev(v), &req())
+    }
+
+    const SEND: Decision = Decision::Send {
+        strip_identifiers: false,
+    };
+
+    #[test]
+    fn optional_mode_always_sends() {
+        let c = Consent {
+            mode: ConsentMode::Optional,
+            user_data_requires_ad_user_data: true,
+        };
+        assert_eq!(decide(&c, &ev(json!({"x-ga-gcs": "G100"})), &req()), SEND);
+    }
+
+    #[test]
+    fn stape_01_required_mode_denied_by_gcs_or_consent_state() {
+        assert_eq!(
+            decide_required(json!({"x-ga-gcs": "G100"})),
+            Decision::Denied
+        );
+        assert_eq!(
+            decide_required(json!({"consent_state": {"ad_storage": false}})),
+            Decision::Denied
+        );
+    }
+
+    #[test]
+    fn stape_03_required_mode_granted_by_gcs_or_consent_state() {
+        assert_eq!(decide_required(json!({"x-ga-gcs": "G110"})), SEND);
+        assert_eq!(
+            decide_required(json!({"consent_state": {"ad_storage": true}})),
+            SEND
+        );
+    }
+
+    #[test]
+    fn no_signal_is_denied_in_required_mode() {
+        assert_eq!(decide_required(json!({})), Decision::Denied);
+        assert_eq!(decide_required(json!({"x-ga-gcs": "G1"})), Decision::Denied);
+        assert_eq!(
+            decide_required(json!({"x-ga-gcd": "13l3l3l3l1l1"})),
+            Decision::Denied
+        );
+    }
+
+    #[test]
+    fn consent_state_accepts_granted_and_denied_strings() {
+        assert_eq!(
+            decide_required(json!({"consent_state": {"ad_storage": "granted"}})),
+            SEND
+        );
+        assert_eq!(
+            decide_required(json!({"consent_state": {"ad_storage": "DENIED"}})),
+            Decision::Denied
+        );
+    }
+
+    #[test]
+    fn signal_order_is_consent_state_then_gcd_then_gcs() {
+        // consent_state beats gcd and gcs
+        assert_eq!(
+            decide_required(
+                json!({"consent_state": {"ad_storage": false}, "x-ga-gcd": "13t3t3t3t5l1", "x-ga-gcs": "G111"})
+            ),
+            Decision::Denied
+        );
+        // gcd beats gcs
+        assert_eq!(
+            decide_required(json!({"x-ga-gcd": "13p3t3t3t5l1", "x-ga-gcs": "G111"})),
+            Decision::Denied
+        );
+        assert_eq!(
+            decide_required(json!({"x-ga-gcd": "13v3t3t3t5l1", "x-ga-gcs": "G100"})),
+            SEND
+        );
+        // consent_state without ad_storage is no signal: falls through to gcd
+        assert_eq!(
+            decide_required(
+                json!({"consent_state": {"analytics_storage": true}, "x-ga-gcd": "13r3r3r2r5l1"})
+            ),
+            SEND
+        );
+    }
+
+    #[test]
+    fn every_gcd_letter() {
+        for granted in ['t', 'r', 'n', 'v'] {
+            assert_eq!(
+                decide_required(json!({"x-ga-gcd": format!("13{granted}3l3l3l1")})),
+                SEND,
+                "{granted}"
+            );
+        }
+        for denied in ['p', 'q', 'm', 'u'] {
+            assert_eq!(
+                decide_required(json!({"x-ga-gcd": format!("13{denied}3l3l3l1")})),
+                Decision::Denied,
+                "{denied}"
+            );
+        }
+        // unknown letter: no signal from gcd, gcs decides
+        assert_eq!(
+            decide_required(json!({"x-ga-gcd": "13Z3l3l3l1", "x-ga-gcs": "G110"})),
+            SEND
+        );
+    }
+
+    #[test]
+    fn ad_user_data_denied_strips_identifiers() {
+        let strip = Decision::Send {
+            strip_identifiers: true,
+        };
+        assert_eq!(decide_required(json!({"x-ga-gcd": "13t3t3p2t5l1"})), strip);
+        assert_eq!(
+            decide_required(json!({"x-ga-gcd": "13t3t3Z2t5l1"})),
+            SEND,
+            "unknown letter is no denial"
+        );
+        assert_eq!(
+            decide_required(json!({"consent_state": {"ad_storage": true, "ad_user_data": false}})),
+            strip
+        );
+        let keep = Consent {
+            mode: ConsentMode::Required,
+            user_data_requires_ad_user_data: false,
+        };
+        assert_eq!(
+            decide(&keep, &ev(json!({"x-ga-gcd": "13t3t3p2t5l1"})), &req()),
+            SEND
+        );
+    }
+
+    #[test]
+    fn stape_02_gtm_preview_hits_are_skipped_in_every_mode() {
+        let c = Consent {
+            mode: ConsentMode::Optional,
+            user_data_requires_ad_user_data: true,
+        };
+        let e = ev(json!({"page_location": "https://gtm-msr.appspot.com/collect"}));
+        assert_eq!(decide(&c, &e, &req()), Decision::Preview);
+        let mut r = req();
+        r.referer = Some("https://gtm-msr.appspot.com/render?id=GTM-X".into());
+        assert_eq!(decide(&c, &ev(json!({})), &r), Decision::Preview);
+        assert_eq!(
+            decide(
+                &c,
+                &ev(json!({"page_location": "https://shop.example/"})),
+                &r
+            ),
+            SEND
+        );
+    }
+}

@@ -1,0 +1,1178 @@
+//! Event parameters: the event's `data` object (SPEC §5.6) and its money rules (SPEC §5.7).
+//!
+//! Owns the shape per event type, the automap from GA4-style event data (`currency`, `value`,
+//! `items[]` / `ecommerce.items[]` → `contents`), the overrides (`amount`, `amount_regular_unit`,
+//! `currency`, `contents`, `plan_id`), the shape rules (no `contents` on `customer_action`,
+//! `plan_id` only on `plan_enrollment`/`custom`) and the validation of what this module builds:
+//! currency format, integer amounts, `content_type` on every content, a currency for every amount.
+//!
+//! Choices beyond the SPEC text (deliberate, tested below):
+//! - The final currency (override, else automap) is decided first and every automapped amount is
+//!   converted with it, so a `currency: "JPY"` override also fixes the exponent of `value`.
+//! - An item's own currency is copied into its content only when the item has an amount and the
+//!   currency differs from the event's; its price is then converted with its own exponent, and
+//!   the items sum is not used as the event amount (it would add different currencies).
+//! - Items with neither a price nor a `value` give no amount at all; Stape sends `amount: 0`
+//!   (its edge case 1), which then fails on a missing currency or reports a zero-value sale.
+//! - An item quantity that is not an integer (`1.5`) is dropped, not rounded.
+//! - An item currency that is not a 3-letter code is ignored (the event currency applies); only
+//!   the event-level currency (`currency`, else `items[0].currency`) makes the event invalid.
+//! - `contents` keeps at most [`MAX_CONTENTS`] items (SPEC §2: bounded); the items sum still
+//!   covers every item.
+//! - An empty `contents` override array counts as resolving to nothing (automap stays); a
+//!   `contents` override that is not an array is reported as `ContentsNotArray`.
+//! - Automapped amounts with no currency anywhere are dropped and the event is sent without
+//!   them (Stape fails the whole event); the currency rules of SPEC §5.7 then apply to
+//!   configured amounts and contents, where a missing currency is a configuration mistake.
+
+use crate::config::{EventParameters, ValueSource};
+use crate::event::{lookup, EventData};
+use crate::payload::{Content, Data};
+use crate::request::RequestFacts;
+use crate::tag::amount::{currency_code, to_exact_integer, to_minor_units};
+use crate::tag::event_name::{DataShape, EventType};
+use crate::tag::user_data::scalar_text;
+use crate::tag::validate::Invalid;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// Most contents sent per event.
+pub const MAX_CONTENTS: usize = 100;
+/// `content_type` of an automapped item without one (as Stape and Tealium do, so calls pass).
+pub const DEFAULT_CONTENT_TYPE: &str = "product";
+
+/// Builds `events[].data` (SPEC §5.6) for the event's type.
+pub fn build_data(
+    config: &EventParameters,
+    event_type: &EventType,
+    event: &EventData,
+    request: &RequestFacts,
+) -> Result<Data, Invalid> {
+    let shape = event_type.data_shape();
+    let o = &config.overrides;
+    let resolve = |source: &Option<ValueSource>| -> Option<Value> {
+        source
+            .as_ref()?
+            .resolve(event, request)
+            .map(Cow::into_owned)
+    };
+    let items = if config.automap {
+        automap_items(event)
+    } else {
+        None
+    };
+
+    let currency = match resolve(&o.currency) {
+        Some(value) => Some(currency_of(&value)?),
+        None if config.automap => automap_currency(event, items)?,
+        None => None,
+    };
+
+    let mut amount = None;
+    let mut contents = None;
+    if config.automap {
+        let from_items =
+            items.map(|items| automap_contents(items, &config.item_id_key, currency.as_deref()));
+        amount = automap_value(event, currency.as_deref())
+            .or_else(|| from_items.as_ref().and_then(|f| f.sum));
+        contents = from_items
+            .map(|f| f.contents)
+            .filter(|list| !list.is_empty());
+    }
+
+    let mut amount_overridden = true;
+    if let Some(value) = resolve(&o.amount) {
+        amount =
+            Some(to_exact_integer(&value).ok_or(Invalid::AmountNotInteger { field: "amount" })?);
+    } else if let Some(value) = resolve(&o.amount_regular_unit) {
+        amount = Some(to_minor_units(&value, currency.as_deref()).ok_or(
+            Invalid::AmountNotInteger {
+                field: "amount_regular_unit",
+            },
+        )?);
+    } else {
+        amount_overridden = false;
+    }
+
+    let mut contents_overridden = false;
+    if shape == DataShape::CustomerAction {
+        // Checked before resolving the override: a contents override that only matters to
+        // other event types must not invalidate this one.
+        if contents.is_some() || o.contents.is_some() {
+            log::debug!("event_parameters: contents are not allowed on customer_action; dropped");
+        }
+        contents = None;
+    } else if let Some(value) = resolve(&o.contents) {
+        if let Some(manual) = manual_contents(&value)? {
+            contents = Some(manual);
+            contents_overridden = true;
+        }
+    }
+
+    let plan_id = resolve(&o.plan_id)
+        .as_ref()
+        .and_then(scalar_text)
+        .map(Cow::into_owned);
+    let plan_id = match shape {
+        DataShape::PlanEnrollment | DataShape::Custom => plan_id,
+        DataShape::Contents | DataShape::CustomerAction => {
+            if plan_id.is_some() {
+                log::debug!(
+                    "event_parameters: plan_id is only sent on plan_enrollment and custom; dropped"
+                );
+            }
+            None
+        }
+    };
+
+    if currency.is_none() {
+        // Automapped amounts without any currency cannot be interpreted; sending the event
+        // without them keeps the conversion, where Stape would drop the whole event. Amounts a
+        // user configured explicitly are still held to the rule below.
+        if !amount_overridden && amount.take().is_some() {
+            log::debug!("event_parameters: no currency known; automapped amount dropped");
+        }
+        if !contents_overridden {
+            for content in contents.iter_mut().flatten() {
+                if content.currency.is_none() && content.amount.take().is_some() {
+                    log::debug!("event_parameters: no currency known; item amount dropped");
+                }
+            }
+        }
+    }
+    if amount.is_some() && currency.is_none() {
+        return Err(Invalid::CurrencyMissingForAmount);
+    }
+    if currency.is_none() {
+        if let Some(index) = contents
+            .iter()
+            .flatten()
+            .position(|c| c.amount.is_some() && c.currency.is_none())
+        {
+            return Err(Invalid::ItemCurrencyMissing { index });
+        }
+    }
+
+    Ok(Data {
+        shape,
+        amount,
+        currency,
+        contents,
+        plan_id,
+    })
+}
+
+/// `items` when it is a non-empty array, else `ecommerce.items`.
+fn automap_items(event: &EventData) -> Option<&Vec<Value>> {
+    non_empty_array(event.get("items"))
+        .or_else(|| non_empty_array(lookup(event, "ecommerce.items")))
+}
+
+fn non_empty_array(value: Option<&Value>) -> Option<&Vec<Value>> {
+    value.and_then(Value::as_array).filter(|a| !a.is_empty())
+}
+
+/// `currency`, else `items[0].currency`; the first one present must be a valid code.
+fn automap_currency(
+    event: &EventData,
+    items: Option<&Vec<Value>>,
+) -> Result<Option<String>, Invalid> {
+    event
+        .get("currency")
+        .and_then(scalar_text)
+        .or_else(|| {
+            items
+                .and_then(|list| list.first())
+                .and_then(|item| item.get("currency"))
+                .and_then(scalar_text)
+        })
+        .map(|raw| currency_code(&raw).ok_or(Invalid::CurrencyInvalid))
+        .transpose()
+}
+
+fn currency_of(value: &Value) -> Result<String, Invalid> {
+    scalar_text(value)
+        .and_then(|raw| currency_code(&raw))
+        .ok_or(Invalid::CurrencyInvalid)
+}
+
+/// Null and blank strings count as absent, everywhere in event data.
+fn present(value: &&Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(s) => !s.trim().is_empty(),
+        _ => true,
+    }
+}
+
+/// `value` in minor units, when present and numeric.
+fn automap_value(event: &EventData, currency: Option<&str>) -> Option<i64> {
+    let value = event.get("value").filter(present)?;
+    let amount = to_minor_units(value, currency);
+    if amount.is_none() {
+        log::debug!("event_parameters: value is not a number; amount taken from items if any");
+    }
+    amount
+}
+
+struct FromItems {
+    contents: Vec<Content>,
+    /// Σ amount × (quantity or 1) over items with an amount; `None` when no item has one, the
+    /// items carry different currencies, or the sum overflows.
+    sum: Option<i64>,
+}
+
+fn automap_contents(items: &[Value], id_key: &str, currency: Option<&str>) -> FromItems {
+    let mut contents = Vec::new();
+    let mut sum: Option<i64> = None;
+    let mut summable = true;
+    for item in items {
+        let Value::Object(item) = item else {
+            log::debug!("event_parameters: an item that is not an object was skipped");
+            continue;
+        };
+        let content = automap_content(item, id_key, currency);
+        if let Some(amount) = content.amount {
+            if content.currency.is_some() {
+                summable = false;
+            }
+            // Quantity 0 or missing counts as 1, as in Stape.
+            let times = content.quantity.filter(|q| *q != 0).unwrap_or(1);
+            match amount
+                .checked_mul(times)
+                .and_then(|line| sum.unwrap_or(0).checked_add(line))
+            {
+                Some(total) => sum = Some(total),
+                None => summable = false,
+            }
+        }
+        if contents.len() < MAX_CONTENTS {
+            contents.push(content);
+        }
+    }
+    if items.len() > MAX_CONTENTS {
+        log::debug!("event_parameters: more than {MAX_CONTENTS} items; contents truncated");
+    }
+    if sum.is_some() && !summable {
+        log::debug!(
+            "event_parameters: items in several currencies or too large; no amount from items"
+        );
+        sum = None;
+    }
+    FromItems { contents, sum }
+}
+
+fn automap_content(item: &Map<String, Value>, id_key: &str, currency: Option<&str>) -> Content {
+    let item_currency = item
+        .get("currency")
+        .and_then(scalar_text)
+        .and_then(|raw| {
+            let code = currency_code(&raw);
+            if code.is_none() {
+                log::debug!("event_parameters: item currency is not a 3-letter code; ignored");
+            }
+            code
+        })
+        .filter(|code| Some(code.as_str()) != currency);
+    let quantity = item.get("quantity").filter(present).and_then(|v| {
+        let q = to_exact_integer(v);
+        if q.is_none() {
+            log::debug!("event_parameters: item quantity is not an integer; dropped");
+        }
+        q
+    });
+    let amount = item.get("price").filter(present).and_then(|v| {
+        let a = to_minor_units(v, item_currency.as_deref().or(currency));
+        if a.is_none() {
+            log::debug!("event_parameters: item price is not a number; dropped");
+        }
+        a
+    });
+    let text = |key: &str| item.get(key).and_then(scalar_text).map(Cow::into_owned);
+    Content {
+        id: text(id_key),
+        name: text("item_name"),
+        content_type: match item.get("content_type") {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+            _ => DEFAULT_CONTENT_TYPE.to_owned(),
+        },
+        quantity,
+        // The item's own currency only matters for its amount.
+        currency: item_currency.filter(|_| amount.is_some()),
+        amount,
+        group_id: None,
+        variant_dict: None,
+    }
+}
+
+/// A `contents` override, converted field by field; `Ok(None)` for an empty array.
+fn manual_contents(value: &Value) -> Result<Option<Vec<Content>>, Invalid> {
+    let Value::Array(list) = value else {
+        return Err(Invalid::ContentsNotArray);
+    };
+    if list.is_empty() {
+        return Ok(None);
+    }
+    if list.len() > MAX_CONTENTS {
+        log::debug!("event_parameters: more than {MAX_CONTENTS} contents; truncated");
+    }
+    list.iter()
+        .take(MAX_CONTENTS)
+        .enumerate()
+        .map(|(index, item)| manual_content(index, item))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+fn manual_content(index: usize, value: &Value) -> Result<Content, Invalid> {
+    let Value::Object(map) = value else {
+        return Err(Invalid::ContentNotObject { index });
+    };
+    let content_type = match map.get("content_type") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        _ => return Err(Invalid::ContentTypeMissing { index }),
+    };
+    let mut content = Content {
+        id: None,
+        name: None,
+        content_type,
+        quantity: None,
+        amount: None,
+        currency: None,
+        group_id: None,
+        variant_dict: None,
+    };
+    for (key, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+        let text = || {
+            let t = scalar_text(v).map(Cow::into_owned);
+            if t.is_none() {
+                log::debug!("event_parameters: contents[{index}].{key} is not text; dropped");
+            }
+            t
+        };
+        match key.as_str() {
+            "content_type" => {}
+            "id" => content.id = text(),
+            "name" => content.name = text(),
+            "group_id" => content.group_id = text(),
+            "quantity" => {
+                content.quantity =
+                    Some(to_exact_integer(v).ok_or(Invalid::QuantityNotInteger { index })?)
+            }
+            "amount" => {
+                content.amount = Some(to_exact_integer(v).ok_or(Invalid::AmountNotInteger {
+                    field: "contents.amount",
+                })?)
+            }
+            "currency" => content.currency = Some(currency_of(v)?),
+            "variant_dict" => match v {
+                Value::Object(dict) => content.variant_dict = Some(dict.clone()),
+                _ => log::debug!(
+                    "event_parameters: contents[{index}].variant_dict is not an object; dropped"
+                ),
+            },
+            other => log::debug!("event_parameters: contents[{index}].{other} is unknown; dropped"),
+        }
+    }
+    Ok(content)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ParamOverrides;
+    use crate::tag::event_name::StandardType;
+    use serde_json::json;
+
+    fn data(v: Value) -> EventData {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        }
+    }
+
+    fn request() -> RequestFacts {
+        RequestFacts::from_headers(
+            &[
+                (":path".to_owned(), b"/g/collect?cu=eur&plan=gold".to_vec()),
+                ("x-amount".to_owned(), b"1299".to_vec()),
+            ],
+            None,
+        )
+        .unwrap()
+    }
+
+    fn config(automap: bool, overrides: ParamOverrides) -> EventParameters {
+        EventParameters {
+            automap,
+            item_id_key: "item_id".into(),
+            overrides,
+        }
+    }
+
+    fn automap() -> EventParameters {
+        config(true, ParamOverrides::default())
+    }
+
+    fn manual(overrides: ParamOverrides) -> EventParameters {
+        config(false, overrides)
+    }
+
+    fn lit(v: Value) -> Option<ValueSource> {
+        Some(ValueSource::Literal(v))
+    }
+
+    fn order() -> EventType {
+        EventType::Standard(StandardType::OrderCreated)
+    }
+
+    fn build(config: &EventParameters, event: Value) -> Result<Data, Invalid> {
+        build_with(config, &order(), event)
+    }
+
+    fn build_with(
+        config: &EventParameters,
+        event_type: &EventType,
+        event: Value,
+    ) -> Result<Data, Invalid> {
+        build_data(config, event_type, &data(event), &request())
+    }
+
+    fn contents(d: &Data) -> &[Content] {
+        d.contents.as_deref().unwrap_or_default()
+    }
+
+    // --- Stape scenarios 28–36 (stape-openai-capi.md §4) ---
+
+    #[test]
+    fn stape_28_data_type_follows_the_event_type() {
+        use DataShape::*;
+        let cases = [
+            (StandardType::PageViewed, Contents),
+            (StandardType::ContentsViewed, Contents),
+            (StandardType::ItemsAdded, Contents),
+            (StandardType::CheckoutStarted, Contents),
+            (StandardType::OrderCreated, Contents),
+            (StandardType::AppointmentScheduled, CustomerAction),
+            (StandardType::LeadCreated, CustomerAction),
+            (StandardType::RegistrationCompleted, CustomerAction),
+            (StandardType::AppInstalled, CustomerAction),
+            (StandardType::AppOpened, CustomerAction),
+            (StandardType::SubscriptionCreated, PlanEnrollment),
+            (StandardType::TrialStarted, PlanEnrollment),
+        ];
+        let off = manual(ParamOverrides::default());
+        for (t, shape) in cases {
+            let built = build_with(&off, &EventType::Standard(t), json!({"value": 5})).unwrap();
+            assert_eq!(built, Data::new(shape), "{t}");
+        }
+        let custom = EventType::from_name("my_event").unwrap();
+        assert_eq!(
+            build_with(&off, &custom, json!({})).unwrap(),
+            Data::new(Custom)
+        );
+        assert_eq!(
+            serde_json::to_value(build_with(&off, &custom, json!({})).unwrap()).unwrap(),
+            json!({"type": "custom"})
+        );
+    }
+
+    #[test]
+    fn stape_29_value_and_currency() {
+        let built = build(&automap(), json!({"value": 99.99, "currency": "USD"})).unwrap();
+        assert_eq!(built.amount, Some(9999));
+        assert_eq!(built.currency.as_deref(), Some("USD"));
+    }
+
+    #[test]
+    fn stape_30_items_become_contents_and_their_sum_the_amount() {
+        let built = build(
+            &automap(),
+            json!({"items": [
+                {"item_id": "SKU_001", "item_name": "Product A", "price": 10, "quantity": 2,
+                 "content_type": "product", "currency": "USD"},
+                {"item_id": "SKU_002", "item_name": "Product B", "price": 5, "quantity": 3,
+                 "content_type": "digital"}
+            ]}),
+        )
+        .unwrap();
+        assert_eq!(built.amount, Some(3500));
+        assert_eq!(
+            built.currency.as_deref(),
+            Some("USD"),
+            "from items[0].currency"
+        );
+        let c = contents(&built);
+        assert_eq!(c.len(), 2);
+        assert_eq!(
+            serde_json::to_value(&c[0]).unwrap(),
+            json!({"id": "SKU_001", "name": "Product A", "quantity": 2, "amount": 1000,
+                   "content_type": "product"}),
+            "item currency equal to the event currency is not repeated"
+        );
+        assert_eq!(c[1].content_type, "digital");
+        assert_eq!(c[1].amount, Some(500));
+    }
+
+    #[test]
+    fn stape_31_ecommerce_items_when_items_is_absent() {
+        let built = build(
+            &automap(),
+            json!({"ecommerce": {"items": [{"item_id": "ECOMM_001", "price": 20, "quantity": 1,
+                                            "content_type": "product", "currency": "USD"}]}}),
+        )
+        .unwrap();
+        assert_eq!(contents(&built).len(), 1);
+        assert_eq!(contents(&built)[0].id.as_deref(), Some("ECOMM_001"));
+        assert_eq!(built.amount, Some(2000));
+        let empty_items = build(
+            &automap(),
+            json!({"items": [], "ecommerce": {"items": [{"item_id": "E2"}]}}),
+        )
+        .unwrap();
+        assert_eq!(contents(&empty_items)[0].id.as_deref(), Some("E2"));
+    }
+
+    #[test]
+    fn stape_32_value_beats_the_items_sum() {
+        let built = build(
+            &automap(),
+            json!({"value": 999, "currency": "EUR",
+                   "items": [{"item_id": "SKU", "price": 1, "quantity": 1}]}),
+        )
+        .unwrap();
+        assert_eq!(built.amount, Some(99900));
+    }
+
+    #[test]
+    fn stape_33_amount_regular_unit_is_converted_exactly() {
+        let built = build(
+            &manual(ParamOverrides {
+                amount_regular_unit: lit(json!(150.555)),
+                currency: lit(json!("EUR")),
+                ..Default::default()
+            }),
+            json!({}),
+        )
+        .unwrap();
+        assert_eq!(built.amount, Some(15056));
+        assert_eq!(built.currency.as_deref(), Some("EUR"));
+    }
+
+    #[test]
+    fn stape_34_item_id_key() {
+        let mut sku = automap();
+        sku.item_id_key = "sku".into();
+        let built = build(
+            &sku,
+            json!({"currency": "USD", "items": [{"sku": "SKU-ABC", "item_id": "WRONG", "price": 1}]}),
+        )
+        .unwrap();
+        assert_eq!(contents(&built)[0].id.as_deref(), Some("SKU-ABC"));
+        let numeric = build(&automap(), json!({"items": [{"item_id": 1234}]})).unwrap();
+        assert_eq!(contents(&numeric)[0].id.as_deref(), Some("1234"));
+    }
+
+    #[test]
+    fn stape_35_items_without_price_have_no_amount() {
+        let built = build(
+            &automap(),
+            json!({"items": [
+                {"item_id": "WITH_PRICE", "price": 50, "quantity": 1, "currency": "USD"},
+                {"item_id": "NO_PRICE", "quantity": 2}
+            ]}),
+        )
+        .unwrap();
+        assert_eq!(built.amount, Some(5000));
+        assert_eq!(contents(&built).len(), 2);
+        assert_eq!(contents(&built)[1].amount, None);
+        assert_eq!(contents(&built)[1].quantity, Some(2));
+    }
+
+    #[test]
+    fn stape_36_amount_override_and_amount_regular_unit_give_the_same_amount() {
+        let minor = build(
+            &manual(ParamOverrides {
+                amount: lit(json!(1299)),
+                currency: lit(json!("USD")),
+                ..Default::default()
+            }),
+            json!({}),
+        )
+        .unwrap();
+        let regular = build(
+            &manual(ParamOverrides {
+                amount_regular_unit: lit(json!(12.99)),
+                currency: lit(json!("USD")),
+                ..Default::default()
+            }),
+            json!({}),
+        )
+        .unwrap();
+        assert_eq!(minor.amount, Some(1299));
+        assert_eq!(regular.amount, Some(1299));
+        let json = serde_json::to_value(&regular).unwrap();
+        assert_eq!(
+            json,
+            json!({"type": "contents", "amount": 1299, "currency": "USD"})
+        );
+        assert!(json.get("amount_regular_unit").is_none());
+    }
+
+    // --- automap details and deviations ---
+
+    #[test]
+    fn no_price_and_no_value_gives_no_amount() {
+        // Deviation from Stape edge case 1 (stape-openai-capi.md §3.12): Stape sends amount 0,
+        // which then fails for want of a currency; we send no amount and keep the event.
+        let built = build(
+            &automap(),
+            json!({"items": [{"item_id": "A"}, {"item_id": "B"}]}),
+        )
+        .unwrap();
+        assert_eq!(built.amount, None);
+        assert_eq!(built.currency, None);
+        assert_eq!(contents(&built).len(), 2);
+    }
+
+    #[test]
+    fn value_zero_is_an_amount() {
+        let built = build(&automap(), json!({"value": 0, "currency": "USD"})).unwrap();
+        assert_eq!(built.amount, Some(0));
+    }
+
+    #[test]
+    fn a_non_numeric_value_falls_back_to_the_items_sum() {
+        let built = build(
+            &automap(),
+            json!({"value": "n/a", "currency": "USD", "items": [{"price": "2.50", "quantity": "2"}]}),
+        )
+        .unwrap();
+        assert_eq!(built.amount, Some(500));
+        let none = build(&automap(), json!({"value": "n/a", "currency": "USD"})).unwrap();
+        assert_eq!(none.amount, None);
+        let blank = build(
+            &automap(),
+            json!({"value": " ", "currency": "USD", "items": [{"price": 1}]}),
+        )
+        .unwrap();
+        assert_eq!(blank.amount, Some(100), "a blank value is absent");
+    }
+
+    #[test]
+    fn automapped_currency_is_trimmed_uppercased_and_must_be_three_letters() {
+        let built = build(&automap(), json!({"currency": " usd ", "value": 1})).unwrap();
+        assert_eq!(built.currency.as_deref(), Some("USD"));
+        let from_item = build(
+            &automap(),
+            json!({"items": [{"currency": "eur", "price": 1}]}),
+        )
+        .unwrap();
+        assert_eq!(from_item.currency.as_deref(), Some("EUR"));
+        assert_eq!(contents(&from_item)[0].currency, None);
+        for bad in [json!("dollars"), json!("US"), json!(840), json!("€UR")] {
+            assert_eq!(
+                build(&automap(), json!({"currency": bad, "value": 1})),
+                Err(Invalid::CurrencyInvalid),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            build(
+                &automap(),
+                json!({"items": [{"currency": "X", "price": 1}]})
+            ),
+            Err(Invalid::CurrencyInvalid)
+        );
+    }
+
+    #[test]
+    fn the_currency_exponent_applies_to_value_and_prices() {
+        let jpy = build(
+            &automap(),
+            json!({"value": 1500.5, "currency": "JPY", "items": [{"price": 750, "quantity": 2}]}),
+        )
+        .unwrap();
+        assert_eq!(jpy.amount, Some(1501));
+        assert_eq!(contents(&jpy)[0].amount, Some(750));
+        let kwd = build(&automap(), json!({"value": "1.2345", "currency": "KWD"})).unwrap();
+        assert_eq!(kwd.amount, Some(1235));
+    }
+
+    #[test]
+    fn a_currency_override_decides_the_exponent_of_automapped_amounts() {
+        let built = build(
+            &config(
+                true,
+                ParamOverrides {
+                    currency: lit(json!("jpy")),
+                    ..Default::default()
+                },
+            ),
+            json!({"value": 1500, "currency": "USD", "items": [{"price": 1500}]}),
+        )
+        .unwrap();
+        assert_eq!(built.currency.as_deref(), Some("JPY"));
+        assert_eq!(built.amount, Some(1500));
+        assert_eq!(contents(&built)[0].amount, Some(1500));
+    }
+
+    #[test]
+    fn an_item_in_another_currency_keeps_it_and_is_not_summed() {
+        let built = build(
+            &automap(),
+            json!({"currency": "USD", "items": [
+                {"item_id": "A", "price": 10, "currency": "USD"},
+                {"item_id": "B", "price": 1000, "currency": "JPY"},
+                {"item_id": "C", "currency": "EUR"}
+            ]}),
+        )
+        .unwrap();
+        let c = contents(&built);
+        assert_eq!(c[0].currency, None);
+        assert_eq!(c[1].currency.as_deref(), Some("JPY"));
+        assert_eq!(c[1].amount, Some(1000), "converted with its own exponent");
+        assert_eq!(
+            c[2].currency, None,
+            "no amount, so its currency is irrelevant"
+        );
+        assert_eq!(built.amount, None, "USD and JPY cannot be added");
+        let with_value = build(
+            &automap(),
+            json!({"currency": "USD", "value": 12, "items": [{"price": 1000, "currency": "JPY"}]}),
+        )
+        .unwrap();
+        assert_eq!(with_value.amount, Some(1200));
+    }
+
+    #[test]
+    fn quantities_are_integers_and_zero_counts_as_one() {
+        let built = build(
+            &automap(),
+            json!({"currency": "USD", "items": [
+                {"price": 1, "quantity": "3"},
+                {"price": 1, "quantity": 1.5},
+                {"price": 1, "quantity": 0},
+                {"price": 1, "quantity": 2.0},
+                {"price": 1}
+            ]}),
+        )
+        .unwrap();
+        let q: Vec<_> = contents(&built).iter().map(|c| c.quantity).collect();
+        assert_eq!(q, vec![Some(3), None, Some(0), Some(2), None]);
+        // 3 + 1 (dropped quantity) + 1 (zero) + 2 + 1 (missing), at 100 each.
+        assert_eq!(built.amount, Some(800));
+    }
+
+    #[test]
+    fn non_object_items_are_skipped_and_defaults_apply() {
+        let built = build(
+            &automap(),
+            json!({"items": ["SKU", 5, null, {"item_id": "A", "item_name": "Tee", "content_type": ""}]}),
+        )
+        .unwrap();
+        let c = contents(&built);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].id.as_deref(), Some("A"));
+        assert_eq!(c[0].name.as_deref(), Some("Tee"));
+        assert_eq!(c[0].content_type, DEFAULT_CONTENT_TYPE);
+        let only_junk = build(&automap(), json!({"items": ["x"]})).unwrap();
+        assert_eq!(only_junk.contents, None);
+    }
+
+    #[test]
+    fn an_unconvertible_price_is_dropped() {
+        let built = build(
+            &automap(),
+            json!({"currency": "USD", "items": [{"price": "free"}, {"price": 2}]}),
+        )
+        .unwrap();
+        assert_eq!(contents(&built)[0].amount, None);
+        assert_eq!(built.amount, Some(200));
+    }
+
+    #[test]
+    fn contents_are_bounded_but_the_sum_covers_every_item() {
+        let items: Vec<Value> = (0..MAX_CONTENTS + 5)
+            .map(|i| json!({"item_id": i, "price": 1}))
+            .collect();
+        let built = build(&automap(), json!({"currency": "USD", "items": items})).unwrap();
+        assert_eq!(contents(&built).len(), MAX_CONTENTS);
+        assert_eq!(
+            built.amount,
+            Some(i64::try_from(MAX_CONTENTS + 5).unwrap() * 100)
+        );
+    }
+
+    #[test]
+    fn a_sum_that_overflows_gives_no_amount() {
+        let built = build(
+            &automap(),
+            json!({"currency": "JPY", "items": [{"price": i64::MAX, "quantity": 2}]}),
+        )
+        .unwrap();
+        assert_eq!(built.amount, None);
+    }
+
+    #[test]
+    fn automap_off_reads_no_event_data() {
+        let built = build(
+            &manual(ParamOverrides::default()),
+            json!({"value": 5, "currency": "USD", "items": [{"item_id": "A", "price": 1}]}),
+        )
+        .unwrap();
+        assert_eq!(built, Data::new(DataShape::Contents));
+    }
+
+    // --- overrides ---
+
+    #[test]
+    fn overrides_beat_automap() {
+        let built = build(
+            &config(
+                true,
+                ParamOverrides {
+                    amount: Some(ValueSource::Header("x-amount".into())),
+                    currency: Some(ValueSource::Query("cu".into())),
+                    contents: lit(json!([{"id": "M1", "content_type": "plan"}])),
+                    ..Default::default()
+                },
+            ),
+            json!({"value": 5, "currency": "USD", "items": [{"item_id": "A", "price": 1}]}),
+        )
+        .unwrap();
+        assert_eq!(built.amount, Some(1299));
+        assert_eq!(built.currency.as_deref(), Some("EUR"));
+        assert_eq!(contents(&built).len(), 1);
+        assert_eq!(contents(&built)[0].id.as_deref(), Some("M1"));
+    }
+
+    #[test]
+    fn an_override_currency_replaces_an_invalid_automapped_one() {
+        let built = build(
+            &config(
+                true,
+                ParamOverrides {
+                    currency: lit(json!("EUR")),
+                    ..Default::default()
+                },
+            ),
+            json!({"currency": "euros", "value": 1}),
+        )
+        .unwrap();
+        assert_eq!(built.currency.as_deref(), Some("EUR"));
+    }
+
+    #[test]
+    fn empty_overrides_leave_automap() {
+        let built = build(
+            &config(
+                true,
+                ParamOverrides {
+                    amount: Some(ValueSource::Event("blank".into())),
+                    amount_regular_unit: Some(ValueSource::Event("missing".into())),
+                    currency: Some(ValueSource::Cookie("nope".into())),
+                    contents: lit(json!([])),
+                    ..Default::default()
+                },
+            ),
+            json!({"blank": "", "value": 7, "currency": "USD", "items": [{"item_id": "A"}]}),
+        )
+        .unwrap();
+        assert_eq!(built.amount, Some(700));
+        assert_eq!(built.currency.as_deref(), Some("USD"));
+        assert_eq!(contents(&built)[0].id.as_deref(), Some("A"));
+    }
+
+    #[test]
+    fn amount_override_must_be_an_integer() {
+        let with = |v: Value| {
+            build(
+                &manual(ParamOverrides {
+                    amount: lit(v),
+                    currency: lit(json!("USD")),
+                    ..Default::default()
+                }),
+                json!({}),
+            )
+        };
+        assert_eq!(with(json!("1299")).unwrap().amount, Some(1299));
+        assert_eq!(with(json!(-50)).unwrap().amount, Some(-50));
+        let not_integer = Err(Invalid::AmountNotInteger { field: "amount" });
+        assert_eq!(with(json!(12.99)), not_integer);
+        assert_eq!(with(json!("12.99")), not_integer);
+        assert_eq!(with(json!("abc")), not_integer);
+        assert_eq!(with(json!(true)), not_integer);
+    }
+
+    #[test]
+    fn amount_beats_amount_regular_unit_and_garbage_regular_units_are_invalid() {
+        let both = build(
+            &manual(ParamOverrides {
+                amount: lit(json!(1)),
+                amount_regular_unit: lit(json!(99)),
+                currency: lit(json!("USD")),
+                ..Default::default()
+            }),
+            json!({}),
+        )
+        .unwrap();
+        assert_eq!(both.amount, Some(1));
+        assert_eq!(
+            build(
+                &manual(ParamOverrides {
+                    amount_regular_unit: Some(ValueSource::Event("v".into())),
+                    currency: lit(json!("USD")),
+                    ..Default::default()
+                }),
+                json!({"v": "twelve"}),
+            ),
+            Err(Invalid::AmountNotInteger {
+                field: "amount_regular_unit"
+            })
+        );
+    }
+
+    #[test]
+    fn an_invalid_currency_override_is_invalid() {
+        for bad in [json!("dollars"), json!(978), json!("U5D")] {
+            assert_eq!(
+                build(
+                    &manual(ParamOverrides {
+                        currency: lit(bad.clone()),
+                        ..Default::default()
+                    }),
+                    json!({})
+                ),
+                Err(Invalid::CurrencyInvalid),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn contents_override_is_converted_field_by_field() {
+        let built = build(
+            &manual(ParamOverrides {
+                currency: lit(json!("USD")),
+                contents: lit(json!([{
+                    "id": 42, "name": "Gold", "group_id": "G", "content_type": "plan",
+                    "quantity": "2", "amount": 1999, "currency": "eur",
+                    "variant_dict": {"size": "m"}, "color": "red", "price": 19.99
+                }])),
+                ..Default::default()
+            }),
+            json!({}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(contents(&built)).unwrap(),
+            json!([{"id": "42", "name": "Gold", "group_id": "G", "content_type": "plan",
+                    "quantity": 2, "amount": 1999, "currency": "EUR",
+                    "variant_dict": {"size": "m"}}])
+        );
+    }
+
+    #[test]
+    fn contents_override_invalid_paths() {
+        let with = |contents: Value| {
+            build(
+                &manual(ParamOverrides {
+                    currency: lit(json!("USD")),
+                    contents: lit(contents),
+                    ..Default::default()
+                }),
+                json!({}),
+            )
+        };
+        assert_eq!(
+            with(json!([{"content_type": "product"}, "SKU"])),
+            Err(Invalid::ContentNotObject { index: 1 })
+        );
+        assert_eq!(
+            with(json!({"content_type": "product"})),
+            Err(Invalid::ContentsNotArray)
+        );
+        assert_eq!(with(json!("SKU_1")), Err(Invalid::ContentsNotArray));
+        // Stape 37(f): an item without content_type.
+        assert_eq!(
+            with(json!([{"id": "SKU_001", "amount": 10}])),
+            Err(Invalid::ContentTypeMissing { index: 0 })
+        );
+        assert_eq!(
+            with(json!([{"content_type": "product"}, {"content_type": ""}])),
+            Err(Invalid::ContentTypeMissing { index: 1 })
+        );
+        assert_eq!(
+            with(json!([{"content_type": 5}])),
+            Err(Invalid::ContentTypeMissing { index: 0 })
+        );
+        assert_eq!(
+            with(json!([{"content_type": "product", "amount": 10.5}])),
+            Err(Invalid::AmountNotInteger {
+                field: "contents.amount"
+            })
+        );
+        assert_eq!(
+            with(json!([{"content_type": "product", "quantity": "two"}])),
+            Err(Invalid::QuantityNotInteger { index: 0 })
+        );
+        assert_eq!(
+            with(json!([{"content_type": "product", "currency": "euro"}])),
+            Err(Invalid::CurrencyInvalid)
+        );
+        let dropped = with(
+            json!([{"content_type": "product", "variant_dict": "m", "id": {"x": 1}, "name": null}]),
+        )
+        .unwrap();
+        assert_eq!(contents(&dropped)[0].variant_dict, None);
+        assert_eq!(contents(&dropped)[0].id, None);
+    }
+
+    // --- shape rules ---
+
+    #[test]
+    fn contents_are_dropped_on_customer_action() {
+        let lead = EventType::Standard(StandardType::LeadCreated);
+        let built = build_with(
+            &automap(),
+            &lead,
+            json!({"currency": "USD", "items": [{"item_id": "A", "price": 3}]}),
+        )
+        .unwrap();
+        assert_eq!(built.contents, None);
+        assert_eq!(built.amount, Some(300), "amount is allowed on every shape");
+        // Even an override that would be invalid is not looked at.
+        let built = build_with(
+            &manual(ParamOverrides {
+                contents: lit(json!(["bad"])),
+                ..Default::default()
+            }),
+            &lead,
+            json!({}),
+        )
+        .unwrap();
+        assert_eq!(built, Data::new(DataShape::CustomerAction));
+    }
+
+    #[test]
+    fn plan_id_only_on_plan_enrollment_and_custom() {
+        let with_plan = manual(ParamOverrides {
+            plan_id: Some(ValueSource::Query("plan".into())),
+            ..Default::default()
+        });
+        for (t, expected) in [
+            (
+                EventType::Standard(StandardType::SubscriptionCreated),
+                Some("gold"),
+            ),
+            (
+                EventType::Standard(StandardType::TrialStarted),
+                Some("gold"),
+            ),
+            (EventType::from_name("my_event").unwrap(), Some("gold")),
+            (EventType::Standard(StandardType::OrderCreated), None),
+            (EventType::Standard(StandardType::LeadCreated), None),
+        ] {
+            let built = build_with(&with_plan, &t, json!({})).unwrap();
+            assert_eq!(built.plan_id.as_deref(), expected, "{}", t.display_name());
+        }
+        let numeric = manual(ParamOverrides {
+            plan_id: lit(json!(7)),
+            ..Default::default()
+        });
+        let t = EventType::Standard(StandardType::SubscriptionCreated);
+        assert_eq!(
+            build_with(&numeric, &t, json!({}))
+                .unwrap()
+                .plan_id
+                .as_deref(),
+            Some("7")
+        );
+    }
+
+    // --- validation (SPEC §5.7) ---
+
+    #[test]
+    fn automapped_amounts_without_any_currency_are_dropped_and_the_event_kept() {
+        let value_only = build(&automap(), json!({"value": 10})).unwrap();
+        assert_eq!((value_only.amount, value_only.currency), (None, None));
+        let items = build(
+            &automap(),
+            json!({"items": [{"item_id": "A", "price": 10}]}),
+        )
+        .unwrap();
+        assert_eq!(items.amount, None);
+        assert_eq!(contents(&items)[0].amount, None);
+        assert_eq!(contents(&items)[0].id.as_deref(), Some("A"));
+    }
+
+    #[test]
+    fn an_amount_needs_a_currency() {
+        // Stape 37(g): a manual amount without currency.
+        assert_eq!(
+            build(
+                &manual(ParamOverrides {
+                    amount: lit(json!(50)),
+                    ..Default::default()
+                }),
+                json!({})
+            ),
+            Err(Invalid::CurrencyMissingForAmount)
+        );
+    }
+
+    #[test]
+    fn an_item_amount_needs_a_currency_at_item_or_event_level() {
+        let with = |contents: Value, currency: Option<Value>| {
+            build(
+                &manual(ParamOverrides {
+                    contents: lit(contents),
+                    currency: currency.and_then(lit),
+                    ..Default::default()
+                }),
+                json!({}),
+            )
+        };
+        // Stape 37(h).
+        assert_eq!(
+            with(
+                json!([{"id": "A", "content_type": "product"}, {"id": "B", "amount": 10, "content_type": "product"}]),
+                None
+            ),
+            Err(Invalid::ItemCurrencyMissing { index: 1 })
+        );
+        // Stape 38: the item's own currency is enough.
+        let ok = with(
+            json!([{"id": "SKU_001", "amount": 10, "currency": "USD", "content_type": "product"}]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(ok.currency, None);
+        assert_eq!(contents(&ok)[0].currency.as_deref(), Some("USD"));
+        assert!(with(
+            json!([{"amount": 10, "content_type": "product"}]),
+            Some(json!("USD"))
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn a_full_contents_event_serialises_as_the_api_expects() {
+        let built = build(
+            &automap(),
+            json!({"value": 59.97, "currency": "USD", "items": [
+                {"item_id": "SKU_1", "item_name": "Tee", "price": 19.99, "quantity": 2},
+                {"item_id": "SKU_2", "item_name": "Cap", "price": 19.99, "quantity": 1}
+            ]}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&built).unwrap(),
+            json!({"type": "contents", "amount": 5997, "currency": "USD", "contents": [
+                {"id": "SKU_1", "name": "Tee", "content_type": "product", "quantity": 2, "amount": 1999},
+                {"id": "SKU_2", "name": "Cap", "content_type": "product", "quantity": 1, "amount": 1999}
+            ]})
+        );
+    }
+}

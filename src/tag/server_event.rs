@@ -1,0 +1,439 @@
+//! Server event data: `id`, `timestamp_ms`, `source_url`, `action_source`, `opt_out` (SPEC §5.2–5.3).
+//!
+//! Automap reads `event_id`/`eventId`, the MP `timestamp_micros` (else the receipt time) and
+//! `page_location`; overrides beat automap when they resolve to something. When no id is found,
+//! `order_created` uses `transaction_id`, and otherwise a deterministic id is derived from the
+//! hit's identity so that a replayed or retried identical hit deduplicates at the API instead of
+//! counting twice. The time window is *not* checked here: the API measures it on receipt, so
+//! delivery checks it right before each dispatch.
+
+use crate::config::{Config, ValueSource};
+use crate::event::{lookup, text, text_at, EventData};
+use crate::request::RequestFacts;
+use crate::tag::event_name::{EventType, StandardType};
+use crate::tag::validate::Invalid;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// Longest id we send; a longer automapped or overridden id is refused rather than cut, since a
+/// cut id could collide with another event's.
+pub const MAX_ID_CHARS: usize = 512;
+
+/// The server-event fields of one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerFields {
+    pub id: String,
+    pub timestamp_ms: u64,
+    pub source_url: Option<String>,
+}
+
+/// Builds id, timestamp and source_url. `index` is the event's position in its request.
+pub fn build(
+    config: &Config,
+    event_type: &EventType,
+    event: &EventData,
+    request: &RequestFacts,
+    index: usize,
+    now_ms: u64,
+) -> Result<ServerFields, Invalid> {
+    let settings = &config.server_event_data;
+    let overrides = &settings.overrides;
+    let automap = settings.automap;
+
+    let timestamp_ms = match resolve(&overrides.timestamp_ms, event, request) {
+        Some(v) => integer(&v).ok_or(Invalid::TimestampNotInteger)?,
+        None if automap => event_time_ms(event).unwrap_or(now_ms),
+        None => return Err(Invalid::MissingTimestamp),
+    };
+
+    let source_url = resolve(&overrides.source_url, event, request)
+        .and_then(|v| text(&v).map(|t| t.into_owned()))
+        .or_else(|| {
+            automap
+                .then(|| text_at(event, "page_location").map(|t| t.into_owned()))
+                .flatten()
+        });
+
+    let id = resolve(&overrides.id, event, request)
+        .and_then(|v| text(&v).map(|t| t.into_owned()))
+        .or_else(|| automap.then(|| automapped_id(event, event_type)).flatten())
+        .or_else(|| {
+            settings
+                .generate_missing_id
+                .then(|| fallback_id(event, index, now_ms))
+        });
+    let id = match id {
+        Some(id) if id.chars().count() <= MAX_ID_CHARS && !id.trim().is_empty() => id,
+        Some(_) => return Err(Invalid::IdTooLong),
+        None => return Err(Invalid::MissingId),
+    };
+
+    Ok(ServerFields {
+        id,
+        timestamp_ms,
+        source_url,
+    })
+}
+
+fn resolve<'a>(
+    source: &'a Option<ValueSource>,
+    event: &'a EventData,
+    request: &'a RequestFacts,
+) -> Option<Value> {
+    source
+        .as_ref()?
+        .resolve(event, request)
+        .map(|v| v.into_owned())
+}
+
+/// A non-negative integer from a JSON integer or an integer string.
+fn integer(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// MP's `timestamp_micros` (written by ingest), in milliseconds.
+fn event_time_ms(event: &EventData) -> Option<u64> {
+    lookup(event, "timestamp_micros")
+        .and_then(integer)
+        .map(|micros| micros / 1000)
+}
+
+/// `event_id` | `eventId`; for `order_created`, `transaction_id`.
+fn automapped_id(event: &EventData, event_type: &EventType) -> Option<String> {
+    text_at(event, "event_id")
+        .or_else(|| text_at(event, "eventId"))
+        .or_else(|| match event_type {
+            EventType::Standard(StandardType::OrderCreated) => text_at(event, "transaction_id"),
+            _ => None,
+        })
+        .map(|t| t.into_owned())
+}
+
+/// Keys that identify one hit: GA4's client id + page-load id + hit sequence, MP's client id +
+/// event time, the Data Client's generated id. Together with the event name and position they
+/// separate every real event while a replay of the same hit maps to the same id.
+const IDENTITY_KEYS: [&str; 7] = [
+    "client_id",
+    "user_id",
+    "x-ga-page_id",
+    "x-ga-request_count",
+    "timestamp_micros",
+    "unique_event_id",
+    "ga_session_id",
+];
+
+/// 32 hex characters (128 bits) of SHA-256 over the hit's identity.
+///
+/// Without any identity key a deterministic id would merge distinct events (two page views of
+/// the same URL), which loses data at the API's dedup; the receipt time is mixed in instead.
+pub fn fallback_id(event: &EventData, index: usize, now_ms: u64) -> String {
+    let mut hasher = Sha256::new();
+    let mut has_identity = false;
+    for key in IDENTITY_KEYS {
+        hasher.update(key.as_bytes());
+        hasher.update([0]);
+        if let Some(v) = text_at(event, key) {
+            has_identity = true;
+            hasher.update(v.as_bytes());
+        }
+        hasher.update([0]);
+    }
+    for key in ["event_name", "page_location", "transaction_id"] {
+        if let Some(v) = text_at(event, key) {
+            hasher.update(v.as_bytes());
+        }
+        hasher.update([0]);
+    }
+    hasher.update(index.to_le_bytes());
+    if !has_identity {
+        hasher.update(now_ms.to_le_bytes());
+    }
+    let digest = hasher.finalize();
+    hex::encode(digest.get(..16).unwrap_or(&digest))
+}
+
+/// `source_url` must be an absolute http(s) URL with a host (checked when action_source is web).
+pub fn check_source_url(url: &str) -> Result<(), Invalid> {
+    match url::Url::parse(url) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| !h.is_empty()) =>
+        {
+            Ok(())
+        }
+        _ => Err(Invalid::SourceUrlNotAbsolute),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config(extra: Value) -> Config {
+        let mut v = json!({"pixel_id": "px", "api_key": "k"});
+        if let (Some(base), Some(add)) = (v.as_object_mut(), extra.as_object()) {
+            base.extend(add.clone());
+        }
+        Config::from_json(v.to_string().as_bytes(), &|_| None).unwrap()
+    }
+
+    fn ev(v: Value) -> EventData {
+        v.as_object().cloned().unwrap()
+    }
+
+    fn req() -> RequestFacts {
+        RequestFacts::from_headers(
+            &[
+                (":path".into(), b"/g/collect?oid=Q-1".to_vec()),
+                ("x-order".into(), b"H-9".to_vec()),
+            ],
+            None,
+        )
+        .unwrap()
+    }
+
+    const NOW: u64 = 1_747_945_830_456;
+    fn page_viewed() -> EventType {
+        EventType::Standard(StandardType::PageViewed)
+    }
+
+    fn build_with(c: &Config, t: &EventType, e: Value) -> Result<ServerFields, Invalid> {
+        build(c, t, &ev(e), &req(), 0, NOW)
+    }
+
+    #[test]
+    fn stape_11_automap_timestamp_source_url_and_id() {
+        let f = build_with(
+            &config(json!({})),
+            &page_viewed(),
+            json!({"page_location": "https://example.com/test", "event_id": "evt-abc-123"}),
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            ServerFields {
+                id: "evt-abc-123".into(),
+                timestamp_ms: NOW,
+                source_url: Some("https://example.com/test".into())
+            }
+        );
+    }
+
+    #[test]
+    fn stape_12_event_id_falls_back_to_eventid() {
+        let f = build_with(
+            &config(json!({})),
+            &page_viewed(),
+            json!({"eventId": "fallback-id-456"}),
+        )
+        .unwrap();
+        assert_eq!(f.id, "fallback-id-456");
+    }
+
+    #[test]
+    fn stape_13_overrides_beat_automap() {
+        let c = config(json!({"server_event_data": {"overrides": {
+            "timestamp_ms": 9999, "source_url": "https://manual.example.com", "id": "manual-event-id"}}}));
+        let f = build_with(
+            &c,
+            &page_viewed(),
+            json!({"event_id": "e", "page_location": "https://example.com"}),
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            ServerFields {
+                id: "manual-event-id".into(),
+                timestamp_ms: 9999,
+                source_url: Some("https://manual.example.com".into())
+            }
+        );
+    }
+
+    #[test]
+    fn references_resolve_from_event_header_and_query_and_empty_ones_leave_automap() {
+        let c = config(json!({"server_event_data": {"overrides": {"id": "{{header.x-order}}"}}}));
+        assert_eq!(
+            build_with(&c, &page_viewed(), json!({"event_id": "e"}))
+                .unwrap()
+                .id,
+            "H-9"
+        );
+        let c = config(json!({"server_event_data": {"overrides": {"id": "{{query.oid}}"}}}));
+        assert_eq!(build_with(&c, &page_viewed(), json!({})).unwrap().id, "Q-1");
+        let c =
+            config(json!({"server_event_data": {"overrides": {"id": "{{event.order.number}}"}}}));
+        assert_eq!(
+            build_with(&c, &page_viewed(), json!({"order": {"number": 42}}))
+                .unwrap()
+                .id,
+            "42"
+        );
+        assert_eq!(
+            build_with(&c, &page_viewed(), json!({"event_id": "auto", "order": {}}))
+                .unwrap()
+                .id,
+            "auto"
+        );
+    }
+
+    #[test]
+    fn mp_timestamp_micros_is_the_event_time() {
+        let f = build_with(
+            &config(json!({})),
+            &page_viewed(),
+            json!({"timestamp_micros": 1_700_000_000_123_456u64}),
+        )
+        .unwrap();
+        assert_eq!(f.timestamp_ms, 1_700_000_000_123);
+    }
+
+    #[test]
+    fn timestamp_override_must_be_an_integer() {
+        let c =
+            config(json!({"server_event_data": {"overrides": {"timestamp_ms": "{{event.ts}}"}}}));
+        assert_eq!(
+            build_with(&c, &page_viewed(), json!({"ts": "1700000000000"}))
+                .unwrap()
+                .timestamp_ms,
+            1_700_000_000_000
+        );
+        assert_eq!(
+            build_with(&c, &page_viewed(), json!({"ts": "soon"})),
+            Err(Invalid::TimestampNotInteger)
+        );
+        assert_eq!(
+            build_with(&c, &page_viewed(), json!({"ts": 1.5})),
+            Err(Invalid::TimestampNotInteger)
+        );
+    }
+
+    #[test]
+    fn stape_37d_no_automap_and_no_timestamp_is_invalid() {
+        let c = config(
+            json!({"server_event_data": {"automap": false, "overrides": {"id": "x", "source_url": "https://e.com"}}}),
+        );
+        assert_eq!(
+            build_with(&c, &page_viewed(), json!({})),
+            Err(Invalid::MissingTimestamp)
+        );
+    }
+
+    #[test]
+    fn order_created_uses_transaction_id_when_there_is_no_event_id() {
+        let order = EventType::Standard(StandardType::OrderCreated);
+        let c = config(json!({}));
+        assert_eq!(
+            build_with(&c, &order, json!({"transaction_id": "T-1001"}))
+                .unwrap()
+                .id,
+            "T-1001"
+        );
+        assert_eq!(
+            build_with(
+                &c,
+                &order,
+                json!({"transaction_id": "T-1", "event_id": "E-1"})
+            )
+            .unwrap()
+            .id,
+            "E-1"
+        );
+        assert_ne!(
+            build_with(
+                &c,
+                &page_viewed(),
+                json!({"transaction_id": "T-1", "client_id": "c"})
+            )
+            .unwrap()
+            .id,
+            "T-1"
+        );
+    }
+
+    #[test]
+    fn missing_id_is_generated_deterministically_from_the_hit() {
+        let c = config(json!({}));
+        let hit = json!({"client_id": "1.2", "x-ga-page_id": 123, "x-ga-request_count": 2, "event_name": "page_view"});
+        let a = build(&c, &page_viewed(), &ev(hit.clone()), &req(), 0, NOW)
+            .unwrap()
+            .id;
+        let b = build(
+            &c,
+            &page_viewed(),
+            &ev(hit.clone()),
+            &req(),
+            0,
+            NOW + 60_000,
+        )
+        .unwrap()
+        .id;
+        assert_eq!(a, b, "a replay later gets the same id");
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        let other_line = build(&c, &page_viewed(), &ev(hit.clone()), &req(), 1, NOW)
+            .unwrap()
+            .id;
+        assert_ne!(a, other_line, "two lines of one batch differ");
+        let mut next_hit = hit.clone();
+        next_hit["x-ga-request_count"] = json!(3);
+        assert_ne!(
+            a,
+            build(&c, &page_viewed(), &ev(next_hit), &req(), 0, NOW)
+                .unwrap()
+                .id
+        );
+    }
+
+    #[test]
+    fn without_hit_identity_the_receipt_time_keeps_distinct_events_apart() {
+        let c = config(json!({}));
+        let e = json!({"event_name": "page_view", "page_location": "https://e.com/"});
+        let a = build(&c, &page_viewed(), &ev(e.clone()), &req(), 0, NOW)
+            .unwrap()
+            .id;
+        let b = build(&c, &page_viewed(), &ev(e), &req(), 0, NOW + 1)
+            .unwrap()
+            .id;
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn missing_id_without_fallback_is_invalid() {
+        let c = config(json!({"server_event_data": {"generate_missing_id": false}}));
+        assert_eq!(
+            build_with(&c, &page_viewed(), json!({})),
+            Err(Invalid::MissingId)
+        );
+        let c = config(json!({}));
+        assert_eq!(
+            build_with(&c, &page_viewed(), json!({"event_id": "x".repeat(513)})),
+            Err(Invalid::IdTooLong)
+        );
+    }
+
+    #[test]
+    fn source_url_must_be_absolute_http() {
+        assert!(check_source_url("https://shop.example.com/a?b=c").is_ok());
+        assert!(check_source_url("http://localhost:8080/").is_ok());
+        for bad in [
+            "/relative",
+            "shop.example.com",
+            "ftp://e.com/",
+            "https://",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(
+                check_source_url(bad),
+                Err(Invalid::SourceUrlNotAbsolute),
+                "{bad}"
+            );
+        }
+    }
+}
