@@ -1,0 +1,219 @@
+//! Delivery semantics of SPEC §6, driven without Envoy.
+
+use super::*;
+use crate::observe::metrics::MemoryMetrics;
+use serde_json::json;
+
+const NOW: u64 = 1_800_000_000_000;
+
+fn config(extra: serde_json::Value) -> Config {
+    let mut v = json!({"pixel_id": "px 1", "api_key": "k"});
+    if let (Some(base), Some(add)) = (v.as_object_mut(), extra.as_object()) {
+        base.extend(add.clone());
+    }
+    Config::from_json(v.to_string().as_bytes(), &|_| None).unwrap()
+}
+
+fn event(id: &str, ts: u64) -> EncodedEvent {
+    EncodedEvent {
+        id: id.into(),
+        name: "page_viewed".into(),
+        timestamp_ms: ts,
+        json: format!(r#"{{"id":"{id}"}}"#),
+    }
+}
+
+fn status(code: u16) -> CallResult {
+    CallResult::Answered {
+        status: code,
+        retry_after: None,
+        body: b"{}".to_vec(),
+        from_envoy: false,
+    }
+}
+
+fn ids(d: &Dispatch) -> Vec<String> {
+    d.call.events.iter().map(|e| e.id.clone()).collect()
+}
+
+#[test]
+fn api_path_url_encodes_the_pixel_id() {
+    assert_eq!(api_path(&config(json!({}))), "/v1/events?pid=px+1");
+    assert_eq!(
+        Settings::from_config(&config(json!({}))).url,
+        "https://bzr.openai.com/v1/events?pid=px+1"
+    );
+}
+
+#[test]
+fn a_delivered_call_counts_its_events() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({})));
+    let dispatch = d
+        .prepare(
+            Call::new(vec![event("a", NOW), event("b", NOW)], None),
+            NOW,
+            &m,
+        )
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&dispatch.body).unwrap();
+    assert_eq!(
+        body,
+        json!({"validate_only": false, "events": [{"id": "a"}, {"id": "b"}]})
+    );
+    d.complete(dispatch, status(200), Some(12), NOW, 0.5, &m);
+    assert_eq!(m.counter(Counter::EventsSent), 2);
+    assert_eq!(m.counter(Counter::ApiRequests), 1);
+    assert_eq!(m.counter(Counter::ApiResponses2xx), 1);
+    assert_eq!(m.samples(Histogram::ApiLatencyMs), vec![12]);
+    assert!(d.is_idle());
+}
+
+#[test]
+fn transient_failures_are_retried_with_the_identical_body_until_max_attempts() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(
+        json!({"api": {"retry": {"max_attempts": 3, "initial_backoff_ms": 100, "max_backoff_ms": 1000}}}),
+    ));
+    let first = d
+        .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
+        .unwrap();
+    let original_body = first.body.clone();
+    d.complete(first, status(503), Some(5), NOW, 0.0, &m);
+    assert_eq!(
+        d.next_due_ms(),
+        Some(NOW + 50),
+        "first retry after half of initial backoff (jitter 0)"
+    );
+    assert!(d.take_due(NOW + 49, &m).is_empty());
+    let second = d.take_due(NOW + 50, &m).pop().unwrap();
+    assert_eq!(
+        second.body, original_body,
+        "retries send the identical body"
+    );
+    d.complete(second, CallResult::Reset, None, NOW + 50, 0.0, &m);
+    let third = d.take_due(NOW + 150, &m).pop().unwrap();
+    assert_eq!(third.call.attempts, 2);
+    d.complete(third, status(500), Some(1), NOW + 150, 0.0, &m);
+    assert!(d.is_idle(), "three attempts in all");
+    assert_eq!(m.counter(Counter::EventsFailed), 1);
+    assert_eq!(m.counter(Counter::ApiRetries), 2);
+    assert_eq!(m.counter(Counter::ApiResponses5xx), 2);
+    assert_eq!(m.counter(Counter::ApiErrors), 1);
+    assert_eq!(m.gauge(Gauge::RetryQueueDepth), 0);
+}
+
+#[test]
+fn retry_after_delays_the_retry() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({})));
+    let first = d
+        .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
+        .unwrap();
+    let r = CallResult::Answered {
+        status: 429,
+        retry_after: Some("2".into()),
+        body: vec![],
+        from_envoy: false,
+    };
+    d.complete(first, r, Some(1), NOW, 0.0, &m);
+    assert_eq!(d.next_due_ms(), Some(NOW + 2000));
+    assert_eq!(m.counter(Counter::ApiResponses4xx), 1);
+}
+
+#[test]
+fn a_final_4xx_is_not_retried() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({})));
+    let first = d
+        .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
+        .unwrap();
+    d.complete(first, status(401), Some(1), NOW, 0.0, &m);
+    assert!(d.is_idle());
+    assert_eq!(m.counter(Counter::EventsFailed), 1);
+    assert_eq!(m.counter(Counter::ApiRetries), 0);
+}
+
+#[test]
+fn a_400_on_a_batch_is_split_until_the_bad_event_is_isolated() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({})));
+    let events: Vec<_> = ["a", "b", "bad", "c", "d"]
+        .iter()
+        .map(|id| event(id, NOW))
+        .collect();
+    let mut pending = vec![d.prepare(Call::new(events, None), NOW, &m).unwrap()];
+    let mut calls = 0;
+    while let Some(dispatch) = pending.pop() {
+        calls += 1;
+        let result = if ids(&dispatch).contains(&"bad".to_owned()) {
+            status(400)
+        } else {
+            status(200)
+        };
+        d.complete(dispatch, result, Some(1), NOW, 0.0, &m);
+        pending.extend(d.take_due(NOW, &m));
+    }
+    assert_eq!(m.counter(Counter::EventsSent), 4);
+    assert_eq!(m.counter(Counter::EventsFailed), 1);
+    assert!(calls <= 7, "log2 splitting, got {calls} calls");
+    assert_eq!(m.counter(Counter::ApiRetries), 0, "splits are not retries");
+}
+
+#[test]
+fn events_past_the_window_at_retry_time_are_dropped_not_sent_stale() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(
+        json!({"api": {"retry": {"initial_backoff_ms": 60000, "max_backoff_ms": 60000}}}),
+    ));
+    let old = NOW - crate::tag::validate::MAX_AGE_MS + 10_000;
+    let first = d
+        .prepare(
+            Call::new(vec![event("old", old), event("fresh", NOW)], None),
+            NOW,
+            &m,
+        )
+        .unwrap();
+    d.complete(first, status(503), Some(1), NOW, 1.0, &m);
+    let retry = d.take_due(NOW + 60_000, &m).pop().unwrap();
+    assert_eq!(ids(&retry), ["fresh"]);
+    assert_eq!(m.counter(Counter::EventsFailed), 1);
+}
+
+#[test]
+fn a_full_queue_drops_the_oldest_call_and_counts_its_events() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(
+        json!({"api": {"retry": {"max_queued_requests": 2}}}),
+    ));
+    for id in ["a", "b", "c"] {
+        let dispatch = d
+            .prepare(
+                Call::new(vec![event(id, NOW), event(id, NOW)], None),
+                NOW,
+                &m,
+            )
+            .unwrap();
+        d.complete(dispatch, status(503), Some(1), NOW, 0.0, &m);
+    }
+    assert_eq!(m.counter(Counter::RetryQueueDropped), 1);
+    assert_eq!(m.counter(Counter::EventsFailed), 2);
+    assert_eq!(m.gauge(Gauge::RetryQueueDepth), 2);
+}
+
+#[test]
+fn optimistic_batches_flush_by_size_and_delay() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(
+        json!({"optimistic": true, "api": {"batch": {"max_events": 3, "max_delay_ms": 100}}}),
+    ));
+    d.enqueue(vec![event("a", NOW), event("b", NOW)], None, NOW, &m);
+    assert_eq!(d.next_due_ms(), Some(NOW + 100));
+    d.enqueue(vec![event("c", NOW), event("d", NOW)], None, NOW + 10, &m);
+    let full = d.take_due(NOW + 10, &m);
+    assert_eq!(full.iter().map(ids).collect::<Vec<_>>(), [["a", "b", "c"]]);
+    assert!(d.take_due(NOW + 109, &m).is_empty());
+    let late = d.take_due(NOW + 110, &m);
+    assert_eq!(late.iter().map(ids).collect::<Vec<_>>(), [["d"]]);
+    assert!(d.is_idle());
+}
