@@ -1,1 +1,343 @@
-//! ingest
+//! Ingest: one collection request (facts + bounded body) → GTM-style event data (SPEC §4).
+//!
+//! This module owns the interface the orchestrator calls ([`ingest`]), the limits every format
+//! shares ([`Limits`]), and the helpers that keep output bounded and typed the same way in every
+//! format: the per-request event cap, the per-value byte cap, number parsing, and the dotted-path
+//! writer that turns `user_data.address.city` into nested objects. The wire formats live in their
+//! own modules: [`form`] (strict `k=v&…` decoding), `ga4` (+ `ga4_items`, `ga4_em`, `ga4_loader`),
+//! `mp` and `data`. Nothing here panics on any input, and no reason or note ever carries a raw
+//! parameter value (only parameter names), so they are safe to log at debug level.
+
+mod data;
+mod form;
+mod ga4;
+mod ga4_em;
+mod ga4_items;
+mod ga4_loader;
+mod mp;
+
+use crate::config::Format;
+use crate::event::EventData;
+use crate::request::RequestFacts;
+use serde_json::{Map, Number, Value};
+
+/// Default most items kept per event (GA4 allows `pr1` … `pr200`).
+pub const DEFAULT_MAX_ITEMS: usize = 200;
+/// Default longest single value kept, in bytes.
+pub const DEFAULT_MAX_VALUE_BYTES: usize = 8192;
+/// Longest parameter name accepted; longer names are garbage, not GA4 parameters.
+const MAX_NAME_BYTES: usize = 256;
+/// Longest parameter name quoted in a note or reason.
+const MAX_QUOTED_NAME_CHARS: usize = 64;
+
+/// Bounds applied while parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Events beyond this count are rejected, one [`Rejection`] each.
+    pub max_events_per_request: usize,
+    /// Items beyond this count are cut (with a note).
+    pub max_items: usize,
+    /// Values longer than this are dropped (with a note).
+    pub max_value_bytes: usize,
+}
+
+impl Limits {
+    pub fn new(max_events_per_request: usize) -> Limits {
+        Limits {
+            max_events_per_request,
+            max_items: DEFAULT_MAX_ITEMS,
+            max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
+        }
+    }
+}
+
+/// What one collection request yielded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ingested {
+    /// Events in request order; the position is the event's line index downstream.
+    pub events: Vec<EventData>,
+    /// One per dropped event or line.
+    pub rejected: Vec<Rejection>,
+    /// Debug remarks about dropped parts of kept events.
+    pub notes: Vec<String>,
+}
+
+/// Why an event (or a body line) was dropped. Names parameters, never their values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub reason: String,
+}
+
+impl Ingested {
+    /// Keeps `event` unless the request already holds the most events allowed.
+    fn accept(&mut self, event: EventData, limits: &Limits) {
+        if self.is_full(limits) {
+            self.reject_over_cap(limits);
+        } else {
+            self.events.push(event);
+        }
+    }
+
+    fn is_full(&self, limits: &Limits) -> bool {
+        self.events.len() >= limits.max_events_per_request
+    }
+
+    fn reject_over_cap(&mut self, limits: &Limits) {
+        self.reject(format!(
+            "more than {} events in one request",
+            limits.max_events_per_request
+        ));
+    }
+
+    fn reject(&mut self, reason: impl Into<String>) {
+        self.rejected.push(Rejection {
+            reason: reason.into(),
+        });
+    }
+}
+
+/// Parses one collection request of the given format. Never panics; malformed parts become
+/// rejections or notes.
+pub fn ingest(format: Format, request: &RequestFacts, body: &[u8], limits: &Limits) -> Ingested {
+    let mut out = Ingested::default();
+    match format {
+        Format::Ga4 => ga4::ingest(request, &request.query, body, limits, &mut out),
+        Format::Ga4Loader => ga4_loader::ingest(request, body, limits, &mut out),
+        Format::Mp => mp::ingest(request, body, limits, &mut out),
+        Format::Data => data::ingest(request, body, limits, &mut out),
+    }
+    out
+}
+
+/// A parameter name fit for a log line: bounded, without control characters.
+fn quoted(name: &str) -> String {
+    let mut shown: String = name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_QUOTED_NAME_CHARS)
+        .collect();
+    if name.chars().count() > MAX_QUOTED_NAME_CHARS {
+        shown.push('…');
+    }
+    format!("`{shown}`")
+}
+
+/// The note for a value dropped by the byte cap.
+fn too_long_note(name: &str, limits: &Limits) -> String {
+    format!(
+        "parameter {} dropped: value longer than {} bytes",
+        quoted(name),
+        limits.max_value_bytes
+    )
+}
+
+/// A decimal number in JSON form, or `None` when `text` is not one. Integers stay integers (so
+/// `1590` is not written as `1590.0`); decimals go through `f64`, whose shortest round-trip text
+/// is what serde_json prints, so `19.99` stays `19.99` for the exact minor-unit arithmetic later.
+fn parse_number(text: &str) -> Option<Value> {
+    if !looks_numeric(text) {
+        return None;
+    }
+    if let Ok(n) = text.parse::<i64>() {
+        return Some(Value::Number(n.into()));
+    }
+    if let Ok(n) = text.parse::<u64>() {
+        return Some(Value::Number(n.into()));
+    }
+    let f = text.parse::<f64>().ok()?;
+    Number::from_f64(f).map(Value::Number)
+}
+
+/// `-?digits(.digits)?([eE][+-]?digits)?` (also `.5` and `5.`): what a JS `Number()` of a form
+/// value yields a finite number for, without `Infinity`, hex or whitespace.
+fn looks_numeric(text: &str) -> bool {
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(at) => (body.get(..at).unwrap_or(""), body.get(at + 1..)),
+        None => (body, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (mantissa, None),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = all_digits(int)
+        && frac.is_none_or(all_digits)
+        && !(int.is_empty() && frac.is_none_or(str::is_empty));
+    let exponent_ok = exponent.is_none_or(|e| {
+        let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !digits.is_empty() && all_digits(digits)
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// A number when `text` is numeric, else the text itself plus a note naming the parameter.
+fn number_or_text(name: &str, text: &str, notes: &mut Vec<String>) -> Value {
+    parse_number(text).unwrap_or_else(|| {
+        notes.push(format!(
+            "parameter {} is not a number; kept as text",
+            quoted(name)
+        ));
+        Value::String(text.to_owned())
+    })
+}
+
+/// Why a dotted write did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PathError {
+    /// The path, or a prefix of it, already holds a value; the first value is kept.
+    Conflict,
+    /// An array index at or above the item limit (it would allocate a huge array).
+    IndexTooLarge,
+}
+
+/// Writes `value` at `segments` below `map`, creating objects for name segments and arrays for
+/// index segments (`0`…), so `items.0.item_id` and `user_data.address.city` read back with
+/// [`crate::event::lookup`] and `address` arrays look like the ones other formats send. An
+/// existing value is never overwritten: the first one wins.
+fn insert_path(
+    map: &mut Map<String, Value>,
+    segments: &[&str],
+    value: Value,
+    max_index: usize,
+) -> Result<(), PathError> {
+    // Checked up front so a failed write never leaves an empty container behind.
+    if segments
+        .iter()
+        .any(|s| index_segment(s).is_some_and(|i| i >= max_index))
+    {
+        return Err(PathError::IndexTooLarge);
+    }
+    let Some((first, rest)) = segments.split_first() else {
+        return Err(PathError::Conflict);
+    };
+    match rest.first() {
+        None if map.contains_key(*first) => Err(PathError::Conflict),
+        None => {
+            map.insert((*first).to_owned(), value);
+            Ok(())
+        }
+        Some(next) => {
+            let child = map
+                .entry((*first).to_owned())
+                .or_insert_with(|| empty_container(next));
+            insert_value(child, rest, value)
+        }
+    }
+}
+
+fn insert_value(container: &mut Value, segments: &[&str], value: Value) -> Result<(), PathError> {
+    let Some((first, rest)) = segments.split_first() else {
+        return Err(PathError::Conflict);
+    };
+    let slot = match container {
+        Value::Object(map) => match rest.first() {
+            None if map.contains_key(*first) => return Err(PathError::Conflict),
+            None => {
+                map.insert((*first).to_owned(), value);
+                return Ok(());
+            }
+            Some(next) => map
+                .entry((*first).to_owned())
+                .or_insert_with(|| empty_container(next)),
+        },
+        Value::Array(list) => {
+            let index = index_segment(first).ok_or(PathError::Conflict)?;
+            if list.len() <= index {
+                list.resize(index + 1, Value::Null);
+            }
+            let slot = list.get_mut(index).ok_or(PathError::Conflict)?;
+            match rest.first() {
+                None if !slot.is_null() => return Err(PathError::Conflict),
+                None => {
+                    *slot = value;
+                    return Ok(());
+                }
+                Some(next) => {
+                    if slot.is_null() {
+                        *slot = empty_container(next);
+                    }
+                    slot
+                }
+            }
+        }
+        _ => return Err(PathError::Conflict),
+    };
+    insert_value(slot, rest, value)
+}
+
+fn empty_container(next_segment: &str) -> Value {
+    if index_segment(next_segment).is_some() {
+        Value::Array(Vec::new())
+    } else {
+        Value::Object(Map::new())
+    }
+}
+
+/// `0`, `1`, … `9999` (no leading zeros): an array index in a dotted path.
+fn index_segment(segment: &str) -> Option<usize> {
+    let canonical = segment.len() <= 4
+        && segment.bytes().all(|b| b.is_ascii_digit())
+        && (segment == "0" || !segment.starts_with('0'));
+    if canonical {
+        segment.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// Splits a dotted name into segments, or `None` when a segment is empty (`a..b`, `a.`), which
+/// cannot be a path.
+fn path_segments(name: &str) -> Option<Vec<&str>> {
+    let segments: Vec<&str> = name.split('.').collect();
+    segments.iter().all(|s| !s.is_empty()).then_some(segments)
+}
+
+/// Drops strings longer than the value cap anywhere in `value` and cuts `items` arrays to the
+/// item cap: the JSON formats' counterpart of the per-parameter cap of the form formats.
+fn cap_json(event: &mut EventData, limits: &Limits, notes: &mut Vec<String>) {
+    if let Some(Value::Array(items)) = event.get_mut("items") {
+        cap_items(items, limits, notes);
+    }
+    event.retain(|key, value| keep_capped(key, value, limits, notes));
+}
+
+fn cap_items(items: &mut Vec<Value>, limits: &Limits, notes: &mut Vec<String>) {
+    if items.len() > limits.max_items {
+        notes.push(format!(
+            "{} items beyond the limit of {} dropped",
+            items.len() - limits.max_items,
+            limits.max_items
+        ));
+        items.truncate(limits.max_items);
+    }
+}
+
+/// Whether `value` (named `key`) stays; long strings inside it are removed on the way.
+fn keep_capped(key: &str, value: &mut Value, limits: &Limits, notes: &mut Vec<String>) -> bool {
+    match value {
+        Value::String(s) if s.len() > limits.max_value_bytes => {
+            notes.push(too_long_note(key, limits));
+            false
+        }
+        Value::Object(map) => {
+            map.retain(|k, v| keep_capped(k, v, limits, notes));
+            true
+        }
+        Value::Array(list) => {
+            list.retain_mut(|v| keep_capped(key, v, limits, notes));
+            true
+        }
+        _ => true,
+    }
+}
+
+/// Sets `key` unless it already holds a value: params the sender wrote win over defaults.
+fn set_if_absent(event: &mut EventData, key: &str, value: Value) {
+    if event.get(key).is_none_or(Value::is_null) {
+        event.insert(key.to_owned(), value);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,132 @@
+//! One collection request through the core: counts, encoded events, cookies.
+
+use super::*;
+use crate::observe::metrics::MemoryMetrics;
+use serde_json::{json, Value};
+
+const NOW: u64 = 1_800_000_000_000;
+
+fn config(extra: Value) -> Config {
+    let mut v = json!({"pixel_id": "px", "api_key": "k"});
+    if let (Some(base), Some(add)) = (v.as_object_mut(), extra.as_object()) {
+        base.extend(add.clone());
+    }
+    Config::from_json(v.to_string().as_bytes(), &|_| None).unwrap()
+}
+
+fn request(path: &str, cookie: Option<&str>, body: &[u8]) -> RequestFacts {
+    let method: &[u8] = if body.is_empty() { b"GET" } else { b"POST" };
+    let mut pairs = vec![
+        (":method".to_string(), method.to_vec()),
+        (":path".to_string(), path.as_bytes().to_vec()),
+        (
+            ":authority".to_string(),
+            b"sgtm.shop.example.co.uk".to_vec(),
+        ),
+        ("user-agent".to_string(), b"UA/1".to_vec()),
+    ];
+    if let Some(c) = cookie {
+        pairs.push(("cookie".into(), c.as_bytes().to_vec()));
+    }
+    RequestFacts::from_headers(&pairs, Some(b"198.51.100.7:4444")).unwrap()
+}
+
+fn run(
+    config: &Config,
+    path: &str,
+    cookie: Option<&str>,
+    body: &[u8],
+) -> (Collected, MemoryMetrics) {
+    let m = MemoryMetrics::default();
+    let req = request(path, cookie, body);
+    let c = collect(config, Format::Ga4, &req, body, NOW, &mut || [9; 16], &m);
+    (c, m)
+}
+
+const LANDING: &str = "/g/collect?v=2&cid=1.2&_p=7&en=page_view&dl=https%3A%2F%2Fwww.shop.example.co.uk%2F%3Foppref%3Dclick-1";
+
+#[test]
+fn a_page_view_becomes_one_encoded_event_and_two_cookies() {
+    let (c, m) = run(&config(json!({})), LANDING, None, b"");
+    assert_eq!(c.events.len(), 1);
+    let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
+    assert_eq!(e["type"], json!("page_viewed"));
+    assert_eq!(e["oppref"], json!("click-1"));
+    assert_eq!(e["user"]["ip_address"], json!("198.51.100.7"));
+    assert_eq!(c.set_cookies.len(), 2);
+    assert_eq!(
+        c.set_cookies[0],
+        "__oppref=click-1; Domain=example.co.uk; Path=/; Max-Age=2592000; Secure; SameSite=Lax"
+    );
+    assert!(c.set_cookies[1]
+        .starts_with("__obref=09090909-0909-4909-8909-090909090909; Domain=example.co.uk;"));
+    assert_eq!(m.counter(Counter::CollectRequests), 1);
+    assert_eq!(m.counter(Counter::EventsReceived), 1);
+}
+
+#[test]
+fn stape_16_disabled_cookies_are_not_written() {
+    let off = config(
+        json!({"click_id_cookie": {"enabled": false}, "browser_id_cookie": {"enabled": false}}),
+    );
+    let (c, _) = run(&off, LANDING, Some("__obref=b-1"), b"");
+    assert!(c.set_cookies.is_empty());
+    let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
+    assert_eq!(
+        e["user"]["obref"],
+        json!("b-1"),
+        "the value is still sent (Stape 20c)"
+    );
+}
+
+#[test]
+fn existing_cookies_are_refreshed_on_every_hit() {
+    let (c, _) = run(
+        &config(json!({})),
+        "/g/collect?v=2&en=page_view&dl=https%3A%2F%2Fshop.example.co.uk%2F",
+        Some("__oppref=old-click; __obref=b-1"),
+        b"",
+    );
+    assert_eq!(c.set_cookies.len(), 2);
+    assert!(c.set_cookies[0].starts_with("__oppref=old-click;"));
+    assert!(c.set_cookies[1].starts_with("__obref=b-1;"));
+}
+
+#[test]
+fn a_cookie_value_that_could_inject_attributes_is_not_written_but_the_event_is_sent() {
+    let (c, _) = run(&config(json!({})), "/g/collect?v=2&en=page_view&dl=https%3A%2F%2Fshop.example.co.uk%2F%3Foppref%3Dx%253BDomain%253Devil.com", None, b"");
+    assert_eq!(c.events.len(), 1);
+    assert!(
+        c.set_cookies.iter().all(|h| !h.contains("evil")),
+        "{:?}",
+        c.set_cookies
+    );
+    assert!(c.set_cookies.iter().all(|h| !h.starts_with("__oppref")));
+}
+
+#[test]
+fn skipped_events_write_no_cookies_and_are_counted() {
+    let required = config(json!({"consent": {"mode": "required"}}));
+    let (c, m) = run(&required, &format!("{LANDING}&gcs=G100"), None, b"");
+    assert!(c.events.is_empty() && c.set_cookies.is_empty());
+    assert_eq!(m.counter(Counter::EventsSkippedConsent), 1);
+    let trig = config(json!({"trigger": {"exclude_event_names": ["page_view"]}}));
+    let (c, m) = run(&trig, LANDING, None, b"");
+    assert!(c.events.is_empty() && c.set_cookies.is_empty());
+    assert_eq!(m.counter(Counter::EventsSkippedTrigger), 1);
+}
+
+#[test]
+fn every_received_event_is_accounted_for() {
+    // Four lines: two good, one not k=v, one with a bad escape; plus an invalid inherited name.
+    let body = b"en=page_view\nthis is not a hit\nen=bad%zz\nen=gtm.dom\nen=scroll";
+    let (c, m) = run(
+        &config(json!({})),
+        "/g/collect?v=2&cid=1.2&dl=https%3A%2F%2Fshop.example.co.uk%2F",
+        None,
+        body,
+    );
+    assert_eq!(c.events.len(), 2);
+    assert_eq!(m.counter(Counter::EventsReceived), 5);
+    assert_eq!(m.counter(Counter::EventsInvalid), 3);
+}

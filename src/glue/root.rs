@@ -1,0 +1,193 @@
+//! Root context: one per plugin configuration per VM (one VM per Envoy worker). It parses the
+//! configuration, owns the delivery state shared with its HTTP contexts, and sends every
+//! callout that must outlive a collection request (optimistic batches, retries, split halves)
+//! from its timer — a callout made by an HTTP context dies with that stream.
+
+use super::host::{self, HostMetrics};
+use super::http::Http;
+use crate::config::Config;
+use crate::delivery::retry::CallResult;
+use crate::delivery::{api_path, Delivery, Dispatch};
+use proxy_wasm::hostcalls;
+use proxy_wasm::traits::{Context, HttpContext, RootContext};
+use proxy_wasm::types::{BufferType, ContextType};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// State shared by the root context and its HTTP contexts (same VM thread).
+pub struct Shared {
+    pub config: Config,
+    pub metrics: HostMetrics,
+    pub delivery: RefCell<Delivery>,
+    /// `:path` of every API call (`/v1/events?pid=…`).
+    pub api_path: String,
+    /// Whether the root's timer is running.
+    tick_armed: Cell<bool>,
+    tick: Duration,
+}
+
+impl Shared {
+    /// Makes sure the root's timer runs while delivery has work. Callable from HTTP contexts:
+    /// Envoy applies a context's tick period to its root.
+    pub fn arm_tick(&self) {
+        if !self.tick_armed.get() && !self.delivery.borrow().is_idle() {
+            if hostcalls::set_tick_period(self.tick).is_ok() {
+                self.tick_armed.set(true);
+            }
+        }
+    }
+
+    /// Sends one API call; `Err` when Envoy refuses it (unknown cluster, bad headers).
+    pub fn dispatch(&self, body: &[u8]) -> Result<u32, proxy_wasm::types::Status> {
+        let api = &self.config.api;
+        let auth = format!("Bearer {}", self.config.api_key.expose());
+        hostcalls::dispatch_http_call(
+            &api.cluster,
+            vec![
+                (":method", "POST"),
+                (":path", &self.api_path),
+                (":authority", &api.authority),
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            Some(body),
+            vec![],
+            Duration::from_millis(api.timeout_ms),
+        )
+    }
+
+    /// Reports a call's end to delivery and keeps the timer running if retries were queued.
+    pub fn complete(&self, dispatch: Dispatch, result: CallResult, sent_at_ms: Option<u64>) {
+        let now = host::now_ms();
+        let latency = sent_at_ms.map(|t| now.saturating_sub(t));
+        self.delivery.borrow_mut().complete(
+            dispatch,
+            result,
+            latency,
+            now,
+            host::jitter(),
+            &self.metrics,
+        );
+        self.arm_tick();
+    }
+}
+
+struct InFlight {
+    dispatch: Dispatch,
+    sent_at_ms: u64,
+}
+
+pub struct Root {
+    context_id: u32,
+    shared: Option<Rc<Shared>>,
+    in_flight: HashMap<u32, InFlight>,
+}
+
+impl Root {
+    pub fn new(context_id: u32) -> Root {
+        Root {
+            context_id,
+            shared: None,
+            in_flight: HashMap::new(),
+        }
+    }
+
+    /// Sends every call that is due; a refused dispatch is reported as a failed attempt.
+    fn flush(&mut self, shared: &Shared) {
+        let now = host::now_ms();
+        let due = shared.delivery.borrow_mut().take_due(now, &shared.metrics);
+        for dispatch in due {
+            match shared.dispatch(&dispatch.body) {
+                Ok(token) => {
+                    self.in_flight.insert(
+                        token,
+                        InFlight {
+                            dispatch,
+                            sent_at_ms: now,
+                        },
+                    );
+                }
+                Err(status) => {
+                    log::error!(
+                        "openai_capi: callout to cluster {:?} refused by Envoy ({status:?}); is the cluster defined?",
+                        shared.config.api.cluster
+                    );
+                    shared.complete(dispatch, CallResult::Reset, None);
+                }
+            }
+        }
+    }
+}
+
+impl Context for Root {
+    fn on_http_call_response(
+        &mut self,
+        token_id: u32,
+        num_headers: usize,
+        body_size: usize,
+        _num_trailers: usize,
+    ) {
+        let (Some(shared), Some(call)) = (self.shared.clone(), self.in_flight.remove(&token_id))
+        else {
+            return;
+        };
+        let result = host::call_result(num_headers, body_size);
+        shared.complete(call.dispatch, result, Some(call.sent_at_ms));
+    }
+}
+
+impl RootContext for Root {
+    fn on_configure(&mut self, _plugin_configuration_size: usize) -> bool {
+        host::follow_host_log_level();
+        let bytes = hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let config = match Config::from_json(&bytes, &|name| std::env::var(name).ok()) {
+            Ok(c) => c,
+            Err(e) => {
+                log::error!("openai_capi: {e}");
+                return false;
+            }
+        };
+        if self.shared.is_some() {
+            // Envoy gives a changed configuration a new root context; a second call on this
+            // one would orphan queued retries, so keep the first.
+            log::warn!("openai_capi: on_configure called twice on one root context; keeping the first configuration");
+            return true;
+        }
+        let tick_ms = (config.api.batch.max_delay_ms / 4).clamp(1, 20);
+        self.shared = Some(Rc::new(Shared {
+            api_path: api_path(&config),
+            delivery: RefCell::new(Delivery::new(&config)),
+            metrics: HostMetrics::define(),
+            config,
+            tick_armed: Cell::new(false),
+            tick: Duration::from_millis(tick_ms),
+        }));
+        log::info!("openai_capi: configured (root context {})", self.context_id);
+        true
+    }
+
+    fn on_tick(&mut self) {
+        let Some(shared) = self.shared.clone() else {
+            return;
+        };
+        self.flush(&shared);
+        let idle = shared.delivery.borrow().is_idle();
+        if idle && hostcalls::set_tick_period(Duration::ZERO).is_ok() {
+            shared.tick_armed.set(false);
+        }
+    }
+
+    fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
+        let shared = self.shared.clone()?;
+        Some(Box::new(Http::new(context_id, shared)))
+    }
+
+    fn get_type(&self) -> Option<ContextType> {
+        Some(ContextType::HttpContext)
+    }
+}

@@ -1,0 +1,344 @@
+//! GA4 web hits (`/g/collect`, protocol v2) → event data, as the sGTM GA4 client builds it
+//! (research/ga4-collection.md §1–§2). The query carries the parameters every event of the request
+//! shares; a POST body carries one event per line whose parameters replace the query's; no lines
+//! means one event from the query. This module owns that batching and the parameter → key table;
+//! items (`pr1…`) are decoded in `ga4_items` and user-provided data (`em`) in `ga4_em`.
+
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+use super::form::{self, FormError};
+use super::{
+    ga4_em, ga4_items, insert_path, number_or_text, path_segments, quoted, too_long_note, Ingested,
+    Limits, PathError,
+};
+use crate::event::EventData;
+use crate::request::{Method, RequestFacts};
+
+/// System flags that land in `x-ga-system_properties` without their leading underscore.
+const SYSTEM_FLAGS: &[&str] = &[
+    "_ss", "_fv", "_nsi", "_c", "_ee", "_dbg", "_z", "_eu", "_tu", "_fid",
+];
+
+/// Parameters the GA4 client files under a named `x-ga-<name>` key (the rest get `x-ga-mp2-`).
+const NAMED_INTERNALS: &[&str] = &[
+    "gcu", "dma", "dma_cps", "npa", "ecid", "gdid", "did", "edid", "tfd", "pscdl", "ur", "are",
+];
+
+/// Parses a GA4 hit whose shared parameters are `query` (the request's own query, or the one a
+/// Stape loader parameter decoded to).
+pub(super) fn ingest(
+    request: &RequestFacts,
+    query: &str,
+    body: &[u8],
+    limits: &Limits,
+    out: &mut Ingested,
+) {
+    // The query reached us through a lossy UTF-8 conversion of the `:path` header; U+FFFD marks
+    // bytes that were not UTF-8 there.
+    let shared = if query.contains('\u{FFFD}') {
+        Err(FormError::NotUtf8 { param: None })
+    } else {
+        form::parse_pairs(query.as_bytes(), false)
+    };
+    let body = if request.method == Method::Get {
+        &[][..]
+    } else {
+        body
+    };
+    let mut lines = body
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim_ascii()))
+        .filter(|(_, line)| !line.is_empty())
+        .peekable();
+
+    if lines.peek().is_none() {
+        match shared {
+            Ok(pairs) if pairs.is_empty() => out.reject("request carries no GA4 parameters"),
+            Ok(pairs) => {
+                let mut notes = Vec::new();
+                let event = build_event(&pairs, request, limits, &mut notes);
+                out.notes
+                    .extend(notes.into_iter().map(|n| format!("query: {n}")));
+                out.accept(event, limits);
+            }
+            Err(e) => out.reject(format!("query: {e}")),
+        }
+        return;
+    }
+
+    for (number, line) in lines {
+        if out.is_full(limits) {
+            // Not parsed at all: a flood of lines costs one comparison each.
+            out.reject_over_cap(limits);
+            continue;
+        }
+        let shared = match &shared {
+            Ok(pairs) => pairs,
+            Err(e) => {
+                out.reject(format!("line {number}: the shared query is invalid: {e}"));
+                continue;
+            }
+        };
+        match form::parse_pairs(line, true) {
+            Ok(own) => {
+                let merged = merge(shared, own);
+                let mut notes = Vec::new();
+                let event = build_event(&merged, request, limits, &mut notes);
+                out.notes
+                    .extend(notes.into_iter().map(|n| format!("line {number}: {n}")));
+                out.accept(event, limits);
+            }
+            Err(e) => out.reject(format!("line {number}: {e}")),
+        }
+    }
+}
+
+/// The query's pairs minus the names the line carries, then the line's pairs: the line wins per
+/// name (d8a's receiver merges the same way).
+fn merge(shared: &[(String, String)], own: Vec<(String, String)>) -> Vec<(String, String)> {
+    let overridden: HashSet<&str> = own.iter().map(|(k, _)| k.as_str()).collect();
+    let mut merged: Vec<(String, String)> = shared
+        .iter()
+        .filter(|(k, _)| !overridden.contains(k.as_str()))
+        .cloned()
+        .collect();
+    merged.extend(own);
+    merged
+}
+
+/// How one parameter is filed.
+enum Slot<'a> {
+    /// A named top-level key, as text.
+    Text(&'static str),
+    /// A named top-level key, as a number.
+    Number(&'static str),
+    /// `ep.X` (text) or `epn.X` (number), possibly a dotted path.
+    EventParam { path: &'a str, numeric: bool },
+    /// `up.X` / `upn.X`.
+    UserProperty { name: &'a str, numeric: bool },
+    /// `pr<N>`.
+    Item(u32),
+    /// `_ss`, `_ee`, …
+    System(&'a str),
+    /// `sst.*`.
+    Sst(&'a str),
+    /// `x-ga-<name>`.
+    Internal(&'a str),
+    /// `x-ga-mp2-<name>`.
+    Unknown,
+    /// `dr` with an empty value: no referrer.
+    Skip,
+    /// `em`: kept raw as `x-ga-em` and decoded into `user_data`.
+    Em,
+}
+
+fn classify<'a>(name: &'a str, value: &str) -> Slot<'a> {
+    match name {
+        "en" => Slot::Text("event_name"),
+        "cid" => Slot::Text("client_id"),
+        "uid" => Slot::Text("user_id"),
+        "dl" => Slot::Text("page_location"),
+        "dr" if value.is_empty() => Slot::Skip,
+        "dr" => Slot::Text("page_referrer"),
+        "dt" => Slot::Text("page_title"),
+        "ul" => Slot::Text("language"),
+        "sr" => Slot::Text("screen_resolution"),
+        "cu" => Slot::Text("currency"),
+        "sid" => Slot::Text("ga_session_id"),
+        "sct" => Slot::Number("ga_session_number"),
+        "_et" => Slot::Number("engagement_time_msec"),
+        "gcs" => Slot::Text("x-ga-gcs"),
+        "gcd" => Slot::Text("x-ga-gcd"),
+        "tid" => Slot::Text("x-ga-measurement_id"),
+        "v" => Slot::Text("x-ga-protocol_version"),
+        "gtm" => Slot::Text("x-ga-gtm_version"),
+        "_p" => Slot::Number("x-ga-page_id"),
+        "_s" => Slot::Number("x-ga-request_count"),
+        "tfd" => Slot::Number("x-ga-tfd"),
+        "em" => Slot::Em,
+        _ if SYSTEM_FLAGS.contains(&name) => Slot::System(name.get(1..).unwrap_or(name)),
+        _ if NAMED_INTERNALS.contains(&name) => Slot::Internal(name),
+        _ => classify_prefixed(name),
+    }
+}
+
+fn classify_prefixed(name: &str) -> Slot<'_> {
+    let prefixed = |prefix: &str| name.strip_prefix(prefix).filter(|rest| !rest.is_empty());
+    if let Some(path) = prefixed("ep.") {
+        Slot::EventParam {
+            path,
+            numeric: false,
+        }
+    } else if let Some(path) = prefixed("epn.") {
+        Slot::EventParam {
+            path,
+            numeric: true,
+        }
+    } else if let Some(name) = prefixed("up.") {
+        Slot::UserProperty {
+            name,
+            numeric: false,
+        }
+    } else if let Some(name) = prefixed("upn.") {
+        Slot::UserProperty {
+            name,
+            numeric: true,
+        }
+    } else if let Some(name) = prefixed("sst.") {
+        Slot::Sst(name)
+    } else if let Some(index) = prefixed("pr").and_then(item_index) {
+        Slot::Item(index)
+    } else {
+        Slot::Unknown
+    }
+}
+
+/// `1` … `999999999` from `pr<N>`.
+fn item_index(digits: &str) -> Option<u32> {
+    let canonical = digits.len() <= 9 && digits.bytes().all(|b| b.is_ascii_digit());
+    canonical.then(|| digits.parse().ok()).flatten()
+}
+
+/// Builds one event from its merged parameters and the request facts.
+fn build_event(
+    pairs: &[(String, String)],
+    request: &RequestFacts,
+    limits: &Limits,
+    notes: &mut Vec<String>,
+) -> EventData {
+    let mut event = EventData::new();
+    let mut event_params = Vec::new();
+    let mut items = Vec::new();
+    let mut em = None;
+    let mut system = Map::new();
+    let mut sst = Map::new();
+    let mut user_properties = Map::new();
+
+    for (name, value) in pairs {
+        if value.len() > limits.max_value_bytes {
+            notes.push(too_long_note(name, limits));
+            continue;
+        }
+        match classify(name, value) {
+            Slot::Text(key) => put(&mut event, key, Value::String(value.clone())),
+            Slot::Number(key) => put(&mut event, key, number_or_text(name, value, notes)),
+            Slot::EventParam { path, numeric } => event_params.push((name, path, value, numeric)),
+            Slot::UserProperty {
+                name: prop,
+                numeric,
+            } => {
+                let value = if numeric {
+                    number_or_text(name, value, notes)
+                } else {
+                    Value::String(value.clone())
+                };
+                user_properties.entry(prop.to_owned()).or_insert(value);
+            }
+            Slot::Item(index) => items.push((index, name, value)),
+            Slot::System("ee") => {
+                system.insert("ee".to_owned(), Value::Bool(true));
+            }
+            Slot::System(flag) => {
+                system.insert(flag.to_owned(), Value::String(value.clone()));
+            }
+            Slot::Sst(key) => {
+                sst.insert(key.to_owned(), Value::String(value.clone()));
+            }
+            Slot::Internal(key) => put(
+                &mut event,
+                &format!("x-ga-{key}"),
+                Value::String(value.clone()),
+            ),
+            Slot::Unknown => put(
+                &mut event,
+                &format!("x-ga-mp2-{name}"),
+                Value::String(value.clone()),
+            ),
+            Slot::Skip => {}
+            Slot::Em => {
+                put(&mut event, "x-ga-em", Value::String(value.clone()));
+                em = Some(value.as_str());
+            }
+        }
+    }
+
+    put_object(&mut event, "x-ga-system_properties", system);
+    put_object(&mut event, "x-sst-system_properties", sst);
+    put_object(&mut event, "x-ga-mp2-user_properties", user_properties);
+    if !items.is_empty() {
+        let items = ga4_items::decode_all(items, limits, notes);
+        put(&mut event, "items", Value::Array(items));
+    }
+    // Named parameters first, so `cu` beats an `ep.currency` of the same hit.
+    for (name, path, value, numeric) in event_params {
+        put_event_param(&mut event, name, path, value, numeric, limits, notes);
+    }
+    if let Some(em) = em {
+        ga4_em::decode_into(em, &mut event, notes);
+    }
+    // The browser is the sender: its address and User-Agent are the user's (SPEC §4).
+    if let Some(ip) = &request.peer_ip {
+        event.insert("ip_override".to_owned(), Value::String(ip.clone()));
+    }
+    if let Some(ua) = &request.user_agent {
+        event.insert("user_agent".to_owned(), Value::String(ua.clone()));
+    }
+    event
+}
+
+/// Writes a top-level key unless an earlier parameter already did.
+fn put(event: &mut EventData, key: &str, value: Value) {
+    if !event.contains_key(key) {
+        event.insert(key.to_owned(), value);
+    }
+}
+
+fn put_object(event: &mut EventData, key: &str, map: Map<String, Value>) {
+    if !map.is_empty() {
+        put(event, key, Value::Object(map));
+    }
+}
+
+/// `ep.X` / `epn.X` at the top level; dotted names become nested objects so
+/// `ep.user_data.email_address` reads back as `user_data.email_address`.
+fn put_event_param(
+    event: &mut EventData,
+    name: &str,
+    path: &str,
+    value: &str,
+    numeric: bool,
+    limits: &Limits,
+    notes: &mut Vec<String>,
+) {
+    let value = if numeric {
+        number_or_text(name, value, notes)
+    } else {
+        Value::String(value.to_owned())
+    };
+    let result = match path_segments(path) {
+        Some(segments) => insert_path(event, &segments, value, limits.max_items),
+        None if event.contains_key(path) => Err(PathError::Conflict),
+        None => {
+            event.insert(path.to_owned(), value);
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => {}
+        Err(PathError::Conflict) => notes.push(format!(
+            "parameter {} ignored: its key already holds a value",
+            quoted(name)
+        )),
+        Err(PathError::IndexTooLarge) => notes.push(format!(
+            "parameter {} ignored: array index above {}",
+            quoted(name),
+            limits.max_items
+        )),
+    }
+}
+
+#[cfg(test)]
+#[path = "ga4_tests.rs"]
+mod tests;

@@ -1,0 +1,257 @@
+//! GA4 item encoding (`pr1` … `prN`, research/ga4-collection.md §1.4) → `items[]`. Each item is a
+//! `~`-separated list of tokens, each a two-character code followed directly by its value
+//! (`idSKU1~nmShirt~pr9.99~qt2`); custom item parameters come as `k<i><name>` / `v<i><value>`
+//! pairs. This module owns the code table, the numeric fields, the k/v pairing, item order and
+//! the item cap. Unknown codes are kept under their code rather than dropped.
+
+use serde_json::{Map, Value};
+
+use super::{number_or_text, quoted, Limits};
+
+/// Code → item key for text fields.
+const TEXT_CODES: &[(&str, &str)] = &[
+    ("id", "item_id"),
+    ("nm", "item_name"),
+    ("br", "item_brand"),
+    ("ca", "item_category"),
+    ("c2", "item_category2"),
+    ("c3", "item_category3"),
+    ("c4", "item_category4"),
+    ("c5", "item_category5"),
+    ("va", "item_variant"),
+    ("cp", "coupon"),
+    ("li", "item_list_id"),
+    ("ln", "item_list_name"),
+    ("lo", "location_id"),
+    ("af", "affiliation"),
+    ("pi", "promotion_id"),
+    ("pn", "promotion_name"),
+    ("cn", "creative_name"),
+    ("cs", "creative_slot"),
+];
+
+/// Code → item key for numeric fields.
+const NUMBER_CODES: &[(&str, &str)] = &[
+    ("pr", "price"),
+    ("qt", "quantity"),
+    ("ds", "discount"),
+    ("lp", "index"),
+];
+
+/// Decodes the `pr<N>` parameters of one hit into items ordered by `N`, cut to the item cap.
+pub(super) fn decode_all(
+    mut raw: Vec<(u32, &String, &String)>,
+    limits: &Limits,
+    notes: &mut Vec<String>,
+) -> Vec<Value> {
+    raw.sort_by_key(|(index, _, _)| *index);
+    if raw.len() > limits.max_items {
+        notes.push(format!(
+            "{} items beyond the limit of {} dropped",
+            raw.len() - limits.max_items,
+            limits.max_items
+        ));
+        raw.truncate(limits.max_items);
+    }
+    raw.into_iter()
+        .filter_map(|(_, name, value)| decode_item(name, value, notes))
+        .map(Value::Object)
+        .collect()
+}
+
+/// One item, or `None` for an empty `prN`.
+fn decode_item(param: &str, raw: &str, notes: &mut Vec<String>) -> Option<Map<String, Value>> {
+    if raw.is_empty() {
+        notes.push(format!(
+            "item parameter {} is empty; skipped",
+            quoted(param)
+        ));
+        return None;
+    }
+    let mut item = Map::new();
+    let mut custom_names: Vec<(&str, &str)> = Vec::new();
+    let mut custom_values: Vec<&str> = Vec::new();
+
+    for token in raw.split('~') {
+        let Some((code, value)) = split_code(token) else {
+            continue;
+        };
+        if let Some(rest) = custom_token(token, 'k') {
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if let Some((index, name)) = rest.split_at_checked(digits) {
+                if !name.is_empty() {
+                    custom_names.push((index, name));
+                }
+            }
+        } else if custom_token(token, 'v').is_some() {
+            custom_values.push(token);
+        } else if let Some((_, key)) = NUMBER_CODES.iter().find(|(c, _)| *c == code) {
+            if !item.contains_key(*key) {
+                let field = format!("{param}.{code}");
+                item.insert((*key).to_owned(), number_or_text(&field, value, notes));
+            }
+        } else {
+            let key = category_alias(code, value)
+                .or_else(|| {
+                    TEXT_CODES
+                        .iter()
+                        .find(|(c, _)| *c == code)
+                        .map(|(_, k)| ((*k).to_owned(), value))
+                })
+                .unwrap_or_else(|| (code.to_owned(), value));
+            item.entry(key.0)
+                .or_insert_with(|| Value::String(key.1.to_owned()));
+        }
+    }
+
+    for token in custom_values {
+        let rest = token.get(1..).unwrap_or_default();
+        // The longest announced index that prefixes the value token: `v1` must not claim `v10…`
+        // when `k10` exists, and a value may itself start with digits (`v0199.99`).
+        let paired = custom_names
+            .iter()
+            .filter(|(index, _)| rest.starts_with(index))
+            .max_by_key(|(index, _)| index.len());
+        match paired {
+            Some((index, name)) => {
+                let value = rest.get(index.len()..).unwrap_or_default();
+                item.entry((*name).to_owned())
+                    .or_insert_with(|| Value::String(value.to_owned()));
+            }
+            None => {
+                if let Some((code, value)) = split_code(token) {
+                    item.entry(code.to_owned())
+                        .or_insert_with(|| Value::String(value.to_owned()));
+                }
+            }
+        }
+    }
+    Some(item)
+}
+
+/// Splits a token into its two-character code and value; `None` for tokens under two characters
+/// (a trailing `~`).
+fn split_code(token: &str) -> Option<(&str, &str)> {
+    let at = token.char_indices().nth(2).map_or(token.len(), |(i, _)| i);
+    let code = token.get(..at)?;
+    (code.chars().count() == 2).then(|| (code, token.get(at..).unwrap_or_default()))
+}
+
+/// The text after `letter` when the token is a custom-parameter token (`k0…`, `v12…`): the
+/// letter followed by a digit. `va` (variant) is therefore not one.
+fn custom_token(token: &str, letter: char) -> Option<&str> {
+    let rest = token.strip_prefix(letter)?;
+    rest.starts_with(|c: char| c.is_ascii_digit())
+        .then_some(rest)
+}
+
+/// `ca2…ca5` as written by some tools for categories 2–5 (gtag itself writes `c2…c5`).
+fn category_alias<'a>(code: &str, value: &'a str) -> Option<(String, &'a str)> {
+    if code != "ca" {
+        return None;
+    }
+    let digit = value.chars().next().filter(|d| ('2'..='5').contains(d))?;
+    Some((
+        format!("item_category{digit}"),
+        value.get(1..).unwrap_or_default(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn item(raw: &str) -> (Value, Vec<String>) {
+        let mut notes = Vec::new();
+        let item = decode_item("pr1", raw, &mut notes)
+            .map(Value::Object)
+            .unwrap();
+        (item, notes)
+    }
+
+    #[test]
+    fn every_code_maps_to_its_ga4_key() {
+        let (got, notes) = item(
+            "idSKU~nmTee~brAcme~caApparel~c2Adult~c3Shirts~c4Crew~c5Short~vagreen~pr10.01~qt3\
+             ~cpSUMMER~ds2.22~lp0~lirelated~lnRelated Products~loChIJ~afStore~piP_1~pnSale\
+             ~cnbanner~csslot1",
+        );
+        assert!(notes.is_empty());
+        assert_eq!(
+            got,
+            json!({
+                "item_id": "SKU", "item_name": "Tee", "item_brand": "Acme",
+                "item_category": "Apparel", "item_category2": "Adult", "item_category3": "Shirts",
+                "item_category4": "Crew", "item_category5": "Short", "item_variant": "green",
+                "price": 10.01, "quantity": 3, "coupon": "SUMMER", "discount": 2.22, "index": 0,
+                "item_list_id": "related", "item_list_name": "Related Products",
+                "location_id": "ChIJ", "affiliation": "Store", "promotion_id": "P_1",
+                "promotion_name": "Sale", "creative_name": "banner", "creative_slot": "slot1"
+            })
+        );
+    }
+
+    #[test]
+    fn ca2_to_ca5_are_categories() {
+        let (got, _) = item("idA~caMain~ca2Second~ca5Fifth");
+        assert_eq!(
+            got,
+            json!({"item_id": "A", "item_category": "Main", "item_category2": "Second",
+                   "item_category5": "Fifth"})
+        );
+    }
+
+    #[test]
+    fn custom_pairs_unknown_codes_and_variant() {
+        let (got, _) = item(
+            "idX~k0google_business_vertical~v0retail~k1size~v142~vablue~zz99~k10ten~v10dix~v7orphan",
+        );
+        assert_eq!(
+            got,
+            json!({
+                "item_id": "X", "google_business_vertical": "retail", "size": "42",
+                "item_variant": "blue", "zz": "99", "ten": "dix", "v7": "orphan"
+            })
+        );
+    }
+
+    #[test]
+    fn non_numeric_numbers_stay_text_with_a_note() {
+        let (got, notes) = item("idA~prabc~qt");
+        assert_eq!(got, json!({"item_id": "A", "price": "abc", "quantity": ""}));
+        assert_eq!(notes.len(), 2);
+        assert!(notes[0].contains("`pr1.pr`"));
+    }
+
+    #[test]
+    fn first_value_of_a_repeated_code_wins_and_short_tokens_are_skipped() {
+        let (got, _) = item("idA~idB~~x~nmÄpfel");
+        assert_eq!(got, json!({"item_id": "A", "item_name": "Äpfel"}));
+    }
+
+    #[test]
+    fn items_are_ordered_by_index_and_capped() {
+        let values: Vec<(String, String)> = (1..=5)
+            .rev()
+            .map(|i| (format!("pr{i}"), format!("id{i}")))
+            .collect();
+        let raw = values
+            .iter()
+            .map(|(n, v)| (n[2..].parse().unwrap(), n, v))
+            .collect();
+        let mut limits = Limits::new(10);
+        limits.max_items = 3;
+        let mut notes = Vec::new();
+        let got = decode_all(raw, &limits, &mut notes);
+        assert_eq!(
+            got,
+            vec![
+                json!({"item_id": "1"}),
+                json!({"item_id": "2"}),
+                json!({"item_id": "3"})
+            ]
+        );
+        assert_eq!(notes, vec!["2 items beyond the limit of 3 dropped"]);
+    }
+}

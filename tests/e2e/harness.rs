@@ -1,0 +1,515 @@
+//! End-to-end harness: the built `.wasm` in a real Envoy, next to the API stand-in.
+//!
+//! Each [`Env`] starts its own Envoy (ephemeral ports, generated config, hot restart off) with
+//! the filter, an API stand-in for the `openai_capi` cluster and an upstream recorder for
+//! routed collection paths. It fails loudly — never skips — when Envoy or the `.wasm` is
+//! missing, and dumps the Envoy log when a test fails.
+
+use capi_standin::{Standin, StandinConfig, Upstream};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const API_KEY: &str = "e2e-secret-key";
+pub const PIXEL_ID: &str = "e2e-pixel";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Envoy binary: `$ENVOY_BIN`, else the one `make envoy` installs.
+pub fn envoy_bin() -> PathBuf {
+    let path = std::env::var_os("ENVOY_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".tools/envoy/envoy/_bin/envoy"));
+    assert!(
+        path.is_file(),
+        "Envoy binary not found at {}: run `make envoy` (or set ENVOY_BIN). End-to-end tests never skip.",
+        path.display()
+    );
+    path
+}
+
+/// The filter: `$FILTER_WASM`, else the release build.
+pub fn wasm_path() -> PathBuf {
+    let path = std::env::var_os("FILTER_WASM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/wasm32-wasip1/release/openai_capi_filter.wasm"));
+    assert!(
+        path.is_file(),
+        "filter not found at {}: run `make build` first. End-to-end tests never skip.",
+        path.display()
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// How collection paths are answered.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Shape {
+    /// Envoy answers with `direct_response` 204 (needs allow_on_headers_stop_iteration).
+    DirectResponse,
+    /// Routed to the upstream recorder.
+    Upstream,
+}
+
+/// Options for one environment.
+pub struct Options {
+    /// Filter configuration; `pixel_id`, `api_key` and `api.cluster` defaults are filled in.
+    pub filter: Value,
+    pub shape: Shape,
+    /// PluginConfig.allow_on_headers_stop_iteration.
+    pub allow_on_headers_stop_iteration: bool,
+    /// Extra `vm_config.environment_variables.key_values`.
+    pub env: Vec<(String, String)>,
+    pub wasm_log_level: &'static str,
+    /// The API cluster's port; `None` = the stand-in.
+    pub api_port: Option<u16>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            filter: json!({}),
+            shape: Shape::DirectResponse,
+            allow_on_headers_stop_iteration: true,
+            env: Vec::new(),
+            wasm_log_level: "debug",
+            api_port: None,
+        }
+    }
+}
+
+pub struct Env {
+    pub api: Standin,
+    pub upstream: Upstream,
+    pub port: u16,
+    pub admin: u16,
+    envoy: Child,
+    log_path: PathBuf,
+    dir: PathBuf,
+}
+
+/// A parsed HTTP response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub elapsed: Duration,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The `Set-Cookie` line for cookie `name`.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+}
+
+impl Env {
+    pub fn start(options: Options) -> Env {
+        let api = Standin::start(StandinConfig {
+            api_key: API_KEY.into(),
+            pixel_id: PIXEL_ID.into(),
+            ..StandinConfig::default()
+        })
+        .expect("start API stand-in");
+        let upstream = Upstream::start().expect("start upstream recorder");
+        let port = free_port();
+        let admin = free_port();
+        let dir = std::env::temp_dir().join(format!("capi-e2e-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+
+        let mut filter = options.filter.clone();
+        let obj = filter.as_object_mut().expect("filter config is an object");
+        obj.entry("pixel_id").or_insert(json!(PIXEL_ID));
+        obj.entry("api_key").or_insert(json!(API_KEY));
+        if options.allow_on_headers_stop_iteration {
+            let collect = obj.entry("collect").or_insert(json!({}));
+            collect
+                .as_object_mut()
+                .unwrap()
+                .entry("allow_on_headers_stop_iteration")
+                .or_insert(json!(true));
+        }
+
+        let yaml = envoy_yaml(
+            &options,
+            &filter,
+            port,
+            admin,
+            options.api_port.unwrap_or(api.port()),
+            upstream.port(),
+        );
+        let config_path = dir.join("envoy.yaml");
+        std::fs::write(&config_path, yaml).unwrap();
+        let log_path = dir.join("envoy.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let envoy = Command::new(envoy_bin())
+            .arg("-c")
+            .arg(&config_path)
+            .args([
+                "--concurrency",
+                "1",
+                "--disable-hot-restart",
+                "-l",
+                "warning",
+            ])
+            .arg("--component-log-level")
+            .arg(format!("wasm:{}", options.wasm_log_level))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn envoy");
+        let mut env = Env {
+            api,
+            upstream,
+            port,
+            admin,
+            envoy,
+            log_path,
+            dir,
+        };
+        env.wait_ready();
+        env
+    }
+
+    /// Starts Envoy with a configuration the filter must refuse; returns Envoy's log once it
+    /// has exited (it must exit non-zero within 30 s).
+    pub fn start_refused(options: Options) -> String {
+        let port = free_port();
+        let admin = free_port();
+        let dir =
+            std::env::temp_dir().join(format!("capi-e2e-refused-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let yaml = envoy_yaml(
+            &options,
+            &options.filter,
+            port,
+            admin,
+            free_port(),
+            free_port(),
+        );
+        let config_path = dir.join("envoy.yaml");
+        std::fs::write(&config_path, yaml).unwrap();
+        let output = Command::new(envoy_bin())
+            .arg("-c")
+            .arg(&config_path)
+            .args([
+                "--concurrency",
+                "1",
+                "--disable-hot-restart",
+                "-l",
+                "warning",
+            ])
+            .output()
+            .expect("run envoy");
+        let log = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(
+            !output.status.success(),
+            "Envoy accepted a configuration the filter must refuse:\n{log}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        log
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.envoy.try_wait() {
+                panic!("Envoy exited during start-up ({status}):\n{}", self.log());
+            }
+            if let Ok(r) = try_request(
+                self.admin,
+                b"GET /ready HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n",
+            ) {
+                if r.status == 200 && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("Envoy not ready after 30 s:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Sends raw bytes to the listener (anything, including invalid HTTP bytes).
+    pub fn raw(&self, request: &[u8]) -> Response {
+        try_request(self.port, request)
+            .unwrap_or_else(|e| panic!("request failed: {e}\n{}", self.log()))
+    }
+
+    pub fn get(&self, path_and_query: &str, headers: &[(&str, &str)]) -> Response {
+        self.raw(&build("GET", path_and_query, headers, None))
+    }
+
+    pub fn post(&self, path_and_query: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        self.raw(&build("POST", path_and_query, headers, Some(body)))
+    }
+
+    /// `openai_capi.*` counters and gauges from `/stats`, without the prefix. Envoy 1.40 lists
+    /// wasm-defined stats as `wasmcustom.openai_capi.<name>` in this text output.
+    pub fn stats(&self) -> HashMap<String, u64> {
+        let r = try_request(
+            self.admin,
+            b"GET /stats?filter=openai_capi HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        String::from_utf8_lossy(&r.body)
+            .lines()
+            .filter_map(|line| {
+                let (name, value) = line.split_once(": ")?;
+                let name = name
+                    .strip_prefix("wasmcustom.")
+                    .unwrap_or(name)
+                    .strip_prefix("openai_capi.")?;
+                Some((name.to_owned(), value.trim().parse().ok()?))
+            })
+            .collect()
+    }
+
+    pub fn stat(&self, name: &str) -> u64 {
+        self.stats().get(name).copied().unwrap_or(0)
+    }
+
+    /// Waits until counter `name` reaches `at_least` (counters are flushed by Envoy at once).
+    pub fn wait_stat(&self, name: &str, at_least: u64, timeout: Duration) -> u64 {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let v = self.stat(name);
+            if v >= at_least || Instant::now() > deadline {
+                return v;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The raw `/stats/prometheus` text.
+    pub fn prometheus(&self) -> String {
+        let r = try_request(
+            self.admin,
+            b"GET /stats/prometheus HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        String::from_utf8_lossy(&r.body).into_owned()
+    }
+
+    /// Panics with the Envoy log if the filter crashed the VM.
+    pub fn assert_no_crash(&self) {
+        let log = self.log();
+        for needle in [
+            "panicked",
+            "Uncaught RuntimeError",
+            "wasm_fail_stream",
+            "Wasm VM failed",
+        ] {
+            assert!(
+                !log.contains(needle),
+                "Envoy log shows a VM failure ({needle}):\n{log}"
+            );
+        }
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = self.envoy.kill();
+        let _ = self.envoy.wait();
+        if std::thread::panicking() {
+            eprintln!(
+                "---- Envoy log ({}) ----\n{}",
+                self.log_path.display(),
+                self.log()
+            );
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+pub fn build(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Vec<u8> {
+    let mut out = format!("{method} {path} HTTP/1.1\r\n").into_bytes();
+    let mut has_host = false;
+    for (k, v) in headers {
+        has_host |= k.eq_ignore_ascii_case("host");
+        out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+    }
+    if !has_host {
+        out.extend_from_slice(b"Host: shop.example.com\r\n");
+    }
+    if let Some(b) = body {
+        out.extend_from_slice(format!("Content-Length: {}\r\n", b.len()).as_bytes());
+    }
+    out.extend_from_slice(b"Connection: close\r\n\r\n");
+    if let Some(b) = body {
+        out.extend_from_slice(b);
+    }
+    out
+}
+
+/// One request on a fresh connection; reads until the server closes.
+pub fn try_request(port: u16, request: &[u8]) -> std::io::Result<Response> {
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    stream.write_all(request)?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    parse_response(&raw, started.elapsed()).ok_or_else(|| {
+        std::io::Error::other(format!(
+            "unparseable response: {:?}",
+            String::from_utf8_lossy(&raw)
+        ))
+    })
+}
+
+fn parse_response(raw: &[u8], elapsed: Duration) -> Option<Response> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&raw[..end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        })
+        .collect();
+    let mut body = raw[end + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
+    {
+        body = dechunk(&body);
+    }
+    Some(Response {
+        status,
+        headers,
+        body,
+        elapsed,
+    })
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(pos) = data.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..pos]).unwrap_or("0").trim(), 16)
+                .unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = pos + 2;
+        out.extend_from_slice(&data[start..(start + size).min(data.len())]);
+        data = &data[(start + size + 2).min(data.len())..];
+    }
+    out
+}
+
+fn envoy_yaml(
+    options: &Options,
+    filter: &Value,
+    port: u16,
+    admin: u16,
+    api_port: u16,
+    upstream_port: u16,
+) -> String {
+    let collect_route = match options.shape {
+        Shape::DirectResponse => "direct_response: {status: 204}".to_owned(),
+        Shape::Upstream => "route: {cluster: upstream}".to_owned(),
+    };
+    let env_values: String = options
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", serde_json::to_string(v).unwrap()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let configuration = serde_json::to_string(&filter.to_string()).unwrap();
+    format!(
+        r#"
+admin:
+  address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}
+static_resources:
+  listeners:
+  - name: main
+    address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: ingress
+          route_config:
+            virtual_hosts:
+            - name: site
+              domains: ["*"]
+              routes:
+              - match: {{prefix: "/other"}}
+                route: {{cluster: upstream}}
+              - match: {{prefix: "/"}}
+                {collect_route}
+          http_filters:
+          - name: envoy.filters.http.wasm
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+              config:
+                name: openai_capi
+                root_id: openai_capi
+                failure_policy: FAIL_OPEN
+                allow_on_headers_stop_iteration: {allow}
+                configuration:
+                  "@type": type.googleapis.com/google.protobuf.StringValue
+                  value: {configuration}
+                vm_config:
+                  runtime: envoy.wasm.runtime.v8
+                  code: {{local: {{filename: {wasm}}}}}
+                  environment_variables: {{key_values: {{{env_values}}}}}
+          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+  clusters:
+  - name: openai_capi
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: openai_capi
+      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {api_port}}}}}}}}}]}}]
+  - name: upstream
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: upstream
+      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {upstream_port}}}}}}}}}]}}]
+"#,
+        allow = options.allow_on_headers_stop_iteration,
+        wasm = wasm_path().display(),
+    )
+}
