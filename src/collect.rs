@@ -48,13 +48,10 @@ pub fn collect(
     );
     metrics.add(Counter::EventsInvalid, ingested.rejected.len() as u64);
     for rejection in &ingested.rejected {
-        log::debug!(
-            "openai_capi: collection input dropped: {}",
-            rejection.reason
-        );
+        log::debug!("collection input dropped: {}", rejection.reason);
     }
     for note in &ingested.notes {
-        log::debug!("openai_capi: collection input: {note}");
+        log::debug!("collection input: {note}");
     }
 
     let mut collected = Collected::default();
@@ -81,7 +78,7 @@ pub fn collect(
                     },
                 );
                 log::debug!(
-                    "openai_capi: event {} dropped: {reason}",
+                    "event {} dropped: {reason}",
                     name.as_deref().unwrap_or("(unnamed)")
                 );
                 remember_cookies(&mut cookie_source, cookies, page_location);
@@ -156,9 +153,7 @@ fn set_cookies(
         };
         match cookie::set_cookie(name, value, setting, &config.cookie, domain.as_deref()) {
             Some(header) => out.push(header),
-            None => log::debug!(
-                "openai_capi: {name} not written: value has characters a cookie cannot carry"
-            ),
+            None => log::debug!("{name} not written: value has characters a cookie cannot carry"),
         }
     }
     out

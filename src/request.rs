@@ -12,6 +12,9 @@ use std::net::{IpAddr, SocketAddr};
 
 /// Longest header value kept; Envoy's own header limit is 60 KiB, we keep far less.
 pub const MAX_HEADER_VALUE_BYTES: usize = 8192;
+/// `:path` carries a whole GA4 GET hit (items included), so it may use Envoy's full header
+/// budget; anything longer never reaches the filter.
+pub const MAX_PATH_BYTES: usize = 64 * 1024;
 /// Most headers kept for `{{header.…}}` references.
 pub const MAX_HEADERS: usize = 128;
 
@@ -67,7 +70,12 @@ impl RequestFacts {
         };
         let mut saw_path = false;
         for (name, raw) in pairs {
-            let value = bounded_text(raw);
+            let limit = if name == ":path" {
+                MAX_PATH_BYTES
+            } else {
+                MAX_HEADER_VALUE_BYTES
+            };
+            let value = bounded_text(raw, limit);
             match name.as_str() {
                 ":method" => {
                     facts.method = match value.as_ref() {
@@ -123,8 +131,8 @@ impl RequestFacts {
     }
 }
 
-fn bounded_text(raw: &[u8]) -> Cow<'_, str> {
-    let raw = raw.get(..MAX_HEADER_VALUE_BYTES).unwrap_or(raw);
+fn bounded_text(raw: &[u8], limit: usize) -> Cow<'_, str> {
+    let raw = raw.get(..limit).unwrap_or(raw);
     String::from_utf8_lossy(raw)
 }
 

@@ -84,7 +84,7 @@ pub fn now_ms() -> u64 {
 pub fn random16() -> [u8; 16] {
     let mut buf = [0u8; 16];
     if getrandom::fill(&mut buf).is_err() {
-        log::warn!("openai_capi: random_get failed; browser id entropy degraded");
+        log::warn!("random_get failed; browser id entropy degraded");
         for (b, t) in buf.iter_mut().zip(now_ms().to_le_bytes()) {
             *b = t;
         }

@@ -92,7 +92,7 @@ impl Http {
             }
             Err(status) => {
                 log::error!(
-                    "openai_capi: callout to cluster {:?} refused by Envoy ({status:?}); is the cluster defined?",
+                    "callout to cluster {:?} refused by Envoy ({status:?}); is the cluster defined?",
                     shared.config.api.cluster
                 );
                 shared.complete(dispatch, CallResult::Reset, None);
@@ -151,7 +151,7 @@ impl Context for Http {
             std::mem::replace(&mut self.state, State::Passthrough)
         {
             log::debug!(
-                "openai_capi: request {} ended before the API answered; re-queued",
+                "request {} ended before the API answered; re-queued",
                 self.context_id
             );
             self.shared.delivery.borrow_mut().requeue(
@@ -226,7 +226,7 @@ impl HttpContext for Http {
             self.shared.metrics.add(Counter::CollectRequests, 1);
             self.shared.metrics.add(Counter::BodiesTooLarge, 1);
             log::debug!(
-                "openai_capi: collection body over collect.max_body_bytes ({} bytes); events not read",
+                "collection body over collect.max_body_bytes ({} bytes); events not read",
                 self.shared.config.collect.max_body_bytes
             );
             self.state = State::Passthrough;

@@ -32,10 +32,11 @@ impl Shared {
     /// Makes sure the root's timer runs while delivery has work. Callable from HTTP contexts:
     /// Envoy applies a context's tick period to its root.
     pub fn arm_tick(&self) {
-        if !self.tick_armed.get() && !self.delivery.borrow().is_idle() {
-            if hostcalls::set_tick_period(self.tick).is_ok() {
-                self.tick_armed.set(true);
-            }
+        if !self.tick_armed.get()
+            && !self.delivery.borrow().is_idle()
+            && hostcalls::set_tick_period(self.tick).is_ok()
+        {
+            self.tick_armed.set(true);
         }
     }
 
@@ -111,7 +112,7 @@ impl Root {
                 }
                 Err(status) => {
                     log::error!(
-                        "openai_capi: callout to cluster {:?} refused by Envoy ({status:?}); is the cluster defined?",
+                        "callout to cluster {:?} refused by Envoy ({status:?}); is the cluster defined?",
                         shared.config.api.cluster
                     );
                     shared.complete(dispatch, CallResult::Reset, None);
@@ -148,14 +149,16 @@ impl RootContext for Root {
         let config = match Config::from_json(&bytes, &|name| std::env::var(name).ok()) {
             Ok(c) => c,
             Err(e) => {
-                log::error!("openai_capi: {e}");
+                log::error!("{e}");
                 return false;
             }
         };
         if self.shared.is_some() {
             // Envoy gives a changed configuration a new root context; a second call on this
             // one would orphan queued retries, so keep the first.
-            log::warn!("openai_capi: on_configure called twice on one root context; keeping the first configuration");
+            log::warn!(
+                "on_configure called twice on one root context; keeping the first configuration"
+            );
             return true;
         }
         let tick_ms = (config.api.batch.max_delay_ms / 4).clamp(1, 20);
@@ -167,7 +170,7 @@ impl RootContext for Root {
             tick_armed: Cell::new(false),
             tick: Duration::from_millis(tick_ms),
         }));
-        log::info!("openai_capi: configured (root context {})", self.context_id);
+        log::info!("configured (root context {})", self.context_id);
         true
     }
 

@@ -73,9 +73,7 @@ fn registrable(host: &str) -> Option<String> {
     if host.parse::<IpAddr>().is_ok() || !host.contains('.') {
         return None;
     }
-    let domain = psl::domain_str(host)?;
-    // psl accepts unknown TLDs by the "*" rule; that is what browsers do too.
-    Some(domain.to_owned())
+    super::public_suffix::registrable_domain(host).map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -2,3 +2,4 @@
 //! headers that keep `__oppref` and `__obref` alive (SPEC §7).
 pub mod cookie;
 pub mod domain;
+pub mod public_suffix;

