@@ -79,6 +79,21 @@ pub fn api_path(config: &Config) -> String {
     format!("{}?pid={pid}", config.api.path)
 }
 
+/// The callout's headers: method, path with `pid`, authority, bearer key, JSON content type.
+/// Envoy requires the three pseudo-headers; the key appears nowhere else.
+pub fn api_headers(config: &Config) -> Vec<(&'static str, String)> {
+    vec![
+        (":method", "POST".to_owned()),
+        (":path", api_path(config)),
+        (":authority", config.api.authority.clone()),
+        (
+            "authorization",
+            format!("Bearer {}", config.api_key.expose()),
+        ),
+        ("content-type", "application/json".to_owned()),
+    ]
+}
+
 /// A call ready to go on the wire: the body holds only the events still inside the window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dispatch {

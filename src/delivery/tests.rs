@@ -217,3 +217,120 @@ fn optimistic_batches_flush_by_size_and_delay() {
     assert_eq!(late.iter().map(ids).collect::<Vec<_>>(), [["d"]]);
     assert!(d.is_idle());
 }
+
+#[test]
+fn stape_39_request_url_method_and_headers() {
+    let c = Config::from_json(
+        br#"{"pixel_id": "my-pixel-id-123", "api_key": "my-api-key-xyz"}"#,
+        &|_| None,
+    )
+    .unwrap();
+    assert_eq!(
+        api_headers(&c),
+        vec![
+            (":method", "POST".to_owned()),
+            (":path", "/v1/events?pid=my-pixel-id-123".to_owned()),
+            (":authority", "bzr.openai.com".to_owned()),
+            ("authorization", "Bearer my-api-key-xyz".to_owned()),
+            ("content-type", "application/json".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn stape_40_validate_only_in_the_body() {
+    for (setting, expected) in [(false, false), (true, true)] {
+        let m = MemoryMetrics::default();
+        let d = Delivery::new(&config(json!({"validate_only": setting})));
+        let dispatch = d
+            .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&dispatch.body).unwrap();
+        assert_eq!(body["validate_only"], json!(expected));
+    }
+    // Stape also accepts the string "true"; our configuration is typed JSON and refuses it.
+    assert_eq!(
+        Config::from_json(
+            br#"{"pixel_id": "p", "api_key": "k", "validate_only": "true"}"#,
+            &|_| None
+        )
+        .unwrap_err()
+        .field,
+        "validate_only"
+    );
+}
+
+#[test]
+fn stape_41_body_wraps_events_in_an_array() {
+    let m = MemoryMetrics::default();
+    let d = Delivery::new(&config(json!({})));
+    let dispatch = d
+        .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&dispatch.body).unwrap();
+    assert_eq!(body["events"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn stape_42_optimistic_mode_queues_without_waiting_for_the_api() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({"optimistic": true})));
+    d.enqueue(vec![event("a", NOW)], None, NOW, &m);
+    assert!(
+        !d.is_idle(),
+        "the events wait in the batch; the request itself is not held"
+    );
+    assert_eq!(m.counter(Counter::ApiRequests), 0);
+}
+
+#[test]
+fn stape_43_any_2xx_is_success() {
+    for code in [200, 201, 204, 299] {
+        let m = MemoryMetrics::default();
+        let mut d = Delivery::new(&config(json!({})));
+        let dispatch = d
+            .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
+            .unwrap();
+        d.complete(dispatch, status(code), Some(1), NOW, 0.0, &m);
+        assert_eq!(m.counter(Counter::EventsSent), 1, "{code}");
+    }
+}
+
+#[test]
+fn stape_44_failures_are_counted_and_transient_ones_retried() {
+    // Stape signals failure for each of these; we additionally retry 500 and 503.
+    for (code, retried) in [
+        (400, false),
+        (401, false),
+        (403, false),
+        (404, false),
+        (500, true),
+        (503, true),
+    ] {
+        let m = MemoryMetrics::default();
+        let mut d = Delivery::new(&config(json!({})));
+        let dispatch = d
+            .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
+            .unwrap();
+        d.complete(dispatch, status(code), Some(1), NOW, 0.0, &m);
+        assert_eq!(m.counter(Counter::EventsSent), 0, "{code}");
+        assert_eq!(!d.is_idle(), retried, "{code}");
+        assert_eq!(
+            m.counter(Counter::EventsFailed),
+            u64::from(!retried),
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn stape_45_a_network_error_is_a_failed_attempt_that_is_retried() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({})));
+    let dispatch = d
+        .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
+        .unwrap();
+    d.complete(dispatch, CallResult::Reset, None, NOW, 0.0, &m);
+    assert_eq!(m.counter(Counter::ApiErrors), 1);
+    assert_eq!(m.counter(Counter::ApiRetries), 1);
+}

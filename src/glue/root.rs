@@ -7,7 +7,7 @@ use super::host::{self, HostMetrics};
 use super::http::Http;
 use crate::config::Config;
 use crate::delivery::retry::CallResult;
-use crate::delivery::{api_path, Delivery, Dispatch};
+use crate::delivery::{api_headers, Delivery, Dispatch};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{BufferType, ContextType};
@@ -21,8 +21,8 @@ pub struct Shared {
     pub config: Config,
     pub metrics: HostMetrics,
     pub delivery: RefCell<Delivery>,
-    /// `:path` of every API call (`/v1/events?pid=…`).
-    pub api_path: String,
+    /// Headers of every API call (built once; they carry the key).
+    api_headers: Vec<(&'static str, String)>,
     /// Whether the root's timer is running.
     tick_armed: Cell<bool>,
     tick: Duration,
@@ -43,16 +43,14 @@ impl Shared {
     /// Sends one API call; `Err` when Envoy refuses it (unknown cluster, bad headers).
     pub fn dispatch(&self, body: &[u8]) -> Result<u32, proxy_wasm::types::Status> {
         let api = &self.config.api;
-        let auth = format!("Bearer {}", self.config.api_key.expose());
+        let headers = self
+            .api_headers
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
         hostcalls::dispatch_http_call(
             &api.cluster,
-            vec![
-                (":method", "POST"),
-                (":path", &self.api_path),
-                (":authority", &api.authority),
-                ("authorization", &auth),
-                ("content-type", "application/json"),
-            ],
+            headers,
             Some(body),
             vec![],
             Duration::from_millis(api.timeout_ms),
@@ -163,7 +161,7 @@ impl RootContext for Root {
         }
         let tick_ms = (config.api.batch.max_delay_ms / 4).clamp(1, 20);
         self.shared = Some(Rc::new(Shared {
-            api_path: api_path(&config),
+            api_headers: api_headers(&config),
             delivery: RefCell::new(Delivery::new(&config)),
             metrics: HostMetrics::define(),
             config,

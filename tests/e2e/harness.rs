@@ -378,20 +378,57 @@ pub fn build(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[
     out
 }
 
-/// One request on a fresh connection; reads until the server closes.
+/// One request on a fresh connection; reads until the response is complete (by its length
+/// or chunked framing) or the server closes, so `elapsed` is the time to the whole response.
 pub fn try_request(port: u16, request: &[u8]) -> std::io::Result<Response> {
     let started = Instant::now();
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(20)))?;
     stream.write_all(request)?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
+    let mut buf = [0u8; 16384];
+    loop {
+        if response_complete(&raw) {
+            break;
+        }
+        match stream.read(&mut buf)? {
+            0 => break,
+            n => raw.extend_from_slice(&buf[..n]),
+        }
+    }
     parse_response(&raw, started.elapsed()).ok_or_else(|| {
         std::io::Error::other(format!(
             "unparseable response: {:?}",
             String::from_utf8_lossy(&raw)
         ))
     })
+}
+
+fn response_complete(raw: &[u8]) -> bool {
+    let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+    let body = &raw[end + 4..];
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    if status == 204 || status == 304 || (100..200).contains(&status) {
+        return true;
+    }
+    if head.contains("transfer-encoding: chunked") {
+        return body.ends_with(b"0\r\n\r\n");
+    }
+    match head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        Some(len) => body.len() >= len,
+        None => false,
+    }
 }
 
 fn parse_response(raw: &[u8], elapsed: Duration) -> Option<Response> {

@@ -15,4 +15,7 @@
 mod harness;
 
 mod config_refusal;
+mod delivery;
 mod first_path;
+mod ingest;
+mod tag_logic;

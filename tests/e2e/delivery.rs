@@ -1,0 +1,246 @@
+//! The fault matrix: the API refusing, slow, failing, rate-limiting, rejecting, resetting or
+//! answering garbage. Collection requests must always be answered normally and within bounds;
+//! events are delivered or counted as failed; retries carry identical bodies; metrics show it.
+
+use crate::harness::{Env, Options};
+use capi_standin::Faults;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const HIT: &str =
+    "/g/collect?v=2&cid=1.2&_p=9&_s=1&en=page_view&dl=https%3A%2F%2Fshop.example.com%2F";
+
+/// Held mode with fast retries so the matrix runs in seconds.
+fn held(extra: Value) -> Options {
+    let mut filter = json!({"api": {"timeout_ms": 1000, "retry": {"max_attempts": 3, "initial_backoff_ms": 100, "max_backoff_ms": 200}}});
+    merge(&mut filter, extra);
+    Options {
+        filter,
+        ..Options::default()
+    }
+}
+
+fn merge(base: &mut Value, extra: Value) {
+    if let (Some(b), Value::Object(e)) = (base.as_object_mut(), extra) {
+        for (k, v) in e {
+            match (b.get_mut(&k), v) {
+                (Some(existing @ Value::Object(_)), v @ Value::Object(_)) => merge(existing, v),
+                (_, v) => {
+                    b.insert(k, v);
+                }
+            }
+        }
+    }
+}
+
+fn assert_identical_bodies(env: &Env, n: usize) {
+    let calls = env.api.wait_for_requests(n, Duration::from_secs(10));
+    assert_eq!(calls.len(), n, "{n} attempts");
+    for c in &calls[1..] {
+        assert_eq!(
+            c.body, calls[0].body,
+            "a retry sends the identical body (same id and timestamp_ms)"
+        );
+    }
+}
+
+#[test]
+fn api_refusing_connections_never_delays_the_site_and_counts_the_failure() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let env = Env::start(Options {
+        api_port: Some(closed),
+        ..held(json!({}))
+    });
+    let r = env.get(HIT, &[]);
+    assert_eq!(r.status, 204);
+    assert!(
+        r.elapsed < Duration::from_millis(900),
+        "answered in {:?}",
+        r.elapsed
+    );
+    assert_eq!(env.wait_stat("events_failed", 1, Duration::from_secs(5)), 1);
+    let s = env.stats();
+    assert_eq!(
+        (s["api_errors"], s["api_retries"], s["events_sent"]),
+        (3, 2, 0),
+        "{s:?}"
+    );
+    env.assert_no_crash();
+}
+
+#[test]
+fn api_slower_than_the_timeout_releases_the_request_at_the_timeout() {
+    let env = Env::start(held(json!({"api": {"timeout_ms": 300}})));
+    env.api.set_faults(Faults {
+        delay_ms: 2000,
+        ..Faults::default()
+    });
+    let r = env.get(HIT, &[]);
+    assert_eq!(r.status, 204);
+    assert!(
+        r.elapsed >= Duration::from_millis(280) && r.elapsed < Duration::from_millis(1000),
+        "held {:?}",
+        r.elapsed
+    );
+    assert_eq!(
+        env.wait_stat("events_failed", 1, Duration::from_secs(10)),
+        1,
+        "three timeouts"
+    );
+    assert_identical_bodies(&env, 3);
+    assert_eq!(env.stat("api_errors"), 3);
+}
+
+#[test]
+fn two_503s_then_200_delivers_with_identical_retries() {
+    let env = Env::start(held(json!({})));
+    env.api.set_faults(Faults {
+        fail_first: Some((2, 503)),
+        ..Faults::default()
+    });
+    let r = env.get(HIT, &[]);
+    assert_eq!(r.status, 204);
+    assert_eq!(env.wait_stat("events_sent", 1, Duration::from_secs(5)), 1);
+    assert_identical_bodies(&env, 3);
+    let s = env.stats();
+    assert_eq!(
+        (
+            s["api_responses_5xx"],
+            s["api_responses_2xx"],
+            s["api_retries"],
+            s["events_failed"]
+        ),
+        (2, 1, 2, 0),
+        "{s:?}"
+    );
+    assert_eq!(s["retry_queue_depth"], 0);
+}
+
+#[test]
+fn a_429_with_retry_after_is_retried_no_earlier_than_asked() {
+    let env = Env::start(held(json!({})));
+    env.api.set_faults(Faults {
+        fail_first: Some((1, 429)),
+        retry_after: Some("1".into()),
+        ..Faults::default()
+    });
+    env.get(HIT, &[]);
+    assert_eq!(env.wait_stat("events_sent", 1, Duration::from_secs(5)), 1);
+    let calls = env.api.requests();
+    assert_eq!(calls.len(), 2);
+    let gap = calls[1].received_at_ms - calls[0].received_at_ms;
+    assert!(gap >= 990, "retried after {gap} ms, Retry-After said 1 s");
+    assert_eq!(env.stat("api_responses_4xx"), 1);
+}
+
+#[test]
+fn a_400_is_not_retried_and_its_body_is_logged() {
+    let env = Env::start(held(json!({})));
+    env.api.set_faults(Faults {
+        status: Some(400),
+        ..Faults::default()
+    });
+    env.get(HIT, &[]);
+    assert_eq!(env.wait_stat("events_failed", 1, Duration::from_secs(5)), 1);
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(env.api.requests().len(), 1, "no retry of a 400");
+    assert_eq!(env.stat("api_retries"), 0);
+    assert!(
+        env.log().contains("injected fault: HTTP 400"),
+        "the response body is logged"
+    );
+}
+
+#[test]
+fn a_connection_reset_is_retried() {
+    let env = Env::start(held(json!({})));
+    env.api.set_faults(Faults {
+        reset: Some(1),
+        ..Faults::default()
+    });
+    let r = env.get(HIT, &[]);
+    assert_eq!(r.status, 204);
+    assert_eq!(env.wait_stat("events_sent", 1, Duration::from_secs(5)), 1);
+    assert_identical_bodies(&env, 2);
+    assert_eq!(env.stat("api_errors"), 1);
+}
+
+#[test]
+fn a_non_json_success_body_is_a_success() {
+    let env = Env::start(held(json!({})));
+    env.api.set_faults(Faults {
+        non_json_body: true,
+        ..Faults::default()
+    });
+    env.get(HIT, &[]);
+    assert_eq!(env.wait_stat("events_sent", 1, Duration::from_secs(5)), 1);
+    assert_eq!(env.stat("events_failed"), 0);
+    env.assert_no_crash();
+}
+
+#[test]
+fn optimistic_mode_answers_without_waiting_for_a_slow_api() {
+    let env = Env::start(held(
+        json!({"optimistic": true, "api": {"timeout_ms": 5000, "batch": {"max_delay_ms": 0}}}),
+    ));
+    env.api.set_faults(Faults {
+        delay_ms: 1500,
+        ..Faults::default()
+    });
+    let started = Instant::now();
+    let r = env.get(HIT, &[]);
+    assert_eq!(r.status, 204);
+    assert!(
+        started.elapsed() < Duration::from_millis(300),
+        "answered in {:?}",
+        started.elapsed()
+    );
+    assert!(r.cookie("__obref").is_some());
+    assert_eq!(env.wait_stat("events_sent", 1, Duration::from_secs(5)), 1);
+}
+
+#[test]
+fn held_mode_waits_for_the_answer_but_never_longer_than_the_timeout() {
+    let env = Env::start(held(json!({"api": {"timeout_ms": 1500}})));
+    env.api.set_faults(Faults {
+        delay_ms: 400,
+        ..Faults::default()
+    });
+    let r = env.get(HIT, &[]);
+    assert!(
+        r.elapsed >= Duration::from_millis(390) && r.elapsed < Duration::from_millis(1400),
+        "held {:?}",
+        r.elapsed
+    );
+    assert_eq!(env.wait_stat("events_sent", 1, Duration::from_secs(5)), 1);
+}
+
+#[test]
+fn metrics_are_exported_to_prometheus() {
+    let env = Env::start(held(json!({})));
+    env.get(HIT, &[]);
+    assert_eq!(env.wait_stat("events_sent", 1, Duration::from_secs(5)), 1);
+    let text = env.prometheus();
+    for needle in [
+        "openai_capi_collect_requests{} 1",
+        "openai_capi_events_received{} 1",
+        "openai_capi_events_sent{} 1",
+        "openai_capi_api_requests{} 1",
+        "openai_capi_api_responses_2xx{} 1",
+        "openai_capi_retry_queue_depth{} 0",
+        "openai_capi_api_latency_ms_bucket",
+    ] {
+        assert!(
+            text.contains(needle),
+            "{needle} missing from /stats/prometheus:\n{}",
+            text.lines()
+                .filter(|l| l.contains("openai_capi"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}
