@@ -145,6 +145,7 @@ impl Context for Http {
     }
 
     fn on_done(&mut self) -> bool {
+        self.shared.unwatch_body(self.context_id);
         // The client left while a held call was in flight: its answer will never reach this
         // context, so the root sends it again (the API deduplicates on the event id).
         if let State::Waiting { dispatch, .. } =
@@ -210,6 +211,7 @@ impl HttpContext for Http {
             seen: 0,
         };
         if hold {
+            self.shared.watch_body(self.context_id);
             Action::Pause
         } else {
             Action::Continue
@@ -221,6 +223,7 @@ impl HttpContext for Http {
             return Action::Continue;
         };
         *seen = body_size;
+        self.shared.unwatch_body(self.context_id);
         if body_size > self.shared.config.collect.max_body_bytes {
             // Too large to parse: the request goes on untouched, its events are not read.
             self.shared.metrics.add(Counter::CollectRequests, 1);

@@ -23,6 +23,9 @@ pub struct Shared {
     pub delivery: RefCell<Delivery>,
     /// Headers of every API call (built once; they carry the key).
     api_headers: Vec<(&'static str, String)>,
+    /// Requests whose headers are held while their body is awaited, with the time by which
+    /// the body must have started; see [`Shared::watch_body`].
+    body_watch: RefCell<Vec<(u32, u64)>>,
     /// Whether the root's timer is running.
     tick_armed: Cell<bool>,
     tick: Duration,
@@ -33,10 +36,57 @@ impl Shared {
     /// Envoy applies a context's tick period to its root.
     pub fn arm_tick(&self) {
         if !self.tick_armed.get()
-            && !self.delivery.borrow().is_idle()
+            && self.has_work()
             && hostcalls::set_tick_period(self.tick).is_ok()
         {
             self.tick_armed.set(true);
+        }
+    }
+
+    fn has_work(&self) -> bool {
+        !self.delivery.borrow().is_idle() || !self.body_watch.borrow().is_empty()
+    }
+
+    /// Guards a request whose headers the filter holds while waiting for its body. If Envoy's
+    /// PluginConfig lacks `allow_on_headers_stop_iteration` while the filter config sets it,
+    /// Envoy stops body callbacks too and the request would hang; the root releases it after
+    /// `api.timeout_ms` and says why.
+    pub fn watch_body(&self, context_id: u32) {
+        let deadline = host::now_ms().saturating_add(self.config.api.timeout_ms);
+        self.body_watch.borrow_mut().push((context_id, deadline));
+        self.arm_tick();
+    }
+
+    /// The body arrived (or the request ended): no release needed.
+    pub fn unwatch_body(&self, context_id: u32) {
+        self.body_watch
+            .borrow_mut()
+            .retain(|(id, _)| *id != context_id);
+    }
+
+    /// Releases held requests whose body never started.
+    fn release_stalled(&self, root_context_id: u32) {
+        let now = host::now_ms();
+        let expired: Vec<u32> = {
+            let mut watch = self.body_watch.borrow_mut();
+            let expired = watch
+                .iter()
+                .filter(|(_, d)| *d <= now)
+                .map(|(id, _)| *id)
+                .collect();
+            watch.retain(|(_, d)| *d > now);
+            expired
+        };
+        for context_id in expired {
+            log::warn!(
+                "request {context_id}: no body arrived while its headers were held; releasing it. \
+                 collect.allow_on_headers_stop_iteration is true, so Envoy's PluginConfig must set \
+                 allow_on_headers_stop_iteration: true as well"
+            );
+            if hostcalls::set_effective_context(context_id).is_ok() {
+                let _ = hostcalls::resume_http_request();
+            }
+            let _ = hostcalls::set_effective_context(root_context_id);
         }
     }
 
@@ -165,6 +215,7 @@ impl RootContext for Root {
             delivery: RefCell::new(Delivery::new(&config)),
             metrics: HostMetrics::define(),
             config,
+            body_watch: RefCell::new(Vec::new()),
             tick_armed: Cell::new(false),
             tick: Duration::from_millis(tick_ms),
         }));
@@ -176,9 +227,9 @@ impl RootContext for Root {
         let Some(shared) = self.shared.clone() else {
             return;
         };
+        shared.release_stalled(self.context_id);
         self.flush(&shared);
-        let idle = shared.delivery.borrow().is_idle();
-        if idle && hostcalls::set_tick_period(Duration::ZERO).is_ok() {
+        if !shared.has_work() && hostcalls::set_tick_period(Duration::ZERO).is_ok() {
             shared.tick_armed.set(false);
         }
     }

@@ -181,3 +181,32 @@ fn oversized_and_malformed_requests_are_answered_normally_and_counted() {
     assert_eq!(calls.iter().map(|c| c.events().len()).sum::<usize>(), 1);
     env.assert_no_crash();
 }
+
+#[test]
+fn a_filter_config_that_overstates_envoy_never_leaves_a_post_hanging() {
+    // The filter is told Envoy passes StopIteration through, but Envoy's PluginConfig does not
+    // set allow_on_headers_stop_iteration: body callbacks never come while headers are held.
+    let env = Env::start(Options {
+        filter: json!({"collect": {"allow_on_headers_stop_iteration": true}, "api": {"timeout_ms": 400}}),
+        allow_on_headers_stop_iteration: false,
+        shape: Shape::Upstream,
+        ..Options::default()
+    });
+    let r = env.post(&format!("/g/collect?{QUERY}"), &[], BATCH);
+    assert_eq!(r.status, 200, "released and answered by the upstream");
+    assert!(
+        r.elapsed < Duration::from_secs(3),
+        "released after api.timeout_ms, took {:?}",
+        r.elapsed
+    );
+    assert_eq!(
+        env.upstream.wait_for_requests(1, Duration::from_secs(2))[0].body,
+        BATCH
+    );
+    assert!(
+        env.log()
+            .contains("Envoy's PluginConfig must set allow_on_headers_stop_iteration"),
+        "the log says why"
+    );
+    env.assert_no_crash();
+}

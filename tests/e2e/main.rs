@@ -17,5 +17,6 @@ mod harness;
 mod config_refusal;
 mod delivery;
 mod first_path;
+mod hostile;
 mod ingest;
 mod tag_logic;
