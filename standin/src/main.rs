@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! capi-standin [--port N] [--api-key K] [--pixel-id P] [--path /v1/events] [--quiet]
+//! capi-standin --sink [--port N]
 //! ```
 //!
 //! Defaults: port 8081, api key `local-dev-key`, pixel id `local-pixel`, path `/v1/events`;
@@ -10,11 +11,12 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use capi_standin::{Standin, StandinConfig};
+use capi_standin::{Standin, StandinConfig, Upstream};
 use std::process::ExitCode;
 
 const USAGE: &str =
     "usage: capi-standin [--port N] [--api-key K] [--pixel-id P] [--path /v1/events] [--quiet]
+       capi-standin --sink [--port N]
 
 Loopback stand-in for the OpenAI Ads Conversions API (POST <path>?pid=<pixel id>). Validates each
 request like the real API (v4 schema) and prints it with its verdict.
@@ -23,7 +25,9 @@ request like the real API (v4 schema) and prints it with its verdict.
   --api-key K     expected key in `Authorization: Bearer K` (default local-dev-key)
   --pixel-id P    expected `pid` query parameter (default local-pixel)
   --path P        endpoint path (default /v1/events)
-  --quiet         do not print requests";
+  --quiet         do not print requests
+  --sink          instead: a plain keep-alive upstream answering 200 to anything (for
+                  benchmark baselines that proxy the collection request)";
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<StandinConfig>, String> {
     let mut config = StandinConfig {
@@ -62,12 +66,16 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<StandinConfig
                 config.path = v;
             }
             "--quiet" | "-q" => config.verbose = false,
+            "--sink" => config.path = SINK.to_owned(),
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
     Ok(Some(config))
 }
+
+/// Marks sink mode in the parsed config (a path can never be empty otherwise).
+const SINK: &str = "";
 
 fn main() -> ExitCode {
     let config = match parse_args(std::env::args().skip(1)) {
@@ -81,6 +89,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if config.path == SINK {
+        return run_sink(config.port);
+    }
     let verbose = config.verbose;
     let standin = match Standin::start(config) {
         Ok(standin) => standin,
@@ -97,6 +108,21 @@ fn main() -> ExitCode {
         standin.url(),
         if verbose { "" } else { "; quiet" }
     );
+    loop {
+        std::thread::park();
+    }
+}
+
+fn run_sink(port: u16) -> ExitCode {
+    let sink = match Upstream::start_on(port) {
+        Ok(sink) => sink,
+        Err(e) => {
+            eprintln!("capi-standin: cannot listen: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    sink.set_record_limit(Some(0));
+    println!("capi-standin: sink listening on 127.0.0.1:{}", sink.port());
     loop {
         std::thread::park();
     }

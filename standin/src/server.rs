@@ -240,7 +240,7 @@ fn handle(shared: &Shared, request: Request) -> Action {
     };
     let (action, fault_note) = match &shared.mode {
         Mode::Upstream => (Action::Answer(Response::json(200, "ok")), None),
-        Mode::Api(_) => decide(&faults, index, &verdict),
+        Mode::Api(_) => decide(&faults, index, &verdict, json.as_ref()),
     };
     let answered_status = match &action {
         Action::Answer(response) => response.status,
@@ -282,8 +282,14 @@ fn handle(shared: &Shared, request: Request) -> Action {
     action
 }
 
-/// Applies the fault plan. Precedence: reset, status, fail_first, non_json_body, validation.
-fn decide(faults: &Faults, index: usize, verdict: &Verdict) -> (Action, Option<String>) {
+/// Applies the fault plan. Precedence: reset, status, fail_first, reject_event_id,
+/// non_json_body, validation.
+fn decide(
+    faults: &Faults,
+    index: usize,
+    verdict: &Verdict,
+    body: Option<&Value>,
+) -> (Action, Option<String>) {
     if faults.reset.is_some_and(|n| index < n) {
         return (Action::Reset, Some("connection reset".to_owned()));
     }
@@ -298,6 +304,20 @@ fn decide(faults: &Faults, index: usize, verdict: &Verdict) -> (Action, Option<S
         };
         response.retry_after.clone_from(&faults.retry_after);
         return (Action::Answer(response), Some(format!("status {status}")));
+    }
+    if let Some(rejected) = &faults.reject_event_id {
+        let events = body.and_then(|b| b.get("events")).and_then(Value::as_array);
+        if let Some(i) = events
+            .into_iter()
+            .flatten()
+            .position(|e| e.get("id").and_then(Value::as_str) == Some(rejected))
+        {
+            let message = format!("events[{i}].id: event {rejected:?} rejected (fault)");
+            return (
+                Action::Answer(Response::error(400, &message)),
+                Some("reject_event_id".to_owned()),
+            );
+        }
     }
     if faults.non_json_body {
         let response = Response {
@@ -501,9 +521,19 @@ pub struct Upstream {
 impl Upstream {
     /// Binds an ephemeral port on 127.0.0.1 and starts serving.
     pub fn start() -> io::Result<Upstream> {
+        Upstream::start_on(0)
+    }
+
+    /// Binds `port` on 127.0.0.1 (0 = any) and starts serving.
+    pub fn start_on(port: u16) -> io::Result<Upstream> {
         Ok(Upstream {
-            server: Server::start(Mode::Upstream, 0)?,
+            server: Server::start(Mode::Upstream, port)?,
         })
+    }
+
+    /// Keeps at most `limit` records (the oldest are dropped); `Some(0)` records nothing.
+    pub fn set_record_limit(&self, limit: Option<usize>) {
+        lock(&self.server.shared.state).record_limit = limit;
     }
 
     /// The bound port.

@@ -524,3 +524,21 @@ fn verbose_clock_is_utc_time_of_day() {
         "01:02:03.004"
     );
 }
+
+#[test]
+fn reject_event_id_fails_only_bodies_carrying_that_event() {
+    let s = standin();
+    s.set_faults(Faults {
+        reject_event_id: Some("ev-1".to_owned()),
+        ..Faults::default()
+    });
+    let mut c = connect(s.port());
+    let r = exchange(&mut c, &valid_post());
+    assert_eq!(r.status, 400);
+    assert!(r.error_message().contains("events[0].id"), "{r:?}");
+    s.set_faults(Faults {
+        reject_event_id: Some("other".to_owned()),
+        ..Faults::default()
+    });
+    assert_eq!(exchange(&mut c, &valid_post()).status, 200);
+}

@@ -14,6 +14,7 @@
 #[allow(dead_code)]
 mod harness;
 
+mod batching;
 mod config_refusal;
 mod delivery;
 mod first_path;
