@@ -52,7 +52,6 @@ pub(super) fn parse_pairs(
         return Err(FormError::NotPairs);
     }
     let mut pairs = Vec::new();
-    let mut seen = HashSet::new();
     for segment in input.split(|b| *b == b'&').filter(|s| !s.is_empty()) {
         let (raw_name, raw_value) = match segment.iter().position(|b| *b == b'=') {
             Some(at) => (
@@ -66,11 +65,31 @@ pub(super) fn parse_pairs(
             return Err(FormError::BadName);
         }
         let value = decode(raw_value, true).map_err(|e| e.at(Some(&name)))?;
-        if seen.insert(name.clone()) {
-            pairs.push((name, value));
-        }
+        pairs.push((name, value));
     }
+    keep_first_of_each_name(&mut pairs);
     Ok(pairs)
+}
+
+/// Removes later pairs whose name already appeared. Real hits have a few dozen parameters,
+/// where a scan beats hashing; a hostile query with thousands gets a set.
+fn keep_first_of_each_name(pairs: &mut Vec<(String, String)>) {
+    const SCAN_LIMIT: usize = 16;
+    let keep: Vec<bool> = if pairs.len() <= SCAN_LIMIT {
+        pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| !pairs.iter().take(i).any(|(earlier, _)| earlier == name))
+            .collect()
+    } else {
+        let mut seen = HashSet::with_capacity(pairs.len());
+        pairs
+            .iter()
+            .map(|(name, _)| seen.insert(name.as_str()))
+            .collect()
+    };
+    let mut keep = keep.into_iter();
+    pairs.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// Why [`decode`] failed, before the parameter is known.

@@ -58,7 +58,7 @@ pub(super) fn ingest(
             Ok(pairs) if pairs.is_empty() => out.reject("request carries no GA4 parameters"),
             Ok(pairs) => {
                 let mut notes = Vec::new();
-                let event = build_event(&pairs, request, limits, &mut notes);
+                let event = build_event(pairs, request, limits, &mut notes);
                 out.notes
                     .extend(notes.into_iter().map(|n| format!("query: {n}")));
                 out.accept(event, limits);
@@ -85,7 +85,7 @@ pub(super) fn ingest(
             Ok(own) => {
                 let merged = merge(shared, own);
                 let mut notes = Vec::new();
-                let event = build_event(&merged, request, limits, &mut notes);
+                let event = build_event(merged, request, limits, &mut notes);
                 out.notes
                     .extend(notes.into_iter().map(|n| format!("line {number}: {n}")));
                 out.accept(event, limits);
@@ -203,28 +203,31 @@ fn item_index(digits: &str) -> Option<u32> {
 
 /// Builds one event from its merged parameters and the request facts.
 fn build_event(
-    pairs: &[(String, String)],
+    mut pairs: Vec<(String, String)>,
     request: &RequestFacts,
     limits: &Limits,
     notes: &mut Vec<String>,
 ) -> EventData {
     let mut event = EventData::new();
+    // Parameters handled after the first pass, by index into `pairs`.
     let mut event_params = Vec::new();
-    let mut items = Vec::new();
+    let mut item_indices = Vec::new();
     let mut em = None;
     let mut system = Map::new();
     let mut sst = Map::new();
     let mut user_properties = Map::new();
 
-    for (name, value) in pairs {
+    // Values filed at once are moved out of `pairs` (no copy per parameter); deferred ones
+    // stay in place and are read in the second pass.
+    for (i, (name, value)) in pairs.iter_mut().enumerate() {
         if value.len() > limits.max_value_bytes {
             notes.push(too_long_note(name, limits));
             continue;
         }
         match classify(name, value) {
-            Slot::Text(key) => put(&mut event, key, Value::String(value.clone())),
+            Slot::Text(key) => put(&mut event, key, Value::String(std::mem::take(value))),
             Slot::Number(key) => put(&mut event, key, number_or_text(name, value, notes)),
-            Slot::EventParam { path, numeric } => event_params.push((name, path, value, numeric)),
+            Slot::EventParam { numeric, .. } => event_params.push((i, numeric)),
             Slot::UserProperty {
                 name: prop,
                 numeric,
@@ -232,37 +235,53 @@ fn build_event(
                 let value = if numeric {
                     number_or_text(name, value, notes)
                 } else {
-                    Value::String(value.clone())
+                    Value::String(std::mem::take(value))
                 };
                 user_properties.entry(prop.to_owned()).or_insert(value);
             }
-            Slot::Item(index) => items.push((index, name, value)),
+            Slot::Item(index) => item_indices.push((index, i)),
             Slot::System("ee") => {
                 system.insert("ee".to_owned(), Value::Bool(true));
             }
             Slot::System(flag) => {
-                system.insert(flag.to_owned(), Value::String(value.clone()));
+                system.insert(flag.to_owned(), Value::String(std::mem::take(value)));
             }
             Slot::Sst(key) => {
-                sst.insert(key.to_owned(), Value::String(value.clone()));
+                sst.insert(key.to_owned(), Value::String(std::mem::take(value)));
             }
             Slot::Internal(key) => put(
                 &mut event,
                 &format!("x-ga-{key}"),
-                Value::String(value.clone()),
+                Value::String(std::mem::take(value)),
             ),
             Slot::Unknown => put(
                 &mut event,
                 &format!("x-ga-mp2-{name}"),
-                Value::String(value.clone()),
+                Value::String(std::mem::take(value)),
             ),
             Slot::Skip => {}
             Slot::Em => {
                 put(&mut event, "x-ga-em", Value::String(value.clone()));
-                em = Some(value.as_str());
+                em = Some(i);
             }
         }
     }
+    let pair = |i: usize| pairs.get(i).map(|(n, v)| (n, v));
+    let items: Vec<_> = item_indices
+        .into_iter()
+        .filter_map(|(index, i)| pair(i).map(|(n, v)| (index, n, v)))
+        .collect();
+    let event_params: Vec<_> = event_params
+        .into_iter()
+        .filter_map(|(i, numeric)| {
+            let (name, value) = pair(i)?;
+            let Slot::EventParam { path, .. } = classify(name, value) else {
+                return None;
+            };
+            Some((name, path, value, numeric))
+        })
+        .collect();
+    let em = em.and_then(pair).map(|(_, v)| v.as_str());
 
     put_object(&mut event, "x-ga-system_properties", system);
     put_object(&mut event, "x-sst-system_properties", sst);

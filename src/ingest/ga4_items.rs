@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{number_or_text, quoted, Limits};
+use super::{not_a_number_note, parse_number, quoted, Limits};
 
 /// Code → item key for text fields.
 const TEXT_CODES: &[(&str, &str)] = &[
@@ -87,8 +87,11 @@ fn decode_item(param: &str, raw: &str, notes: &mut Vec<String>) -> Option<Map<St
             custom_values.push(token);
         } else if let Some((_, key)) = NUMBER_CODES.iter().find(|(c, _)| *c == code) {
             if !item.contains_key(*key) {
-                let field = format!("{param}.{code}");
-                item.insert((*key).to_owned(), number_or_text(&field, value, notes));
+                let number = parse_number(value).unwrap_or_else(|| {
+                    notes.push(not_a_number_note(&format!("{param}.{code}")));
+                    Value::String(value.to_owned())
+                });
+                item.insert((*key).to_owned(), number);
             }
         } else {
             let key = category_alias(code, value)

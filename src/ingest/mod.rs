@@ -174,12 +174,13 @@ fn looks_numeric(text: &str) -> bool {
 /// A number when `text` is numeric, else the text itself plus a note naming the parameter.
 fn number_or_text(name: &str, text: &str, notes: &mut Vec<String>) -> Value {
     parse_number(text).unwrap_or_else(|| {
-        notes.push(format!(
-            "parameter {} is not a number; kept as text",
-            quoted(name)
-        ));
+        notes.push(not_a_number_note(name));
         Value::String(text.to_owned())
     })
+}
+
+fn not_a_number_note(name: &str) -> String {
+    format!("parameter {} is not a number; kept as text", quoted(name))
 }
 
 /// Why a dotted write did not happen.

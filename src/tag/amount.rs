@@ -68,9 +68,28 @@ const EXPONENT_CLAMP: i64 = 1_000_000;
 
 fn decimal_of(value: &Value) -> Option<Decimal> {
     match value {
+        // Integers need no text round trip (the common case for quantities and JPY prices).
+        Value::Number(n) if n.is_i64() => n.as_i64().map(integer_decimal),
         Value::Number(n) => parse_decimal(&n.to_string()),
         Value::String(s) => parse_decimal(s.trim()),
         _ => None,
+    }
+}
+
+fn integer_decimal(n: i64) -> Decimal {
+    let mut magnitude = n.unsigned_abs();
+    let mut digits = Vec::with_capacity(20);
+    while magnitude > 0 {
+        // `% 10` is below 10, so the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        digits.push((magnitude % 10) as u8);
+        magnitude /= 10;
+    }
+    digits.reverse();
+    Decimal {
+        negative: n < 0,
+        digits,
+        exponent: 0,
     }
 }
 

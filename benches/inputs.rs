@@ -1,0 +1,45 @@
+//! Inputs shared by the pipeline benchmark and the instruction-count example: a GA4 page_view
+//! and a GA4 purchase with 10 items, enhanced-conversion hashes and plain user data, as a
+//! browser sends them through a first-party collection host.
+
+#![allow(clippy::unwrap_used, dead_code)]
+
+use openai_capi_filter::request::RequestFacts;
+
+pub const NOW: u64 = 1_800_000_000_000;
+
+pub fn request(path: &str) -> RequestFacts {
+    let pairs: Vec<(String, Vec<u8>)> = [
+        (":method", "GET"),
+        (":path", path),
+        (":authority", "sgtm.shop.example.com"),
+        ("user-agent", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15"),
+        ("referer", "https://shop.example.com/checkout"),
+        ("cookie", "_ga=GA1.1.1234567890.1700000000; __oppref=gAAAAABnXz-clickref_0123456789abcdef==; __obref=0b6e1c1e-8a3d-4f9e-9d51-2f1a7c6b9e10"),
+        ("accept-language", "en-US,en;q=0.9"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+    .collect();
+    RequestFacts::from_headers(&pairs, Some(b"203.0.113.7:52311")).unwrap()
+}
+
+pub fn page_view() -> String {
+    "/g/collect?v=2&tid=G-SHOP123&gtm=45je5580h2&_p=1700000000123&gcs=G111&gcd=13t3t3t3t5l1&cid=1234567890.1700000000\
+     &ul=en-us&sr=1512x982&_s=1&sid=1700000000&sct=3&seg=1&dl=https%3A%2F%2Fshop.example.com%2Fproducts%2Ftee%3Futm_source%3Dchatgpt\
+     &dr=https%3A%2F%2Fchatgpt.com%2F&dt=Tee%20%E2%80%93%20Shop&en=page_view&_ee=1&tfd=1234"
+        .to_owned()
+}
+
+pub fn purchase_10_items() -> String {
+    let items: String = (1..=10)
+        .map(|i| format!("&pr{i}=idSKU-{i:04}~nmProduct%20number%20{i}~brAcme~caApparel~c2Tees~vaBlue~pr{i}9.99~qt{}", i % 3 + 1))
+        .collect();
+    format!(
+        "/g/collect?v=2&tid=G-SHOP123&_p=1700000000123&gcs=G111&gcd=13t3t3t3t5l1&cid=1234567890.1700000000&uid=CUST-000123\
+         &_s=7&dl=https%3A%2F%2Fshop.example.com%2Fcheckout%2Fthank-you&en=purchase&cu=EUR&ep.transaction_id=T-100045\
+         &epn.value=289.70&epn.tax=46.25&em=tv.1~em.huC55WwXzE0SOH4ZSbhQU_vnO8POWhGIcTqdMAzGEz0~pn.dY-_aJRfIcQWgUxTmrV4dnyNmPtp5tppLe-SzVJBf-A\
+         ~fn0.gfj23eiDZfOSh5bseqU_coIGsG-GZPX-HnGjbhNFRqI~ln0.eZ75KRGvkY4-t0HC1EHUs1aPG-2qHBIpq6CeNLk6lF4~ct0.berlin~pc0.10115~co0.DE\
+         &ep.user_data.email_address=Jane.Doe%40Example.com&ep.user_data.phone_number=%2B49%2030%201234567{items}"
+    )
+}

@@ -1,0 +1,48 @@
+//! Runs the core pipeline a fixed number of times for one input, so `valgrind --tool=callgrind`
+//! can count instructions per event: a repeatable measure on a noisy 2-core machine, where
+//! criterion's wall-clock times move by ±10 % between runs. Used by `make bench`.
+//!
+//! `cargo run --release --example pipeline_instructions -- purchase 1000`
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../benches/inputs.rs"]
+mod inputs;
+
+use openai_capi_filter::collect::collect;
+use openai_capi_filter::config::{Config, Format};
+use openai_capi_filter::observe::metrics::MemoryMetrics;
+use std::hint::black_box;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let which = args.next().unwrap_or_else(|| "purchase".into());
+    let n: u32 = args.next().and_then(|n| n.parse().ok()).unwrap_or(1000);
+    let path = match which.as_str() {
+        "page_view" => inputs::page_view(),
+        "purchase" => inputs::purchase_10_items(),
+        other => panic!("unknown input {other:?}: page_view | purchase"),
+    };
+    let config = Config::from_json(
+        br#"{"pixel_id": "2atj5meVpvtJ5kCtqhG3yX", "api_key": "sk-bench"}"#,
+        &|_| None,
+    )
+    .unwrap();
+    let metrics = MemoryMetrics::default();
+    let req = inputs::request(&path);
+    let mut events = 0;
+    for _ in 0..n {
+        events += collect(
+            black_box(&config),
+            Format::Ga4,
+            black_box(&req),
+            b"",
+            inputs::NOW,
+            &mut || [7; 16],
+            &metrics,
+        )
+        .events
+        .len();
+    }
+    assert_eq!(events, n as usize, "one event per run");
+}
