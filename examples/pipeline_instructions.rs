@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release --example pipeline_instructions -- purchase 1000`
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../benches/inputs.rs"]
 mod inputs;
