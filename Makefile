@@ -54,9 +54,11 @@ run: build envoy
 	$(CARGO) build --release -p capi-standin
 	./scripts/run-local.sh $(ENVOY)
 
-## bench: load benchmark of the filter against plain Envoy (see BENCHMARKS.md)
+## bench: the filter against plain Envoy under wrk, plus the core pipeline (see BENCHMARKS.md)
 bench: build envoy
-	./scripts/bench.sh $(ENVOY)
+	$(CARGO) build --release -p capi-standin
+	./scripts/bench.py $(ENVOY) $(WASM)
+	$(CARGO) bench --bench pipeline -- --warm-up-time 2 --measurement-time 5
 
 clean:
 	$(CARGO) clean

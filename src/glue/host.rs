@@ -5,6 +5,7 @@ use crate::delivery::retry::CallResult;
 use crate::observe::metrics::{Counter, Gauge, Histogram, Metrics, PREFIX};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, LogLevel, MapType, MetricType};
+use std::cell::Cell;
 use std::time::UNIX_EPOCH;
 
 /// Largest callout response body read (for logs only).
@@ -69,6 +70,22 @@ impl Metrics for HostMetrics {
         if let Some(id) = id_of(&Histogram::ALL, &self.histograms, histogram) {
             let _ = hostcalls::record_metric(id, value);
         }
+    }
+}
+
+/// Reports this VM's wasm linear memory on the `vm_memory_bytes` gauge, as the change since
+/// the last report (each worker's VM adds its own share; linear memory never shrinks, so this
+/// is the VM's peak). Cheap: one `memory.size` instruction when nothing changed.
+pub fn report_memory(metrics: &HostMetrics) {
+    thread_local! {
+        static REPORTED: Cell<u64> = const { Cell::new(0) };
+    }
+    let pages = u64::try_from(core::arch::wasm32::memory_size::<0>()).unwrap_or(0);
+    let bytes = pages.saturating_mul(65_536);
+    let before = REPORTED.with(|r| r.replace(bytes));
+    if bytes != before {
+        let delta = i64::try_from(bytes).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(0);
+        metrics.adjust(Gauge::VmMemoryBytes, delta);
     }
 }
 

@@ -64,6 +64,7 @@ impl Http {
             &shared.metrics,
         );
         self.set_cookies = collected.set_cookies;
+        host::report_memory(&shared.metrics);
         if collected.events.is_empty() {
             return false;
         }

@@ -219,6 +219,9 @@ impl RootContext for Root {
             tick_armed: Cell::new(false),
             tick: Duration::from_millis(tick_ms),
         }));
+        if let Some(shared) = &self.shared {
+            host::report_memory(&shared.metrics);
+        }
         log::info!("configured (root context {})", self.context_id);
         true
     }

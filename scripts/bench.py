@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""make bench: the filter against Envoy itself, in one run, on this machine.
+
+Starts a fast keep-alive sink, a *baseline* Envoy without the filter that proxies each
+collection request to the sink, and Envoy *with* the filter (collection path answered by
+direct_response, API callouts to the same kind of sink) in three modes: held, optimistic
+without batching, optimistic with batching. The API side is a plain sink during the throughput
+runs so that a callout costs what the baseline's proxied request costs: the validating stand-in
+parses and checks every body, which on a 2-core machine would take CPU from Envoy and measure
+the stand-in instead of the filter. Correctness under load is shown by the memory run, which
+goes through the validating stand-in and reports events sent versus failed. Every Envoy runs one worker. Each (scenario, setup) pair
+gets the same wrk load (fixed connections and duration, after a warm-up) and the table prints
+requests/s, p50, p99 and the ratios against the baseline measured in the same run. Then it
+sends 100,000 requests to one filter Envoy and reports the VM's linear memory before and after.
+
+Usage: bench.py <envoy> <wasm> [--duration S] [--connections N] [--quick]
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STANDIN = os.path.join(ROOT, "target/release/capi-standin")
+
+PAGE = "https%3A%2F%2Fshop.example.com%2Fproducts%2Ftee%3Futm_source%3Dchatgpt%26oppref%3DgAAAAB-bench"
+COMMON = "v=2&tid=G-BENCH1&gtm=45je5580h2&gcs=G111&gcd=13t3t3t3t5l1&cid=1234567890.1700000000&ul=en-us&sr=1512x982&sid=1700000000&sct=3&seg=1"
+PAGE_VIEW = f"/g/collect?{COMMON}&_p=1700000000123&_s=1&dl={PAGE}&dr=https%3A%2F%2Fchatgpt.com%2F&dt=Tee&en=page_view&_ee=1"
+EM = "tv.1~em.huC55WwXzE0SOH4ZSbhQU_vnO8POWhGIcTqdMAzGEz0~pn.dY-_aJRfIcQWgUxTmrV4dnyNmPtp5tppLe-SzVJBf-A~co0.DE"
+PURCHASE = (
+    f"/g/collect?{COMMON}&_p=1700000000123&_s=7&dl=https%3A%2F%2Fshop.example.com%2Fcheckout%2Fthank-you"
+    "&en=purchase&cu=EUR&ep.transaction_id=T-100045&epn.value=59.97"
+    "&pr1=idSKU_1~nmTee~brAcme~caApparel~pr19.99~qt2&pr2=idSKU_2~nmCap~brAcme~caHats~pr19.99~qt1"
+    f"&em={EM}"
+)
+BATCH_QUERY = f"/g/collect?{COMMON}&_p=1700000000123&dl={PAGE}"
+BATCH_BODY = "\\n".join(
+    [
+        "en=page_view&_s=1&_ee=1",
+        "en=scroll&_s=2&epn.percent_scrolled=90&_et=4000",
+        "en=view_item&_s=3&cu=EUR&epn.value=19.99&pr1=idSKU_1~nmTee~pr19.99~qt1",
+        "en=add_to_cart&_s=4&cu=EUR&epn.value=19.99&pr1=idSKU_1~nmTee~pr19.99~qt1",
+        "en=begin_checkout&_s=5&cu=EUR&epn.value=19.99&pr1=idSKU_1~nmTee~pr19.99~qt1",
+    ]
+)
+
+SCENARIOS = {
+    "page_view GET": ("GET", PAGE_VIEW, None),
+    "purchase GET (2 items + em)": ("GET", PURCHASE, None),
+    "batched POST (5 events)": ("POST", BATCH_QUERY, BATCH_BODY),
+}
+
+MODES = {
+    "held": {},
+    "optimistic": {"optimistic": True, "api": {"batch": {"max_delay_ms": 0}}},
+    "optimistic+batch": {"optimistic": True, "api": {"batch": {"max_events": 100, "max_delay_ms": 100}}},
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"port {port} did not open")
+
+
+ENVOY_YAML = """
+admin: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}}}
+static_resources:
+  listeners:
+  - address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: bench
+          route_config:
+            virtual_hosts:
+            - name: site
+              domains: ["*"]
+              routes:
+              - match: {{prefix: "/g/collect"}}
+                {route}
+          http_filters:
+{filter}          - name: envoy.filters.http.router
+            typed_config: {{"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}
+  clusters:
+  - name: openai_capi
+    connect_timeout: 1s
+    load_assignment: {{cluster_name: openai_capi, endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {api}}}}}}}}}]}}]}}
+  - name: sink
+    connect_timeout: 1s
+    load_assignment: {{cluster_name: sink, endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {sink}}}}}}}}}]}}]}}
+"""
+
+FILTER_YAML = """          - name: envoy.filters.http.wasm
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+              config:
+                name: openai_capi
+                root_id: openai_capi
+                failure_policy: FAIL_OPEN
+                allow_on_headers_stop_iteration: true
+                configuration:
+                  "@type": type.googleapis.com/google.protobuf.StringValue
+                  value: {config}
+                vm_config:
+                  runtime: envoy.wasm.runtime.v8
+                  code: {{local: {{filename: {wasm}}}}}
+"""
+
+
+def merge(base, extra):
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            merge(base[k], v)
+        else:
+            base[k] = v
+    return base
+
+
+class Envoy:
+    def __init__(self, envoy, wasm, api_port, sink_port, mode, tmp):
+        self.port, self.admin = free_port(), free_port()
+        if mode is None:
+            route = "route: {cluster: sink}"
+            filt = ""
+        else:
+            route = "direct_response: {status: 204}"
+            config = merge(
+                {
+                    "pixel_id": "bench-pixel",
+                    "api_key": "bench-key",
+                    "collect": {"allow_on_headers_stop_iteration": True},
+                    "api": {"authority": "bzr.openai.com"},
+                    "logging": {"console": "off"},
+                },
+                json.loads(json.dumps(MODES[mode])),
+            )
+            filt = FILTER_YAML.format(config=json.dumps(json.dumps(config)), wasm=wasm)
+        path = os.path.join(tmp, f"envoy-{mode or 'baseline'}.yaml")
+        with open(path, "w") as f:
+            f.write(ENVOY_YAML.format(admin=self.admin, port=self.port, route=route, filter=filt, api=api_port, sink=sink_port))
+        self.log = open(os.path.join(tmp, f"envoy-{mode or 'baseline'}.log"), "w")
+        self.proc = subprocess.Popen(
+            [envoy, "-c", path, "--concurrency", "1", "--disable-hot-restart", "-l", "warning"],
+            stdout=subprocess.DEVNULL, stderr=self.log,
+        )
+        wait_port(self.admin)
+        wait_port(self.port)
+
+    def stats(self):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.admin}/stats?filter=openai_capi") as r:
+            text = r.read().decode()
+        out = {}
+        for line in text.splitlines():
+            name, _, value = line.partition(": ")
+            name = name.replace("wasmcustom.", "")
+            if name.startswith("openai_capi.") and value.strip().isdigit():
+                out[name[len("openai_capi."):]] = int(value)
+        return out
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def wrk_script(tmp, name, method, path, body):
+    lua = os.path.join(tmp, re.sub(r"\W+", "_", name) + ".lua")
+    with open(lua, "w") as f:
+        f.write(f'wrk.method = "{method}"\n')
+        f.write(f"wrk.path = {json.dumps(path)}\n")
+        f.write('wrk.headers["Host"] = "sgtm.shop.example.com"\n')
+        f.write('wrk.headers["User-Agent"] = "Mozilla/5.0 (bench) Safari/605.1.15"\n')
+        f.write('wrk.headers["Cookie"] = "_ga=GA1.1.1234567890.1700000000; __obref=0b6e1c1e-8a3d-4f9e-9d51-2f1a7c6b9e10"\n')
+        if body is not None:
+            f.write('wrk.headers["Content-Type"] = "text/plain;charset=UTF-8"\n')
+            f.write(f'wrk.body = "{body}"\n')
+    return lua
+
+
+def to_ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def run_wrk(port, lua, seconds, connections):
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua, f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    try:
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+        p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    except (AttributeError, ValueError):
+        sys.exit(f"cannot read wrk's output:\n{out}")
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "errors": errors.group(1) if errors else ""}
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk (Debian package)", flush=True)
+        subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    else:
+        sys.exit("wrk is needed: apt-get install wrk")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("envoy")
+    ap.add_argument("wasm")
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--memory-requests", type=int, default=100_000)
+    args = ap.parse_args()
+    ensure_wrk()
+    wasm = os.path.abspath(args.wasm)
+    tmp = tempfile.mkdtemp(prefix="capi-bench-")
+    api_port, sink_port, api_sink_port = free_port(), free_port(), free_port()
+    procs = [
+        subprocess.Popen([STANDIN, "--port", str(api_port), "--api-key", "bench-key", "--pixel-id", "bench-pixel", "--quiet"], stdout=subprocess.DEVNULL),
+        subprocess.Popen([STANDIN, "--sink", "--port", str(sink_port)], stdout=subprocess.DEVNULL),
+        subprocess.Popen([STANDIN, "--sink", "--port", str(api_sink_port)], stdout=subprocess.DEVNULL),
+    ]
+    for port in (api_port, sink_port, api_sink_port):
+        wait_port(port)
+    print(f"machine: {os.cpu_count()} cores; envoy {subprocess.run([args.envoy, '--version'], capture_output=True, text=True).stdout.split('version:')[-1].strip()}")
+    print(f"wasm: {os.path.getsize(wasm)} bytes; wrk -t2 -c{args.connections} -d{args.duration}s after a {args.warmup}s warm-up; Envoy --concurrency 1\n", flush=True)
+
+    results = {}
+    setups = [None] + list(MODES)
+    try:
+        for setup in setups:
+            envoy = Envoy(args.envoy, wasm, api_sink_port, sink_port, setup, tmp)
+            try:
+                for scenario, (method, path, body) in SCENARIOS.items():
+                    lua = wrk_script(tmp, scenario, method, path, body)
+                    run_wrk(envoy.port, lua, args.warmup, args.connections)
+                    r = run_wrk(envoy.port, lua, args.duration, args.connections)
+                    results[(scenario, setup)] = r
+                    label = setup or "baseline (proxy to sink)"
+                    print(f"  {scenario:30} {label:26} {r['rps']:9.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms"
+                          + (f"  non-2xx {r['non2xx']}" if r["non2xx"] else "") + (f"  socket errors {r['errors']}" if r["errors"] else ""), flush=True)
+                if setup is not None:
+                    time.sleep(1.5)  # let batches and retries drain
+                    s = envoy.stats()
+                    results[("stats", setup)] = s
+                    print(f"  {'':30} {setup:26} events received {s.get('events_received', 0)}, sent {s.get('events_sent', 0)}, "
+                          f"failed {s.get('events_failed', 0)}, invalid {s.get('events_invalid', 0)}; API calls {s.get('api_requests', 0)}", flush=True)
+            finally:
+                envoy.stop()
+
+        print("\n| scenario | setup | req/s | ratio | p50 ms | p99 ms | added p99 ms |")
+        print("|---|---|---:|---:|---:|---:|---:|")
+        for scenario in SCENARIOS:
+            base = results[(scenario, None)]
+            print(f"| {scenario} | baseline: proxy to upstream | {base['rps']:.0f} | 1.00 | {base['p50']:.2f} | {base['p99']:.2f} | |")
+            for mode in MODES:
+                r = results[(scenario, mode)]
+                print(f"| {scenario} | filter, {mode} | {r['rps']:.0f} | {r['rps'] / base['rps']:.2f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['p99'] - base['p99']:+.2f} |")
+
+        # Linear memory across many requests, after warm-up, through the validating stand-in.
+        envoy = Envoy(args.envoy, wasm, api_port, sink_port, "optimistic+batch", tmp)
+        try:
+            method, path, body = SCENARIOS["purchase GET (2 items + em)"]
+            lua = wrk_script(tmp, "memory", method, path, body)
+            run_wrk(envoy.port, lua, args.warmup, args.connections)
+            time.sleep(0.5)
+            before = envoy.stats()
+            target = before.get("collect_requests", 0) + args.memory_requests
+            deadline = time.time() + 300
+            while envoy.stats().get("collect_requests", 0) < target and time.time() < deadline:
+                run_wrk(envoy.port, lua, 5, args.connections)
+            time.sleep(1.5)
+            after = envoy.stats()
+            sent = after.get("collect_requests", 0) - before.get("collect_requests", 0)
+            print(f"\nVM linear memory (all VMs, gauge vm_memory_bytes): {before.get('vm_memory_bytes', 0)} bytes after warm-up, "
+                  f"{after.get('vm_memory_bytes', 0)} bytes after {sent} more requests "
+                  f"(growth {after.get('vm_memory_bytes', 0) - before.get('vm_memory_bytes', 0)} bytes)")
+            print(f"validating stand-in during that run: events received {after.get('events_received', 0)}, "
+                  f"sent {after.get('events_sent', 0)}, failed {after.get('events_failed', 0)}, invalid {after.get('events_invalid', 0)}; "
+                  f"API calls {after.get('api_requests', 0)} (4xx {after.get('api_responses_4xx', 0)})")
+        finally:
+            envoy.stop()
+    finally:
+        for p in procs:
+            p.terminate()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
