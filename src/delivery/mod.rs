@@ -196,15 +196,16 @@ impl Delivery {
         self.next_due_ms().is_none()
     }
 
-    /// The glue reports that `dispatch` was sent and how it ended. `jitter` is uniform in
-    /// [0, 1); `latency_ms` is `None` when the call never left (dispatch refused).
+    /// The glue reports that `dispatch` was sent and how it ended. `jitter` yields a uniform
+    /// number in [0, 1) and is only asked when a retry is scheduled (randomness costs a
+    /// hostcall); `latency_ms` is `None` when the call never left (dispatch refused).
     pub fn complete(
         &mut self,
         dispatch: Dispatch,
         result: CallResult,
         latency_ms: Option<u64>,
         now_ms: u64,
-        jitter: f64,
+        jitter: &mut dyn FnMut() -> f64,
         metrics: &dyn Metrics,
     ) {
         let mut call = dispatch.call;
@@ -250,7 +251,7 @@ impl Delivery {
                     self.log_failure(&call, "Giving up after the last attempt", &result);
                 } else {
                     let delay =
-                        backoff_ms(&self.settings.retry, call.attempts, jitter, retry_after_ms);
+                        backoff_ms(&self.settings.retry, call.attempts, jitter(), retry_after_ms);
                     metrics.add(Counter::ApiRetries, 1);
                     self.schedule(call, now_ms.saturating_add(delay), metrics);
                 }

@@ -61,7 +61,7 @@ fn a_delivered_call_counts_its_events() {
         body,
         json!({"validate_only": false, "events": [{"id": "a"}, {"id": "b"}]})
     );
-    d.complete(dispatch, status(200), Some(12), NOW, 0.5, &m);
+    d.complete(dispatch, status(200), Some(12), NOW, &mut || 0.5, &m);
     assert_eq!(m.counter(Counter::EventsSent), 2);
     assert_eq!(m.counter(Counter::ApiRequests), 1);
     assert_eq!(m.counter(Counter::ApiResponses2xx), 1);
@@ -79,7 +79,7 @@ fn transient_failures_are_retried_with_the_identical_body_until_max_attempts() {
         .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
         .unwrap();
     let original_body = first.body.clone();
-    d.complete(first, status(503), Some(5), NOW, 0.0, &m);
+    d.complete(first, status(503), Some(5), NOW, &mut || 0.0, &m);
     assert_eq!(
         d.next_due_ms(),
         Some(NOW + 50),
@@ -91,10 +91,10 @@ fn transient_failures_are_retried_with_the_identical_body_until_max_attempts() {
         second.body, original_body,
         "retries send the identical body"
     );
-    d.complete(second, CallResult::Reset, None, NOW + 50, 0.0, &m);
+    d.complete(second, CallResult::Reset, None, NOW + 50, &mut || 0.0, &m);
     let third = d.take_due(NOW + 150, &m).pop().unwrap();
     assert_eq!(third.call.attempts, 2);
-    d.complete(third, status(500), Some(1), NOW + 150, 0.0, &m);
+    d.complete(third, status(500), Some(1), NOW + 150, &mut || 0.0, &m);
     assert!(d.is_idle(), "three attempts in all");
     assert_eq!(m.counter(Counter::EventsFailed), 1);
     assert_eq!(m.counter(Counter::ApiRetries), 2);
@@ -116,7 +116,7 @@ fn retry_after_delays_the_retry() {
         body: vec![],
         from_envoy: false,
     };
-    d.complete(first, r, Some(1), NOW, 0.0, &m);
+    d.complete(first, r, Some(1), NOW, &mut || 0.0, &m);
     assert_eq!(d.next_due_ms(), Some(NOW + 2000));
     assert_eq!(m.counter(Counter::ApiResponses4xx), 1);
 }
@@ -128,7 +128,7 @@ fn a_final_4xx_is_not_retried() {
     let first = d
         .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
         .unwrap();
-    d.complete(first, status(401), Some(1), NOW, 0.0, &m);
+    d.complete(first, status(401), Some(1), NOW, &mut || 0.0, &m);
     assert!(d.is_idle());
     assert_eq!(m.counter(Counter::EventsFailed), 1);
     assert_eq!(m.counter(Counter::ApiRetries), 0);
@@ -151,7 +151,7 @@ fn a_400_on_a_batch_is_split_until_the_bad_event_is_isolated() {
         } else {
             status(200)
         };
-        d.complete(dispatch, result, Some(1), NOW, 0.0, &m);
+        d.complete(dispatch, result, Some(1), NOW, &mut || 0.0, &m);
         pending.extend(d.take_due(NOW, &m));
     }
     assert_eq!(m.counter(Counter::EventsSent), 4);
@@ -174,7 +174,7 @@ fn events_past_the_window_at_retry_time_are_dropped_not_sent_stale() {
             &m,
         )
         .unwrap();
-    d.complete(first, status(503), Some(1), NOW, 1.0, &m);
+    d.complete(first, status(503), Some(1), NOW, &mut || 1.0, &m);
     let retry = d.take_due(NOW + 60_000, &m).pop().unwrap();
     assert_eq!(ids(&retry), ["fresh"]);
     assert_eq!(m.counter(Counter::EventsFailed), 1);
@@ -194,7 +194,7 @@ fn a_full_queue_drops_the_oldest_call_and_counts_its_events() {
                 &m,
             )
             .unwrap();
-        d.complete(dispatch, status(503), Some(1), NOW, 0.0, &m);
+        d.complete(dispatch, status(503), Some(1), NOW, &mut || 0.0, &m);
     }
     assert_eq!(m.counter(Counter::RetryQueueDropped), 1);
     assert_eq!(m.counter(Counter::EventsFailed), 2);
@@ -291,7 +291,7 @@ fn stape_43_any_2xx_is_success() {
         let dispatch = d
             .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
             .unwrap();
-        d.complete(dispatch, status(code), Some(1), NOW, 0.0, &m);
+        d.complete(dispatch, status(code), Some(1), NOW, &mut || 0.0, &m);
         assert_eq!(m.counter(Counter::EventsSent), 1, "{code}");
     }
 }
@@ -312,7 +312,7 @@ fn stape_44_failures_are_counted_and_transient_ones_retried() {
         let dispatch = d
             .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
             .unwrap();
-        d.complete(dispatch, status(code), Some(1), NOW, 0.0, &m);
+        d.complete(dispatch, status(code), Some(1), NOW, &mut || 0.0, &m);
         assert_eq!(m.counter(Counter::EventsSent), 0, "{code}");
         assert_eq!(!d.is_idle(), retried, "{code}");
         assert_eq!(
@@ -330,7 +330,7 @@ fn stape_45_a_network_error_is_a_failed_attempt_that_is_retried() {
     let dispatch = d
         .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
         .unwrap();
-    d.complete(dispatch, CallResult::Reset, None, NOW, 0.0, &m);
+    d.complete(dispatch, CallResult::Reset, None, NOW, &mut || 0.0, &m);
     assert_eq!(m.counter(Counter::ApiErrors), 1);
     assert_eq!(m.counter(Counter::ApiRetries), 1);
 }

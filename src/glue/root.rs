@@ -116,7 +116,7 @@ impl Shared {
             result,
             latency,
             now,
-            host::jitter(),
+            &mut host::jitter,
             &self.metrics,
         );
         self.arm_tick();
