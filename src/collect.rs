@@ -15,6 +15,7 @@ use crate::payload::{encode_event, EncodedEvent};
 use crate::request::RequestFacts;
 use crate::response::{cookie, domain};
 use crate::tag::{self, CookieValues, Outcome, RequestScope, Skip};
+use std::borrow::Cow;
 
 /// What the glue does with a collection request after the core has seen it.
 #[derive(Debug, Default, PartialEq)]
@@ -55,10 +56,10 @@ pub fn collect(
     }
 
     let mut collected = Collected::default();
-    let mut cookie_source: Option<(CookieValues, Option<String>)> = None;
+    let mut cookie_source: Option<(CookieValues, Option<Cow<'_, str>>)> = None;
     let mut scope = RequestScope::new(config, request, now_ms, random);
     for (index, event) in ingested.events.iter().enumerate() {
-        let page_location = || text_at(event, "page_location").map(|t| t.into_owned());
+        let page_location = || text_at(event, "page_location");
         match tag::process(&mut scope, event, index) {
             Outcome::Skipped(Skip::Trigger) => metrics.add(Counter::EventsSkippedTrigger, 1),
             Outcome::Skipped(Skip::Consent) => metrics.add(Counter::EventsSkippedConsent, 1),
@@ -103,10 +104,10 @@ pub fn collect(
 
 /// The first event that yields a cookie value decides the cookies (a request comes from one
 /// browser, so its events agree); its page decides the cookie domain.
-fn remember_cookies(
-    slot: &mut Option<(CookieValues, Option<String>)>,
+fn remember_cookies<'a>(
+    slot: &mut Option<(CookieValues, Option<Cow<'a, str>>)>,
     values: CookieValues,
-    page_location: impl FnOnce() -> Option<String>,
+    page_location: impl FnOnce() -> Option<Cow<'a, str>>,
 ) {
     match slot {
         None if values != CookieValues::default() => *slot = Some((values, page_location())),

@@ -16,12 +16,35 @@ pub type EventData = Map<String, Value>;
 /// Numeric segments index arrays. Keys that themselves contain dots (`x-ga-mp2-…` never do,
 /// but `common_cookie.__oppref` is a path) are looked up segment by segment.
 pub fn lookup<'a>(data: &'a EventData, path: &str) -> Option<&'a Value> {
-    let mut segments = path.split('.');
-    let mut current = data.get(segments.next()?)?;
-    for segment in segments {
+    let (first, rest) = split_segment(path);
+    let current = data.get(first)?;
+    match rest {
+        Some(rest) => lookup_below(current, rest),
+        None => Some(current),
+    }
+}
+
+/// [`lookup`] of a dotted path below `value` (`address.0.city` below `user_data`), for callers
+/// that look up several paths below the same value.
+pub fn lookup_below<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut current = value;
+    let mut rest = Some(path);
+    while let Some(path) = rest {
+        let (segment, next) = split_segment(path);
         current = step(current, segment)?;
+        rest = next;
     }
     Some(current)
+}
+
+/// The first segment of a dotted path and the rest after its dot, as `str::split('.')` would cut
+/// it (a byte search: the tag looks up dozens of short paths per event, most without a dot).
+fn split_segment(path: &str) -> (&str, Option<&str>) {
+    match path.bytes().position(|b| b == b'.') {
+        // A dot is ASCII, so both cuts are character boundaries.
+        Some(at) => (path.get(..at).unwrap_or(path), path.get(at + 1..)),
+        None => (path, None),
+    }
 }
 
 /// One step of a path below a value: an object key, or an array index.
@@ -30,6 +53,18 @@ pub fn step<'a>(value: &'a Value, segment: &str) -> Option<&'a Value> {
         Value::Object(map) => map.get(segment),
         Value::Array(list) => list.get(segment.parse::<usize>().ok()?),
         _ => None,
+    }
+}
+
+/// `text.trim()`, with the common case (a printable ASCII character at both ends, so nothing to
+/// trim) answered from the two end bytes: `str::trim` decodes both ends through a generic
+/// character search, and the tag trims dozens of values per event.
+pub fn trim(text: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|b| (b'!'..=b'~').contains(b));
+    if plain(text.as_bytes().first()) && plain(text.as_bytes().last()) {
+        text
+    } else {
+        text.trim()
     }
 }
 
@@ -78,6 +113,30 @@ mod tests {
         assert_eq!(lookup(&d, "items.0.price"), Some(&json!(1.5)));
         assert_eq!(lookup(&d, "items.1.price"), None);
         assert_eq!(lookup(&d, "user_data.nope"), None);
+        assert_eq!(lookup(&d, "user_data."), None);
+        assert_eq!(lookup(&d, "user_data"), d.get("user_data"));
+        let address = json!({"address": {"": 1}});
+        assert_eq!(lookup_below(&address, "address."), Some(&json!(1)));
+        assert_eq!(lookup_below(&address, ""), None);
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        for t in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{a0}a",
+            "a\u{2003}",
+            "\u{b}x\u{b}",
+            "é",
+            "!~",
+            "a b",
+        ] {
+            assert_eq!(trim(t), t.trim(), "{t:?}");
+        }
     }
 
     #[test]

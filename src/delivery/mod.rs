@@ -250,8 +250,12 @@ impl Delivery {
                     metrics.add(Counter::EventsFailed, n);
                     self.log_failure(&call, "Giving up after the last attempt", &result);
                 } else {
-                    let delay =
-                        backoff_ms(&self.settings.retry, call.attempts, jitter(), retry_after_ms);
+                    let delay = backoff_ms(
+                        &self.settings.retry,
+                        call.attempts,
+                        jitter(),
+                        retry_after_ms,
+                    );
                     metrics.add(Counter::ApiRetries, 1);
                     self.schedule(call, now_ms.saturating_add(delay), metrics);
                 }

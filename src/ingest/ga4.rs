@@ -5,25 +5,16 @@
 //! items (`pr1…`) are decoded in `ga4_items` and user-provided data (`em`) in `ga4_em`.
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashSet;
 
-use super::form::{self, FormError};
+use super::form::{self, FormError, Pair};
 use super::{
-    ga4_em, ga4_items, insert_path, number_or_text, path_segments, quoted, too_long_note, Ingested,
-    Limits, PathError,
+    ga4_em, ga4_items, insert_new, insert_path, number_or_text, path_segments, quoted,
+    too_long_note, Ingested, Limits, PathError,
 };
 use crate::event::EventData;
 use crate::request::{Method, RequestFacts};
-
-/// System flags that land in `x-ga-system_properties` without their leading underscore.
-const SYSTEM_FLAGS: &[&str] = &[
-    "_ss", "_fv", "_nsi", "_c", "_ee", "_dbg", "_z", "_eu", "_tu", "_fid",
-];
-
-/// Parameters the GA4 client files under a named `x-ga-<name>` key (the rest get `x-ga-mp2-`).
-const NAMED_INTERNALS: &[&str] = &[
-    "gcu", "dma", "dma_cps", "npa", "ecid", "gdid", "did", "edid", "tfd", "pscdl", "ur", "are",
-];
 
 /// Parses a GA4 hit whose shared parameters are `query` (the request's own query, or the one a
 /// Stape loader parameter decoded to).
@@ -39,7 +30,7 @@ pub(super) fn ingest(
     let shared = if query.contains('\u{FFFD}') {
         Err(FormError::NotUtf8 { param: None })
     } else {
-        form::parse_pairs(query.as_bytes(), false)
+        form::parse_query(query)
     };
     let body = if request.method == Method::Get {
         &[][..]
@@ -81,7 +72,7 @@ pub(super) fn ingest(
                 continue;
             }
         };
-        match form::parse_pairs(line, true) {
+        match form::parse_pairs_borrowed(line, true) {
             Ok(own) => {
                 let merged = merge(shared, own);
                 let mut notes = Vec::new();
@@ -97,11 +88,11 @@ pub(super) fn ingest(
 
 /// The query's pairs minus the names the line carries, then the line's pairs: the line wins per
 /// name (d8a's receiver merges the same way).
-fn merge(shared: &[(String, String)], own: Vec<(String, String)>) -> Vec<(String, String)> {
-    let overridden: HashSet<&str> = own.iter().map(|(k, _)| k.as_str()).collect();
-    let mut merged: Vec<(String, String)> = shared
+fn merge<'a>(shared: &[Pair<'a>], own: Vec<Pair<'a>>) -> Vec<Pair<'a>> {
+    let overridden: HashSet<&str> = own.iter().map(|(k, _)| k.as_ref()).collect();
+    let mut merged: Vec<Pair<'a>> = shared
         .iter()
-        .filter(|(k, _)| !overridden.contains(k.as_str()))
+        .filter(|(k, _)| !overridden.contains(k.as_ref()))
         .cloned()
         .collect();
     merged.extend(own);
@@ -135,6 +126,11 @@ enum Slot<'a> {
 }
 
 fn classify<'a>(name: &'a str, value: &str) -> Slot<'a> {
+    // Items and event parameters are most of a hit; no name below has one of their prefixes,
+    // so trying the prefixes first decides the same and skips the long list of names for them.
+    if let Some(slot) = classify_prefixed(name) {
+        return slot;
+    }
     match name {
         "en" => Slot::Text("event_name"),
         "cid" => Slot::Text("client_id"),
@@ -158,15 +154,21 @@ fn classify<'a>(name: &'a str, value: &str) -> Slot<'a> {
         "_s" => Slot::Number("x-ga-request_count"),
         "tfd" => Slot::Number("x-ga-tfd"),
         "em" => Slot::Em,
-        _ if SYSTEM_FLAGS.contains(&name) => Slot::System(name.get(1..).unwrap_or(name)),
-        _ if NAMED_INTERNALS.contains(&name) => Slot::Internal(name),
-        _ => classify_prefixed(name),
+        // System flags: they land in `x-ga-system_properties` without their leading underscore.
+        "_ss" | "_fv" | "_nsi" | "_c" | "_ee" | "_dbg" | "_z" | "_eu" | "_tu" | "_fid" => {
+            Slot::System(name.get(1..).unwrap_or(name))
+        }
+        // Parameters the GA4 client files under a named `x-ga-<name>` key (other unknown names
+        // get `x-ga-mp2-`); `tfd` is one of them, filed as a number above.
+        "gcu" | "dma" | "dma_cps" | "npa" | "ecid" | "gdid" | "did" | "edid" | "pscdl" | "ur"
+        | "are" => Slot::Internal(name),
+        _ => Slot::Unknown,
     }
 }
 
-fn classify_prefixed(name: &str) -> Slot<'_> {
+fn classify_prefixed(name: &str) -> Option<Slot<'_>> {
     let prefixed = |prefix: &str| name.strip_prefix(prefix).filter(|rest| !rest.is_empty());
-    if let Some(path) = prefixed("ep.") {
+    let slot = if let Some(path) = prefixed("ep.") {
         Slot::EventParam {
             path,
             numeric: false,
@@ -191,8 +193,9 @@ fn classify_prefixed(name: &str) -> Slot<'_> {
     } else if let Some(index) = prefixed("pr").and_then(item_index) {
         Slot::Item(index)
     } else {
-        Slot::Unknown
-    }
+        return None;
+    };
+    Some(slot)
 }
 
 /// `1` … `999999999` from `pr<N>`.
@@ -203,15 +206,16 @@ fn item_index(digits: &str) -> Option<u32> {
 
 /// Builds one event from its merged parameters and the request facts.
 fn build_event(
-    mut pairs: Vec<(String, String)>,
+    mut pairs: Vec<Pair<'_>>,
     request: &RequestFacts,
     limits: &Limits,
     notes: &mut Vec<String>,
 ) -> EventData {
     let mut event = EventData::new();
-    // Parameters handled after the first pass, by index into `pairs`.
-    let mut event_params = Vec::new();
-    let mut item_indices = Vec::new();
+    // Parameters handled after the first pass, by index into `pairs`. Sized for the worst case
+    // up front: growing them item by item costs more than the unused room.
+    let mut event_params = Vec::with_capacity(pairs.len());
+    let mut item_indices = Vec::with_capacity(pairs.len());
     let mut em = None;
     let mut system = Map::new();
     let mut sst = Map::new();
@@ -225,7 +229,7 @@ fn build_event(
             continue;
         }
         match classify(name, value) {
-            Slot::Text(key) => put(&mut event, key, Value::String(std::mem::take(value))),
+            Slot::Text(key) => put(&mut event, key, owned(value)),
             Slot::Number(key) => put(&mut event, key, number_or_text(name, value, notes)),
             Slot::EventParam { numeric, .. } => event_params.push((i, numeric)),
             Slot::UserProperty {
@@ -235,7 +239,7 @@ fn build_event(
                 let value = if numeric {
                     number_or_text(name, value, notes)
                 } else {
-                    Value::String(std::mem::take(value))
+                    owned(value)
                 };
                 user_properties.entry(prop.to_owned()).or_insert(value);
             }
@@ -244,44 +248,39 @@ fn build_event(
                 system.insert("ee".to_owned(), Value::Bool(true));
             }
             Slot::System(flag) => {
-                system.insert(flag.to_owned(), Value::String(std::mem::take(value)));
+                system.insert(flag.to_owned(), owned(value));
             }
             Slot::Sst(key) => {
-                sst.insert(key.to_owned(), Value::String(std::mem::take(value)));
+                sst.insert(key.to_owned(), owned(value));
             }
-            Slot::Internal(key) => put(
-                &mut event,
-                &format!("x-ga-{key}"),
-                Value::String(std::mem::take(value)),
-            ),
-            Slot::Unknown => put(
-                &mut event,
-                &format!("x-ga-mp2-{name}"),
-                Value::String(std::mem::take(value)),
-            ),
+            Slot::Internal(key) => put(&mut event, joined("x-ga-", key), owned(value)),
+            Slot::Unknown => put(&mut event, joined("x-ga-mp2-", name), owned(value)),
             Slot::Skip => {}
             Slot::Em => {
-                put(&mut event, "x-ga-em", Value::String(value.clone()));
+                put(
+                    &mut event,
+                    "x-ga-em",
+                    Value::String(value.as_ref().to_owned()),
+                );
                 em = Some(i);
             }
         }
     }
-    let pair = |i: usize| pairs.get(i).map(|(n, v)| (n, v));
-    let items: Vec<_> = item_indices
-        .into_iter()
-        .filter_map(|(index, i)| pair(i).map(|(n, v)| (index, n, v)))
-        .collect();
-    let event_params: Vec<_> = event_params
-        .into_iter()
-        .filter_map(|(i, numeric)| {
-            let (name, value) = pair(i)?;
-            let Slot::EventParam { path, .. } = classify(name, value) else {
-                return None;
-            };
-            Some((name, path, value, numeric))
-        })
-        .collect();
-    let em = em.and_then(pair).map(|(_, v)| v.as_str());
+    let pair = |i: usize| pairs.get(i).map(|(n, v)| (n.as_ref(), v.as_ref()));
+    let mut items = Vec::with_capacity(item_indices.len());
+    items.extend(
+        item_indices
+            .into_iter()
+            .filter_map(|(index, i)| pair(i).map(|(n, v)| (index, n, v))),
+    );
+    let event_params = event_params.into_iter().filter_map(|(i, numeric)| {
+        let (name, value) = pair(i)?;
+        let Slot::EventParam { path, .. } = classify(name, value) else {
+            return None;
+        };
+        Some((name, path, value, numeric))
+    });
+    let em = em.and_then(pair).map(|(_, v)| v);
 
     put_object(&mut event, "x-ga-system_properties", system);
     put_object(&mut event, "x-sst-system_properties", sst);
@@ -307,11 +306,22 @@ fn build_event(
     event
 }
 
+/// A parameter value moved into event data (copied only when it still borrows the request).
+fn owned(value: &mut Cow<'_, str>) -> Value {
+    Value::String(std::mem::take(value).into_owned())
+}
+
 /// Writes a top-level key unless an earlier parameter already did.
-fn put(event: &mut EventData, key: &str, value: Value) {
-    if !event.contains_key(key) {
-        event.insert(key.to_owned(), value);
-    }
+fn put(event: &mut EventData, key: impl Into<String>, value: Value) {
+    event.entry(key).or_insert(value);
+}
+
+/// `prefix` + `name` as a key, built in place (no `format!`, and the map takes the string).
+fn joined(prefix: &str, name: &str) -> String {
+    let mut key = String::with_capacity(prefix.len() + name.len());
+    key.push_str(prefix);
+    key.push_str(name);
+    key
 }
 
 fn put_object(event: &mut EventData, key: &str, map: Map<String, Value>) {
@@ -338,11 +348,7 @@ fn put_event_param(
     };
     let result = match path_segments(path) {
         Some(segments) => insert_path(event, &segments, value, limits.max_items),
-        None if event.contains_key(path) => Err(PathError::Conflict),
-        None => {
-            event.insert(path.to_owned(), value);
-            Ok(())
-        }
+        None => insert_new(event, path, value),
     };
     match result {
         Ok(()) => {}

@@ -10,6 +10,7 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::form;
+use super::scan::split_ascii;
 use crate::event::EventData;
 
 /// Field → (key below `user_data`, hashed?).
@@ -27,16 +28,21 @@ const FIELDS: &[(&str, &[&str], bool)] = &[
 
 /// Decodes `raw` into `event.user_data`, with a note for anything skipped.
 pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<String>) {
-    let mut tokens = raw.split('~');
+    let mut tokens = split_ascii(raw, b'~');
     if tokens.next() != Some("tv.1") {
         notes.push("parameter `em` lacks the `tv.1` prefix; not decoded".to_owned());
         return;
     }
     let mut found: Vec<(&[&str], String)> = Vec::new();
     for token in tokens {
-        let Some((field, value)) = token.split_once('.') else {
+        let Some(dot) = token.bytes().position(|b| b == b'.') else {
             continue;
         };
+        // A dot is ASCII: both cuts are character boundaries.
+        let (field, value) = (
+            token.get(..dot).unwrap_or_default(),
+            token.get(dot + 1..).unwrap_or_default(),
+        );
         let Some((_, path, hashed)) = FIELDS.iter().find(|(f, _, _)| *f == field) else {
             continue;
         };
@@ -130,9 +136,21 @@ fn hash_hex(value: &str) -> Option<String> {
     if unpadded.len() != 43 {
         return None;
     }
-    let url_safe = unpadded.replace('+', "-").replace('/', "_");
-    let digest = URL_SAFE_NO_PAD.decode(url_safe).ok()?;
-    (digest.len() == 32).then(|| hex::encode(digest))
+    // The standard alphabet's `+` and `/` mapped to base64url's, on the stack.
+    let mut url_safe = [0u8; 43];
+    for (to, from) in url_safe.iter_mut().zip(unpadded.bytes()) {
+        *to = match from {
+            b'+' => b'-',
+            b'/' => b'_',
+            other => other,
+        };
+    }
+    // 43 characters decode to 32 bytes; the spare room keeps the decoder's own bound check
+    // from refusing a buffer that is exactly full.
+    let mut digest = [0u8; 48];
+    let len = URL_SAFE_NO_PAD.decode_slice(url_safe, &mut digest).ok()?;
+    let digest = digest.get(..len)?;
+    (digest.len() == 32).then(|| crate::payload::hex_lower(digest))
 }
 
 #[cfg(test)]

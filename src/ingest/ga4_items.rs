@@ -4,43 +4,52 @@
 //! pairs. This module owns the code table, the numeric fields, the k/v pairing, item order and
 //! the item cap. Unknown codes are kept under their code rather than dropped.
 
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
+use super::scan::split_ascii;
 use super::{not_a_number_note, parse_number, quoted, Limits};
 
-/// Code → item key for text fields.
-const TEXT_CODES: &[(&str, &str)] = &[
-    ("id", "item_id"),
-    ("nm", "item_name"),
-    ("br", "item_brand"),
-    ("ca", "item_category"),
-    ("c2", "item_category2"),
-    ("c3", "item_category3"),
-    ("c4", "item_category4"),
-    ("c5", "item_category5"),
-    ("va", "item_variant"),
-    ("cp", "coupon"),
-    ("li", "item_list_id"),
-    ("ln", "item_list_name"),
-    ("lo", "location_id"),
-    ("af", "affiliation"),
-    ("pi", "promotion_id"),
-    ("pn", "promotion_name"),
-    ("cn", "creative_name"),
-    ("cs", "creative_slot"),
-];
+/// Code → item key for text fields. Matched on bytes: per token, a chain of two-byte string
+/// comparisons would each call `memcmp`.
+fn text_key(code: &str) -> Option<&'static str> {
+    Some(match code.as_bytes() {
+        b"id" => "item_id",
+        b"nm" => "item_name",
+        b"br" => "item_brand",
+        b"ca" => "item_category",
+        b"c2" => "item_category2",
+        b"c3" => "item_category3",
+        b"c4" => "item_category4",
+        b"c5" => "item_category5",
+        b"va" => "item_variant",
+        b"cp" => "coupon",
+        b"li" => "item_list_id",
+        b"ln" => "item_list_name",
+        b"lo" => "location_id",
+        b"af" => "affiliation",
+        b"pi" => "promotion_id",
+        b"pn" => "promotion_name",
+        b"cn" => "creative_name",
+        b"cs" => "creative_slot",
+        _ => return None,
+    })
+}
 
 /// Code → item key for numeric fields.
-const NUMBER_CODES: &[(&str, &str)] = &[
-    ("pr", "price"),
-    ("qt", "quantity"),
-    ("ds", "discount"),
-    ("lp", "index"),
-];
+fn number_key(code: &str) -> Option<&'static str> {
+    Some(match code.as_bytes() {
+        b"pr" => "price",
+        b"qt" => "quantity",
+        b"ds" => "discount",
+        b"lp" => "index",
+        _ => return None,
+    })
+}
 
 /// Decodes the `pr<N>` parameters of one hit into items ordered by `N`, cut to the item cap.
 pub(super) fn decode_all(
-    mut raw: Vec<(u32, &String, &String)>,
+    mut raw: Vec<(u32, &str, &str)>,
     limits: &Limits,
     notes: &mut Vec<String>,
 ) -> Vec<Value> {
@@ -53,10 +62,13 @@ pub(super) fn decode_all(
         ));
         raw.truncate(limits.max_items);
     }
-    raw.into_iter()
-        .filter_map(|(_, name, value)| decode_item(name, value, notes))
-        .map(Value::Object)
-        .collect()
+    let mut items = Vec::with_capacity(raw.len());
+    items.extend(
+        raw.into_iter()
+            .filter_map(|(_, name, value)| decode_item(name, value, notes))
+            .map(Value::Object),
+    );
+    items
 }
 
 /// One item, or `None` for an empty `prN`.
@@ -72,7 +84,7 @@ fn decode_item(param: &str, raw: &str, notes: &mut Vec<String>) -> Option<Map<St
     let mut custom_names: Vec<(&str, &str)> = Vec::new();
     let mut custom_values: Vec<&str> = Vec::new();
 
-    for token in raw.split('~') {
+    for token in split_ascii(raw, b'~') {
         let Some((code, value)) = split_code(token) else {
             continue;
         };
@@ -85,25 +97,20 @@ fn decode_item(param: &str, raw: &str, notes: &mut Vec<String>) -> Option<Map<St
             }
         } else if custom_token(token, 'v').is_some() {
             custom_values.push(token);
-        } else if let Some((_, key)) = NUMBER_CODES.iter().find(|(c, _)| *c == code) {
-            if !item.contains_key(*key) {
-                let number = parse_number(value).unwrap_or_else(|| {
+        } else if let Some(key) = number_key(code) {
+            // The first value of a code wins; a later one is not even parsed.
+            if let Entry::Vacant(slot) = item.entry(key) {
+                slot.insert(parse_number(value).unwrap_or_else(|| {
                     notes.push(not_a_number_note(&format!("{param}.{code}")));
                     Value::String(value.to_owned())
-                });
-                item.insert((*key).to_owned(), number);
+                }));
             }
         } else {
-            let key = category_alias(code, value)
-                .or_else(|| {
-                    TEXT_CODES
-                        .iter()
-                        .find(|(c, _)| *c == code)
-                        .map(|(_, k)| ((*k).to_owned(), value))
-                })
-                .unwrap_or_else(|| (code.to_owned(), value));
-            item.entry(key.0)
-                .or_insert_with(|| Value::String(key.1.to_owned()));
+            let (key, value) = category_alias(code, value)
+                .or_else(|| text_key(code).map(|key| (key, value)))
+                .unwrap_or((code, value));
+            item.entry(key)
+                .or_insert_with(|| Value::String(value.to_owned()));
         }
     }
 
@@ -118,12 +125,12 @@ fn decode_item(param: &str, raw: &str, notes: &mut Vec<String>) -> Option<Map<St
         match paired {
             Some((index, name)) => {
                 let value = rest.get(index.len()..).unwrap_or_default();
-                item.entry((*name).to_owned())
+                item.entry(*name)
                     .or_insert_with(|| Value::String(value.to_owned()));
             }
             None => {
                 if let Some((code, value)) = split_code(token) {
-                    item.entry(code.to_owned())
+                    item.entry(code)
                         .or_insert_with(|| Value::String(value.to_owned()));
                 }
             }
@@ -135,9 +142,10 @@ fn decode_item(param: &str, raw: &str, notes: &mut Vec<String>) -> Option<Map<St
 /// Splits a token into its two-character code and value; `None` for tokens under two characters
 /// (a trailing `~`).
 fn split_code(token: &str) -> Option<(&str, &str)> {
-    let at = token.char_indices().nth(2).map_or(token.len(), |(i, _)| i);
-    let code = token.get(..at)?;
-    (code.chars().count() == 2).then(|| (code, token.get(at..).unwrap_or_default()))
+    let mut chars = token.char_indices().skip(1);
+    chars.next()?;
+    let at = chars.next().map_or(token.len(), |(i, _)| i);
+    Some((token.get(..at)?, token.get(at..).unwrap_or_default()))
 }
 
 /// The text after `letter` when the token is a custom-parameter token (`k0…`, `v12…`): the
@@ -149,15 +157,18 @@ fn custom_token(token: &str, letter: char) -> Option<&str> {
 }
 
 /// `ca2…ca5` as written by some tools for categories 2–5 (gtag itself writes `c2…c5`).
-fn category_alias<'a>(code: &str, value: &'a str) -> Option<(String, &'a str)> {
+fn category_alias<'a>(code: &str, value: &'a str) -> Option<(&'static str, &'a str)> {
     if code != "ca" {
         return None;
     }
-    let digit = value.chars().next().filter(|d| ('2'..='5').contains(d))?;
-    Some((
-        format!("item_category{digit}"),
-        value.get(1..).unwrap_or_default(),
-    ))
+    let key = match value.as_bytes().first()? {
+        b'2' => "item_category2",
+        b'3' => "item_category3",
+        b'4' => "item_category4",
+        b'5' => "item_category5",
+        _ => return None,
+    };
+    Some((key, value.get(1..).unwrap_or_default()))
 }
 
 #[cfg(test)]
@@ -241,7 +252,7 @@ mod tests {
             .collect();
         let raw = values
             .iter()
-            .map(|(n, v)| (n[2..].parse().unwrap(), n, v))
+            .map(|(n, v)| (n[2..].parse().unwrap(), n.as_str(), v.as_str()))
             .collect();
         let mut limits = Limits::new(10);
         limits.max_items = 3;

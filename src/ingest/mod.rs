@@ -15,10 +15,12 @@ mod ga4_em;
 mod ga4_items;
 mod ga4_loader;
 mod mp;
+mod scan;
 
 use crate::config::Format;
 use crate::event::EventData;
 use crate::request::RequestFacts;
+use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 
 /// Default most items kept per event (GA4 allows `pr1` … `pr200`).
@@ -135,40 +137,66 @@ fn too_long_note(name: &str, limits: &Limits) -> String {
 /// `1590` is not written as `1590.0`); decimals go through `f64`, whose shortest round-trip text
 /// is what serde_json prints, so `19.99` stays `19.99` for the exact minor-unit arithmetic later.
 fn parse_number(text: &str) -> Option<Value> {
-    if !looks_numeric(text) {
-        return None;
-    }
-    if let Ok(n) = text.parse::<i64>() {
-        return Some(Value::Number(n.into()));
-    }
-    if let Ok(n) = text.parse::<u64>() {
-        return Some(Value::Number(n.into()));
+    match looks_numeric(text)? {
+        Numeric::Integer => {
+            if let Ok(n) = text.parse::<i64>() {
+                return Some(Value::Number(n.into()));
+            }
+            if let Ok(n) = text.parse::<u64>() {
+                return Some(Value::Number(n.into()));
+            }
+        }
+        // Integer parsing would fail on the `.` or exponent anyway.
+        Numeric::Decimal => {}
     }
     let f = text.parse::<f64>().ok()?;
     Number::from_f64(f).map(Value::Number)
 }
 
+/// The two forms [`looks_numeric`] accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Numeric {
+    /// `-?digits`
+    Integer,
+    /// With a fraction or an exponent.
+    Decimal,
+}
+
 /// `-?digits(.digits)?([eE][+-]?digits)?` (also `.5` and `5.`): what a JS `Number()` of a form
 /// value yields a finite number for, without `Infinity`, hex or whitespace.
-fn looks_numeric(text: &str) -> bool {
-    let body = text.strip_prefix('-').unwrap_or(text);
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(at) => (body.get(..at).unwrap_or(""), body.get(at + 1..)),
+fn looks_numeric(text: &str) -> Option<Numeric> {
+    // On bytes: every character that can pass is ASCII (and byte searches are cheaper than
+    // `char` ones for these short values).
+    let text = text.as_bytes();
+    let body = text.strip_prefix(b"-").unwrap_or(text);
+    let (mantissa, exponent) = match body.iter().position(|b| matches!(b, b'e' | b'E')) {
+        Some(at) => (body.get(..at).unwrap_or_default(), body.get(at + 1..)),
         None => (body, None),
     };
-    let (int, frac) = match mantissa.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
+    let (int, frac) = match mantissa.iter().position(|b| *b == b'.') {
+        Some(at) => (
+            mantissa.get(..at).unwrap_or_default(),
+            mantissa.get(at + 1..),
+        ),
         None => (mantissa, None),
     };
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let all_digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
     let mantissa_ok = all_digits(int)
         && frac.is_none_or(all_digits)
-        && !(int.is_empty() && frac.is_none_or(str::is_empty));
+        && !(int.is_empty() && frac.is_none_or(<[u8]>::is_empty));
     let exponent_ok = exponent.is_none_or(|e| {
-        let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+        let digits = e
+            .strip_prefix(b"+")
+            .or_else(|| e.strip_prefix(b"-"))
+            .unwrap_or(e);
         !digits.is_empty() && all_digits(digits)
     });
-    mantissa_ok && exponent_ok
+    let form = if frac.is_none() && exponent.is_none() {
+        Numeric::Integer
+    } else {
+        Numeric::Decimal
+    };
+    (mantissa_ok && exponent_ok).then_some(form)
 }
 
 /// A number when `text` is numeric, else the text itself plus a note naming the parameter.
@@ -213,11 +241,7 @@ fn insert_path(
         return Err(PathError::Conflict);
     };
     match rest.first() {
-        None if map.contains_key(*first) => Err(PathError::Conflict),
-        None => {
-            map.insert((*first).to_owned(), value);
-            Ok(())
-        }
+        None => insert_new(map, first, value),
         Some(next) => {
             let child = map
                 .entry((*first).to_owned())
@@ -233,11 +257,7 @@ fn insert_value(container: &mut Value, segments: &[&str], value: Value) -> Resul
     };
     let slot = match container {
         Value::Object(map) => match rest.first() {
-            None if map.contains_key(*first) => return Err(PathError::Conflict),
-            None => {
-                map.insert((*first).to_owned(), value);
-                return Ok(());
-            }
+            None => return insert_new(map, first, value),
             Some(next) => map
                 .entry((*first).to_owned())
                 .or_insert_with(|| empty_container(next)),
@@ -267,6 +287,17 @@ fn insert_value(container: &mut Value, segments: &[&str], value: Value) -> Resul
     insert_value(slot, rest, value)
 }
 
+/// Writes `key` unless it already holds a value (one map search for both).
+fn insert_new(map: &mut Map<String, Value>, key: &str, value: Value) -> Result<(), PathError> {
+    match map.entry(key) {
+        Entry::Vacant(slot) => {
+            slot.insert(value);
+            Ok(())
+        }
+        Entry::Occupied(_) => Err(PathError::Conflict),
+    }
+}
+
 fn empty_container(next_segment: &str) -> Value {
     if index_segment(next_segment).is_some() {
         Value::Array(Vec::new())
@@ -290,7 +321,7 @@ fn index_segment(segment: &str) -> Option<usize> {
 /// Splits a dotted name into segments, or `None` when a segment is empty (`a..b`, `a.`), which
 /// cannot be a path.
 fn path_segments(name: &str) -> Option<Vec<&str>> {
-    let segments: Vec<&str> = name.split('.').collect();
+    let segments: Vec<&str> = scan::split_ascii(name, b'.').collect();
     segments.iter().all(|s| !s.is_empty()).then_some(segments)
 }
 

@@ -6,6 +6,8 @@
 //! event once; [`RequestBody`] joins already-encoded events, so a retry sends the identical bytes
 //! and batching never re-serialises.
 
+mod json;
+
 use crate::tag::event_name::{DataShape, EventType};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -26,6 +28,19 @@ pub enum ActionSource {
 }
 
 impl ActionSource {
+    /// The serialised name (as the derive writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionSource::Web => "web",
+            ActionSource::MobileApp => "mobile_app",
+            ActionSource::Offline => "offline",
+            ActionSource::PhysicalStore => "physical_store",
+            ActionSource::PhoneCall => "phone_call",
+            ActionSource::Email => "email",
+            ActionSource::Other => "other",
+        }
+    }
+
     pub fn parse(value: &str) -> Option<ActionSource> {
         Some(match value {
             "web" => ActionSource::Web,
@@ -48,7 +63,7 @@ pub struct Sha256Hex(String);
 impl Sha256Hex {
     /// SHA-256 of the UTF-8 bytes of an already-normalised value.
     pub fn digest(normalised: &str) -> Sha256Hex {
-        Sha256Hex(hex::encode(Sha256::digest(normalised.as_bytes())))
+        Sha256Hex(hex_lower(&Sha256::digest(normalised.as_bytes())))
     }
 
     /// A value that already is 64 hex characters (either case), lowercased; never re-hashed.
@@ -59,10 +74,16 @@ impl Sha256Hex {
 
     /// A 32-byte digest (e.g. decoded from base64url).
     pub fn from_bytes(bytes: &[u8; 32]) -> Sha256Hex {
-        Sha256Hex(hex::encode(bytes))
+        Sha256Hex(hex_lower(bytes))
     }
 
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Sha256Hex {
+    fn as_ref(&self) -> &str {
         &self.0
     }
 }
@@ -71,6 +92,33 @@ impl fmt::Display for Sha256Hex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Lowercase hex of `bytes`. `hex::encode` collects an iterator of `char`s, several times
+/// slower per byte, and hashed user data is encoded several times per event.
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digit = |nibble: u8| {
+        DIGITS
+            .get(usize::from(nibble & 0x0f))
+            .copied()
+            .unwrap_or(b'0')
+    };
+    // Digests are 32 bytes: encoded on the stack, then copied once.
+    let mut buf = [0u8; 64];
+    let Some(out) = buf.get_mut(..bytes.len() * 2) else {
+        return hex::encode(bytes);
+    };
+    for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+        if let [high, low] = pair {
+            *high = digit(byte >> 4);
+            *low = digit(*byte);
+        }
+    }
+    // Hex digits are ASCII: the check cannot fail.
+    std::str::from_utf8(out)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 /// Matching data of one event (`events[].user`), API schema of Sept 2026 (plural lists).
@@ -190,10 +238,11 @@ pub struct EncodedEvent {
     pub json: String,
 }
 
-/// Serialises one event. Serialising these plain structs cannot fail; should serde_json ever
-/// report an error the event is dropped rather than the filter panicking.
+/// Serialises one event (with [`json::event_json`]: the derives' output, written directly).
+/// Serialising these plain structs cannot fail; should serde_json ever report an error the
+/// event is dropped rather than the filter panicking.
 pub fn encode_event(event: &ApiEvent) -> Option<EncodedEvent> {
-    let json = serde_json::to_string(event).ok()?;
+    let json = json::event_json(event)?;
     Some(EncodedEvent {
         id: event.id.clone(),
         name: event.event_type.display_name().to_owned(),

@@ -43,6 +43,9 @@ fn auto_domain(
 
 /// The host of an absolute URL, lower-cased.
 fn url_host(url: &str) -> Option<String> {
+    if let Some(host) = plain_http_host(url) {
+        return Some(host.to_owned());
+    }
     let parsed = url::Url::parse(url).ok()?;
     match parsed.host()? {
         url::Host::Domain(d) => Some(d.to_ascii_lowercase()),
@@ -52,6 +55,36 @@ fn url_host(url: &str) -> Option<String> {
 }
 
 /// `host[:port]` or `[v6]:port` → lower-case host without port.
+/// The host of an `http`/`https` URL in the plain form nearly every page URL has, read without
+/// a full URL parse: lowercase scheme, no user info or port, and a host of non-empty labels of
+/// lowercase ASCII letters, digits and `-`, none starting with `xn--` (punycode, which the URL
+/// parser validates), the last one letters only (a host ending in a number is an IPv4 address to
+/// the parser). For such a URL `url::Url::parse` always succeeds, with exactly this host as a
+/// domain; the page URL is checked and read per event (as `source_url`, and here), and a full
+/// parse costs several thousand instructions. `None` for any other form: the caller parses.
+pub(crate) fn plain_http_host(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let host = rest.get(..end)?;
+    let plain_label = |label: &[u8]| {
+        !label.is_empty()
+            && !label.starts_with(b"xn--")
+            && label
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+    };
+    let mut labels = host.as_bytes().split(|b| *b == b'.');
+    let last = labels.next_back()?;
+    let plain =
+        plain_label(last) && last.iter().all(u8::is_ascii_lowercase) && labels.all(plain_label);
+    plain.then_some(host)
+}
+
 fn host_of_authority(authority: &str) -> String {
     let a = authority.trim();
     let host = if let Some(rest) = a.strip_prefix('[') {
@@ -162,6 +195,83 @@ mod tests {
             None
         );
         assert_eq!(auto(None, None, None), None);
+    }
+
+    #[test]
+    fn plain_hosts_are_exactly_what_the_url_parser_reads() {
+        let hosts = [
+            "example.com",
+            "shop.example.co.uk",
+            "a",
+            "a-b.c0m",
+            "-a.com",
+            "a-.com",
+            "ab--c.com",
+            "xn--bcher-kva.example",
+            "xn--zz.com",
+            "a.xn--p1ai",
+            "1.2.3.4",
+            "1.2.3",
+            "a.1",
+            "a.0x1",
+            "a..com",
+            ".a.com",
+            "a.com.",
+            "A.com",
+            "a_b.com",
+            "a%62.com",
+            "a b.com",
+            "\u{e9}.com",
+            "a@b.com",
+            "a:80",
+            "a.com:443",
+            "[::1]",
+            "a\tb.com",
+            "",
+            "a.b-",
+        ];
+        let tails = [
+            "",
+            "/",
+            "/p?q=1#f",
+            "?x",
+            "#y",
+            "/\\x",
+            "/ a\u{0}b",
+            "\\p",
+            " ",
+        ];
+        for scheme in [
+            "http://",
+            "https://",
+            "HTTP://",
+            "ftp://",
+            " https://",
+            "https:/",
+        ] {
+            for host in hosts {
+                for tail in tails {
+                    let url = format!("{scheme}{host}{tail}");
+                    if let Some(plain) = plain_http_host(&url) {
+                        let parsed = url::Url::parse(&url).unwrap();
+                        assert!(matches!(parsed.scheme(), "http" | "https"), "{url}");
+                        assert_eq!(parsed.host(), Some(url::Host::Domain(plain)), "{url}");
+                        assert!(!plain.is_empty());
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            plain_http_host("https://shop.example.com/checkout?x=1"),
+            Some("shop.example.com")
+        );
+        let long = format!("https://{}.{}.com/", "a".repeat(100), "9".repeat(70));
+        assert_eq!(
+            url::Url::parse(&long).unwrap().host_str(),
+            plain_http_host(&long)
+        );
+        assert_eq!(plain_http_host("https://1.2.3.4/"), None);
+        assert_eq!(plain_http_host("https://xn--bcher-kva.example/"), None);
     }
 
     #[test]

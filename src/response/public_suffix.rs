@@ -21,12 +21,18 @@ fn contains(table: &[&str], name: &str) -> bool {
 /// out of, and when nothing matches the implicit rule `*` makes the last label the suffix.
 pub fn registrable_domain(host: &str) -> Option<&str> {
     let host = host.trim_end_matches('.');
-    if host.is_empty() || host.split('.').any(str::is_empty) {
+    if host.is_empty() || host.as_bytes().split(|b| *b == b'.').any(<[u8]>::is_empty) {
         return None;
     }
     // Byte offsets where each suffix starts: "a.b.c" → 0 ("a.b.c"), 2 ("b.c"), 4 ("c").
+    // (Byte search: a dot is ASCII, so every offset is a character boundary.)
     let starts: Vec<usize> = std::iter::once(0)
-        .chain(host.match_indices('.').map(|(i, _)| i + 1))
+        .chain(
+            host.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'.')
+                .map(|(i, _)| i + 1),
+        )
         .collect();
     let suffix_at = |i: usize| starts.get(i).and_then(|&s| host.get(s..));
     let mut public_suffix_index = starts.len().saturating_sub(1);

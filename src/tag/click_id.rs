@@ -9,6 +9,7 @@
 use crate::config::Config;
 use crate::event::{text_at, EventData};
 use crate::request::RequestFacts;
+use std::borrow::Cow;
 
 /// Longest `oppref`/`obref` accepted; real values are Fernet-like tokens of ~150 characters.
 pub const MAX_REF_CHARS: usize = 2048;
@@ -42,8 +43,7 @@ pub fn resolve_oppref(
 fn automapped_oppref(event: &EventData, request: &RequestFacts) -> Option<String> {
     let page_url = text_at(event, "page_location")
         .or_else(|| text_at(event, "page_referrer"))
-        .map(|t| t.into_owned())
-        .or_else(|| request.referer.clone());
+        .or_else(|| request.referer.as_deref().map(Cow::Borrowed));
     page_url
         .as_deref()
         .and_then(|url| url_query_param(url, "oppref"))
@@ -59,7 +59,13 @@ fn automapped_oppref(event: &EventData, request: &RequestFacts) -> Option<String
 /// The first non-empty value of query parameter `name` in `url` (decoded). Works on relative
 /// or malformed URLs too: only the part between `?` and `#` is read (Stape errors there).
 pub fn url_query_param(url: &str, name: &str) -> Option<String> {
-    let query = url.split('#').next()?.split_once('?')?.1;
+    // Byte searches: `#` and `?` are ASCII, so the cuts are character boundaries.
+    let url = url
+        .bytes()
+        .position(|b| b == b'#')
+        .and_then(|at| url.get(..at))
+        .unwrap_or(url);
+    let query = url.get(url.bytes().position(|b| b == b'?')? + 1..)?;
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, v)| k == name && !v.is_empty())
         .map(|(_, v)| v.into_owned())

@@ -11,6 +11,7 @@ use crate::config::{Consent, ConsentMode};
 use crate::event::{lookup, text_at, EventData};
 use crate::request::RequestFacts;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// The outcome of the consent step for one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +73,8 @@ pub fn decide(consent: &Consent, event: &EventData, request: &RequestFacts) -> D
 /// Stape's early exit B: the first present of page_location, Referer, page_referrer.
 fn is_preview(event: &EventData, request: &RequestFacts) -> bool {
     let url = text_at(event, "page_location")
-        .map(|c| c.into_owned())
-        .or_else(|| request.referer.clone())
-        .or_else(|| text_at(event, "page_referrer").map(|c| c.into_owned()));
+        .or_else(|| request.referer.as_deref().map(Cow::Borrowed))
+        .or_else(|| text_at(event, "page_referrer"));
     url.is_some_and(|u| u.starts_with(GTM_PREVIEW_PREFIX))
 }
 

@@ -36,6 +36,18 @@ pub enum DataShape {
     Custom,
 }
 
+impl DataShape {
+    /// The serialised name (as the derive writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataShape::Contents => "contents",
+            DataShape::CustomerAction => "customer_action",
+            DataShape::PlanEnrollment => "plan_enrollment",
+            DataShape::Custom => "custom",
+        }
+    }
+}
+
 impl StandardType {
     pub const ALL: [StandardType; 12] = [
         StandardType::PageViewed,

@@ -26,7 +26,7 @@
 //!   configured amounts and contents, where a missing currency is a configuration mistake.
 
 use crate::config::{EventParameters, ValueSource};
-use crate::event::{lookup, EventData};
+use crate::event::{lookup, trim, EventData};
 use crate::payload::{Content, Data};
 use crate::request::RequestFacts;
 use crate::tag::amount::{currency_code, to_exact_integer, to_minor_units};
@@ -200,7 +200,7 @@ fn currency_of(value: &Value) -> Result<String, Invalid> {
 fn present(value: &&Value) -> bool {
     match value {
         Value::Null => false,
-        Value::String(s) => !s.trim().is_empty(),
+        Value::String(s) => !trim(s).is_empty(),
         _ => true,
     }
 }
@@ -223,7 +223,7 @@ struct FromItems {
 }
 
 fn automap_contents(items: &[Value], id_key: &str, currency: Option<&str>) -> FromItems {
-    let mut contents = Vec::new();
+    let mut contents = Vec::with_capacity(items.len().min(MAX_CONTENTS));
     let mut sum: Option<i64> = None;
     let mut summable = true;
     for item in items {
@@ -262,9 +262,43 @@ fn automap_contents(items: &[Value], id_key: &str, currency: Option<&str>) -> Fr
     FromItems { contents, sum }
 }
 
+/// The item keys the automap reads, gathered in one pass over the item: a map search per key
+/// costs a handful of string comparisons each, for every item of every event.
+#[derive(Default)]
+struct ItemFields<'a> {
+    id: Option<&'a Value>,
+    name: Option<&'a Value>,
+    content_type: Option<&'a Value>,
+    quantity: Option<&'a Value>,
+    price: Option<&'a Value>,
+    currency: Option<&'a Value>,
+}
+
+impl<'a> ItemFields<'a> {
+    fn read(item: &'a Map<String, Value>, id_key: &str) -> ItemFields<'a> {
+        let mut fields = ItemFields::default();
+        for (key, value) in item {
+            // Checked on its own: the configured id key may be any key, even one read below.
+            if key == id_key {
+                fields.id = Some(value);
+            }
+            match key.as_str() {
+                "item_name" => fields.name = Some(value),
+                "content_type" => fields.content_type = Some(value),
+                "quantity" => fields.quantity = Some(value),
+                "price" => fields.price = Some(value),
+                "currency" => fields.currency = Some(value),
+                _ => {}
+            }
+        }
+        fields
+    }
+}
+
 fn automap_content(item: &Map<String, Value>, id_key: &str, currency: Option<&str>) -> Content {
-    let item_currency = item
-        .get("currency")
+    let fields = ItemFields::read(item, id_key);
+    let item_currency = fields
+        .currency
         .and_then(scalar_text)
         .and_then(|raw| {
             let code = currency_code(&raw);
@@ -274,25 +308,25 @@ fn automap_content(item: &Map<String, Value>, id_key: &str, currency: Option<&st
             code
         })
         .filter(|code| Some(code.as_str()) != currency);
-    let quantity = item.get("quantity").filter(present).and_then(|v| {
+    let quantity = fields.quantity.filter(present).and_then(|v| {
         let q = to_exact_integer(v);
         if q.is_none() {
             log::debug!("event_parameters: item quantity is not an integer; dropped");
         }
         q
     });
-    let amount = item.get("price").filter(present).and_then(|v| {
+    let amount = fields.price.filter(present).and_then(|v| {
         let a = to_minor_units(v, item_currency.as_deref().or(currency));
         if a.is_none() {
             log::debug!("event_parameters: item price is not a number; dropped");
         }
         a
     });
-    let text = |key: &str| item.get(key).and_then(scalar_text).map(Cow::into_owned);
+    let text = |value: Option<&Value>| value.and_then(scalar_text).map(Cow::into_owned);
     Content {
-        id: text(id_key),
-        name: text("item_name"),
-        content_type: match item.get("content_type") {
+        id: text(fields.id),
+        name: text(fields.name),
+        content_type: match fields.content_type {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
             _ => DEFAULT_CONTENT_TYPE.to_owned(),
         },

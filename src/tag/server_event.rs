@@ -153,11 +153,14 @@ pub fn fallback_id(event: &EventData, index: usize, now_ms: u64) -> String {
         hasher.update(now_ms.to_le_bytes());
     }
     let digest = hasher.finalize();
-    hex::encode(digest.get(..16).unwrap_or(&digest))
+    crate::payload::hex_lower(digest.get(..16).unwrap_or(&digest))
 }
 
 /// `source_url` must be an absolute http(s) URL with a host (checked when action_source is web).
 pub fn check_source_url(url: &str) -> Result<(), Invalid> {
+    if crate::response::domain::plain_http_host(url).is_some() {
+        return Ok(());
+    }
     match url::Url::parse(url) {
         Ok(u)
             if matches!(u.scheme(), "http" | "https")

@@ -12,7 +12,7 @@
 //! the API's 128 characters rather than dropped; an IP is sent in its canonical text form.
 
 use crate::config::{UserData, ValueSource};
-use crate::event::{lookup, EventData};
+use crate::event::{lookup, lookup_below, step, trim, EventData};
 use crate::payload::{Sha256Hex, User};
 use crate::request::RequestFacts;
 use serde_json::{Map, Value};
@@ -54,21 +54,29 @@ pub fn build_user(
     let o = &config.overrides;
     let automap = config.automap;
     let over = |source: &Option<ValueSource>| resolve_text(source, event, request);
-    let auto = |paths: &[&str]| -> Option<String> {
+    // `user_data` is looked up once; the `user_data.…` keys below read from it.
+    let user_data = if automap {
+        event.get("user_data")
+    } else {
+        None
+    };
+    let auto = |paths: &[&str]| -> Option<Cow<'_, str>> {
         if !automap {
             return None;
         }
-        paths
-            .iter()
-            .find_map(|path| lookup(event, path).and_then(scalar_text))
-            .map(Cow::into_owned)
+        paths.iter().find_map(|path| {
+            let value = match path.strip_prefix("user_data.") {
+                Some(below) => lookup_below(user_data?, below),
+                None => lookup(event, path),
+            };
+            value.and_then(scalar_text)
+        })
     };
-    let address = if automap { address(event) } else { None };
-    let from_address = |keys: &[&str]| -> Option<String> {
+    let address = user_data.and_then(address);
+    let from_address = |keys: &[&str]| -> Option<Cow<'_, str>> {
         let address = address?;
         keys.iter()
             .find_map(|key| address.get(*key).and_then(scalar_text))
-            .map(Cow::into_owned)
     };
 
     let mut user = User::default();
@@ -155,7 +163,7 @@ pub fn build_user(
         auto(&["user_agent"]),
         non_blank,
     );
-    user.obref = pick("obref", over(&o.obref), obref, non_blank);
+    user.obref = pick("obref", over(&o.obref), obref.map(Cow::Owned), non_blank);
     user
 }
 
@@ -198,7 +206,7 @@ pub fn normalize_external_id(raw: &str) -> Option<String> {
 /// Hash a field: a value that already is 64 hex chars → [`Sha256Hex::from_hex`] (lowercased,
 /// never re-hashed); else normalise, then [`Sha256Hex::digest`]. `None` when normalisation fails.
 pub fn hash_field(raw: &str, normalise: fn(&str) -> Option<String>) -> Option<Sha256Hex> {
-    Sha256Hex::from_hex(raw.trim()).or_else(|| normalise(raw).map(|n| Sha256Hex::digest(&n)))
+    Sha256Hex::from_hex(trim(raw)).or_else(|| normalise(raw).map(|n| Sha256Hex::digest(&n)))
 }
 
 /// The text of a scalar that can carry a user field: a non-blank string, a number, or the first
@@ -206,7 +214,7 @@ pub fn hash_field(raw: &str, normalise: fn(&str) -> Option<String>) -> Option<Sh
 /// `null` carry nothing.
 pub(crate) fn scalar_text(value: &Value) -> Option<Cow<'_, str>> {
     match value {
-        Value::String(s) if !s.trim().is_empty() => Some(Cow::Borrowed(s.as_str())),
+        Value::String(s) if !trim(s).is_empty() => Some(Cow::Borrowed(s.as_str())),
         Value::Number(n) => Some(Cow::Owned(n.to_string())),
         Value::Array(list) => list.first().and_then(scalar_text),
         _ => None,
@@ -218,17 +226,17 @@ fn resolve_text(
     source: &Option<ValueSource>,
     event: &EventData,
     request: &RequestFacts,
-) -> Option<String> {
+) -> Option<Cow<'static, str>> {
     let value = source.as_ref()?.resolve(event, request)?;
-    scalar_text(&value).map(Cow::into_owned)
+    scalar_text(&value).map(|text| Cow::Owned(text.into_owned()))
 }
 
 /// One field: a usable override beats the automapped value; a value failing the field's format
 /// is dropped with a debug line that names the field only (values may be personal data).
 fn pick<T>(
     field: &str,
-    override_value: Option<String>,
-    automapped: Option<String>,
+    override_value: Option<Cow<'_, str>>,
+    automapped: Option<Cow<'_, str>>,
     parse: impl Fn(&str) -> Option<T>,
 ) -> Option<T> {
     if let Some(raw) = override_value {
@@ -245,10 +253,10 @@ fn pick<T>(
     parsed
 }
 
-/// `user_data.address` as an object: the object itself, element 0 of an array, or the object
-/// under key `"0"` (array-like objects some tag templates produce).
-fn address(event: &EventData) -> Option<&Map<String, Value>> {
-    let address = match lookup(event, "user_data.address")? {
+/// `user_data.address` (given `user_data`) as an object: the object itself, element 0 of an
+/// array, or the object under key `"0"` (array-like objects some tag templates produce).
+fn address(user_data: &Value) -> Option<&Map<String, Value>> {
+    let address = match step(user_data, "address")? {
         Value::Array(list) => list.first()?,
         other => other,
     };

@@ -1,0 +1,102 @@
+//! Byte scans for the form and item decoders: the first of a few ASCII bytes in a text, eight
+//! bytes per step. A GA4 GET hit is one or two kilobytes of `k=v&…` text that is searched for
+//! `&`, `=`, `%`, `+` and `~`; a byte-by-byte loop costs several instructions per byte there,
+//! this about one. Plain safe code: the eight bytes are read as one `u64` and every byte equal
+//! to a wanted one is found with the usual "has a zero byte" arithmetic.
+
+/// `0x01` in every byte.
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+/// `0x80` in every byte.
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// The position of the first byte of `bytes` that is one of `wanted`.
+pub(super) fn find_any<const N: usize>(bytes: &[u8], wanted: [u8; N]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        let hits = wanted.iter().fold(0, |hits, b| {
+            hits | zero_bytes(word ^ (ONES * u64::from(*b)))
+        });
+        if hits != 0 {
+            // The lowest flagged byte is always a true match (a false flag needs a borrow from
+            // a true zero byte below it); bytes are little-endian, so it is the first one.
+            return Some(offset + (hits.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|b| wanted.contains(b))
+        .map(|at| offset + at)
+}
+
+/// `0x80` in each byte of the result whose byte of `word` is zero (and possibly in bytes above
+/// such a byte).
+fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGHS
+}
+
+/// `text.split(sep)` for an ASCII separator. The pieces are the same as `str::split`'s: an
+/// ASCII byte never occurs inside a multi-byte character, so every cut is a character boundary.
+pub(super) fn split_ascii(text: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match find_any(current.as_bytes(), [sep]) {
+            Some(at) => {
+                rest = current.get(at + 1..);
+                current.get(..at)
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_first_wanted_byte_at_every_position() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut bytes = vec![b'a'; len];
+                bytes[at] = b'%';
+                // Wanted bytes after the first one, and bytes that differ by one bit.
+                for later in bytes.iter_mut().skip(at + 1).step_by(3) {
+                    *later = b'&';
+                }
+                assert_eq!(find_any(&bytes, [b'&', b'%']), Some(at), "{len} {at}");
+            }
+            assert_eq!(find_any(&vec![b'$'; len], [b'%', b'&']), None);
+        }
+        assert_eq!(find_any("é~".as_bytes(), [b'~']), Some(2));
+        assert_eq!(
+            find_any(&[0x00, 0x80, 0xff, 0x01, 0x7f, 0x25], [b'%']),
+            Some(5)
+        );
+        assert_eq!(find_any(&[0u8; 16], [0]), Some(0));
+    }
+
+    #[test]
+    fn split_ascii_matches_str_split() {
+        for text in [
+            "",
+            "~",
+            "a",
+            "a~b",
+            "~a~~b~",
+            "idÄ~nmé~~x",
+            "0123456789~abcdefghij~k",
+        ] {
+            let ours: Vec<&str> = split_ascii(text, b'~').collect();
+            let std: Vec<&str> = text.split('~').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
+}
