@@ -96,14 +96,8 @@ pub fn text_at<'a>(data: &'a EventData, path: &str) -> Option<Cow<'a, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::event as data;
     use serde_json::json;
-
-    fn data(v: Value) -> EventData {
-        match v {
-            Value::Object(m) => m,
-            _ => unreachable!(),
-        }
-    }
 
     #[test]
     fn lookup_walks_objects_and_arrays() {

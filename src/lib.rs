@@ -30,5 +30,8 @@ pub mod request;
 pub mod response;
 pub mod tag;
 
+#[cfg(test)]
+mod test_support;
+
 #[cfg(target_arch = "wasm32")]
 mod glue;

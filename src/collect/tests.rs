@@ -2,17 +2,10 @@
 
 use super::*;
 use crate::observe::metrics::MemoryMetrics;
+use crate::test_support::config;
 use serde_json::{json, Value};
 
 const NOW: u64 = 1_800_000_000_000;
-
-fn config(extra: Value) -> Config {
-    let mut v = json!({"pixel_id": "px", "api_key": "k"});
-    if let (Some(base), Some(add)) = (v.as_object_mut(), extra.as_object()) {
-        base.extend(add.clone());
-    }
-    Config::from_json(v.to_string().as_bytes(), &|_| None).unwrap()
-}
 
 fn request(path: &str, cookie: Option<&str>, body: &[u8]) -> RequestFacts {
     let method: &[u8] = if body.is_empty() { b"GET" } else { b"POST" };

@@ -2,17 +2,10 @@
 
 use super::*;
 use crate::observe::metrics::MemoryMetrics;
+use crate::test_support::config;
 use serde_json::json;
 
 const NOW: u64 = 1_800_000_000_000;
-
-fn config(extra: serde_json::Value) -> Config {
-    let mut v = json!({"pixel_id": "px 1", "api_key": "k"});
-    if let (Some(base), Some(add)) = (v.as_object_mut(), extra.as_object()) {
-        base.extend(add.clone());
-    }
-    Config::from_json(v.to_string().as_bytes(), &|_| None).unwrap()
-}
 
 fn event(id: &str, ts: u64) -> EncodedEvent {
     EncodedEvent {
@@ -38,9 +31,10 @@ fn ids(d: &Dispatch) -> Vec<String> {
 
 #[test]
 fn api_path_url_encodes_the_pixel_id() {
-    assert_eq!(api_path(&config(json!({}))), "/v1/events?pid=px+1");
+    let c = config(json!({"pixel_id": "px 1"}));
+    assert_eq!(api_path(&c), "/v1/events?pid=px+1");
     assert_eq!(
-        Settings::from_config(&config(json!({}))).url,
+        Settings::from_config(&c).url,
         "https://bzr.openai.com/v1/events?pid=px+1"
     );
 }

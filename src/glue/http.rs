@@ -82,8 +82,8 @@ impl Http {
         let Some(dispatch) = shared.delivery.borrow().prepare(call, now, &shared.metrics) else {
             return false;
         };
-        match shared.dispatch(&dispatch.body) {
-            Ok(token) => {
+        match shared.dispatch(&dispatch) {
+            Some(token) => {
                 self.state = State::Waiting {
                     token,
                     dispatch,
@@ -91,11 +91,7 @@ impl Http {
                 };
                 true
             }
-            Err(status) => {
-                log::error!(
-                    "callout to cluster {:?} refused by Envoy ({status:?}); is the cluster defined?",
-                    shared.config.api.cluster
-                );
+            None => {
                 shared.complete(dispatch, CallResult::Reset, None);
                 false
             }

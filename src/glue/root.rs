@@ -90,8 +90,9 @@ impl Shared {
         }
     }
 
-    /// Sends one API call; `Err` when Envoy refuses it (unknown cluster, bad headers).
-    pub fn dispatch(&self, body: &[u8]) -> Result<u32, proxy_wasm::types::Status> {
+    /// Sends one API call and returns its token. When Envoy refuses the call (unknown cluster,
+    /// bad headers) the attempt is reported as failed at once and `None` is returned.
+    pub fn dispatch(&self, dispatch: &Dispatch) -> Option<u32> {
         let api = &self.config.api;
         let headers = self
             .api_headers
@@ -101,10 +102,17 @@ impl Shared {
         hostcalls::dispatch_http_call(
             &api.cluster,
             headers,
-            Some(body),
+            Some(&dispatch.body),
             vec![],
             Duration::from_millis(api.timeout_ms),
         )
+        .map_err(|status| {
+            log::error!(
+                "callout to cluster {:?} refused by Envoy ({status:?}); is the cluster defined?",
+                api.cluster
+            );
+        })
+        .ok()
     }
 
     /// Reports a call's end to delivery and keeps the timer running if retries were queued.
@@ -148,8 +156,8 @@ impl Root {
         let now = host::now_ms();
         let due = shared.delivery.borrow_mut().take_due(now, &shared.metrics);
         for dispatch in due {
-            match shared.dispatch(&dispatch.body) {
-                Ok(token) => {
+            match shared.dispatch(&dispatch) {
+                Some(token) => {
                     self.in_flight.insert(
                         token,
                         InFlight {
@@ -158,13 +166,7 @@ impl Root {
                         },
                     );
                 }
-                Err(status) => {
-                    log::error!(
-                        "callout to cluster {:?} refused by Envoy ({status:?}); is the cluster defined?",
-                        shared.config.api.cluster
-                    );
-                    shared.complete(dispatch, CallResult::Reset, None);
-                }
+                None => shared.complete(dispatch, CallResult::Reset, None),
             }
         }
     }

@@ -111,19 +111,8 @@ fn bounded(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{json, Value};
-
-    fn config(extra: Value) -> Config {
-        let mut v = json!({"pixel_id": "px", "api_key": "k"});
-        if let (Some(base), Some(add)) = (v.as_object_mut(), extra.as_object()) {
-            base.extend(add.clone());
-        }
-        Config::from_json(v.to_string().as_bytes(), &|_| None).unwrap()
-    }
-
-    fn ev(v: Value) -> EventData {
-        v.as_object().cloned().unwrap()
-    }
+    use crate::test_support::{config, event as ev};
+    use serde_json::json;
 
     fn req(cookie: Option<&str>, referer: Option<&str>) -> RequestFacts {
         let mut pairs = vec![(":path".to_string(), b"/g/collect".to_vec())];

@@ -121,6 +121,7 @@ fn gcs_signal(gcs: Option<&str>) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::event as ev;
     use serde_json::json;
 
     fn required() -> Consent {
@@ -128,10 +129,6 @@ mod tests {
             mode: ConsentMode::Required,
             user_data_requires_ad_user_data: true,
         }
-    }
-
-    fn ev(v: Value) -> EventData {
-        v.as_object().cloned().unwrap()
     }
 
     fn req() -> RequestFacts {

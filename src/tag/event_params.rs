@@ -416,14 +416,8 @@ mod tests {
     use super::*;
     use crate::config::ParamOverrides;
     use crate::tag::event_name::StandardType;
+    use crate::test_support::event as data;
     use serde_json::json;
-
-    fn data(v: Value) -> EventData {
-        match v {
-            Value::Object(m) => m,
-            _ => unreachable!(),
-        }
-    }
 
     fn request() -> RequestFacts {
         RequestFacts::from_headers(

@@ -175,19 +175,8 @@ pub fn check_source_url(url: &str) -> Result<(), Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{config, event as ev};
     use serde_json::json;
-
-    fn config(extra: Value) -> Config {
-        let mut v = json!({"pixel_id": "px", "api_key": "k"});
-        if let (Some(base), Some(add)) = (v.as_object_mut(), extra.as_object()) {
-            base.extend(add.clone());
-        }
-        Config::from_json(v.to_string().as_bytes(), &|_| None).unwrap()
-    }
-
-    fn ev(v: Value) -> EventData {
-        v.as_object().cloned().unwrap()
-    }
 
     fn req() -> RequestFacts {
         RequestFacts::from_headers(

@@ -5,6 +5,7 @@
 use super::*;
 use crate::config::ConfigError;
 use crate::payload::encode_event;
+use crate::test_support::merge;
 use serde_json::{json, Value};
 
 /// Stape's test clock.
@@ -25,19 +26,6 @@ fn stape_config(extra: Value) -> Result<Config, ConfigError> {
     });
     merge(&mut v, extra);
     Config::from_json(v.to_string().as_bytes(), &|_| None)
-}
-
-fn merge(base: &mut Value, extra: Value) {
-    if let (Some(b), Value::Object(e)) = (base.as_object_mut(), extra) {
-        for (k, v) in e {
-            match (b.get_mut(&k), v) {
-                (Some(existing @ Value::Object(_)), v @ Value::Object(_)) => merge(existing, v),
-                (_, v) => {
-                    b.insert(k, v);
-                }
-            }
-        }
-    }
 }
 
 /// Stape's common event data.

@@ -309,16 +309,10 @@ fn ip_address(raw: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::config::UserOverrides;
+    use crate::test_support::event as data;
     use serde_json::json;
 
     const A665: &str = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3";
-
-    fn data(v: Value) -> EventData {
-        match v {
-            Value::Object(m) => m,
-            _ => unreachable!(),
-        }
-    }
 
     fn request() -> RequestFacts {
         RequestFacts::from_headers(

@@ -253,3 +253,24 @@ fn vm_memory_is_reported() {
     // One VM per worker plus the main thread's; each is at least a few wasm pages.
     assert!(bytes >= 2 * 65_536, "vm_memory_bytes = {bytes}");
 }
+
+#[test]
+fn an_unknown_api_cluster_never_holds_a_request_and_says_why() {
+    let env = Env::start(held(json!({"api": {"cluster": "no_such_cluster"}})));
+    let r = env.get(HIT, &[]);
+    assert_eq!(r.status, 204);
+    assert!(
+        r.elapsed < Duration::from_millis(500),
+        "answered in {:?}",
+        r.elapsed
+    );
+    assert_eq!(
+        env.wait_stat("events_failed", 1, Duration::from_secs(5)),
+        1,
+        "after every attempt was refused"
+    );
+    assert!(env
+        .log()
+        .contains("callout to cluster \"no_such_cluster\" refused by Envoy"));
+    env.assert_no_crash();
+}
