@@ -125,17 +125,18 @@ impl Context for Http {
         body_size: usize,
         _num_trailers: usize,
     ) {
+        // Only this stream's own held call is answered here (the SDK routes by token).
+        if !matches!(self.state, State::Waiting { token, .. } if token == token_id) {
+            return;
+        }
         let State::Waiting {
-            token,
             dispatch,
             sent_at_ms,
+            ..
         } = std::mem::replace(&mut self.state, State::Passthrough)
         else {
             return;
         };
-        if token != token_id {
-            return;
-        }
         let result = host::call_result(num_headers, body_size);
         self.shared.complete(dispatch, result, Some(sent_at_ms));
         let _ = hostcalls::resume_http_request();
