@@ -224,6 +224,15 @@ fn metrics_are_exported_to_prometheus() {
     let env = Env::start(held(json!({})));
     env.get(HIT, &[]);
     assert_eq!(env.wait_stat("events_sent", 1, Duration::from_secs(5)), 1);
+    // The latency histogram shows up on Envoy's next stats flush.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !env
+        .prometheus()
+        .contains("openai_capi_api_latency_ms_count{} 1")
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let text = env.prometheus();
     for needle in [
         "openai_capi_collect_requests{} 1",
@@ -233,6 +242,7 @@ fn metrics_are_exported_to_prometheus() {
         "openai_capi_api_responses_2xx{} 1",
         "openai_capi_retry_queue_depth{} 0",
         "openai_capi_api_latency_ms_bucket",
+        "openai_capi_api_latency_ms_count{} 1",
     ] {
         assert!(
             text.contains(needle),

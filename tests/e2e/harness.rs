@@ -496,6 +496,8 @@ fn envoy_yaml(
         r#"
 admin:
   address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}
+# Histograms reach the admin output on each flush; 5 s by default.
+stats_flush_interval: 0.5s
 static_resources:
   listeners:
   - name: main
