@@ -1,6 +1,6 @@
-//! Inputs shared by the pipeline benchmark and the instruction-count example: a GA4 page_view
-//! and a GA4 purchase with 10 items, enhanced-conversion hashes and plain user data, as a
-//! browser sends them through a first-party collection host.
+//! Inputs shared by the pipeline benchmark and the instruction-count example: a GA4 page_view,
+//! a GA4 purchase with 10 items, enhanced-conversion hashes and plain user data, and a batched
+//! POST of 5 events, as a browser sends them through a first-party collection host.
 
 #![allow(clippy::unwrap_used, dead_code)]
 
@@ -9,8 +9,12 @@ use openai_capi_filter::request::RequestFacts;
 pub const NOW: u64 = 1_800_000_000_000;
 
 pub fn request(path: &str) -> RequestFacts {
+    request_with(path, "GET")
+}
+
+pub fn request_with(path: &str, method: &str) -> RequestFacts {
     let pairs: Vec<(String, Vec<u8>)> = [
-        (":method", "GET"),
+        (":method", method),
         (":path", path),
         (":authority", "sgtm.shop.example.com"),
         ("user-agent", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15"),
@@ -41,5 +45,21 @@ pub fn purchase_10_items() -> String {
          &epn.value=289.70&epn.tax=46.25&em=tv.1~em.huC55WwXzE0SOH4ZSbhQU_vnO8POWhGIcTqdMAzGEz0~pn.dY-_aJRfIcQWgUxTmrV4dnyNmPtp5tppLe-SzVJBf-A\
          ~fn0.gfj23eiDZfOSh5bseqU_coIGsG-GZPX-HnGjbhNFRqI~ln0.eZ75KRGvkY4-t0HC1EHUs1aPG-2qHBIpq6CeNLk6lF4~ct0.berlin~pc0.10115~co0.DE\
          &ep.user_data.email_address=Jane.Doe%40Example.com&ep.user_data.phone_number=%2B49%2030%201234567{items}"
+    )
+}
+
+/// A batched GA4 POST: shared parameters in the query, five events in the body (as gtag sends
+/// a page's queued events), the same hit `make bench` uses.
+pub fn batch_of_five() -> (String, &'static [u8]) {
+    (
+        "/g/collect?v=2&tid=G-SHOP123&gtm=45je5580h2&gcs=G111&gcd=13t3t3t3t5l1&cid=1234567890.1700000000\
+         &ul=en-us&sr=1512x982&sid=1700000000&sct=3&seg=1&_p=1700000000123\
+         &dl=https%3A%2F%2Fshop.example.com%2Fproducts%2Ftee%3Futm_source%3Dchatgpt"
+            .to_owned(),
+        b"en=page_view&_s=1&_ee=1\n\
+          en=scroll&_s=2&epn.percent_scrolled=90&_et=4000\n\
+          en=view_item&_s=3&cu=EUR&epn.value=19.99&pr1=idSKU_1~nmTee~pr19.99~qt1\n\
+          en=add_to_cart&_s=4&cu=EUR&epn.value=19.99&pr1=idSKU_1~nmTee~pr19.99~qt1\n\
+          en=begin_checkout&_s=5&cu=EUR&epn.value=19.99&pr1=idSKU_1~nmTee~pr19.99~qt1",
     )
 }

@@ -2,7 +2,8 @@
 //! can count instructions per event: a repeatable measure on a noisy 2-core machine, where
 //! criterion's wall-clock times move by ±10 % between runs. Used by `make bench`.
 //!
-//! `cargo run --release --example pipeline_instructions -- purchase 1000`
+//! `cargo run --release --example pipeline_instructions -- purchase 1000` (inputs: page_view,
+//! purchase, batch5 — a POST of five events, counted per request).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -18,10 +19,14 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "purchase".into());
     let n: u32 = args.next().and_then(|n| n.parse().ok()).unwrap_or(1000);
-    let path = match which.as_str() {
-        "page_view" => inputs::page_view(),
-        "purchase" => inputs::purchase_10_items(),
-        other => panic!("unknown input {other:?}: page_view | purchase"),
+    let (req, body, per_run): (_, &[u8], usize) = match which.as_str() {
+        "page_view" => (inputs::request(&inputs::page_view()), b"", 1),
+        "purchase" => (inputs::request(&inputs::purchase_10_items()), b"", 1),
+        "batch5" => {
+            let (path, body) = inputs::batch_of_five();
+            (inputs::request_with(&path, "POST"), body, 5)
+        }
+        other => panic!("unknown input {other:?}: page_view | purchase | batch5"),
     };
     let config = Config::from_json(
         br#"{"pixel_id": "2atj5meVpvtJ5kCtqhG3yX", "api_key": "sk-bench"}"#,
@@ -29,14 +34,13 @@ fn main() {
     )
     .unwrap();
     let metrics = MemoryMetrics::default();
-    let req = inputs::request(&path);
     let mut events = 0;
     for _ in 0..n {
         events += collect(
             black_box(&config),
             Format::Ga4,
             black_box(&req),
-            b"",
+            body,
             inputs::NOW,
             &mut || [7; 16],
             &metrics,
@@ -44,5 +48,5 @@ fn main() {
         .events
         .len();
     }
-    assert_eq!(events, n as usize, "one event per run");
+    assert_eq!(events, n as usize * per_run, "events per run");
 }
