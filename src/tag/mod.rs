@@ -18,7 +18,7 @@ pub mod user_data;
 pub mod validate;
 
 use crate::config::{Config, EventNameSetup};
-use crate::event::{text, text_at, EventData};
+use crate::event::{text_at, EventData};
 use crate::payload::{ActionSource, ApiEvent};
 use crate::request::RequestFacts;
 use consent::Decision;
@@ -109,18 +109,19 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
     };
 
     let oppref = click_id::resolve_oppref(config, event, request);
-    let obref = config
-        .user_data
-        .overrides
-        .obref
-        .as_ref()
-        .and_then(|s| s.resolve(event, request))
-        .and_then(|v| text(&v).map(|t| t.into_owned()))
-        .filter(|v| v.chars().count() <= click_id::MAX_REF_CHARS)
-        .or_else(|| click_id::resolve_obref(config, event, request, &mut || scope.mint_obref()));
+    let automapped_obref =
+        click_id::resolve_obref(config, event, request, &mut || scope.mint_obref());
+    // User data comes first: its browser id (override or automapped) is also the cookie's.
+    let user = user_data::build_user(
+        &config.user_data,
+        event,
+        request,
+        strip_identifiers,
+        automapped_obref,
+    );
     let cookies = CookieValues {
         oppref: oppref.clone(),
-        obref: obref.clone(),
+        obref: user.obref.clone(),
     };
     let invalid = |name: Option<String>, reason: Invalid| Outcome::Invalid {
         name,
@@ -159,7 +160,6 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         return invalid(name, reason);
     }
 
-    let user = user_data::build_user(&config.user_data, event, request, strip_identifiers, obref);
     let data = match event_params::build_data(&config.event_parameters, &event_type, event, request)
     {
         Ok(d) => d,

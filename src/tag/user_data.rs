@@ -42,8 +42,9 @@ pub const MAX_CITY_CHARS: usize = 128;
 pub const MAX_POSTAL_CODE_CHARS: usize = 32;
 
 /// Builds `events[].user` (SPEC §5.5). `strip_identifiers`: ad_user_data explicitly denied → no
-/// email/phone/name/external-id hashes (geo, ip, ua, obref stay). `obref` is already resolved by
-/// the caller (click_id module) and is placed as-is; an `obref` override beats it.
+/// email/phone/name/external-id hashes (geo, ip, ua, obref stay). `obref` is the automapped
+/// browser id the caller resolved (click_id module); an `obref` override beats it, and the
+/// result is the one value both the payload and the `__obref` cookie use.
 pub fn build_user(
     config: &UserData,
     event: &EventData,
@@ -163,7 +164,7 @@ pub fn build_user(
         auto(&["user_agent"]),
         non_blank,
     );
-    user.obref = pick("obref", over(&o.obref), obref.map(Cow::Owned), non_blank);
+    user.obref = pick("obref", over(&o.obref), obref.map(Cow::Owned), opaque_ref);
     user
 }
 
@@ -265,6 +266,12 @@ fn address(user_data: &Value) -> Option<&Map<String, Value>> {
         Some(Value::Object(inner)) => Some(inner),
         _ => Some(map),
     }
+}
+
+/// An opaque reference (`obref`): passed through unchanged, but never blank or absurdly long.
+fn opaque_ref(raw: &str) -> Option<String> {
+    (!raw.trim().is_empty() && raw.chars().count() <= crate::tag::click_id::MAX_REF_CHARS)
+        .then(|| raw.to_owned())
 }
 
 fn non_blank(raw: &str) -> Option<String> {
