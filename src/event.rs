@@ -4,7 +4,7 @@
 //! the JSON object server-side GTM calls "common event data" (`event_name`, `page_location`,
 //! `client_id`, `user_data.*`, `items[]`, `x-ga-*`, …). The tag logic reads only this object plus
 //! the request facts, which is what makes it testable without Envoy. This module owns the
-//! read helpers: dotted-path lookup and the "first non-empty text" rule the tag uses everywhere.
+//! read helpers: dotted-path lookup and the non-empty text rule the tag uses everywhere.
 
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -81,13 +81,6 @@ pub fn text(value: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
-/// The first path in `paths` whose value has non-empty [`text`].
-pub fn first_text<'a>(data: &'a EventData, paths: &[&str]) -> Option<Cow<'a, str>> {
-    paths
-        .iter()
-        .find_map(|path| lookup(data, path).and_then(text))
-}
-
 /// Text at a single path (see [`text`]).
 pub fn text_at<'a>(data: &'a EventData, path: &str) -> Option<Cow<'a, str>> {
     lookup(data, path).and_then(text)
@@ -142,14 +135,5 @@ mod tests {
         assert_eq!(text(&json!(["x@y.z", "b"])).as_deref(), Some("x@y.z"));
         assert_eq!(text(&json!({"a": 1})), None);
         assert_eq!(text(&Value::Null), None);
-    }
-
-    #[test]
-    fn first_text_takes_the_first_non_empty_source() {
-        let d = data(json!({"email": "", "email_address": "b@c.d", "user_data": {"email": "x"}}));
-        assert_eq!(
-            first_text(&d, &["email", "email_address", "user_data.email"]).as_deref(),
-            Some("b@c.d")
-        );
     }
 }

@@ -72,11 +72,6 @@ impl Sha256Hex {
             .then(|| Sha256Hex(value.to_ascii_lowercase()))
     }
 
-    /// A 32-byte digest (e.g. decoded from base64url).
-    pub fn from_bytes(bytes: &[u8; 32]) -> Sha256Hex {
-        Sha256Hex(hex_lower(bytes))
-    }
-
     pub fn as_str(&self) -> &str {
         &self.0
     }
