@@ -32,10 +32,12 @@ lint: wasm-target
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --release --target $(WASM_TARGET) -p openai-capi-filter --lib -- -D warnings
 
-## unit: host unit tests of the core, the stand-in and the ingest fixtures
+## unit: host unit tests of the core, the stand-in, the ingest fixtures and the peak allocation
+## per request (counting allocator, every format, normal and adversarial shapes)
 unit:
 	$(CARGO) test --workspace --lib --bins
 	$(CARGO) test -p openai-capi-filter --test ingest_fixtures
+	$(CARGO) test -p openai-capi-filter --release --test memory_per_request
 
 ## e2e: end-to-end tests in real Envoy (needs build + envoy)
 e2e: build envoy

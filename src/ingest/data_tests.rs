@@ -8,6 +8,10 @@ use base64::Engine;
 use serde_json::json;
 
 fn post(body: &str, content_type: &str) -> Ingested {
+    post_with(body, content_type, &Limits::new(50))
+}
+
+fn post_with(body: &str, content_type: &str, limits: &Limits) -> Ingested {
     ingest(
         Format::Data,
         &facts(
@@ -20,7 +24,7 @@ fn post(body: &str, content_type: &str) -> Ingested {
             ],
         ),
         body.as_bytes(),
-        &Limits::new(50),
+        limits,
     )
 }
 
@@ -73,8 +77,8 @@ fn post_json_object_body_wins_over_the_query_and_aliases_apply() {
         "null canonical key counts as missing"
     );
     assert_eq!(event["client_id"], json!("dcid.1.2.3"));
-    assert_eq!(event["ip_override"], json!("203.0.113.9"));
-    assert_eq!(event["user_agent"], json!("UA/1"));
+    assert_eq!(event["ip_override"], json!("198.51.100.7"), "the peer's");
+    assert_eq!(event["user_agent"], json!("UA/2"), "the header's");
     assert_eq!(event["page_location"], json!("https://shop.example/thanks"));
     assert_eq!(event["page_referrer"], json!("https://google.com/"));
     assert_eq!(event["page_hostname"], json!("shop.example"));
@@ -242,5 +246,44 @@ fn huge_values_are_dropped_with_a_note() {
     assert_eq!(
         out.notes,
         vec!["event 0: parameter `big` dropped: value longer than 8192 bytes"]
+    );
+}
+
+// Before the fix the sender's `ip_override` / `ip` / `user_agent` always beat the peer's, so any
+// browser could claim another address for its conversions.
+#[test]
+fn the_peer_ip_and_user_agent_win_unless_the_sender_is_trusted() {
+    let body = r#"{"event_name": "x", "ip_override": "203.0.113.9", "user_agent": "Claimed/1"}"#;
+    let event = &post(body, "application/json").events[0];
+    assert_eq!(event["ip_override"], json!("198.51.100.7"));
+    assert_eq!(event["user_agent"], json!("UA/2"));
+    for body in [
+        r#"{"event_name": "x", "ip": "203.0.113.9", "userAgent": "Claimed/1"}"#,
+        r#"{"event_name": "x", "ipOverride": "203.0.113.9", "user_agent": "Claimed/1"}"#,
+    ] {
+        let event = &post(body, "application/json").events[0];
+        assert_eq!(event["ip_override"], json!("198.51.100.7"), "{body}");
+        assert_eq!(event["user_agent"], json!("UA/2"), "{body}");
+    }
+
+    let trusted = Limits {
+        trust_client_ip_and_user_agent: true,
+        ..Limits::new(50)
+    };
+    let event = &post_with(body, "application/json", &trusted).events[0];
+    assert_eq!(event["ip_override"], json!("203.0.113.9"));
+    assert_eq!(event["user_agent"], json!("Claimed/1"));
+    let event = &post_with(
+        r#"{"event_name": "x", "ip": "203.0.113.9"}"#,
+        "application/json",
+        &trusted,
+    )
+    .events[0];
+    assert_eq!(event["ip_override"], json!("203.0.113.9"), "aliases too");
+    let event = &post_with(r#"{"event_name": "x"}"#, "application/json", &trusted).events[0];
+    assert_eq!(
+        event["ip_override"],
+        json!("198.51.100.7"),
+        "the peer fills in"
     );
 }

@@ -26,10 +26,11 @@ pub enum Counter {
     ApiRetries,
     RetryQueueDropped,
     BodiesTooLarge,
+    WorkBudgetExceeded,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 15] = [
+    pub const ALL: [Counter; 16] = [
         Counter::CollectRequests,
         Counter::EventsReceived,
         Counter::EventsSent,
@@ -45,6 +46,7 @@ impl Counter {
         Counter::ApiRetries,
         Counter::RetryQueueDropped,
         Counter::BodiesTooLarge,
+        Counter::WorkBudgetExceeded,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +66,7 @@ impl Counter {
             Counter::ApiRetries => "api_retries",
             Counter::RetryQueueDropped => "retry_queue_dropped",
             Counter::BodiesTooLarge => "bodies_too_large",
+            Counter::WorkBudgetExceeded => "work_budget_exceeded",
         }
     }
 }
