@@ -15,9 +15,15 @@
 mod harness;
 
 mod batching;
+mod client_identity;
 mod config_refusal;
 mod delivery;
 mod first_path;
 mod hostile;
 mod ingest;
+mod memory;
 mod tag_logic;
+
+#[allow(dead_code)]
+#[path = "../support/shapes.rs"]
+mod shapes;
