@@ -9,7 +9,7 @@ ENVOY_VERSION := 1.40.0
 ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
-.PHONY: build envoy test lint unit e2e validate run clean bench wasm-target
+.PHONY: build envoy test lint unit e2e validate run clean bench wasm-target fuzz fuzz-smoke fuzz-tools
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -47,8 +47,33 @@ e2e: build envoy
 validate: build envoy
 	./scripts/validate-configs.sh $(ENVOY) $(WASM)
 
+## fuzz: each cargo-fuzz target for FUZZ_SECONDS (default 300) from seeds made from
+## tests/fixtures, with the format dictionary; a crash, a timeout or an allocation above the
+## 20x bound fails it. Own workspace under fuzz/, nightly only there.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := ga4_get ga4_post ga4_loader mp data_get data_post config cookie_domain json_encoder
+FUZZ_FLAGS = -dict=$(abspath fuzz/collect.dict) -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 -print_final_stats=1
+
+fuzz-tools:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@$(CARGO) +nightly fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+
+fuzz: fuzz-tools
+	python3 fuzz/seeds.py
+	cd fuzz && $(CARGO) +nightly fuzz build -O
+	@mkdir -p fuzz/artifacts && cd fuzz && for target in $(FUZZ_TARGETS); do \
+	  echo "fuzz $$target for $(FUZZ_SECONDS) s"; \
+	  $(CARGO) +nightly fuzz run -O $$target -- $(FUZZ_FLAGS) 2>&1 | tee artifacts/$$target.log \
+	    | grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|==[0-9]+==|SUMMARY|thread .* panicked)' ; \
+	  test $${PIPESTATUS[0]} -eq 0 || { tail -40 artifacts/$$target.log; exit 1; }; \
+	done
+
+## fuzz-smoke: every fuzz target for 20 s (part of make test)
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=20
+
 ## test: everything CI runs
-test: lint unit e2e validate
+test: lint unit e2e validate fuzz-smoke
 	@echo "make test: all checks passed"
 
 ## run: local harness — API stand-in on :8081 (prints each request), Envoy on :10000 (admin :9901)

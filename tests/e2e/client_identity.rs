@@ -21,7 +21,10 @@ fn user_sent(filter: Value) -> Value {
     });
     let r = env.post(
         "/data?v=2",
-        &[("Content-Type", "application/json"), ("User-Agent", BROWSER_UA)],
+        &[
+            ("Content-Type", "application/json"),
+            ("User-Agent", BROWSER_UA),
+        ],
         body.to_string().as_bytes(),
     );
     assert_eq!(r.status, 204);

@@ -56,7 +56,10 @@ fn vm_memory_stays_flat_across_a_thousand_hostile_requests() {
         wasm_log_level: "warn",
         ..Options::default()
     });
-    let hostile: Vec<Shape> = shapes::all().into_iter().filter(|s| s.adversarial).collect();
+    let hostile: Vec<Shape> = shapes::all()
+        .into_iter()
+        .filter(|s| s.adversarial)
+        .collect();
 
     // Warm-up: every shape a few times, so the allocator has grown to its working size.
     for _ in 0..5 {
@@ -66,7 +69,10 @@ fn vm_memory_stays_flat_across_a_thousand_hostile_requests() {
     }
     let warm = env.wait_stat("vm_memory_bytes", 1, Duration::from_secs(2));
     let budget_hits = env.stat("work_budget_exceeded");
-    assert!(budget_hits > 0, "the hostile shapes exceed their work budget");
+    assert!(
+        budget_hits > 0,
+        "the hostile shapes exceed their work budget"
+    );
 
     for shape in hostile.iter().cycle().take(1000) {
         assert_eq!(send(&env, shape), 204, "{}", shape.name);
