@@ -823,7 +823,12 @@ fn api(raw: RawApi) -> Result<Api, ConfigError> {
         path,
         timeout_ms: in_range("api.timeout_ms", raw.timeout_ms, 1, 300_000)?,
         retry: Retry {
-            horizon_ms: in_range("api.retry.horizon_ms", r.horizon_ms, 0, MAX_RETRY_HORIZON_MS)?,
+            horizon_ms: in_range(
+                "api.retry.horizon_ms",
+                r.horizon_ms,
+                0,
+                MAX_RETRY_HORIZON_MS,
+            )?,
             max_attempts: match r.max_attempts {
                 None => None,
                 Some(n) => Some(

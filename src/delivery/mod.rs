@@ -14,7 +14,7 @@ pub mod batch;
 pub mod queue;
 pub mod retry;
 
-use crate::config::{Config, ConsoleLogging, Retry};
+use crate::config::{Config, ConsoleLogging, Retry, API_MAX_EVENTS};
 use crate::observe::console::{self, Record, RecordType};
 use crate::observe::loss::{LossLog, LossReason};
 use crate::observe::metrics::{Counter, Gauge, Histogram, Metrics};
@@ -169,11 +169,9 @@ impl Delivery {
     /// are dropped here (counted as failed); a call left empty is not returned. Loss lines
     /// whose rate-limit window passed are written too.
     pub fn take_due(&mut self, now_ms: u64, metrics: &dyn Metrics) -> Vec<Dispatch> {
-        let batch = if self.shutting_down {
-            self.batcher.take_due(u64::MAX)
-        } else {
-            self.batcher.take_due(now_ms)
-        };
+        let batch = self
+            .batcher
+            .take_due(if self.shutting_down { u64::MAX } else { now_ms });
         if let Some(call) = batch {
             self.schedule(call, now_ms, metrics);
         }
@@ -257,9 +255,16 @@ impl Delivery {
     }
 
     /// The plugin is being shut down or replaced: from now on every pending call is due at
-    /// once, and a call that fails is not retried but lost (counted and logged).
-    pub fn begin_shutdown(&mut self) {
+    /// once, and a call that fails is not retried but lost (counted and logged). What is
+    /// pending now is merged into as few calls as the API allows: at process exit Envoy does
+    /// not wait for callouts, and the fewer there are, the more of them leave in time.
+    pub fn begin_shutdown(&mut self, now_ms: u64, metrics: &dyn Metrics) {
         self.shutting_down = true;
+        let mut calls = self.queue.take_all();
+        calls.extend(self.batcher.take_due(u64::MAX));
+        for call in merge(calls, usize::try_from(API_MAX_EVENTS).unwrap_or(1000)) {
+            self.schedule(call, now_ms, metrics);
+        }
     }
 
     pub fn is_shutting_down(&self) -> bool {
@@ -333,8 +338,7 @@ impl Delivery {
                 );
             }
             Verdict::Retry { retry_after_ms } => {
-                match next_attempt_ms(&self.settings.retry, &call, now_ms, jitter, retry_after_ms)
-                {
+                match next_attempt_ms(&self.settings.retry, &call, now_ms, jitter, retry_after_ms) {
                     Some(due) => {
                         metrics.add(Counter::ApiRetries, 1);
                         self.schedule(call, due, metrics);
@@ -511,6 +515,29 @@ impl Delivery {
         .to_line();
         self.lose(kind, call.events.len() as u64, &line, now_ms, metrics);
     }
+}
+
+/// Packs the events of `calls` (oldest first) into calls of at most `max` events. A merged
+/// call keeps the first trace id and the highest attempt count of what it carries.
+fn merge(calls: Vec<Call>, max: usize) -> Vec<Call> {
+    let mut out: Vec<Call> = Vec::new();
+    for call in calls {
+        for event in call.events {
+            match out.last_mut() {
+                Some(last) if last.events.len() < max => {
+                    last.events.push(event);
+                    last.attempts = last.attempts.max(call.attempts);
+                }
+                _ => out.push(Call {
+                    events: vec![event],
+                    attempts: call.attempts,
+                    trace_id: call.trace_id.clone(),
+                    first_attempt_ms: call.first_attempt_ms,
+                }),
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

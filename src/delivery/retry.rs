@@ -289,7 +289,10 @@ mod tests {
     fn max_attempts_caps_retries_when_set() {
         let p = policy(Some(3));
         assert!(next_attempt_ms(&p, &failed(2, 0), 10, &mut || 0.0, None).is_some());
-        assert_eq!(next_attempt_ms(&p, &failed(3, 0), 10, &mut || 0.0, None), None);
+        assert_eq!(
+            next_attempt_ms(&p, &failed(3, 0), 10, &mut || 0.0, None),
+            None
+        );
     }
 
     #[test]
@@ -298,6 +301,9 @@ mod tests {
             horizon_ms: 0,
             ..policy(None)
         };
-        assert_eq!(next_attempt_ms(&p, &failed(1, 5), 5, &mut || 0.0, None), None);
+        assert_eq!(
+            next_attempt_ms(&p, &failed(1, 5), 5, &mut || 0.0, None),
+            None
+        );
     }
 }

@@ -251,7 +251,14 @@ fn with_defaults_a_sixty_second_outage_loses_nothing() {
             status(200)
         }
     };
-    run_until(&mut d, &m, NOW + 50_000, NOW + 200_000, &answer, &mut max_queued);
+    run_until(
+        &mut d,
+        &m,
+        NOW + 50_000,
+        NOW + 200_000,
+        &answer,
+        &mut max_queued,
+    );
     assert_eq!(m.counter(Counter::EventsSent), 5000);
     assert_eq!(m.counter(Counter::EventsFailed), 0);
     assert!(d.is_idle());
@@ -267,7 +274,14 @@ fn retries_stop_at_the_horizon_and_the_loss_is_counted() {
         .unwrap();
     d.complete(first, status(503), Some(1), NOW, &mut || 0.5, &m);
     let mut max_queued = 0;
-    run_until(&mut d, &m, NOW, NOW + 60_000, &|_| status(503), &mut max_queued);
+    run_until(
+        &mut d,
+        &m,
+        NOW,
+        NOW + 60_000,
+        &|_| status(503),
+        &mut max_queued,
+    );
     assert!(d.is_idle());
     assert_eq!(m.counter(Counter::EventsFailed), 1);
     let attempts = m.counter(Counter::ApiRequests);
@@ -286,20 +300,41 @@ fn shutdown_sends_the_pending_batch_and_every_retry_at_once() {
     d.complete(first, status(503), Some(1), NOW, &mut || 0.5, &m);
     d.enqueue(vec![event("batched", NOW)], None, NOW, &m);
     assert!(d.take_due(NOW + 1, &m).is_empty(), "nothing due yet");
-    d.begin_shutdown();
+    d.begin_shutdown(NOW + 1, &m);
     let all = d.take_due(NOW + 1, &m);
-    let mut sent: Vec<_> = all.iter().flat_map(ids).collect();
-    sent.sort();
-    assert_eq!(sent, ["batched", "retry"]);
+    assert_eq!(
+        all.len(),
+        1,
+        "merged into one call: Envoy may not wait for a second"
+    );
+    assert_eq!(ids(&all[0]), ["retry", "batched"]);
     assert_eq!(d.pending_events(), 0);
     assert_eq!(m.gauge(Gauge::RetryQueueDepth), 0);
+}
+
+#[test]
+fn shutdown_merges_pending_calls_up_to_the_api_limit() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(
+        json!({"optimistic": true, "api": {"batch": {"max_events": 10}}}),
+    ));
+    for i in 0..1500 {
+        d.enqueue(vec![event(&format!("e{i}"), NOW)], None, NOW, &m);
+    }
+    d.begin_shutdown(NOW, &m);
+    let sizes: Vec<usize> = d
+        .take_due(NOW, &m)
+        .iter()
+        .map(|c| c.call.events.len())
+        .collect();
+    assert_eq!(sizes, [1000, 500]);
 }
 
 #[test]
 fn a_transient_failure_during_shutdown_is_lost_and_counted() {
     let m = MemoryMetrics::default();
     let mut d = Delivery::new(&config(json!({})));
-    d.begin_shutdown();
+    d.begin_shutdown(NOW, &m);
     let dispatch = d
         .prepare(
             Call::new(vec![event("a", NOW), event("b", NOW)], None),
@@ -318,7 +353,7 @@ fn a_transient_failure_during_shutdown_is_lost_and_counted() {
 fn a_split_during_shutdown_still_sends_both_halves() {
     let m = MemoryMetrics::default();
     let mut d = Delivery::new(&config(json!({})));
-    d.begin_shutdown();
+    d.begin_shutdown(NOW, &m);
     let dispatch = d
         .prepare(
             Call::new(vec![event("a", NOW), event("b", NOW)], None),
@@ -327,7 +362,7 @@ fn a_split_during_shutdown_still_sends_both_halves() {
         )
         .unwrap();
     d.complete(dispatch, status(400), Some(1), NOW, &mut || 0.5, &m);
-    assert_eq!(d.take_due(NOW, &m).len(), 2);
+    assert_eq!(d.take_due(NOW, &m).len(), 2, "halves are not merged again");
     assert_eq!(m.counter(Counter::EventsLostOnShutdown), 0);
 }
 

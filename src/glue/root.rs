@@ -235,7 +235,10 @@ impl Context for Root {
         if self.lifecycle != Lifecycle::Running {
             return self.lifecycle == Lifecycle::Done;
         }
-        shared.delivery.borrow_mut().begin_shutdown();
+        shared
+            .delivery
+            .borrow_mut()
+            .begin_shutdown(host::now_ms(), &shared.metrics);
         log::info!(
             "root context {}: shutting down; sending {} pending event(s) now, {} call(s) already \
              in flight",

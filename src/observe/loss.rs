@@ -149,7 +149,9 @@ mod tests {
         let mut log = LossLog::default();
         assert!(log.record(LossReason::FinalFailure, 1, "a", 0).is_some());
         assert!(log.record(LossReason::FinalFailure, 2, "b", 100).is_none());
-        assert!(log.record(LossReason::FinalFailure, 3, "c", 9_999).is_none());
+        assert!(log
+            .record(LossReason::FinalFailure, 3, "c", 9_999)
+            .is_none());
         assert_eq!(log.next_due_ms(), Some(WINDOW_MS));
         assert!(log.flush(9_999, false).is_empty());
         let lines = log.flush(WINDOW_MS, false);

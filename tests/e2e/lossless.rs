@@ -79,7 +79,13 @@ static_resources:
             envoy: Command::new(envoy_bin())
                 .arg("-c")
                 .arg(dir.join("envoy.yaml"))
-                .args(["--concurrency", "1", "--disable-hot-restart", "-l", "warning"])
+                .args([
+                    "--concurrency",
+                    "1",
+                    "--disable-hot-restart",
+                    "-l",
+                    "warning",
+                ])
                 .args(["--component-log-level", "wasm:info"])
                 .args(["--drain-time-s", &drain_time_s.to_string()])
                 .args(["--drain-strategy", "immediate"])
@@ -250,7 +256,11 @@ impl Drop for LdsEnv {
             let _ = self.envoy.wait();
         }
         if std::thread::panicking() {
-            eprintln!("---- Envoy log ({}) ----\n{}", self.log_path.display(), self.log());
+            eprintln!(
+                "---- Envoy log ({}) ----\n{}",
+                self.log_path.display(),
+                self.log()
+            );
         } else {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
@@ -294,7 +304,12 @@ pub fn wait_delivered(api: &Standin, want: usize, timeout: Duration) -> BTreeMap
 }
 
 /// Asserts every `{prefix}-{0..n}` was delivered exactly once.
-pub fn assert_each_delivered_once(ids: &BTreeMap<String, usize>, prefix: &str, n: usize, log: &str) {
+pub fn assert_each_delivered_once(
+    ids: &BTreeMap<String, usize>,
+    prefix: &str,
+    n: usize,
+    log: &str,
+) {
     let missing: Vec<usize> = (0..n)
         .filter(|i| !ids.contains_key(&format!("{prefix}-{i}")))
         .collect();
@@ -335,7 +350,8 @@ fn wait_reload_applied(env: &LdsEnv) {
 #[test]
 fn a_reload_with_a_pending_batch_loses_nothing() {
     // The batch waits up to 60 s, far longer than the 1 s drain: only on_done can send it.
-    let filter = json!({"optimistic": true, "api": {"batch": {"max_events": 1000, "max_delay_ms": 60000}}});
+    let filter =
+        json!({"optimistic": true, "api": {"batch": {"max_events": 1000, "max_delay_ms": 60000}}});
     let env = LdsEnv::start(&filter, 1);
     for i in 0..200 {
         assert_eq!(env.get(&hit("pending", i)).status, 204);
@@ -349,7 +365,8 @@ fn a_reload_with_a_pending_batch_loses_nothing() {
     assert_each_delivered_once(&ids, "pending", 200, &env.log());
     assert_eq!(env.stat("events_lost_on_shutdown"), 0);
     assert!(
-        env.log().contains("shutting down; sending 200 pending event(s) now"),
+        env.log()
+            .contains("shutting down; sending 200 pending event(s) now"),
         "{}",
         env.log()
     );
@@ -385,7 +402,8 @@ fn a_reload_with_queued_retries_loses_nothing() {
     assert_eq!(env.stat("events_lost_on_shutdown"), 0);
 }
 
-/// Pending work at stop time: a 60 s batch plus retries queued for 40 s.
+/// Pending work at stop time: 100 events waiting 40 s for a retry, plus 50 in a 60 s batch.
+const STOP_EVENTS: usize = 150;
 fn queue_pending_work(env: &LdsEnv, prefix: &str) {
     env.api.set_faults(Faults {
         fail_first: Some((1, 503)),
@@ -400,7 +418,7 @@ fn queue_pending_work(env: &LdsEnv, prefix: &str) {
         assert!(Instant::now() < deadline, "no retry queued:\n{}", env.log());
         std::thread::sleep(Duration::from_millis(50));
     }
-    for i in 100..200 {
+    for i in 100..STOP_EVENTS {
         assert_eq!(env.get(&hit(prefix, i)).status, 204);
     }
 }
@@ -415,7 +433,7 @@ fn drain_then_quit_loses_nothing() {
     let status = env.drain_then_quit(Duration::from_secs(2));
     assert!(status.success(), "{status}");
     let ids = delivered(&env.api);
-    assert_each_delivered_once(&ids, "quit", 200, &env.log());
+    assert_each_delivered_once(&ids, "quit", STOP_EVENTS, &env.log());
 }
 
 #[test]
@@ -429,7 +447,7 @@ fn sigterm_after_a_prestop_drain_loses_nothing() {
     let status = env.sigterm();
     assert!(status.success(), "{status}");
     let ids = delivered(&env.api);
-    assert_each_delivered_once(&ids, "prestop", 200, &env.log());
+    assert_each_delivered_once(&ids, "prestop", STOP_EVENTS, &env.log());
 }
 
 #[test]
@@ -440,12 +458,15 @@ fn a_bare_sigterm_still_hands_every_pending_event_to_envoy() {
     queue_pending_work(&env, "term");
     let status = env.sigterm();
     assert!(status.success(), "{status}");
+    let ids = delivered(&env.api);
+    eprintln!(
+        "bare SIGTERM: {} of {STOP_EVENTS} events delivered",
+        ids.len()
+    );
     let log = env.log();
     assert!(
-        log.contains("shutting down; sending 200 pending event(s) now"),
+        log.contains("shutting down; sending 150 pending event(s) now"),
         "{log}"
     );
-    let ids = delivered(&env.api);
-    eprintln!("bare SIGTERM: {} of 200 events delivered", ids.len());
     assert!(ids.values().all(|c| *c == 1), "no duplicates");
 }
