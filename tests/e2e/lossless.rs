@@ -470,3 +470,55 @@ fn a_bare_sigterm_still_hands_every_pending_event_to_envoy() {
     );
     assert!(ids.values().all(|c| *c == 1), "no duplicates");
 }
+
+/// Hits sent during the outage; `OUTAGE_HITS` overrides (the target run uses 5,000).
+fn outage_hits() -> usize {
+    std::env::var("OUTAGE_HITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000)
+}
+
+#[test]
+fn with_defaults_a_sixty_second_api_outage_loses_nothing() {
+    use crate::harness::{Env, Options};
+    let env = Env::start(Options {
+        filter: json!({"optimistic": true}),
+        wasm_log_level: "info",
+        ..Options::default()
+    });
+    let hits = outage_hits();
+    let outage = Duration::from_secs(60);
+    env.api.set_faults(Faults {
+        status: Some(503),
+        ..Faults::default()
+    });
+    let started = Instant::now();
+    for i in 0..hits {
+        assert_eq!(env.get(&hit("outage", i), &[]).status, 204);
+    }
+    let sent_in = started.elapsed();
+    let mut peak_depth = 0;
+    while started.elapsed() < outage {
+        peak_depth = peak_depth.max(env.stat("retry_queue_depth"));
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    env.api.set_faults(Faults::default());
+    let ended = Instant::now();
+    let ids = wait_delivered(&env.api, hits, Duration::from_secs(90));
+    let recovered_in = ended.elapsed();
+    assert_each_delivered_once(&ids, "outage", hits, &env.log());
+    let memory = env.stat("vm_memory_bytes");
+    eprintln!(
+        "outage: {hits} hits sent in {sent_in:?} during a {outage:?} outage; all delivered \
+         {recovered_in:?} after it ended; peak retry_queue_depth {peak_depth} calls; \
+         vm_memory_bytes {memory}; api_requests {}",
+        env.stat("api_requests")
+    );
+    assert_eq!(env.stat("events_failed"), 0);
+    assert!(
+        memory < 64 << 20,
+        "wasm memory stays bounded: {memory} bytes"
+    );
+    env.assert_no_crash();
+}
