@@ -21,4 +21,5 @@ mod first_path;
 mod hostile;
 mod ingest;
 mod lossless;
+mod soak;
 mod tag_logic;
