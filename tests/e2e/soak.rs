@@ -76,7 +76,9 @@ fn send(env: &Env, k: usize, next_id: usize) -> usize {
     match k % 4 {
         0 => {
             let r = env.get(
-                &format!("/g/collect?v=2&cid=7.{k}&en=page_view&ep.event_id=soak-{next_id}&dl={dl}"),
+                &format!(
+                    "/g/collect?v=2&cid=7.{k}&en=page_view&ep.event_id=soak-{next_id}&dl={dl}"
+                ),
                 &[],
             );
             assert_eq!(r.status, 204);
@@ -165,9 +167,6 @@ fn soak_mixed_traffic_under_a_fault_schedule_delivers_every_event_once() {
     assert_eq!(invalid, 0, "the stand-in found no invalid call");
     assert_eq!(env.stat("events_failed"), 0);
     assert_eq!(env.stat("retry_queue_depth"), 0, "the queue drained");
-    assert!(
-        peak_memory < 64 << 20,
-        "wasm memory bounded: {peak_memory}"
-    );
+    assert!(peak_memory < 64 << 20, "wasm memory bounded: {peak_memory}");
     env.assert_no_crash();
 }
