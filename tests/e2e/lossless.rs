@@ -522,3 +522,51 @@ fn with_defaults_a_sixty_second_api_outage_loses_nothing() {
     );
     env.assert_no_crash();
 }
+
+#[test]
+fn every_loss_is_logged_at_warn_once_per_reason_per_ten_seconds_even_with_console_off() {
+    use crate::harness::{Env, Options};
+    let env = Env::start(Options {
+        filter: json!({"logging": {"console": "off"}}),
+        wasm_log_level: "warning",
+        ..Options::default()
+    });
+    env.api.set_faults(Faults {
+        status: Some(401),
+        ..Faults::default()
+    });
+    for i in 0..3 {
+        env.get(&hit("loss", i), &[]);
+    }
+    assert_eq!(env.wait_stat("events_failed", 3, Duration::from_secs(5)), 3);
+    let lines = |log: &str| -> Vec<String> {
+        log.lines()
+            .filter(|l| l.contains("events lost (final_failure)"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let first = lines(&env.log());
+    assert_eq!(
+        first.len(),
+        1,
+        "one line at once, the rest held back: {first:?}"
+    );
+    assert!(
+        first[0].contains("[warning]") && first[0].contains("1 event(s)"),
+        "{}",
+        first[0]
+    );
+    // The two held back are reported, counted, once the 10 s have passed.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while lines(&env.log()).len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let all = lines(&env.log());
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(
+        all[1].contains("2 event(s) in 2 occurrence(s)"),
+        "{}",
+        all[1]
+    );
+    assert!(all[1].contains("HTTP 401"), "the latest detail: {}", all[1]);
+}
