@@ -185,10 +185,16 @@ impl Delivery {
             .into_iter()
             .filter_map(|call| self.prepare(call, now_ms, metrics))
             .collect();
+        self.report_losses(now_ms);
+        dispatches
+    }
+
+    /// Writes the loss lines whose rate-limit window has passed (all of them when shutting
+    /// down: there is no later).
+    pub fn report_losses(&self, now_ms: u64) {
         for line in self.losses.borrow_mut().flush(now_ms, self.shutting_down) {
             log::warn!("{line}");
         }
-        dispatches
     }
 
     /// Builds the body for a call about to be sent, dropping events whose window has passed.

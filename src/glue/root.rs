@@ -169,11 +169,14 @@ impl Root {
         }
     }
 
-    /// Whether every call of a shutting-down root has ended; logs the outcome once.
+    /// Whether every call of a shutting-down root has ended (call after [`Root::flush`]: in
+    /// shutdown it takes everything, so only calls in flight can remain); logs the outcome.
     fn drained(&self, shared: &Shared) -> bool {
-        if !self.in_flight.is_empty() || !shared.delivery.borrow().is_idle() {
+        if !self.in_flight.is_empty() {
             return false;
         }
+        // Losses the flush itself recorded (a refused dispatch) are reported now.
+        shared.delivery.borrow().report_losses(host::now_ms());
         log::info!(
             "root context {}: shutdown flush complete; every pending call has ended",
             self.context_id
