@@ -570,3 +570,38 @@ fn every_loss_is_logged_at_warn_once_per_reason_per_ten_seconds_even_with_consol
     );
     assert!(all[1].contains("HTTP 401"), "the latest detail: {}", all[1]);
 }
+
+#[test]
+fn what_fails_during_a_reload_is_counted_as_lost_on_shutdown_and_logged() {
+    let filter = json!({"optimistic": true, "logging": {"console": "off"},
+        "api": {"batch": {"max_events": 1000, "max_delay_ms": 60000}}});
+    let env = LdsEnv::start(&filter, 1);
+    for i in 0..50 {
+        assert_eq!(env.get(&hit("doomed", i)).status, 204);
+    }
+    env.api.set_faults(Faults {
+        status: Some(503),
+        ..Faults::default()
+    });
+    let mut changed = filter.clone();
+    changed["api"]["batch"]["max_delay_ms"] = json!(59000);
+    env.write_listener(&changed);
+    wait_reload_applied(&env);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while env.stat("events_lost_on_shutdown") < 50 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(env.stat("events_lost_on_shutdown"), 50, "{}", env.log());
+    assert_eq!(env.stat("events_failed"), 50);
+    let log = env.log();
+    assert!(
+        log.lines().any(|l| l.contains("[warning]")
+            && l.contains("events lost (shutdown): 50 event(s)")
+            && l.contains("HTTP 503")),
+        "{log}"
+    );
+    assert!(
+        log.contains("shutdown flush complete"),
+        "done was reached: {log}"
+    );
+}
