@@ -27,10 +27,11 @@ pub enum Counter {
     RetryQueueDropped,
     BodiesTooLarge,
     WorkBudgetExceeded,
+    EventsLostOnShutdown,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 16] = [
+    pub const ALL: [Counter; 17] = [
         Counter::CollectRequests,
         Counter::EventsReceived,
         Counter::EventsSent,
@@ -47,6 +48,7 @@ impl Counter {
         Counter::RetryQueueDropped,
         Counter::BodiesTooLarge,
         Counter::WorkBudgetExceeded,
+        Counter::EventsLostOnShutdown,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +69,7 @@ impl Counter {
             Counter::RetryQueueDropped => "retry_queue_dropped",
             Counter::BodiesTooLarge => "bodies_too_large",
             Counter::WorkBudgetExceeded => "work_budget_exceeded",
+            Counter::EventsLostOnShutdown => "events_lost_on_shutdown",
         }
     }
 }

@@ -21,7 +21,9 @@ mod delivery;
 mod first_path;
 mod hostile;
 mod ingest;
+mod lossless;
 mod memory;
+mod soak;
 mod tag_logic;
 
 #[allow(dead_code)]
