@@ -13,12 +13,14 @@ use crate::config::{Config, Format};
 use crate::event::text_at;
 use crate::ingest::{self, Budget, Limits, Resource};
 use crate::observe::console::{self, Record};
+use crate::observe::loss;
 use crate::observe::metrics::{Counter, Metrics};
 use crate::payload::{encode_event, EncodedEvent};
 use crate::request::RequestFacts;
 use crate::response::{cookie, domain};
 use crate::tag::{self, CookieValues, Outcome, RequestScope, Skip};
 use std::borrow::Cow;
+use std::cell::Cell;
 
 /// What the glue does with a collection request after the core has seen it.
 #[derive(Debug, Default, PartialEq)]
@@ -113,15 +115,38 @@ pub fn collect(
     }
     if let Some(resource) = budget.exceeded() {
         metrics.add(Counter::WorkBudgetExceeded, 1);
-        log::warn!(
-            "collection request exceeded its work budget ({resource}); {} of its events or lines dropped",
-            report.rejected
-        );
+        if let Some(line) = budget_warning(resource, report.rejected, now_ms) {
+            log::warn!("{line}");
+        }
     }
     if let Some((values, page)) = cookie_source {
         collected.set_cookies = set_cookies(config, request, &values, page.as_deref());
     }
     collected
+}
+
+thread_local! {
+    /// When this VM last logged a request over its work budget, and how many more went over
+    /// since then without a line of their own.
+    static BUDGET_WARNINGS: Cell<(Option<u64>, u64)> = const { Cell::new((None, 0)) };
+}
+
+/// The warn line for a request that ran out of its work budget, at most one per
+/// [`loss::WINDOW_MS`] (a flood of hostile requests must not flood the log); the line counts
+/// the requests it stood in for.
+fn budget_warning(resource: Resource, dropped: usize, now_ms: u64) -> Option<String> {
+    BUDGET_WARNINGS.with(|warnings| {
+        let (last, unreported) = warnings.get();
+        if last.is_some_and(|at| now_ms.saturating_sub(at) < loss::WINDOW_MS) {
+            warnings.set((last, unreported.saturating_add(1)));
+            return None;
+        }
+        warnings.set((Some(now_ms), 0));
+        Some(format!(
+            "collection request exceeded its work budget ({resource}): {dropped} of its events \
+             or lines dropped; {unreported} more requests over budget since the last such line"
+        ))
+    })
 }
 
 /// Keeps an encoded event for delivery while the request's budget allows; past it the event is

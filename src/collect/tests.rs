@@ -160,3 +160,18 @@ fn a_normal_batch_stays_within_its_budget() {
     assert_eq!(c.events.len(), 3);
     assert_eq!(m.counter(Counter::WorkBudgetExceeded), 0);
 }
+
+#[test]
+fn work_budget_lines_are_rate_limited_with_counts() {
+    let first = budget_warning(Resource::KeptBytes, 962, NOW).unwrap();
+    assert_eq!(
+        first,
+        "collection request exceeded its work budget (encoded event bytes kept): 962 of its \
+         events or lines dropped; 0 more requests over budget since the last such line"
+    );
+    assert_eq!(budget_warning(Resource::Params, 5, NOW + 1), None);
+    assert_eq!(budget_warning(Resource::Params, 5, NOW + 9_999), None);
+    let next = budget_warning(Resource::Params, 5, NOW + 10_000).unwrap();
+    assert!(next.contains("(parameters merged): 5 of"), "{next}");
+    assert!(next.contains("; 2 more requests over budget"), "{next}");
+}

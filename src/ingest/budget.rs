@@ -34,7 +34,7 @@ impl fmt::Display for Resource {
             Resource::Params => "parameters merged",
             Resource::ArraySlots => "array slots",
             Resource::EventBytes => "event data bytes",
-            Resource::KeptBytes => "encoded event bytes",
+            Resource::KeptBytes => "encoded event bytes kept",
         })
     }
 }
