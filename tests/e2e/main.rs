@@ -26,6 +26,5 @@ mod memory;
 mod soak;
 mod tag_logic;
 
-#[allow(dead_code)]
 #[path = "../support/shapes.rs"]
 mod shapes;
