@@ -59,9 +59,9 @@ pub fn collect(
         },
         &mut budget,
         &mut |event, budget| {
-            let outcome = tag::process(&mut scope, &event, index);
+            let outcome = tag::process(&mut scope, event, index);
             index += 1;
-            let page_location = || text_at(&event, "page_location").map(Cow::into_owned);
+            let page_location = || text_at(event, "page_location").map(Cow::into_owned);
             match outcome {
                 Outcome::Skipped(Skip::Trigger) => metrics.add(Counter::EventsSkippedTrigger, 1),
                 Outcome::Skipped(Skip::Consent) => metrics.add(Counter::EventsSkippedConsent, 1),

@@ -22,7 +22,8 @@ pub enum Resource {
     Params,
     /// Array slots created by indexed keys (`ep.items.0.price`, `items.0.item_id`).
     ArraySlots,
-    /// Bytes of event data built, copies included, JSON nodes at their heap cost.
+    /// Bytes of event data built: each GA4 event's merged parameters, JSON nodes at their heap
+    /// cost.
     EventBytes,
     /// Bytes of encoded events kept for delivery.
     KeptBytes,
@@ -44,9 +45,9 @@ impl fmt::Display for Resource {
 const PARAMS_BASE: usize = 8 * 1024;
 /// Array slots every request may create.
 const SLOTS_BASE: usize = 4 * 1024;
-/// Event data every request may build, whatever its size: copies of a shared query or of MP
-/// `user_properties` are charged here, so it bounds the work, not the memory (only one event's
-/// data is alive at a time).
+/// Event data every request may build, whatever its size: a GA4 query's parameters are built
+/// into every line's event and charged each time, so this bounds the work, not the memory (only
+/// one event's data is alive at a time).
 const EVENT_BYTES_BASE: usize = 1024 * 1024;
 /// Event data built per byte sent, on top of the base.
 const EVENT_BYTES_PER_BYTE: usize = 32;
@@ -148,11 +149,6 @@ impl Budget {
             Err(_) => Err(JsonError::Syntax),
         }
     }
-
-    /// Charges a copy of `value` as event data (a shared part copied into one more event).
-    pub(super) fn charge_copy(&mut self, value: &Value) -> Result<(), Resource> {
-        self.charge(Resource::EventBytes, heap_cost(value))
-    }
 }
 
 /// Why [`Budget::parse_json`] failed.
@@ -162,23 +158,6 @@ pub(super) enum JsonError {
     Syntax,
     /// Building it would exceed the request's budget.
     Budget,
-}
-
-/// The heap cost [`Budget::parse_json`] charges for `value`.
-pub(super) fn heap_cost(value: &Value) -> usize {
-    match value {
-        Value::String(s) => s.len(),
-        Value::Array(list) => list
-            .iter()
-            .map(|v| ELEMENT_COST + heap_cost(v))
-            .fold(0, usize::saturating_add),
-        Value::Object(map) if map.is_empty() => 0,
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| ENTRY_COST + k.len() + heap_cost(v))
-            .fold(MAP_NODE_COST, usize::saturating_add),
-        _ => 0,
-    }
 }
 
 /// Each element of the JSON array `json`, unparsed, in order, until `each` says stop. The array
@@ -363,16 +342,6 @@ mod tests {
             Err(JsonError::Budget)
         ));
         assert_eq!(budget.exceeded(), Some(Resource::EventBytes));
-    }
-
-    #[test]
-    fn heap_cost_matches_what_the_parser_charges() {
-        let value = json!({"a": [1, "xy", {"b": "c"}], "d": {}});
-        let text = value.to_string();
-        let mut budget = Budget::for_request(text.len() * 100);
-        budget.parse_json(text.as_bytes()).unwrap();
-        // The parser also pays for the end-of-array probe (one element's cost per array).
-        assert_eq!(budget.event_bytes.spent, heap_cost(&value) + ELEMENT_COST);
     }
 
     #[test]

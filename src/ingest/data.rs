@@ -72,7 +72,7 @@ const USER_DATA_ALIASES: &[(&[&str], &[&str])] = &[
 pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: &mut Intake<'_>) {
     let is_get = request.method == Method::Get;
     let mut query_notes = Vec::new();
-    let query = match query_event(
+    let mut query = match query_event(
         &request.query,
         is_get,
         limits,
@@ -88,24 +88,25 @@ pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: 
     out.notes(query_notes.into_iter().map(|n| format!("query: {n}")));
     let body = if is_get { &[][..] } else { body.trim_ascii() };
     if body.is_empty() {
-        emit(&query, 0, Map::new(), request, limits, out);
+        emit(&mut query, 0, Map::new(), request, limits, out);
     } else if is_form(request) {
         let mut notes = Vec::new();
         let parsed = form_body(body, limits, out.budget(), &mut notes);
         out.notes(notes.into_iter().map(|n| format!("body: {n}")));
         match parsed {
-            Ok(map) => emit(&query, 0, map, request, limits, out),
+            Ok(map) => emit(&mut query, 0, map, request, limits, out),
             Err(reason) => out.reject(reason),
         }
     } else {
-        json_bodies(body, &query, request, limits, out);
+        json_bodies(body, &mut query, request, limits, out);
     }
 }
 
-/// The event of body object `own` (number `index` in the body) over the query's keys, handed on.
-/// The query is copied into each event, and each copy is charged to the request's budget.
+/// The event of body object `own` (number `index` in the body) over the query's keys, handed
+/// on. The query's values are lent to the event and taken back once it has been handed on, so
+/// a query under a thousand body objects is never copied.
 fn emit(
-    query: &EventData,
+    query: &mut EventData,
     index: usize,
     own: Map<String, Value>,
     request: &RequestFacts,
@@ -117,13 +118,14 @@ fn emit(
         return;
     }
     let mut event = own;
-    for (key, value) in query {
-        if !event.contains_key(key) {
-            if out.budget().charge_copy(value).is_err() {
-                out.reject_over_cap(limits);
-                return;
-            }
-            event.insert(key.clone(), value.clone());
+    let lent: Vec<String> = query
+        .keys()
+        .filter(|key| !event.contains_key(*key))
+        .cloned()
+        .collect();
+    for key in &lent {
+        if let Some(value) = query.remove(key) {
+            event.insert(key.clone(), value);
         }
     }
     if event.is_empty() {
@@ -134,7 +136,15 @@ fn emit(
     normalize(&mut event, request, limits);
     cap_json(&mut event, limits, &mut notes);
     out.notes(notes.into_iter().map(|n| format!("event {index}: {n}")));
-    out.accept(event, limits);
+    out.accept(&mut event, limits);
+    // Event data is only read downstream, and the query's values are strings that normalize
+    // never replaces (except the peer's IP and User-Agent, the same for every event), so what
+    // comes back is what was lent, less what the caps removed from every event alike.
+    for key in lent {
+        if let Some(value) = event.remove(&key) {
+            query.insert(key, value);
+        }
+    }
 }
 
 /// The query as event data: values as strings, `dtcd` / `dtdc` expanded on GET.
@@ -234,7 +244,7 @@ fn form_body(
 /// Each event's notes name its index in the body.
 fn json_bodies(
     body: &[u8],
-    query: &EventData,
+    query: &mut EventData,
     request: &RequestFacts,
     limits: &Limits,
     out: &mut Intake<'_>,

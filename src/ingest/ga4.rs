@@ -101,7 +101,7 @@ fn emit(
     let built = build_event(merged, request, limits, out.budget(), &mut notes);
     out.notes(notes.into_iter().map(|n| format!("{place}: {n}")));
     match built {
-        Some(event) => out.accept(event, limits),
+        Some(mut event) => out.accept(&mut event, limits),
         None => out.reject_over_cap(limits),
     }
 }

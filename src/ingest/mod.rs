@@ -81,9 +81,11 @@ pub struct Report {
 }
 
 /// Where a format hands each event as soon as it is built, so a request never holds more than
-/// one event's data: the receiver tags and encodes it before the next one is built.
+/// one event's data: the receiver tags and encodes it before the next one is built. The event
+/// is lent, not given: a format takes back the parts its events share (MP `user_properties`,
+/// the Data-Client query) and lends them to the next event instead of copying them.
 pub struct Intake<'a> {
-    receive: &'a mut dyn FnMut(EventData, &mut Budget),
+    receive: &'a mut dyn FnMut(&mut EventData, &mut Budget),
     budget: &'a mut Budget,
     report: Report,
 }
@@ -91,7 +93,7 @@ pub struct Intake<'a> {
 impl Intake<'_> {
     /// Hands `event` on unless the request already holds the most events allowed or has spent
     /// its budget.
-    fn accept(&mut self, event: EventData, limits: &Limits) {
+    fn accept(&mut self, event: &mut EventData, limits: &Limits) {
         if self.is_full(limits) {
             self.reject_over_cap(limits);
         } else {
@@ -155,7 +157,7 @@ pub fn ingest_each(
     body: &[u8],
     limits: &Limits,
     budget: &mut Budget,
-    receive: &mut dyn FnMut(EventData, &mut Budget),
+    receive: &mut dyn FnMut(&mut EventData, &mut Budget),
 ) -> Report {
     let mut out = Intake {
         receive,
@@ -199,7 +201,7 @@ pub fn ingest(format: Format, request: &RequestFacts, body: &[u8], limits: &Limi
         body,
         limits,
         &mut budget,
-        &mut |event, _| events.push(event),
+        &mut |event, _| events.push(EventData::clone(event)),
     );
     Ingested {
         events,

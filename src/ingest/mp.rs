@@ -60,7 +60,7 @@ pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: 
         out.reject("Measurement Protocol body has no `events` array");
         return;
     };
-    let shared = Shared::from_request(request, &root, out.budget());
+    let mut shared = Shared::from_request(request, &root, out.budget());
     let streamed = for_each_element(events, &mut |index, element| {
         if out.is_full(limits) {
             out.reject_over_cap(limits);
@@ -83,12 +83,10 @@ pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: 
         };
         let name = name.clone();
         let mut notes = Vec::new();
-        let built = build_event(name, element, &shared, limits, out.budget(), &mut notes);
+        let mut event = build_event(name, element, &mut shared, limits, &mut notes);
         out.notes(notes.into_iter().map(|n| format!("events[{index}]: {n}")));
-        match built {
-            Some(event) => out.accept(event, limits),
-            None => out.reject_over_cap(limits),
-        }
+        out.accept(&mut event, limits);
+        shared.take_back(&mut event);
         true
     });
     if streamed.is_err() {
@@ -96,7 +94,8 @@ pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: 
     }
 }
 
-/// Request-level fields every event of the body inherits.
+/// Request-level fields every event of the body inherits. The maps are lent to each event in
+/// turn ([`Shared::lend`], [`Shared::take_back`]), never copied.
 struct Shared {
     measurement_id: Option<String>,
     fields: Vec<(&'static str, Value)>,
@@ -104,6 +103,8 @@ struct Shared {
     user_data: Map<String, Value>,
     consent: Map<String, Value>,
     timestamp_micros: Option<Value>,
+    /// Which maps the current event holds.
+    lent: [bool; 3],
 }
 
 impl Shared {
@@ -133,6 +134,50 @@ impl Shared {
             user_data: user_data(field("user_data").as_ref()),
             consent: consent(field("consent").as_ref()),
             timestamp_micros: field("timestamp_micros").as_ref().and_then(integer),
+            lent: [false; 3],
+        }
+    }
+}
+
+/// The keys under which the shared maps are lent to an event.
+const LENT: [&str; 3] = ["x-ga-mp2-user_properties", "user_data", "consent_state"];
+
+impl Shared {
+    fn map_mut(&mut self, key: &str) -> Option<&mut Map<String, Value>> {
+        match key {
+            "x-ga-mp2-user_properties" => Some(&mut self.user_properties),
+            "user_data" => Some(&mut self.user_data),
+            "consent_state" => Some(&mut self.consent),
+            _ => None,
+        }
+    }
+
+    /// Moves each non-empty shared map into `event` where the event has none of its own;
+    /// returns which were lent.
+    fn lend(&mut self, event: &mut EventData) -> [bool; 3] {
+        LENT.map(|key| {
+            let Some(map) = self.map_mut(key) else {
+                return false;
+            };
+            if map.is_empty() || !event.get(key).is_none_or(Value::is_null) {
+                return false;
+            }
+            event.insert(key.to_owned(), Value::Object(std::mem::take(map)));
+            true
+        })
+    }
+
+    /// Takes back what [`Shared::lend`] lent once the event has been handed on. Event data is
+    /// only read downstream, so what comes back is what was lent (less any value the caps
+    /// removed, which they would remove from every event alike).
+    fn take_back(&mut self, event: &mut EventData) {
+        let lent = std::mem::take(&mut self.lent);
+        for (key, was_lent) in LENT.into_iter().zip(lent) {
+            if let (true, Some(Value::Object(map))) = (was_lent, event.remove(key)) {
+                if let Some(slot) = self.map_mut(key) {
+                    *slot = map;
+                }
+            }
         }
     }
 }
@@ -148,16 +193,15 @@ fn measurement_id(query: &str) -> Option<String> {
         .filter(|id| !id.is_empty())
 }
 
-/// One event from its element (moved in, not copied) and the shared fields (copied, and each
-/// copy charged), or `None` when the copies would exceed the request's budget.
+/// One event from its element (moved in, not copied) and the shared fields: the small ones
+/// copied, the maps lent (see [`Shared::lend`]).
 fn build_event(
     name: String,
     mut element: Map<String, Value>,
-    shared: &Shared,
+    shared: &mut Shared,
     limits: &Limits,
-    budget: &mut Budget,
     notes: &mut Vec<String>,
-) -> Option<EventData> {
+) -> EventData {
     let mut event = EventData::new();
     if let Some(Value::Object(params)) = element.remove("params") {
         event.extend(params.into_iter().filter(|(key, _)| key != SECRET_KEY));
@@ -167,17 +211,7 @@ fn build_event(
     for (key, value) in &shared.fields {
         set_if_absent(&mut event, key, value.clone());
     }
-    for (key, map) in [
-        ("x-ga-mp2-user_properties", &shared.user_properties),
-        ("user_data", &shared.user_data),
-        ("consent_state", &shared.consent),
-    ] {
-        if !map.is_empty() && event.get(key).is_none_or(Value::is_null) {
-            let copy = Value::Object(map.clone());
-            budget.charge_copy(&copy).ok()?;
-            event.insert(key.to_owned(), copy);
-        }
-    }
+    shared.lent = shared.lend(&mut event);
     let timestamp = match element.get("timestamp_micros") {
         Some(raw) => integer(raw).or_else(|| {
             note(
@@ -200,7 +234,7 @@ fn build_event(
         Value::String("2".to_owned()),
     );
     cap_json(&mut event, limits, notes);
-    Some(event)
+    event
 }
 
 /// `{"name": {"value": v}}` → `{"name": v}`; an unwrapped value is taken as it is.
