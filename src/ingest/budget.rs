@@ -293,7 +293,6 @@ impl<'de> Visitor<'de> for BudgetedValue<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn the_first_overrun_ends_every_later_charge() {
