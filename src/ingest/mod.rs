@@ -1,10 +1,12 @@
 //! Ingest: one collection request (facts + bounded body) → GTM-style event data, one event at
 //! a time.
 //!
-//! This module owns the interface the orchestrator calls ([`ingest_each`]), the limits every
-//! format shares ([`Limits`], and the work [`Budget`] of a request), and the helpers that keep output bounded and typed the same way in every
-//! format: the per-request event cap, the per-value byte cap, number parsing, and the dotted-path
-//! writer that turns `user_data.address.city` into nested objects. The wire formats live in their
+//! This module owns the interface the orchestrator calls ([`ingest_each`], which hands each
+//! event on as soon as it is built), the limits every format shares ([`Limits`], and the work
+//! [`Budget`] of a request), and the helpers that keep output bounded and typed the same way in
+//! every format: the per-request event cap, the per-value byte cap, the cap on reasons and
+//! notes, number parsing, and the dotted-path writer that turns `user_data.address.city` into
+//! nested objects. The wire formats live in their
 //! own modules: [`form`] (strict `k=v&…` decoding), `ga4` (+ `ga4_items`, `ga4_em`, `ga4_loader`),
 //! `mp` and `data`. Nothing here panics on any input, and no reason or note ever carries a raw
 //! parameter value (only parameter names), so they are safe to log at debug level.
