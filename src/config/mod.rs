@@ -276,6 +276,9 @@ pub struct BigQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Logging {
     pub console: ConsoleLogging,
+    /// Log API request bodies exactly as sent and the API's answers; off: redacted requests,
+    /// no answers (see `observe::redact`).
+    pub full_bodies: bool,
     pub bigquery: Option<BigQuery>,
 }
 
@@ -876,7 +879,11 @@ fn logging(raw: RawLogging, env: &dyn Fn(&str) -> Option<String>) -> Result<Logg
             },
         }),
     };
-    Ok(Logging { console, bigquery })
+    Ok(Logging {
+        console,
+        full_bodies: raw.full_bodies,
+        bigquery,
+    })
 }
 
 #[cfg(test)]

@@ -346,6 +346,8 @@ pub struct RawLogging {
     #[serde(default = "default_console")]
     pub console: String,
     #[serde(default)]
+    pub full_bodies: bool,
+    #[serde(default)]
     pub bigquery: Option<RawBigQuery>,
 }
 
@@ -353,6 +355,7 @@ impl Default for RawLogging {
     fn default() -> Self {
         RawLogging {
             console: default_console(),
+            full_bodies: false,
             bigquery: None,
         }
     }

@@ -615,3 +615,18 @@ fn logging_rules() {
     );
     assert!(parse(with(&["logging", "bigquery"], bq(json!("ya29.token")))).is_ok());
 }
+
+#[test]
+fn logging_full_bodies_is_off_by_default_and_a_boolean() {
+    assert!(!parse(minimal()).unwrap().logging.full_bodies);
+    assert!(
+        parse(with(&["logging", "full_bodies"], json!(true)))
+            .unwrap()
+            .logging
+            .full_bodies
+    );
+    assert_eq!(
+        field_of(with(&["logging", "full_bodies"], json!("yes"))),
+        "logging.full_bodies"
+    );
+}

@@ -15,12 +15,12 @@ pub mod retry;
 use crate::config::{Config, ConsoleLogging, Retry};
 use crate::observe::console::{self, Record, RecordType};
 use crate::observe::metrics::{Counter, Gauge, Histogram, Metrics};
+use crate::observe::redact::{self, LoggedRequestBody, LoggedResponseBody};
 use crate::payload::{EncodedEvent, RequestBody};
 use crate::tag::validate::check_window;
 use batch::Batcher;
 use queue::RetryQueue;
 use retry::{backoff_ms, classify, CallResult, ResultClass, Verdict};
-use serde_json::value::RawValue;
 
 /// One API call: the events it carries and how many attempts were already made.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +55,8 @@ pub struct Settings {
     pub retry: Retry,
     pub body: RequestBody,
     pub console: ConsoleLogging,
+    /// `logging.full_bodies`: bodies in logs exactly as sent and received.
+    pub full_bodies: bool,
     /// `https://<authority><path>?pid=…` for logs (the key is never part of it).
     pub url: String,
 }
@@ -68,6 +70,7 @@ impl Settings {
                 integration_source: config.integration_source.clone(),
             },
             console: config.logging.console,
+            full_bodies: config.logging.full_bodies,
             url: format!("https://{}{}", config.api.authority, api_path(config)),
         }
     }
@@ -303,9 +306,7 @@ impl Delivery {
         if console::level(self.settings.console).is_none_or(|l| !log::log_enabled!(l)) {
             return;
         }
-        let raw = std::str::from_utf8(body)
-            .ok()
-            .and_then(|b| RawValue::from_string(b.to_owned()).ok());
+        let logged = LoggedRequestBody::new(body, self.settings.full_bodies);
         let names = call.event_names();
         console::emit(
             self.settings.console,
@@ -313,7 +314,7 @@ impl Delivery {
                 event_name: Some(&names),
                 request_method: Some("POST"),
                 request_url: Some(&self.settings.url),
-                request_body: raw.as_deref(),
+                request_body: logged.as_ref(),
                 trace_id: call.trace_id.as_deref(),
                 ..Record::new(RecordType::Request)
             },
@@ -326,17 +327,18 @@ impl Delivery {
         }
         let names = call.event_names();
         let (status, body) = match result {
-            CallResult::Answered { status, body, .. } => {
-                (Some(*status), console::truncate_body(body))
-            }
-            CallResult::Reset => (None, String::new()),
+            CallResult::Answered { status, body, .. } => (
+                Some(*status),
+                LoggedResponseBody::new(body, self.settings.full_bodies),
+            ),
+            CallResult::Reset => (None, None),
         };
         console::emit(
             self.settings.console,
             &Record {
                 event_name: Some(&names),
                 response_status_code: status,
-                response_body: (!body.is_empty()).then_some(body.as_str()),
+                response_body: body.as_ref(),
                 message: status
                     .is_none()
                     .then_some("Request failed: connection reset or not sent"),
@@ -346,12 +348,12 @@ impl Delivery {
         );
     }
 
-    /// Failures are always logged at warn level (with the truncated response body), whatever
-    /// the console setting, because they mean lost conversions.
+    /// Failures are always logged at warn level, whatever the console setting, because they
+    /// mean lost conversions; the API's answer only with `logging.full_bodies`.
     fn log_failure(&self, call: &Call, message: &str, result: &CallResult) {
         let detail = match result {
             CallResult::Answered { status, body, .. } => {
-                format!("HTTP {status}: {}", console::truncate_body(body))
+                redact::response_summary(*status, body, self.settings.full_bodies)
             }
             CallResult::Reset => "connection reset or refused".to_owned(),
         };

@@ -1,3 +1,5 @@
-//! Observe: metric names and the metrics trait, and console log records (SPEC §8).
+//! Observe: metric names and the metrics trait, console log records, and the escaping and
+//! redaction every log line goes through.
 pub mod console;
 pub mod metrics;
+pub mod redact;

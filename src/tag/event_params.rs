@@ -27,6 +27,7 @@
 
 use crate::config::{EventParameters, ValueSource};
 use crate::event::{lookup, trim, EventData};
+use crate::observe::redact::Escaped;
 use crate::payload::{Content, Data};
 use crate::request::RequestFacts;
 use crate::tag::amount::{currency_code, to_exact_integer, to_minor_units};
@@ -380,7 +381,10 @@ fn manual_content(index: usize, value: &Value) -> Result<Content, Invalid> {
         let text = || {
             let t = scalar_text(v).map(Cow::into_owned);
             if t.is_none() {
-                log::debug!("event_parameters: contents[{index}].{key} is not text; dropped");
+                log::debug!(
+                    "event_parameters: contents[{index}].{} is not text; dropped",
+                    Escaped(key)
+                );
             }
             t
         };
@@ -405,7 +409,10 @@ fn manual_content(index: usize, value: &Value) -> Result<Content, Invalid> {
                     "event_parameters: contents[{index}].variant_dict is not an object; dropped"
                 ),
             },
-            other => log::debug!("event_parameters: contents[{index}].{other} is unknown; dropped"),
+            other => log::debug!(
+                "event_parameters: contents[{index}].{} is unknown; dropped",
+                Escaped(other)
+            ),
         }
     }
     Ok(content)
