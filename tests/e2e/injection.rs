@@ -205,3 +205,15 @@ fn full_bodies_logs_requests_as_sent_and_the_apis_answer() {
     }
     assert!(!log.contains(crate::harness::API_KEY));
 }
+
+#[test]
+fn a_refused_configuration_cannot_forge_a_log_line() {
+    let mut filter = serde_json::json!({"pixel_id": "p", "api_key": "k"});
+    filter[format!("x\r\n{FORGED}")] = serde_json::json!(1);
+    let log = Env::start_refused(Options {
+        filter,
+        ..Options::default()
+    });
+    assert!(log.contains("invalid configuration:"), "{log}");
+    assert_not_forged(&log);
+}
