@@ -1,5 +1,5 @@
 //! Collect: one collection request through the whole core — ingest, the tag for each event,
-//! encoding, and the cookies for the response (SPEC §1).
+//! encoding, and the cookies for the response.
 //!
 //! This is the single entry point the glue calls once it has the request's headers and body;
 //! it returns the encoded events to deliver and the `Set-Cookie` values to add, and reports

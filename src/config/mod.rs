@@ -1,6 +1,6 @@
 //! Configuration: the plugin's JSON config, parsed and validated once per `on_configure`.
 //!
-//! The whole schema of SPEC §3 lives here as types that cannot hold an invalid value: enums for
+//! The whole configuration schema lives here as types that cannot hold an invalid value: enums for
 //! every closed set, a [`Secret`] that never prints, override values already parsed into
 //! [`ValueSource`]s, numbers range-checked. A bad config yields one [`ConfigError`] naming the
 //! field and the reason; the glue logs it and returns `false`, so Envoy refuses the config.
@@ -136,7 +136,7 @@ impl CookieSetting {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CookieDomain {
-    /// Registrable domain of the page (SPEC §7).
+    /// Registrable domain of the page, else of the request host (see `response::domain`).
     Auto,
     /// Used verbatim.
     Fixed(String),

@@ -1,4 +1,4 @@
-//! The configuration as it is written: serde shapes of SPEC §3 with defaults.
+//! The configuration as it is written: serde shapes of the JSON config, with defaults.
 //!
 //! Every object denies unknown keys, and `serde_path_to_error` turns a type error into a message
 //! naming the field (`collect.endpoints[0].format: unknown variant …`). Semantic checks (ranges,

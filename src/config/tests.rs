@@ -1,4 +1,4 @@
-//! One test per validation rule of SPEC §3: each bad config names its field.
+//! One test per configuration validation rule: each bad config names its field.
 
 use super::*;
 use serde_json::json;

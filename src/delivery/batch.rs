@@ -1,4 +1,4 @@
-//! Batching policy for optimistic mode (SPEC §6 `api.batch`).
+//! Batching policy for optimistic mode (`api.batch`).
 //!
 //! Events from many collection requests share one API call: the per-VM batch is cut when it
 //! holds `max_events` events or `max_delay_ms` after its first event, whichever comes first.

@@ -1,5 +1,4 @@
-//! Delivery: getting encoded events to the API without losing any to a transient failure
-//! (SPEC §6).
+//! Delivery: getting encoded events to the API without losing any to a transient failure.
 //!
 //! [`Delivery`] is the per-VM state the root context owns: the optimistic-mode batch, and a
 //! bounded queue of calls waiting for their time (fresh batches, retries, split halves). It is

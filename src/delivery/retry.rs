@@ -1,4 +1,4 @@
-//! Retry policy: which API answers are retried, and when (SPEC §6).
+//! Retry policy: which API answers are retried, and when.
 //!
 //! Connection failures and resets, timeouts, 408, 429 and 5xx are transient: the call is
 //! retried with exponential backoff and jitter, never earlier than the server's `Retry-After`,

@@ -1,4 +1,5 @@
-//! Delivery semantics of SPEC §6, driven without Envoy.
+//! Delivery semantics (batching, retries, splitting, time window, queue bound), driven
+//! without Envoy.
 
 use super::*;
 use crate::observe::metrics::MemoryMetrics;
