@@ -36,10 +36,16 @@ fn a_host_header_with_cookie_attributes_writes_no_domain() {
     assert_eq!(r.status, 204);
     let obref = r.cookie("__obref").expect("browser id cookie");
     assert!(obref.contains("; Domain=example.com;"), "{obref}");
+    // IP literals get a host-only cookie.
+    for (seq, host) in [(3, "[::1]:10000"), (4, "127.0.0.1:10000")] {
+        let r = env.get(&format!("{HIT}&_s={seq}"), &[("Host", host)]);
+        let obref = r.cookie("__obref").expect("browser id cookie");
+        assert!(!obref.contains("Domain="), "{host}: {obref}");
+    }
     assert_eq!(
-        env.wait_stat("events_sent", 2, Duration::from_secs(5)),
-        2,
-        "both hits still delivered"
+        env.wait_stat("events_sent", 4, Duration::from_secs(5)),
+        4,
+        "every hit still delivered"
     );
     env.assert_no_crash();
 }
