@@ -1,6 +1,6 @@
 //! Redaction and escaping: what a request-derived value may look like once it is in a log.
 //!
-//! Two jobs, one place. **Escaping** ([`Escaped`], [`escape`], [`json_line`]): a value from a
+//! Two jobs, one place. **Escaping** ([`Escaped`], [`json_line`]): a value from a
 //! request (an event name, a parameter key, a header) must never start a new log line, forge
 //! an entry or drive a terminal, so control characters, Unicode line and paragraph separators
 //! and bidirectional controls are written as visible escapes. Every log line that carries a
@@ -53,15 +53,6 @@ impl fmt::Display for Escaped<'_> {
             rest = rest.get(at + c.len_utf8()..).unwrap_or("");
         }
         f.write_str(rest)
-    }
-}
-
-/// [`Escaped`] as a string, borrowed when nothing needed escaping.
-pub fn escape(value: &str) -> Cow<'_, str> {
-    if value.chars().any(needs_escape) {
-        Cow::Owned(Escaped(value).to_string())
-    } else {
-        Cow::Borrowed(value)
     }
 }
 
@@ -247,15 +238,18 @@ mod tests {
             "page_view\\r\\n[2026-01-01 00:00:00.000][1][critical][wasm] forged\\u{1b}[2J"
         );
         assert_eq!(
-            escape("a\u{2028}b\u{2029}c\u{85}d\u{7f}e\u{202e}f\tg"),
+            Escaped("a\u{2028}b\u{2029}c\u{85}d\u{7f}e\u{202e}f\tg").to_string(),
             "a\\u{2028}b\\u{2029}c\\u{85}d\\u{7f}e\\u{202e}f\\tg"
         );
     }
 
     #[test]
     fn escaping_leaves_ordinary_text_and_unicode_untouched() {
-        assert!(matches!(escape("page_view"), Cow::Borrowed("page_view")));
-        assert_eq!(escape("Bücher – 日本 \\n"), "Bücher – 日本 \\n");
+        assert_eq!(Escaped("page_view").to_string(), "page_view");
+        assert_eq!(
+            Escaped("Bücher – 日本 \\n").to_string(),
+            "Bücher – 日本 \\n"
+        );
         assert_eq!(Escaped("").to_string(), "");
         assert_eq!(Escaped("\n").to_string(), "\\n");
     }
