@@ -61,6 +61,11 @@ impl Batcher {
         (now_ms >= due).then(|| Call::new(std::mem::take(&mut self.pending), self.trace_id.take()))
     }
 
+    /// Events in the pending batch.
+    pub fn events(&self) -> usize {
+        self.pending.len()
+    }
+
     /// When the pending batch must be flushed.
     pub fn due_at(&self) -> Option<u64> {
         (!self.pending.is_empty()).then(|| self.started_ms.saturating_add(self.policy.max_delay_ms))

@@ -21,4 +21,6 @@ mod first_path;
 mod hostile;
 mod ingest;
 mod injection;
+mod lossless;
+mod soak;
 mod tag_logic;
