@@ -198,4 +198,14 @@ mod tests {
         assert!(lines[0].contains("(shutdown): 6 event(s)"), "{}", lines[0]);
         assert!(log.flush(3, true).is_empty());
     }
+
+    #[test]
+    fn a_loss_detail_never_puts_a_raw_line_break_in_the_log() {
+        let mut log = LossLog::default();
+        let line = log
+            .record(LossReason::FinalFailure, 1, "x\r\nFORGED line", 1000)
+            .unwrap();
+        assert!(!line.contains(['\r', '\n']), "{line}");
+        assert!(line.ends_with("latest: x\\r\\nFORGED line"), "{line}");
+    }
 }
