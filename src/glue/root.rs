@@ -14,6 +14,7 @@ use super::http::Http;
 use crate::config::Config;
 use crate::delivery::retry::CallResult;
 use crate::delivery::{api_headers, Delivery, Dispatch};
+use crate::observe::redact::Escaped;
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{BufferType, ContextType};
@@ -270,7 +271,8 @@ impl RootContext for Root {
         let config = match Config::from_json(&bytes, &|name| std::env::var(name).ok()) {
             Ok(c) => c,
             Err(e) => {
-                log::error!("{e}");
+                // Field names and values in the message come from the configuration as written.
+                log::error!("{}", Escaped(&e.to_string()));
                 return false;
             }
         };

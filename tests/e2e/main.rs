@@ -20,6 +20,7 @@ mod delivery;
 mod first_path;
 mod hostile;
 mod ingest;
+mod injection;
 mod lossless;
 mod soak;
 mod tag_logic;
