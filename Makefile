@@ -9,7 +9,7 @@ ENVOY_VERSION := 1.40.0
 ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
-.PHONY: build envoy test lint unit e2e validate run clean bench wasm-target
+.PHONY: build envoy test lint unit e2e validate run clean bench wasm-target compose-check
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -45,8 +45,14 @@ e2e: build envoy
 validate: build envoy
 	./scripts/validate-configs.sh $(ENVOY) $(WASM)
 
+## compose-check: envoy/docker-compose.yaml's services reach each other as configured (no
+## Docker engine needed: `docker compose` v2 or `docker-compose` v1 resolves the file)
+compose-check:
+	./scripts/install-tools.sh compose
+	./scripts/check-compose.py --self-test
+
 ## test: everything CI runs
-test: lint unit e2e validate
+test: lint unit e2e validate compose-check
 	@echo "make test: all checks passed"
 
 ## run: local harness — API stand-in on :8081 (prints each request), Envoy on :10000 (admin :9901)

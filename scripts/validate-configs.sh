@@ -24,15 +24,4 @@ for f in envoy/docker/envoy.yaml envoy/production.yaml; do
   sed "s#/etc/envoy/openai_capi_filter.wasm#$WASM#" "$f" > "$tmp/$(basename "$(dirname "$f")")-$(basename "$f")"
   validate "$f" "$tmp/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
-
-# The compose file itself, checked without a Docker engine (Debian's docker-compose).
-if ! command -v docker-compose >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing docker-compose (Debian package) to check envoy/docker-compose.yaml"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
-  else
-    echo "docker-compose is needed to check envoy/docker-compose.yaml (apt-get install docker-compose)" >&2
-    exit 1
-  fi
-fi
-docker-compose -f envoy/docker-compose.yaml config -q && echo "valid: envoy/docker-compose.yaml"
+# envoy/docker-compose.yaml is checked by scripts/check-compose.py (make compose-check).
