@@ -9,7 +9,7 @@ ENVOY_VERSION := 1.40.0
 ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
-.PHONY: build envoy test lint unit e2e validate run clean bench wasm-target compose-check
+.PHONY: build envoy test lint unit e2e validate run clean bench wasm-target compose-check run-check
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -52,13 +52,19 @@ compose-check:
 	./scripts/check-compose.py --self-test
 
 ## test: everything CI runs
-test: lint unit e2e validate compose-check
+test: lint unit e2e validate compose-check run-check
 	@echo "make test: all checks passed"
 
-## run: local harness — API stand-in on :8081 (prints each request), Envoy on :10000 (admin :9901)
+## run: local harness — API stand-in on :8081 (prints each request), Envoy on :10000 (admin
+## :9901); other ports: ENVOY_PORT=… ENVOY_ADMIN_PORT=… STANDIN_PORT=… make run. Ctrl-C stops it.
 run: build envoy
 	$(CARGO) build --release -p capi-standin
 	./scripts/run-local.sh $(ENVOY)
+
+## run-check: make run delivers a hit on env-chosen ports, stops cleanly on Ctrl-C, refuses busy ports
+run-check: build envoy
+	$(CARGO) build --release -p capi-standin
+	ENVOY_BIN=$(abspath $(ENVOY)) ./scripts/test-run-local.sh
 
 ## bench: the filter against plain Envoy under wrk, plus the core pipeline (see BENCHMARKS.md)
 bench: build envoy
