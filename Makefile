@@ -9,7 +9,8 @@ ENVOY_VERSION := 1.40.0
 ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
-.PHONY: build envoy test lint unit e2e validate run clean bench wasm-target compose-check run-check
+.PHONY: build envoy test lint unit e2e validate run clean bench wasm-target compose-check run-check \
+	dist dist-check
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -52,8 +53,18 @@ compose-check:
 	./scripts/check-compose.py --self-test
 
 ## test: everything CI runs
-test: lint unit e2e validate compose-check run-check
+test: lint unit e2e validate compose-check run-check dist-check
 	@echo "make test: all checks passed"
+
+## dist: dist/openai_capi_filter.wasm + .sha256, and dist/oci, an OCI image layout for Istio
+## (written by umoci, no Docker engine); prints the digests to pin
+dist: build
+	./scripts/install-tools.sh oci
+	./scripts/dist.sh $(WASM)
+
+## dist-check: make dist's artifacts load in Envoy by URL + sha256, and the image is sound
+dist-check: dist envoy
+	./scripts/test-dist.sh $(ENVOY)
 
 ## run: local harness — API stand-in on :8081 (prints each request), Envoy on :10000 (admin
 ## :9901); other ports: ENVOY_PORT=… ENVOY_ADMIN_PORT=… STANDIN_PORT=… make run. Ctrl-C stops it.
@@ -74,4 +85,4 @@ bench: build envoy
 
 clean:
 	$(CARGO) clean
-	rm -rf $(TOOLS)
+	rm -rf $(TOOLS) dist

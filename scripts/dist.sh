@@ -42,6 +42,7 @@ umoci config --image "$image" --no-history --created "$created" --os wasip1 --ar
 umoci raw add-layer --image "$image" --history.created "$created" \
   --history.created_by "make dist: plugin.wasm" "$tmp/layer.tar"
 umoci gc --layout dist/oci
+chmod -R a+rX dist
 
 manifest=$(python3 -c 'import json,sys; print(json.load(open("dist/oci/index.json"))["manifests"][0]["digest"])')
 cat <<MSG
