@@ -44,6 +44,7 @@ e2e: build envoy
 
 ## validate: every shipped Envoy config loads the .wasm and passes on_configure
 validate: build envoy
+	./scripts/install-tools.sh yaml
 	./scripts/validate-configs.sh $(ENVOY) $(WASM)
 
 ## compose-check: envoy/docker-compose.yaml's services reach each other as configured (no

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, only those missing (idempotent):
 #   install-tools.sh compose   docker-compose v1 (unless `docker compose` v2 works) + PyYAML
+#   install-tools.sh yaml      PyYAML for /usr/bin/python3 (the config checks read YAML)
 #   install-tools.sh oci       umoci (writes the OCI image layout) + skopeo (checks it)
 set -euo pipefail
 want=()
@@ -10,6 +11,8 @@ for need in "$@"; do
       docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 ||
         want+=(docker-compose)
       /usr/bin/python3 -c 'import yaml' 2>/dev/null || want+=(python3-yaml) ;;
+    yaml)
+      /usr/bin/python3 -c 'import yaml' 2>/dev/null || want+=(python3-yaml) ;;
     oci)
       command -v umoci >/dev/null 2>&1 || want+=(umoci)
       command -v skopeo >/dev/null 2>&1 || want+=(skopeo) ;;
@@ -17,6 +20,7 @@ for need in "$@"; do
   esac
 done
 [ ${#want[@]} -eq 0 ] && exit 0
+mapfile -t want < <(printf '%s\n' "${want[@]}" | sort -u)
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "missing tools: ${want[*]} — install them (Debian: apt-get install ${want[*]})" >&2
   exit 1

@@ -24,4 +24,15 @@ for f in envoy/docker/envoy.yaml envoy/production.yaml; do
   sed "s#/etc/envoy/openai_capi_filter.wasm#$WASM#" "$f" > "$tmp/$(basename "$(dirname "$f")")-$(basename "$f")"
   validate "$f" "$tmp/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
+
+# Istio's example: its pluginConfig in the Envoy config Istio would generate, so the filter
+# checks it; a broken copy must be refused, or this check proves nothing.
+scripts/istio-envoy-config.py envoy/istio/wasmplugin.yaml "$WASM" > "$tmp/istio.yaml"
+validate envoy/istio/wasmplugin.yaml "$tmp/istio.yaml"
+scripts/istio-envoy-config.py envoy/istio/wasmplugin.yaml "$WASM" --break > "$tmp/istio-broken.yaml"
+if "$ENVOY" --mode validate -c "$tmp/istio-broken.yaml" --disable-hot-restart -l error >/dev/null 2>&1; then
+  echo "INVALID: a broken pluginConfig passed validation"; exit 1
+fi
+echo "refused: envoy/istio/wasmplugin.yaml with an unknown key (as it must be)"
+
 # envoy/docker-compose.yaml is checked by scripts/check-compose.py (make compose-check).
