@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tests what `make dist` produced, as the two kinds of users will consume it:
-#   - Envoy: fetches dist/openai_capi_filter.wasm over HTTP with vm_config.code.remote and its
-#     sha256 (the README quick start), runs it, and refuses the module under a wrong sha256;
+#   - Envoy: runs the README quick start's snippets as they are, fetching
+#     dist/openai_capi_filter.wasm over HTTP by its sha256, and refuses it under a wrong sha256;
 #   - Istio: dist/oci is a valid OCI image layout (skopeo and umoci read it) in the Istio/Wasm
 #     "compat" shape, whose one layer holds exactly plugin.wasm, byte for byte the release
 #     .wasm; the manifest digest survives a copy out and back (what a registry push does with
@@ -59,71 +59,37 @@ echo "ok: $image is a compat Wasm image, manifest $manifest_digest, layer = plug
 serve_port=$(free_port)
 (cd dist && exec python3 -m http.server --bind 127.0.0.1 "$serve_port") > "$tmp/http.log" 2>&1 &
 pids="$!"
-run_envoy() { # sha256 → log file; status of envoy reaching /ready
-  local sha=$1 out=$2 port admin
+run_envoy() { # sha256, log file → 0 when Envoy became ready (then $port/$admin are its ports)
+  local sha=$1 out=$2
   port=$(free_port) admin=$(free_port)
-  cat > "$tmp/envoy.yaml" <<EOF
-admin: {address: {socket_address: {address: 127.0.0.1, port_value: $admin}}}
-static_resources:
-  listeners:
-  - name: site
-    address: {socket_address: {address: 127.0.0.1, port_value: $port}}
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: site
-          route_config:
-            virtual_hosts:
-            - {name: site, domains: ["*"], routes: [{match: {prefix: "/"}, direct_response: {status: 204}}]}
-          http_filters:
-          - name: envoy.filters.http.wasm
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-              config:
-                name: openai_capi
-                root_id: openai_capi
-                failure_policy: FAIL_OPEN
-                configuration:
-                  "@type": type.googleapis.com/google.protobuf.StringValue
-                  value: '{"pixel_id": "dist-test", "api_key": "dist-test-key"}'
-                vm_config:
-                  runtime: envoy.wasm.runtime.v8
-                  code:
-                    remote:
-                      http_uri: {uri: "http://127.0.0.1:$serve_port/openai_capi_filter.wasm", cluster: wasm_release, timeout: 10s}
-                      sha256: "$sha"
-                      retry_policy: {num_retries: 0}
-          - name: envoy.filters.http.router
-            typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-  clusters:
-  - name: openai_capi
-    load_assignment: {cluster_name: openai_capi, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 9}}}}]}]}
-  - name: wasm_release
-    connect_timeout: 2s
-    load_assignment: {cluster_name: wasm_release, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: $serve_port}}}}]}]}
-EOF
-  "$ENVOY" -c "$tmp/envoy.yaml" --concurrency 1 --disable-hot-restart -l warning \
-    --component-log-level wasm:info > "$out" 2>&1 &
-  local envoy=$!
+  /usr/bin/python3 scripts/quickstart-envoy-config.py README.md "$serve_port" "$sha" "$port" "$admin" > "$tmp/envoy.yaml"
+  OPENAI_CAPI_KEY=dist-test-key "$ENVOY" -c "$tmp/envoy.yaml" --concurrency 1 --disable-hot-restart \
+    -l warning --component-log-level wasm:info > "$out" 2>&1 &
+  envoy=$!
   pids="$pids $envoy"
-  local ready=1
   for _ in $(seq 100); do
-    kill -0 "$envoy" 2>/dev/null || break
-    if curl -sf "http://127.0.0.1:$admin/ready" > /dev/null 2>&1; then ready=0; break; fi
+    kill -0 "$envoy" 2>/dev/null || return 1
+    curl -sf "http://127.0.0.1:$admin/ready" > /dev/null 2>&1 && return 0
     sleep 0.2
   done
-  kill "$envoy" 2>/dev/null || true
-  wait "$envoy" 2>/dev/null || true
-  return $ready
+  return 1
 }
-run_envoy "$wasm_sha" "$tmp/good.log" || { cat "$tmp/good.log" >&2; fail "Envoy did not start with the remote .wasm"; }
+stop_envoy() { kill "$envoy" 2>/dev/null || true; wait "$envoy" 2>/dev/null || true; }
+
+# The README quick start's snippets, with the .wasm by URL and sha256.
+run_envoy "$wasm_sha" "$tmp/good.log" || { cat "$tmp/good.log" >&2; fail "Envoy did not start with the README quick start"; }
 grep -q "openai-capi-filter $version (build " "$tmp/good.log" ||
   { cat "$tmp/good.log" >&2; fail "the remote .wasm did not log its version"; }
-echo "ok: Envoy fetched dist/openai_capi_filter.wasm by URL, checked sha256 $wasm_sha, and ran it: $(grep -o "openai-capi-filter $version (build [^)]*)" "$tmp/good.log" | head -1)"
+curl -s -o /dev/null "http://127.0.0.1:$port/g/collect?v=2&cid=1.2&en=page_view&dl=https%3A%2F%2Fshop.example.com%2F"
+curl -s -o /dev/null "http://127.0.0.1:$port/other"
+seen=$(curl -s "http://127.0.0.1:$admin/stats?filter=openai_capi.collect_requests$" | awk '{print $2}')
+[ "$seen" = 1 ] || fail "the quick start's filter saw $seen collection requests, expected 1"
+stop_envoy
+echo "ok: the README quick start runs: Envoy fetched the .wasm by URL, checked sha256 $wasm_sha, ran $(grep -o "openai-capi-filter $version (build [^)]*)" "$tmp/good.log" | head -1), and counted the /g/collect hit"
+
 wrong=$(printf '%064d' 0)
 run_envoy "$wrong" "$tmp/bad.log" || true
+stop_envoy
 grep -q "openai-capi-filter $version" "$tmp/bad.log" && fail "Envoy ran the module under a wrong sha256"
 grep -q "Plugin openai_capi failed to load" "$tmp/bad.log" ||
   { cat "$tmp/bad.log" >&2; fail "no load failure logged under a wrong sha256"; }
