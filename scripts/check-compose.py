@@ -271,8 +271,36 @@ def load_yaml(path):
         return yaml.safe_load(f)
 
 
+def long_syntax(compose):
+    """The same services as `docker compose config` (v2) prints them: ports and volumes in the
+    long syntax, the published port a string."""
+    c = copy.deepcopy(compose)
+    for svc in c["services"].values():
+        ports = []
+        for p in svc.get("ports") or []:
+            host_ip, published, target = str(p).split("/")[0].split(":")
+            ports.append({"mode": "ingress", "host_ip": host_ip, "target": int(target),
+                          "published": published, "protocol": "tcp"})
+        if ports:
+            svc["ports"] = ports
+        vols = []
+        for v in svc.get("volumes") or []:
+            source, target, *mode = v.split(":")
+            vols.append({"type": "bind", "source": source, "target": target,
+                         "read_only": mode == ["ro"], "bind": {"create_host_path": True}})
+        if vols:
+            svc["volumes"] = vols
+    return c
+
+
 def self_test(compose):
-    """Each way of breaking the setup must be caught."""
+    """Each way of breaking the setup must be caught, in either compose version's output."""
+    if isinstance((compose["services"]["envoy"].get("volumes") or [None])[0], str):
+        facts, problems = check(compose, load_yaml)
+        facts2, problems2 = check(long_syntax(compose), load_yaml)
+        if problems2 or facts2 != facts:
+            sys.exit(f"check-compose --self-test: v2 long syntax reads differently: {problems2}")
+        print("  same verdict on the v2 (long syntax) form of the file")
     def standin(c):
         return c["services"]["capi-standin"]
 
