@@ -264,6 +264,12 @@ impl Context for Root {
 impl RootContext for Root {
     fn on_configure(&mut self, _plugin_configuration_size: usize) -> bool {
         host::follow_host_log_level();
+        // First, so that even a refused configuration's report says which build refused it.
+        log::info!(
+            "openai-capi-filter {} (build {})",
+            env!("CARGO_PKG_VERSION"),
+            env!("OPENAI_CAPI_BUILD")
+        );
         let bytes = hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX)
             .ok()
             .flatten()

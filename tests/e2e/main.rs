@@ -22,5 +22,6 @@ mod hostile;
 mod ingest;
 mod injection;
 mod lossless;
+mod release;
 mod soak;
 mod tag_logic;
