@@ -15,6 +15,7 @@ use crate::ingest::{self, Budget, Limits, Resource};
 use crate::observe::console::{self, Record};
 use crate::observe::loss;
 use crate::observe::metrics::{Counter, Metrics};
+use crate::observe::redact::Escaped;
 use crate::payload::{encode_event, EncodedEvent};
 use crate::request::RequestFacts;
 use crate::response::{cookie, domain};
@@ -81,8 +82,9 @@ pub fn collect(
                         },
                     );
                     log::debug!(
-                        "event {} dropped: {reason}",
-                        name.as_deref().unwrap_or("(unnamed)")
+                        "event {} dropped: {}",
+                        Escaped(name.as_deref().unwrap_or("(unnamed)")),
+                        Escaped(&reason)
                     );
                     remember_cookies(&mut cookie_source, cookies, page_location);
                 }
@@ -105,10 +107,10 @@ pub fn collect(
     );
     metrics.add(Counter::EventsInvalid, report.rejected as u64);
     for reason in &report.reasons {
-        log::debug!("collection input dropped: {reason}");
+        log::debug!("collection input dropped: {}", Escaped(reason));
     }
     for note in &report.notes {
-        log::debug!("collection input: {note}");
+        log::debug!("collection input: {}", Escaped(note));
     }
     if report.notes_dropped > 0 {
         log::debug!("collection input: {} more remarks", report.notes_dropped);

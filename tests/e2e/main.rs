@@ -21,8 +21,10 @@ mod delivery;
 mod first_path;
 mod hostile;
 mod ingest;
+mod injection;
 mod lossless;
 mod memory;
+mod release;
 mod soak;
 mod tag_logic;
 
