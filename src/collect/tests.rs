@@ -111,8 +111,9 @@ fn skipped_events_write_no_cookies_and_are_counted() {
 
 #[test]
 fn every_received_event_is_accounted_for() {
-    // Four lines: two good, one not k=v, one with a bad escape; plus an invalid inherited name.
-    let body = b"en=page_view\nthis is not a hit\nen=bad%zz\nen=gtm.dom\nen=scroll";
+    // Six lines: two good, one not k=v, one with a bad escape, an invalid inherited name, and
+    // GA4's automatic `scroll`, which the default trigger skips.
+    let body = b"en=page_view\nthis is not a hit\nen=bad%zz\nen=gtm.dom\nen=scroll\nen=sign_up";
     let (c, m) = run(
         &config(json!({})),
         "/g/collect?v=2&cid=1.2&dl=https%3A%2F%2Fshop.example.co.uk%2F",
@@ -120,6 +121,22 @@ fn every_received_event_is_accounted_for() {
         body,
     );
     assert_eq!(c.events.len(), 2);
-    assert_eq!(m.counter(Counter::EventsReceived), 5);
+    assert_eq!(m.counter(Counter::EventsReceived), 6);
     assert_eq!(m.counter(Counter::EventsInvalid), 3);
+    assert_eq!(m.counter(Counter::EventsSkippedTrigger), 1);
+}
+
+#[test]
+fn app_events_require_mobile_app_the_rest_of_the_request_still_goes_out() {
+    let body = b"en=app_opened\nen=page_view\nen=app_installed";
+    let (c, m) = run(
+        &config(json!({})),
+        "/g/collect?v=2&cid=1.2&dl=https%3A%2F%2Fshop.example.co.uk%2F",
+        None,
+        body,
+    );
+    assert_eq!(c.events.len(), 1);
+    let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
+    assert_eq!(e["type"], json!("page_viewed"));
+    assert_eq!(m.counter(Counter::EventsInvalid), 2);
 }

@@ -160,7 +160,8 @@ fn events_past_the_window_at_retry_time_are_dropped_not_sent_stale() {
     let mut d = Delivery::new(&config(
         json!({"api": {"retry": {"initial_backoff_ms": 60000, "max_backoff_ms": 60000}}}),
     ));
-    let old = NOW - crate::tag::validate::MAX_AGE_MS + 10_000;
+    use crate::tag::validate::{MAX_AGE_MS, WINDOW_MARGIN_MS};
+    let old = NOW - MAX_AGE_MS + WINDOW_MARGIN_MS + 10_000;
     let first = d
         .prepare(
             Call::new(vec![event("old", old), event("fresh", NOW)], None),

@@ -15,8 +15,9 @@
 //! - Items with neither a price nor a `value` give no amount at all; Stape sends `amount: 0`
 //!   (its edge case 1), which then fails on a missing currency or reports a zero-value sale.
 //! - An item quantity that is not an integer (`1.5`) is dropped, not rounded.
-//! - An item currency that is not a 3-letter code is ignored (the event currency applies); only
-//!   the event-level currency (`currency`, else `items[0].currency`) makes the event invalid.
+//! - An automapped currency that is not an active ISO 4217 code counts as absent, at event and
+//!   item level; only a configured currency that resolves to a bad code makes the event invalid
+//!   (a literal one is refused at configure time).
 //! - `contents` keeps at most [`MAX_CONTENTS`] items (SPEC §2: bounded); the items sum still
 //!   covers every item.
 //! - An empty `contents` override array counts as resolving to nothing (automap stays); a
@@ -35,6 +36,7 @@ use crate::tag::user_data::scalar_text;
 use crate::tag::validate::Invalid;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// Most contents sent per event.
 pub const MAX_CONTENTS: usize = 100;
@@ -64,7 +66,7 @@ pub fn build_data(
 
     let currency = match resolve(&o.currency) {
         Some(value) => Some(currency_of(&value)?),
-        None if config.automap => automap_currency(event, items)?,
+        None if config.automap => automap_currency(event, items),
         None => None,
     };
 
@@ -172,22 +174,21 @@ fn non_empty_array(value: Option<&Value>) -> Option<&Vec<Value>> {
     value.and_then(Value::as_array).filter(|a| !a.is_empty())
 }
 
-/// `currency`, else `items[0].currency`; the first one present must be a valid code.
-fn automap_currency(
-    event: &EventData,
-    items: Option<&Vec<Value>>,
-) -> Result<Option<String>, Invalid> {
-    event
-        .get("currency")
-        .and_then(scalar_text)
-        .or_else(|| {
-            items
-                .and_then(|list| list.first())
-                .and_then(|item| item.get("currency"))
-                .and_then(scalar_text)
-        })
-        .map(|raw| currency_code(&raw).ok_or(Invalid::CurrencyInvalid))
-        .transpose()
+/// `currency`, else `items[0].currency`. The first one present decides; one that is not an
+/// active ISO 4217 code (`BTC`, `EURO`, `US$`) counts as absent, so the automapped amounts are
+/// dropped and the event is still sent, as with no currency at all.
+fn automap_currency(event: &EventData, items: Option<&Vec<Value>>) -> Option<String> {
+    let code = event.get("currency").and_then(scalar_text).or_else(|| {
+        items
+            .and_then(|list| list.first())
+            .and_then(|item| item.get("currency"))
+            .and_then(scalar_text)
+    })?;
+    let code = currency_code(&code);
+    if code.is_none() {
+        log::debug!("event_parameters: currency is not an active ISO 4217 code; treated as absent");
+    }
+    code
 }
 
 fn currency_of(value: &Value) -> Result<String, Invalid> {
@@ -303,7 +304,7 @@ fn automap_content(item: &Map<String, Value>, id_key: &str, currency: Option<&st
         .and_then(|raw| {
             let code = currency_code(&raw);
             if code.is_none() {
-                log::debug!("event_parameters: item currency is not a 3-letter code; ignored");
+                log::debug!("event_parameters: item currency is not an ISO 4217 code; ignored");
             }
             code
         })
@@ -358,6 +359,20 @@ fn manual_contents(value: &Value) -> Result<Option<Vec<Content>>, Invalid> {
         .map(Some)
 }
 
+/// `variant_dict`: an object of string values (`{"size": "m"}`), as the API types it.
+pub fn variant_dict(index: usize, value: &Value) -> Result<BTreeMap<String, String>, Invalid> {
+    let invalid = Invalid::VariantDictNotStrings { index };
+    let Value::Object(dict) = value else {
+        return Err(invalid);
+    };
+    dict.iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k.clone(), s.clone())),
+            _ => Err(invalid.clone()),
+        })
+        .collect()
+}
+
 fn manual_content(index: usize, value: &Value) -> Result<Content, Invalid> {
     let Value::Object(map) = value else {
         return Err(Invalid::ContentNotObject { index });
@@ -399,12 +414,7 @@ fn manual_content(index: usize, value: &Value) -> Result<Content, Invalid> {
                 })?)
             }
             "currency" => content.currency = Some(currency_of(v)?),
-            "variant_dict" => match v {
-                Value::Object(dict) => content.variant_dict = Some(dict.clone()),
-                _ => log::debug!(
-                    "event_parameters: contents[{index}].variant_dict is not an object; dropped"
-                ),
-            },
+            "variant_dict" => content.variant_dict = Some(variant_dict(index, v)?),
             other => log::debug!("event_parameters: contents[{index}].{other} is unknown; dropped"),
         }
     }
@@ -688,7 +698,7 @@ mod tests {
     }
 
     #[test]
-    fn automapped_currency_is_trimmed_uppercased_and_must_be_three_letters() {
+    fn automapped_currency_is_trimmed_and_uppercased() {
         let built = build(&automap(), json!({"currency": " usd ", "value": 1})).unwrap();
         assert_eq!(built.currency.as_deref(), Some("USD"));
         let from_item = build(
@@ -698,20 +708,52 @@ mod tests {
         .unwrap();
         assert_eq!(from_item.currency.as_deref(), Some("EUR"));
         assert_eq!(contents(&from_item)[0].currency, None);
-        for bad in [json!("dollars"), json!("US"), json!(840), json!("€UR")] {
+    }
+
+    #[test]
+    fn automapped_non_iso_currency_counts_as_absent() {
+        for bad in [
+            json!("dollars"),
+            json!("US"),
+            json!(840),
+            json!("€UR"),
+            json!("BTC"),
+            json!("EURO"),
+            json!("US$"),
+            json!("usdt"),
+        ] {
+            let built = build(
+                &automap(),
+                json!({"currency": bad, "value": 12.5, "items": [{"item_id": "A", "price": 12.5}]}),
+            )
+            .unwrap_or_else(|e| panic!("{bad}: {e}"));
+            assert_eq!(built.currency, None, "{bad}");
+            assert_eq!(built.amount, None, "{bad}: amounts dropped");
+            assert_eq!(contents(&built)[0].amount, None, "{bad}");
             assert_eq!(
-                build(&automap(), json!({"currency": bad, "value": 1})),
-                Err(Invalid::CurrencyInvalid),
-                "{bad}"
+                contents(&built)[0].id.as_deref(),
+                Some("A"),
+                "the rest stays"
             );
         }
+        let item = build(
+            &automap(),
+            json!({"items": [{"currency": "X", "price": 1, "item_id": "A"}]}),
+        )
+        .unwrap();
         assert_eq!(
-            build(
-                &automap(),
-                json!({"items": [{"currency": "X", "price": 1}]})
-            ),
-            Err(Invalid::CurrencyInvalid)
+            (item.currency.clone(), contents(&item)[0].amount),
+            (None, None)
         );
+        // A non-ISO item currency next to a valid event currency is ignored.
+        let mixed = build(
+            &automap(),
+            json!({"currency": "EUR", "items": [{"currency": "ETH", "price": 2, "item_id": "A"}]}),
+        )
+        .unwrap();
+        assert_eq!(mixed.currency.as_deref(), Some("EUR"));
+        assert_eq!(contents(&mixed)[0].amount, Some(200));
+        assert_eq!(contents(&mixed)[0].currency, None);
     }
 
     #[test]
@@ -963,7 +1005,7 @@ mod tests {
 
     #[test]
     fn an_invalid_currency_override_is_invalid() {
-        for bad in [json!("dollars"), json!(978), json!("U5D")] {
+        for bad in [json!("dollars"), json!(978), json!("U5D"), json!("BTC")] {
             assert_eq!(
                 build(
                     &manual(ParamOverrides {
@@ -1049,12 +1091,45 @@ mod tests {
             with(json!([{"content_type": "product", "currency": "euro"}])),
             Err(Invalid::CurrencyInvalid)
         );
-        let dropped = with(
-            json!([{"content_type": "product", "variant_dict": "m", "id": {"x": 1}, "name": null}]),
+        let dropped =
+            with(json!([{"content_type": "product", "id": {"x": 1}, "name": null}])).unwrap();
+        assert_eq!(contents(&dropped)[0].id, None);
+    }
+
+    #[test]
+    fn variant_dict_override_is_string_to_string_only() {
+        let with = |contents: Value| {
+            build(
+                &manual(ParamOverrides {
+                    contents: lit(contents),
+                    ..Default::default()
+                }),
+                json!({}),
+            )
+        };
+        let ok = with(
+            json!([{"content_type": "product", "variant_dict": {"size": "m", "color": "red"}}]),
         )
         .unwrap();
-        assert_eq!(contents(&dropped)[0].variant_dict, None);
-        assert_eq!(contents(&dropped)[0].id, None);
+        let dict = contents(&ok)[0].variant_dict.clone().unwrap();
+        assert_eq!(dict.get("size").map(String::as_str), Some("m"));
+        assert_eq!(dict.len(), 2);
+        for bad in [
+            json!("size=m"),
+            json!(["m"]),
+            json!({"size": 3}),
+            json!({"size": {"eu": "38"}}),
+            json!({"size": null}),
+            json!({"a": "x", "size": true}),
+        ] {
+            assert_eq!(
+                with(
+                    json!([{"content_type": "product"}, {"content_type": "product", "variant_dict": bad}])
+                ),
+                Err(Invalid::VariantDictNotStrings { index: 1 }),
+                "{bad}"
+            );
+        }
     }
 
     // --- shape rules ---

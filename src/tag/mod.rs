@@ -140,21 +140,18 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         },
     };
     let name = Some(event_type.display_name().to_owned());
+    // A fixed app type under another action source is refused at configure time.
+    if event_type.is_app_event() && config.action_source != ActionSource::MobileApp {
+        return invalid(name, Invalid::AppEventNeedsMobileApp);
+    }
 
     let server = match server_event::build(config, &event_type, event, request, index, scope.now_ms)
     {
         Ok(s) => s,
         Err(reason) => return invalid(name, reason),
     };
-    if config.action_source == ActionSource::Web {
-        match &server.source_url {
-            None => return invalid(name, Invalid::MissingSourceUrl),
-            Some(url) => {
-                if let Err(reason) = server_event::check_source_url(url) {
-                    return invalid(name, reason);
-                }
-            }
-        }
+    if server.source_url.is_none() && config.action_source == ActionSource::Web {
+        return invalid(name, Invalid::MissingSourceUrl);
     }
     if let Err(reason) = validate::check_window(server.timestamp_ms, scope.now_ms) {
         return invalid(name, reason);
