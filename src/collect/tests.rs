@@ -140,3 +140,14 @@ fn app_events_require_mobile_app_the_rest_of_the_request_still_goes_out() {
     assert_eq!(e["type"], json!("page_viewed"));
     assert_eq!(m.counter(Counter::EventsInvalid), 2);
 }
+
+#[test]
+fn google_phone_hash_is_counted_as_a_skipped_user_field() {
+    const HEX: &str = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3";
+    let path = format!("{LANDING}&em=tv.1~em.{HEX}~pn.{HEX}");
+    let (c, m) = run(&config(json!({})), &path, None, b"");
+    let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
+    assert_eq!(e["user"]["emails_sha256"], json!([HEX]));
+    assert_eq!(e["user"].get("phone_numbers_sha256"), None);
+    assert_eq!(m.counter(Counter::UserFieldsSkipped), 1);
+}

@@ -26,10 +26,12 @@ pub enum Counter {
     ApiRetries,
     RetryQueueDropped,
     BodiesTooLarge,
+    BodiesUnread,
+    UserFieldsSkipped,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 15] = [
+    pub const ALL: [Counter; 17] = [
         Counter::CollectRequests,
         Counter::EventsReceived,
         Counter::EventsSent,
@@ -45,6 +47,8 @@ impl Counter {
         Counter::ApiRetries,
         Counter::RetryQueueDropped,
         Counter::BodiesTooLarge,
+        Counter::BodiesUnread,
+        Counter::UserFieldsSkipped,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +68,8 @@ impl Counter {
             Counter::ApiRetries => "api_retries",
             Counter::RetryQueueDropped => "retry_queue_dropped",
             Counter::BodiesTooLarge => "bodies_too_large",
+            Counter::BodiesUnread => "bodies_unread",
+            Counter::UserFieldsSkipped => "user_fields_skipped",
         }
     }
 }

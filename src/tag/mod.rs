@@ -12,6 +12,7 @@ pub mod click_id;
 pub mod consent;
 pub mod event_name;
 pub mod event_params;
+pub mod prehashed;
 pub mod server_event;
 pub mod trigger;
 pub mod user_data;
@@ -65,6 +66,8 @@ pub struct RequestScope<'a> {
     pub random: &'a mut dyn FnMut() -> [u8; 16],
     /// A browser id minted for this request, shared by all its events (one browser).
     minted_obref: Option<String>,
+    /// User fields [`process`] left out for a reason worth counting; the caller drains it.
+    pub field_skips: Vec<prehashed::FieldSkip>,
 }
 
 impl<'a> RequestScope<'a> {
@@ -80,6 +83,7 @@ impl<'a> RequestScope<'a> {
             now_ms,
             random,
             minted_obref: None,
+            field_skips: Vec::new(),
         }
     }
 
@@ -118,6 +122,7 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         request,
         strip_identifiers,
         automapped_obref,
+        &mut scope.field_skips,
     );
     let cookies = CookieValues {
         oppref: oppref.clone(),

@@ -1,4 +1,4 @@
-//! User data: the event's matching data, `events[].user` (SPEC §5.5).
+//! User data: the event's matching data, `events[].user`.
 //!
 //! Owns where each user field comes from (automapped event-data keys, then configured overrides),
 //! the API's normalisation rules (email, phone, names, external id) and the SHA-256 step, and the
@@ -15,42 +15,47 @@ use crate::config::{UserData, ValueSource};
 use crate::event::{lookup, lookup_below, step, trim, EventData};
 use crate::payload::{Sha256Hex, User};
 use crate::request::RequestFacts;
+use crate::tag::prehashed::{self, FieldSkip};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 
-const EMAIL_KEYS: [&str; 5] = [
+/// Raw email keys, in order; `user_data.sha256_email_address` comes after them.
+const EMAIL_KEYS: [&str; 4] = [
     "email",
     "email_address",
     "user_data.email",
     "user_data.email_address",
-    "user_data.sha256_email_address",
 ];
-const PHONE_KEYS: [&str; 5] = [
+const EMAIL_HASH_KEY: &str = "user_data.sha256_email_address";
+/// Raw phone keys; `user_data.sha256_phone_number` (Google's hash) comes after them.
+const PHONE_KEYS: [&str; 4] = [
     "phone",
     "phone_number",
     "user_data.phone",
     "user_data.phone_number",
-    "user_data.sha256_phone_number",
 ];
-const FIRST_NAME_KEYS: [&str; 2] = ["first_name", "sha256_first_name"];
-const LAST_NAME_KEYS: [&str; 2] = ["last_name", "sha256_last_name"];
+const PHONE_HASH_KEY: &str = "user_data.sha256_phone_number";
 
 /// The API caps cities and regions at 128 characters.
 pub const MAX_CITY_CHARS: usize = 128;
 /// The API's postal-code limit.
 pub const MAX_POSTAL_CODE_CHARS: usize = 32;
 
-/// Builds `events[].user` (SPEC §5.5). `strip_identifiers`: ad_user_data explicitly denied → no
+/// Builds `events[].user`. `strip_identifiers`: ad_user_data explicitly denied → no
 /// email/phone/name/external-id hashes (geo, ip, ua, obref stay). `obref` is the automapped
 /// browser id the caller resolved (click_id module); an `obref` override beats it, and the
 /// result is the one value both the payload and the `__obref` cookie use.
+///
+/// Automapped fields that are not sent for a reason the user can act on (a Google phone hash,
+/// a `sha256_*` value that is not a hash) are appended to `skipped`.
 pub fn build_user(
     config: &UserData,
     event: &EventData,
     request: &RequestFacts,
     strip_identifiers: bool,
     obref: Option<String>,
+    skipped: &mut Vec<FieldSkip>,
 ) -> User {
     let o = &config.overrides;
     let automap = config.automap;
@@ -86,25 +91,39 @@ pub fn build_user(
         let phone = |raw: &str| hash_field(raw, normalize_phone);
         let name = |raw: &str| hash_field(raw, normalize_name);
         let external_id = |raw: &str| hash_field(raw, normalize_external_id);
-        user.emails_sha256 = pick("email", over(&o.email), auto(&EMAIL_KEYS), email)
+        let email_auto = auto(&EMAIL_KEYS)
+            .map(Automapped::Raw)
+            .or_else(|| auto(&[EMAIL_HASH_KEY]).map(Automapped::Hash));
+        user.emails_sha256 = pick_hashed("email", over(&o.email), email_auto, email, skipped)
             .into_iter()
             .collect();
-        user.phone_numbers_sha256 = pick("phone", over(&o.phone), auto(&PHONE_KEYS), phone)
-            .into_iter()
-            .collect();
-        user.first_names_sha256 = pick(
+        let phone_auto = auto(&PHONE_KEYS).map(Automapped::Raw).or_else(|| {
+            auto(&[PHONE_HASH_KEY]).map(|_| Automapped::Unusable(FieldSkip::GooglePhoneHash))
+        });
+        user.phone_numbers_sha256 =
+            pick_hashed("phone", over(&o.phone), phone_auto, phone, skipped)
+                .into_iter()
+                .collect();
+        let address_name = |raw: &str, hashed: &str| {
+            from_address(&[raw])
+                .map(Automapped::Raw)
+                .or_else(|| from_address(&[hashed]).map(Automapped::Hash))
+        };
+        user.first_names_sha256 = pick_hashed(
             "first_name",
             over(&o.first_name),
-            from_address(&FIRST_NAME_KEYS),
+            address_name("first_name", "sha256_first_name"),
             name,
+            skipped,
         )
         .into_iter()
         .collect();
-        user.last_names_sha256 = pick(
+        user.last_names_sha256 = pick_hashed(
             "last_name",
             over(&o.last_name),
-            from_address(&LAST_NAME_KEYS),
+            address_name("last_name", "sha256_last_name"),
             name,
+            skipped,
         )
         .into_iter()
         .collect();
@@ -254,6 +273,47 @@ fn pick<T>(
     parsed
 }
 
+/// Where an automapped hashed field came from.
+enum Automapped<'a> {
+    /// A raw (or already 64-hex) value: normalised and hashed.
+    Raw(Cow<'a, str>),
+    /// A value under a `sha256_*` key: decoded as a hash, never hashed again.
+    Hash(Cow<'a, str>),
+    /// Present, but never usable.
+    Unusable(FieldSkip),
+}
+
+/// [`pick`] for a hashed field: a usable override beats the automapped value; an automapped
+/// value that cannot be sent is recorded in `skipped`.
+fn pick_hashed(
+    field: &'static str,
+    override_value: Option<Cow<'_, str>>,
+    automapped: Option<Automapped<'_>>,
+    hash: impl Fn(&str) -> Option<Sha256Hex>,
+    skipped: &mut Vec<FieldSkip>,
+) -> Option<Sha256Hex> {
+    if let Some(raw) = override_value {
+        if let Some(hashed) = hash(&raw) {
+            return Some(hashed);
+        }
+        log::debug!("user_data: override for {field} has an invalid format; ignored");
+    }
+    match automapped? {
+        Automapped::Raw(raw) => pick(field, None, Some(raw), hash),
+        Automapped::Hash(value) => {
+            let decoded = prehashed::decode(&value);
+            if decoded.is_none() {
+                skipped.push(FieldSkip::NotASha256 { field });
+            }
+            decoded
+        }
+        Automapped::Unusable(reason) => {
+            skipped.push(reason);
+            None
+        }
+    }
+}
+
 /// `user_data.address` (given `user_data`) as an object: the object itself, element 0 of an
 /// array, or the object under key `"0"` (array-like objects some tag templates produce).
 fn address(user_data: &Value) -> Option<&Map<String, Value>> {
@@ -355,7 +415,14 @@ mod tests {
     }
 
     fn build(config: &UserData, event: Value) -> User {
-        build_user(config, &data(event), &request(), false, None)
+        build_user(
+            config,
+            &data(event),
+            &request(),
+            false,
+            None,
+            &mut Vec::new(),
+        )
     }
 
     fn sha(s: &str) -> Sha256Hex {
@@ -833,12 +900,26 @@ mod tests {
                 ..Default::default()
             },
         };
-        let full = build_user(&config, &event, &request(), false, Some("ob-1".into()));
+        let full = build_user(
+            &config,
+            &event,
+            &request(),
+            false,
+            Some("ob-1".into()),
+            &mut Vec::new(),
+        );
         assert!(!full.emails_sha256.is_empty() && !full.phone_numbers_sha256.is_empty());
         assert!(!full.first_names_sha256.is_empty() && !full.last_names_sha256.is_empty());
         assert!(!full.external_ids_sha256.is_empty());
 
-        let stripped = build_user(&config, &event, &request(), true, Some("ob-1".into()));
+        let stripped = build_user(
+            &config,
+            &event,
+            &request(),
+            true,
+            Some("ob-1".into()),
+            &mut Vec::new(),
+        );
         assert!(stripped.emails_sha256.is_empty());
         assert!(stripped.phone_numbers_sha256.is_empty());
         assert!(stripped.first_names_sha256.is_empty());
@@ -940,6 +1021,7 @@ mod tests {
             &request(),
             false,
             Some("from-caller".into()),
+            &mut Vec::new(),
         );
         assert_eq!(built.obref.as_deref(), Some("from-caller"));
         let config = manual(UserOverrides {
@@ -952,9 +1034,17 @@ mod tests {
             &request(),
             false,
             Some("from-caller".into()),
+            &mut Vec::new(),
         );
         assert_eq!(built.obref.as_deref(), Some("manual-ob"));
-        let built = build_user(&automap(), &event, &request(), false, Some("  ".into()));
+        let built = build_user(
+            &automap(),
+            &event,
+            &request(),
+            false,
+            Some("  ".into()),
+            &mut Vec::new(),
+        );
         assert_eq!(built.obref, None);
     }
 
@@ -993,5 +1083,104 @@ mod tests {
         for raw in ["secret", "Customer_ABC", "Ada", "Lovelace", "lovelace"] {
             assert!(!text.contains(raw), "{raw} leaked");
         }
+    }
+
+    fn build_skips(config: &UserData, event: Value) -> (User, Vec<FieldSkip>) {
+        let mut skipped = Vec::new();
+        let user = build_user(config, &data(event), &request(), false, None, &mut skipped);
+        (user, skipped)
+    }
+
+    #[test]
+    fn google_phone_hash_is_skipped_with_a_reason() {
+        // GA4 `em` `pn` and MP `user_data.sha256_phone_number` both land here.
+        let (user, skipped) = build_skips(
+            &automap(),
+            json!({"user_data": {"sha256_phone_number": A665, "sha256_email_address": A665}}),
+        );
+        assert!(user.phone_numbers_sha256.is_empty());
+        assert_eq!(
+            user.emails_sha256,
+            vec![hex(A665)],
+            "email hashes are still used"
+        );
+        assert_eq!(skipped, vec![FieldSkip::GooglePhoneHash]);
+    }
+
+    #[test]
+    fn google_phone_hash_raw_phone_and_override_are_still_used() {
+        let (user, skipped) = build_skips(
+            &automap(),
+            json!({"user_data": {"phone_number": "+1 (415) 555-2671", "sha256_phone_number": A665}}),
+        );
+        assert_eq!(user.phone_numbers_sha256, vec![sha("14155552671")]);
+        assert!(skipped.is_empty(), "the raw phone wins; nothing skipped");
+        let overridden = UserData {
+            automap: true,
+            overrides: UserOverrides {
+                phone: lit(json!(A665)),
+                ..Default::default()
+            },
+        };
+        let (user, skipped) = build_skips(
+            &overridden,
+            json!({"user_data": {"sha256_phone_number": A665}}),
+        );
+        assert_eq!(
+            user.phone_numbers_sha256,
+            vec![hex(A665)],
+            "an explicit hash is used"
+        );
+        assert!(skipped.is_empty());
+    }
+
+    #[test]
+    fn data_tag_base64_sha256_is_decoded_to_hex() {
+        // SHA-256 of "a@b.co" in standard base64, as Stape's Data Tag sends it (44 characters).
+        let digest = sha("a@b.co");
+        let bytes = hex::decode(digest.as_str()).unwrap();
+        let b64 = {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(&bytes)
+        };
+        assert_eq!(b64.len(), 44);
+        let (user, skipped) = build_skips(
+            &automap(),
+            json!({"user_data": {"sha256_email_address": b64.clone(),
+                                 "address": {"sha256_first_name": b64, "sha256_last_name": A665}}}),
+        );
+        assert_eq!(user.emails_sha256, vec![digest.clone()]);
+        assert_eq!(user.first_names_sha256, vec![digest]);
+        assert_eq!(user.last_names_sha256, vec![hex(A665)]);
+        assert!(skipped.is_empty());
+    }
+
+    #[test]
+    fn invalid_sha256_values_are_dropped_with_a_reason_never_rehashed() {
+        let (user, skipped) = build_skips(
+            &automap(),
+            json!({"user_data": {"sha256_email_address": "a@b.co",
+                                 "address": {"sha256_first_name": "Ada", "sha256_last_name": "zz"}}}),
+        );
+        assert!(user.emails_sha256.is_empty(), "not the hash of the text");
+        assert!(user.first_names_sha256.is_empty());
+        assert!(user.last_names_sha256.is_empty());
+        assert_eq!(
+            skipped,
+            vec![
+                FieldSkip::NotASha256 { field: "email" },
+                FieldSkip::NotASha256 {
+                    field: "first_name"
+                },
+                FieldSkip::NotASha256 { field: "last_name" },
+            ]
+        );
+        // A raw key still beats the hash key, whatever the hash key holds.
+        let (user, skipped) = build_skips(
+            &automap(),
+            json!({"email": "A@b.co", "user_data": {"sha256_email_address": "junk"}}),
+        );
+        assert_eq!(user.emails_sha256, vec![sha("a@b.co")]);
+        assert!(skipped.is_empty());
     }
 }
