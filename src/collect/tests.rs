@@ -151,3 +151,18 @@ fn google_phone_hash_is_counted_as_a_skipped_user_field() {
     assert_eq!(e["user"].get("phone_numbers_sha256"), None);
     assert_eq!(m.counter(Counter::UserFieldsSkipped), 1);
 }
+
+#[test]
+fn stape_encoded_cookies_are_decoded_sent_and_rewritten_readable_by_both_tags() {
+    let (c, _) = run(
+        &config(json!({})),
+        "/g/collect?v=2&en=page_view&dl=https%3A%2F%2Fshop.example.co.uk%2F",
+        Some("__oppref=gAAAAABn_x-Y%3D%3D; __obref=ob%2B1"),
+        b"",
+    );
+    let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
+    assert_eq!(e["oppref"], json!("gAAAAABn_x-Y=="));
+    assert_eq!(e["user"]["obref"], json!("ob+1"));
+    assert!(c.set_cookies[0].starts_with("__oppref=gAAAAABn_x-Y==;"));
+    assert!(c.set_cookies[1].starts_with("__obref=ob+1;"));
+}
