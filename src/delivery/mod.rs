@@ -15,11 +15,14 @@ pub mod retry;
 use crate::config::{Config, ConsoleLogging, Retry};
 use crate::observe::console::{self, Record, RecordType};
 use crate::observe::metrics::{Counter, Gauge, Histogram, Metrics};
+use crate::observe::throttle::{Throttle, ONCE_PER_MINUTE_MS};
 use crate::payload::{EncodedEvent, RequestBody};
 use crate::tag::validate::check_window;
 use batch::Batcher;
 use queue::RetryQueue;
-use retry::{backoff_ms, classify, CallResult, ResultClass, Verdict};
+use retry::{
+    auth_failure, backoff_ms, classify, CallResult, ResultClass, Verdict, AUTH_FAILURE_FIX,
+};
 use serde_json::value::RawValue;
 
 /// One API call: the events it carries and how many attempts were already made.
@@ -107,6 +110,8 @@ pub struct Delivery {
     settings: Settings,
     batcher: Batcher,
     queue: RetryQueue,
+    /// 401/403 repeat on every call until the config is fixed: one error line a minute.
+    auth_failures: Throttle,
 }
 
 impl Delivery {
@@ -115,6 +120,7 @@ impl Delivery {
             settings: Settings::from_config(config),
             batcher: Batcher::new(config.api.batch.clone()),
             queue: RetryQueue::new(config.api.retry.max_queued_requests),
+            auth_failures: Throttle::new(ONCE_PER_MINUTE_MS),
         }
     }
 
@@ -243,7 +249,12 @@ impl Delivery {
             }
             Verdict::Rejected => {
                 metrics.add(Counter::EventsFailed, n);
-                self.log_failure(&call, "API rejected the events; not retried", &result);
+                match auth_failure(&result) {
+                    Some(status) => self.log_auth_failure(status, now_ms),
+                    None => {
+                        self.log_failure(&call, "API rejected the events; not retried", &result)
+                    }
+                }
             }
             Verdict::Retry { retry_after_ms } => {
                 if call.attempts >= self.settings.retry.max_attempts {
@@ -344,6 +355,16 @@ impl Delivery {
                 ..Record::new(RecordType::Response)
             },
         );
+    }
+
+    /// A 401/403: the same fault on every call until the configuration changes, so one error
+    /// line a minute, saying what to fix, stands for all of them.
+    fn log_auth_failure(&mut self, status: u16, now_ms: u64) {
+        if let Some(held_back) = self.auth_failures.admit(now_ms) {
+            log::error!(
+                "API answered {status}: events are lost until the configuration is fixed; {AUTH_FAILURE_FIX} ({held_back} more such answers since the last report)"
+            );
+        }
     }
 
     /// Failures are always logged at warn level (with the truncated response body), whatever
