@@ -126,11 +126,7 @@ impl Http {
         self.shared.unwatch_body(self.context_id);
         self.shared.metrics.add(Counter::CollectRequests, 1);
         self.shared.metrics.add(Counter::BodiesUnread, 1);
-        let admitted = self
-            .shared
-            .unread_bodies
-            .borrow_mut()
-            .admit(host::now_ms());
+        let admitted = self.shared.unread_bodies.borrow_mut().admit(host::now_ms());
         if let Some(held_back) = admitted {
             log::warn!(
                 "a collection request's response started before its body was read, so its events \

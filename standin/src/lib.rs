@@ -158,10 +158,13 @@ pub struct Faults {
     pub reset: Option<usize>,
     /// Answer 200 with body `<html>not json</html>` and content-type `text/html`.
     pub non_json_body: bool,
-    /// Answer 400 to any request whose body carries an event with this `id`, as the real API
+    /// Answer 400 (or `reject_status`) to any request whose body carries an event with this `id`, as the real API
     /// fails a whole batch for one event it refuses. Simulates a rejection the client could
     /// not have predicted, to exercise batch splitting.
     pub reject_event_id: Option<String>,
+    /// The status of a `reject_event_id` answer; `None` means 400. The API's 4xx codes are
+    /// undocumented, so the filter must split on others too (413, 422).
+    pub reject_status: Option<u16>,
 }
 
 #[cfg(test)]
