@@ -74,6 +74,7 @@ pub fn collect(
                 cookies,
             } => {
                 metrics.add(Counter::EventsInvalid, 1);
+                let code = reason.code();
                 let reason = reason.to_string();
                 console::emit(
                     config.logging.console,
@@ -84,7 +85,7 @@ pub fn collect(
                     },
                 );
                 log::debug!(
-                    "event {} dropped: {reason}",
+                    "event {} dropped ({code}): {reason}",
                     name.as_deref().unwrap_or("(unnamed)")
                 );
                 remember_cookies(&mut cookie_source, cookies, page_location);
