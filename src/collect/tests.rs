@@ -166,3 +166,26 @@ fn stape_encoded_cookies_are_decoded_sent_and_rewritten_readable_by_both_tags() 
     assert!(c.set_cookies[0].starts_with("__oppref=gAAAAABn_x-Y==;"));
     assert!(c.set_cookies[1].starts_with("__obref=ob+1;"));
 }
+
+#[test]
+fn google_phone_hash_from_measurement_protocol_is_skipped_raw_phone_used() {
+    const HEX: &str = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3";
+    let body = json!({"client_id": "1.2", "user_data": {"sha256_phone_number": [HEX], "sha256_email_address": [HEX]},
+        "events": [{"name": "sign_up", "params": {"page_location": "https://shop.example.co.uk/"}}]})
+    .to_string();
+    let req = request("/mp/collect", None, body.as_bytes());
+    let m = MemoryMetrics::default();
+    let c = collect(
+        &config(json!({})),
+        Format::Mp,
+        &req,
+        body.as_bytes(),
+        NOW,
+        &mut || [9; 16],
+        &m,
+    );
+    let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
+    assert_eq!(e["user"]["emails_sha256"], json!([HEX]));
+    assert_eq!(e["user"].get("phone_numbers_sha256"), None);
+    assert_eq!(m.counter(Counter::UserFieldsSkipped), 1);
+}

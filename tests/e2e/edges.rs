@@ -250,3 +250,60 @@ fn an_unread_post_body_is_counted_and_warned_about() {
     );
     env.assert_no_crash();
 }
+
+#[test]
+fn a_401_is_final_and_logged_once_a_minute_at_error_with_the_fix() {
+    let env = Env::start(Options::default());
+    env.api.set_faults(Faults {
+        status: Some(401),
+        ..Faults::default()
+    });
+    for i in 0..3 {
+        let hit = format!("/g/collect?v=2&cid=1.2&_p=14&_s={i}&en=page_view&dl={PAGE}");
+        assert_eq!(env.get(&hit, &[]).status, 204);
+    }
+    assert_eq!(env.wait_stat("events_failed", 3, Duration::from_secs(5)), 3);
+    assert_eq!(env.api.requests().len(), 3, "final: not retried");
+    let log = env.log();
+    let errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("[error]") && l.contains("API answered 401"))
+        .collect();
+    assert_eq!(errors.len(), 1, "once a minute:\n{log}");
+    assert!(errors[0].contains("check api_key"), "{}", errors[0]);
+    assert!(
+        !log.contains(crate::harness::API_KEY),
+        "the key never appears"
+    );
+}
+
+#[test]
+fn data_tag_base64_hashes_are_sent_as_hex_and_google_phone_hashes_skipped() {
+    let env = Env::start(Options::default());
+    // SHA-256 of "a@b.co": standard base64 as Stape's Data Tag writes it, and as hex.
+    const B64: &str = "gDBcm7G7JIDgOJQ1DgqKNm3L3rMC5p4IF6oHQ6vXcFQ=";
+    const EMAIL_HEX: &str = "80305c9bb1bb2480e03894350e0a8a366dcbdeb302e69e0817aa0743abd77054";
+    let body = json!({"event_name": "generate_lead", "page_location": "https://shop.example.com/",
+                      "user_data": {"sha256_email_address": B64}});
+    let r = env.post(
+        "/data",
+        &[("Content-Type", "application/json")],
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 204);
+    let events = events_of_one_call(&env);
+    assert_eq!(events[0]["user"]["emails_sha256"], json!([EMAIL_HEX]));
+    // GA4 `em` with a Google phone hash: the email hash goes out, the phone hash does not.
+    const HEX: &str = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3";
+    let r = env.get(
+        &format!("/g/collect?v=2&cid=1.2&_p=15&en=page_view&dl={PAGE}&em=tv.1~em.{HEX}~pn.{HEX}"),
+        &[],
+    );
+    assert_eq!(r.status, 204);
+    let calls = env.api.wait_for_requests(2, Duration::from_secs(5));
+    assert_eq!(calls[1].answered_status, 200, "{:?}", calls[1].violations);
+    let user = &calls[1].events()[0]["user"];
+    assert_eq!(user["emails_sha256"], json!([HEX]));
+    assert_eq!(user.get("phone_numbers_sha256"), None, "{user}");
+    assert_eq!(env.stat("user_fields_skipped"), 1);
+}
