@@ -43,9 +43,10 @@
 //!   `ip_address`: IPv4/IPv6; `android_advertising_id`: UUID. Empty arrays, an empty `user`
 //!   object and legacy singular fields (`email_sha256`, `city`, `zip_code`, …) are rejected.
 //! * `data`: `type` must be the event type's shape (`contents`, `customer_action`,
-//!   `plan_enrollment`, `custom`); `amount` a JSON integer; `currency` `[A-Z]{3}`, required with
-//!   `amount`; no `contents` on `customer_action`; `plan_id` (string) only on `plan_enrollment`
-//!   and `custom`; other keys only on `custom`. Content items: only `id`, `name`,
+//!   `plan_enrollment`, `custom`); `amount` a JSON integer; `currency` an active uppercase
+//!   ISO 4217 code ([`validate::ISO_4217`]), required with `amount`; no `contents` on
+//!   `customer_action`; `plan_id` (string) only on `plan_enrollment` and `custom`; other keys
+//!   only on `custom`. Content items: only `id`, `name`,
 //!   `content_type` (required, non-empty), `quantity` (integer), `amount` (integer, needs a
 //!   currency on the item or on `data`), `currency`, `group_id`, `variant_dict` (string →
 //!   string); no empty `contents` array.
