@@ -722,6 +722,15 @@ fn override_value(
 fn server_event_data(raw: RawServerEventData) -> Result<ServerEventData, ConfigError> {
     let o = raw.overrides;
     let f = |k: &str| format!("server_event_data.overrides.{k}");
+    let source_url = override_value(&f("source_url"), o.source_url, Expect::Scalar)?;
+    if let Some(Value::String(url)) = source_url.as_ref().and_then(ValueSource::literal) {
+        if crate::tag::server_event::source_url(url).is_err() {
+            return Err(ConfigError::new(
+                f("source_url"),
+                format!("{url:?} must be an absolute http(s) URL with a host and no whitespace, e.g. \"https://shop.example.com/\""),
+            ));
+        }
+    }
     Ok(ServerEventData {
         automap: raw.automap,
         opt_out: raw.opt_out,
@@ -730,7 +739,7 @@ fn server_event_data(raw: RawServerEventData) -> Result<ServerEventData, ConfigE
             timestamp_ms: override_value(&f("timestamp_ms"), o.timestamp_ms, Expect::Integer)?,
             id: override_value(&f("id"), o.id, Expect::Scalar)?,
             oppref: override_value(&f("oppref"), o.oppref, Expect::Scalar)?,
-            source_url: override_value(&f("source_url"), o.source_url, Expect::Scalar)?,
+            source_url,
         },
     })
 }

@@ -681,3 +681,22 @@ fn variant_dict_override_is_string_to_string_only() {
     }
     assert!(parse(contents(json!({"size": "m"}))).is_ok());
 }
+
+#[test]
+fn source_url_literal_override_must_be_absolute_http_with_a_host() {
+    let f = |v: Value| with(&["server_event_data", "overrides", "source_url"], v);
+    for bad in [
+        "/checkout",
+        "shop.example.com",
+        "https://shop.example.com/a b",
+        "ftp://x.example/",
+    ] {
+        assert_eq!(
+            field_of(f(json!(bad))),
+            "server_event_data.overrides.source_url",
+            "{bad}"
+        );
+    }
+    assert!(parse(f(json!("https://shop.example.com/thanks"))).is_ok());
+    assert!(parse(f(json!("{{event.page_url}}"))).is_ok());
+}
