@@ -115,9 +115,7 @@ impl Http {
             Action::Continue
         }
     }
-}
 
-impl Http {
     /// The response started while the collection body was still unread: a `direct_response`
     /// route answered before the body arrived (the filter was not holding the headers), and
     /// the events in it are lost. Counted, and said once a minute at warn level.
