@@ -28,10 +28,11 @@ pub enum Counter {
     BodiesTooLarge,
     BodiesUnread,
     UserFieldsSkipped,
+    EventsLostOnShutdown,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 17] = [
+    pub const ALL: [Counter; 18] = [
         Counter::CollectRequests,
         Counter::EventsReceived,
         Counter::EventsSent,
@@ -49,6 +50,7 @@ impl Counter {
         Counter::BodiesTooLarge,
         Counter::BodiesUnread,
         Counter::UserFieldsSkipped,
+        Counter::EventsLostOnShutdown,
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,6 +72,7 @@ impl Counter {
             Counter::BodiesTooLarge => "bodies_too_large",
             Counter::BodiesUnread => "bodies_unread",
             Counter::UserFieldsSkipped => "user_fields_skipped",
+            Counter::EventsLostOnShutdown => "events_lost_on_shutdown",
         }
     }
 }

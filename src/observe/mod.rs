@@ -1,4 +1,5 @@
-//! Observe: metric names and the metrics trait, and console log records (SPEC §8).
+//! Observe: metric names and the metrics trait, console log records, and loss reports.
 pub mod console;
+pub mod loss;
 pub mod metrics;
 pub mod throttle;
