@@ -6,7 +6,7 @@
 //! Hashed fields can only leave this module as [`Sha256Hex`]; raw email, phone, name and external
 //! id values are never returned or logged — drop messages name the field, never the value.
 //!
-//! Choices beyond the SPEC text: an override whose value fails its field's format (an IP that
+//! Choices beyond what Stape's tag does: an override whose value fails its field's format (an IP that
 //! does not parse, a 5-digit phone) counts as resolving to nothing, so the automapped value stays;
 //! `external_id_sha256` beats `external_id` when both resolve; city and region are truncated to
 //! the API's 128 characters rather than dropped; an IP is sent in its canonical text form.

@@ -769,7 +769,7 @@ fn plan_id_only_on_plan_enrollment_and_custom() {
     );
 }
 
-// --- validation (SPEC §5.7) ---
+// --- validation: currency, integer amounts, content_type ---
 
 #[test]
 fn automapped_amounts_without_any_currency_are_dropped_and_the_event_kept() {

@@ -233,7 +233,7 @@ fn phone_rules() {
     );
 }
 
-// --- Stape scenarios 21–36 (stape-openai-capi.md §4), adapted to SPEC §10 ---
+// --- Stape's user-data scenarios 21–36, adapted to the current API schema ---
 
 #[test]
 fn stape_21_email_is_automapped_from_each_source() {
@@ -245,7 +245,7 @@ fn stape_21_email_is_automapped_from_each_source() {
         json!({"user_data": {"email_address": "User@Example.com"}}),
         json!({"user_data": {"sha256_email_address": hashed.as_str().to_ascii_uppercase()}}),
     ] {
-        // SPEC §10: plural `emails_sha256` list instead of Stape's `email_sha256`.
+        // Current schema: plural `emails_sha256` list instead of Stape's `email_sha256`.
         assert_eq!(
             build(&automap(), event.clone()).emails_sha256,
             vec![hashed.clone()],
@@ -262,7 +262,7 @@ fn stape_21_email_is_automapped_from_each_source() {
 
 #[test]
 fn stape_22_user_id_becomes_the_external_id_hash() {
-    // SPEC §10: case is kept before hashing (Stape lowercases); plural list.
+    // Current schema: case is kept before hashing (Stape lowercases); plural list.
     let built = build(&automap(), json!({"user_id": "plain-user-123"}));
     assert_eq!(built.external_ids_sha256, vec![sha("plain-user-123")]);
     let built = build(&automap(), json!({"user_id": "Customer_ABC"}));
@@ -279,7 +279,7 @@ fn stape_22_user_id_becomes_the_external_id_hash() {
 
 #[test]
 fn stape_23_address_is_sent_raw() {
-    // SPEC §10: geo is raw in plural lists (`cities`, `postal_codes`, `countries`), country
+    // Current schema: geo is raw in plural lists (`cities`, `postal_codes`, `countries`), country
     // uppercased; Stape sends singular `city`/`zip_code`/`country`.
     let built = build(
         &automap(),
