@@ -62,6 +62,10 @@ pub fn collect(
         &mut |event, budget| {
             let outcome = tag::process(&mut scope, event, index);
             index += 1;
+            for skip in scope.field_skips.drain(..) {
+                metrics.add(Counter::UserFieldsSkipped, 1);
+                log::debug!("user field not sent ({}): {skip}", skip.code());
+            }
             let page_location = || text_at(event, "page_location").map(Cow::into_owned);
             match outcome {
                 Outcome::Skipped(Skip::Trigger) => metrics.add(Counter::EventsSkippedTrigger, 1),
@@ -72,6 +76,7 @@ pub fn collect(
                     cookies,
                 } => {
                     metrics.add(Counter::EventsInvalid, 1);
+                    let code = reason.code();
                     let reason = reason.to_string();
                     console::emit(
                         config.logging.console,
@@ -82,7 +87,7 @@ pub fn collect(
                         },
                     );
                     log::debug!(
-                        "event {} dropped: {}",
+                        "event {} dropped ({code}): {}",
                         Escaped(name.as_deref().unwrap_or("(unnamed)")),
                         Escaped(&reason)
                     );

@@ -27,11 +27,13 @@ pub enum Counter {
     RetryQueueDropped,
     BodiesTooLarge,
     WorkBudgetExceeded,
+    BodiesUnread,
+    UserFieldsSkipped,
     EventsLostOnShutdown,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 17] = [
+    pub const ALL: [Counter; 19] = [
         Counter::CollectRequests,
         Counter::EventsReceived,
         Counter::EventsSent,
@@ -48,6 +50,8 @@ impl Counter {
         Counter::RetryQueueDropped,
         Counter::BodiesTooLarge,
         Counter::WorkBudgetExceeded,
+        Counter::BodiesUnread,
+        Counter::UserFieldsSkipped,
         Counter::EventsLostOnShutdown,
     ];
 
@@ -69,6 +73,8 @@ impl Counter {
             Counter::RetryQueueDropped => "retry_queue_dropped",
             Counter::BodiesTooLarge => "bodies_too_large",
             Counter::WorkBudgetExceeded => "work_budget_exceeded",
+            Counter::BodiesUnread => "bodies_unread",
+            Counter::UserFieldsSkipped => "user_fields_skipped",
             Counter::EventsLostOnShutdown => "events_lost_on_shutdown",
         }
     }
