@@ -300,7 +300,7 @@ impl Delivery {
     }
 
     fn log_request(&self, call: &Call, body: &[u8]) {
-        if console::level(self.settings.console).is_none_or(|l| !log::log_enabled!(l)) {
+        if !console::wanted(self.settings.console) {
             return;
         }
         let raw = std::str::from_utf8(body)
@@ -321,7 +321,7 @@ impl Delivery {
     }
 
     fn log_response(&self, call: &Call, result: &CallResult) {
-        if console::level(self.settings.console).is_none_or(|l| !log::log_enabled!(l)) {
+        if !console::wanted(self.settings.console) {
             return;
         }
         let names = call.event_names();
@@ -358,15 +358,13 @@ impl Delivery {
         let names = call.event_names();
         let ids: Vec<&str> = call.events.iter().map(|e| e.id.as_str()).collect();
         let reason = format!("{detail} (event ids: {})", ids.join(","));
-        log::warn!(
-            "{}",
-            Record {
-                event_name: Some(&names),
-                trace_id: call.trace_id.as_deref(),
-                ..Record::message(message, Some(&reason))
-            }
-            .to_line()
-        );
+        let record = Record {
+            event_name: Some(&names),
+            trace_id: call.trace_id.as_deref(),
+            ..Record::message(message, Some(&reason))
+        };
+        console::tap(&record);
+        log::warn!("{}", record.to_line());
     }
 }
 
