@@ -3,6 +3,7 @@
 //! callout that must outlive a collection request (optimistic batches, retries, split halves)
 //! from its timer — a callout made by an HTTP context dies with that stream.
 
+use super::bigquery::BigQueryLink;
 use super::host::{self, HostMetrics};
 use super::http::Http;
 use crate::config::Config;
@@ -29,6 +30,8 @@ pub struct Shared {
     /// Whether the root's timer is running.
     tick_armed: Cell<bool>,
     tick: Duration,
+    /// BigQuery logging, when configured: its own state and callouts, driven by the timer.
+    bigquery: Option<Rc<BigQueryLink>>,
 }
 
 impl Shared {
@@ -44,7 +47,17 @@ impl Shared {
     }
 
     fn has_work(&self) -> bool {
-        !self.delivery.borrow().is_idle() || !self.body_watch.borrow().is_empty()
+        !self.delivery.borrow().is_idle()
+            || !self.body_watch.borrow().is_empty()
+            || self.bigquery.as_ref().is_some_and(|b| b.has_work())
+    }
+
+    /// Starts the timer for a new BigQuery row without looking at delivery, which may be
+    /// mid-update when a record is written.
+    fn wake_for_logging(&self) {
+        if !self.tick_armed.get() && hostcalls::set_tick_period(self.tick).is_ok() {
+            self.tick_armed.set(true);
+        }
     }
 
     /// Guards a request whose headers the filter holds while waiting for its body. If Envoy's
@@ -180,8 +193,13 @@ impl Context for Root {
         body_size: usize,
         _num_trailers: usize,
     ) {
-        let (Some(shared), Some(call)) = (self.shared.clone(), self.in_flight.remove(&token_id))
-        else {
+        let Some(shared) = self.shared.clone() else {
+            return;
+        };
+        let Some(call) = self.in_flight.remove(&token_id) else {
+            if let Some(bigquery) = &shared.bigquery {
+                bigquery.on_response(token_id, num_headers, body_size);
+            }
             return;
         };
         let result = host::call_result(num_headers, body_size);
@@ -216,13 +234,15 @@ impl RootContext for Root {
             api_headers: api_headers(&config),
             delivery: RefCell::new(Delivery::new(&config)),
             metrics: HostMetrics::define(),
-            config,
             body_watch: RefCell::new(Vec::new()),
             tick_armed: Cell::new(false),
             tick: Duration::from_millis(tick_ms),
+            bigquery: config.logging.bigquery.as_ref().map(BigQueryLink::new),
+            config,
         }));
         if let Some(shared) = &self.shared {
             host::report_memory(&shared.metrics);
+            install_bigquery_tap(shared);
         }
         log::info!("configured (root context {})", self.context_id);
         true
@@ -234,6 +254,9 @@ impl RootContext for Root {
         };
         shared.release_stalled(self.context_id);
         self.flush(&shared);
+        if let Some(bigquery) = &shared.bigquery {
+            bigquery.poll();
+        }
         if !shared.has_work() && hostcalls::set_tick_period(Duration::ZERO).is_ok() {
             shared.tick_armed.set(false);
         }
@@ -246,5 +269,21 @@ impl RootContext for Root {
 
     fn get_type(&self) -> Option<ContextType> {
         Some(ContextType::HttpContext)
+    }
+}
+
+/// Sends this VM's console records to `shared`'s BigQuery link, or stops sending them when
+/// this configuration has none.
+fn install_bigquery_tap(shared: &Rc<Shared>) {
+    match &shared.bigquery {
+        Some(link) => {
+            let weak = Rc::downgrade(shared);
+            BigQueryLink::install_tap(link, move || {
+                if let Some(shared) = weak.upgrade() {
+                    shared.wake_for_logging();
+                }
+            });
+        }
+        None => crate::observe::console::set_tap(None),
     }
 }
