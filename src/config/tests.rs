@@ -629,7 +629,10 @@ fn bigquery_service_account_key_is_read_from_the_env_and_parsed_at_configure_tim
     match c.logging.bigquery.unwrap().access_token {
         AccessToken::ServiceAccount { key, cluster } => {
             assert_eq!(cluster, "google_oauth2");
-            assert_eq!(key.client_email, "capi-logger@capi-test.iam.gserviceaccount.com");
+            assert_eq!(
+                key.client_email,
+                "capi-logger@capi-test.iam.gserviceaccount.com"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -638,9 +641,13 @@ fn bigquery_service_account_key_is_read_from_the_env_and_parsed_at_configure_tim
         field_of(v.clone()),
         "logging.bigquery.access_token.service_account_key.env"
     );
-    let bad = |_: &str| Some("{\"type\":\"service_account\",\"private_key\":\"SECRETPEM\"}".to_owned());
+    let bad =
+        |_: &str| Some("{\"type\":\"service_account\",\"private_key\":\"SECRETPEM\"}".to_owned());
     let e = Config::from_json(v.to_string().as_bytes(), &bad).unwrap_err();
-    assert_eq!(e.field, "logging.bigquery.access_token.service_account_key.env");
+    assert_eq!(
+        e.field,
+        "logging.bigquery.access_token.service_account_key.env"
+    );
     assert!(!e.to_string().contains("SECRETPEM"), "{e}");
     let unknown = with(
         &["logging", "bigquery"],
@@ -648,9 +655,13 @@ fn bigquery_service_account_key_is_read_from_the_env_and_parsed_at_configure_tim
                "access_token": {"service_account_key": {"env": "K", "cluster": ""}}}),
     );
     let e = Config::from_json(unknown.to_string().as_bytes(), &env_k).unwrap_err();
-    assert_eq!(e.field, "logging.bigquery.access_token.service_account_key.cluster");
+    assert_eq!(
+        e.field,
+        "logging.bigquery.access_token.service_account_key.cluster"
+    );
 }
 
 fn env_k(name: &str) -> Option<String> {
-    (name == "K").then(|| include_str!("../../tests/fixtures/google/test-service-account.json").to_owned())
+    (name == "K")
+        .then(|| include_str!("../../tests/fixtures/google/test-service-account.json").to_owned())
 }

@@ -188,7 +188,10 @@ impl Google {
     fn metadata(&self, method: &str, headers: &[(String, String)]) -> (Verdict, Response) {
         let header = |name: &str| hdr(headers, name);
         if method != "GET" {
-            return (verdict(405, "metadata: method must be GET"), google_error(405, "Method Not Allowed"));
+            return (
+                verdict(405, "metadata: method must be GET"),
+                google_error(405, "Method Not Allowed"),
+            );
         }
         if header("metadata-flavor") != Some("Google") {
             let m = "metadata: missing Metadata-Flavor: Google header";
@@ -221,9 +224,14 @@ impl Google {
             (verdict(400, &m), response)
         };
         if method != "POST" {
-            return (verdict(405, "token: method must be POST"), google_error(405, "Method Not Allowed"));
+            return (
+                verdict(405, "token: method must be POST"),
+                google_error(405, "Method Not Allowed"),
+            );
         }
-        if !header("content-type").is_some_and(|c| c.starts_with("application/x-www-form-urlencoded")) {
+        if !header("content-type")
+            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
+        {
             return refuse("token: Content-Type must be application/x-www-form-urlencoded".into());
         }
         let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
@@ -257,9 +265,11 @@ impl Google {
         if header.get("alg").and_then(Value::as_str) != Some("RS256") {
             return Err("alg must be RS256".into());
         }
-        let signature = b64.decode(s).map_err(|_| "signature: bad base64url".to_owned())?;
-        let signature =
-            Signature::try_from(signature.as_slice()).map_err(|_| "signature: malformed".to_owned())?;
+        let signature = b64
+            .decode(s)
+            .map_err(|_| "signature: bad base64url".to_owned())?;
+        let signature = Signature::try_from(signature.as_slice())
+            .map_err(|_| "signature: malformed".to_owned())?;
         VerifyingKey::<Sha256>::new(key.clone())
             .verify(format!("{h}.{c}").as_bytes(), &signature)
             .map_err(|_| "Invalid JWT Signature.".to_owned())?;
@@ -269,7 +279,11 @@ impl Google {
             return Err(format!("iss {:?} is not the service account", text("iss")));
         }
         if text("aud") != self.config.token_uri {
-            return Err(format!("aud {:?} is not {:?}", text("aud"), self.config.token_uri));
+            return Err(format!(
+                "aud {:?} is not {:?}",
+                text("aud"),
+                self.config.token_uri
+            ));
         }
         let scopes: Vec<&str> = text("scope").split(' ').collect();
         if !scopes.iter().any(|s| {
@@ -320,7 +334,10 @@ impl Google {
             return fail(404, format!("Not found: Table for path {path}"));
         }
         if header("host") != Some("bigquery.googleapis.com") {
-            return fail(400, "insertAll: Host must be bigquery.googleapis.com".into());
+            return fail(
+                400,
+                "insertAll: Host must be bigquery.googleapis.com".into(),
+            );
         }
         let token = header("authorization").and_then(|a| a.strip_prefix("Bearer "));
         let authorized = token.is_some_and(|t| {
@@ -329,11 +346,15 @@ impl Google {
         if !authorized {
             return fail(
                 401,
-                "Request had invalid authentication credentials. Expected OAuth 2 access token".into(),
+                "Request had invalid authentication credentials. Expected OAuth 2 access token"
+                    .into(),
             );
         }
         if !header("content-type").is_some_and(|c| c.starts_with("application/json")) {
-            return fail(400, "insertAll: Content-Type must be application/json".into());
+            return fail(
+                400,
+                "insertAll: Content-Type must be application/json".into(),
+            );
         }
         let Some(Value::Object(body)) = body else {
             return fail(400, "insertAll: body must be a JSON object".into());
@@ -341,9 +362,17 @@ impl Google {
         for key in body.keys() {
             if !matches!(
                 key.as_str(),
-                "kind" | "skipInvalidRows" | "ignoreUnknownValues" | "templateSuffix" | "rows" | "traceId"
+                "kind"
+                    | "skipInvalidRows"
+                    | "ignoreUnknownValues"
+                    | "templateSuffix"
+                    | "rows"
+                    | "traceId"
             ) {
-                return fail(400, format!("Invalid JSON payload received. Unknown name \"{key}\""));
+                return fail(
+                    400,
+                    format!("Invalid JSON payload received. Unknown name \"{key}\""),
+                );
             }
         }
         let flag = |k: &str| body.get(k).and_then(Value::as_bool).unwrap_or(false);
@@ -363,7 +392,10 @@ impl Google {
                 return fail(400, format!("rows[{i}]: unknown name \"{k}\""));
             }
             let Some(Value::String(id)) = obj.get("insertId") else {
-                return fail(400, format!("rows[{i}].insertId must be a string (this client always sends one)"));
+                return fail(
+                    400,
+                    format!("rows[{i}].insertId must be a string (this client always sends one)"),
+                );
             };
             let Some(Value::Object(json)) = obj.get("json") else {
                 return fail(400, format!("rows[{i}].json must be an object"));
@@ -375,7 +407,10 @@ impl Google {
         for (i, (_, json)) in parsed.iter().enumerate() {
             let mut problems = row_problems(json, ignore_unknown);
             if let Some(needle) = &table.reject_rows_containing {
-                if Value::Object(json.clone()).to_string().contains(needle.as_str()) {
+                if Value::Object(json.clone())
+                    .to_string()
+                    .contains(needle.as_str())
+                {
                     problems.push(("".to_owned(), "row refused (injected fault)".to_owned()));
                 }
             }
@@ -444,7 +479,10 @@ fn row_problems(json: &Map<String, Value>, ignore_unknown: bool) -> Vec<(String,
                     _ => false,
                 };
                 if !ok {
-                    problems.push((name.to_owned(), format!("Cannot convert value to {kind}: {value}")));
+                    problems.push((
+                        name.to_owned(),
+                        format!("Cannot convert value to {kind}: {value}"),
+                    ));
                 }
             }
         }
@@ -488,7 +526,10 @@ mod tests {
     }
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     const PATH: &str = "/bigquery/v2/projects/capi-test/datasets/capi_logs/tables/events/insertAll";
@@ -521,12 +562,26 @@ mod tests {
     #[test]
     fn insert_all_checks_token_table_and_shape() {
         let g = google();
-        let body = json!({"rows": [row("a", json!({"timestamp": 1, "tag_name": "t", "type": "x"}))]});
+        let body =
+            json!({"rows": [row("a", json!({"timestamp": 1, "tag_name": "t", "type": "x"}))]});
         assert_eq!(insert(&g, "nope", body.clone()).0, 401);
         assert_eq!(insert(&g, "lit", json!({"rows": []})).0, 400);
-        assert_eq!(insert(&g, "lit", json!({"bogus": 1, "rows": body["rows"]})).0, 400);
-        let headers = h(&[("host", "bigquery.googleapis.com"), ("authorization", "Bearer lit"), ("content-type", "application/json")]);
-        let (_, _, r) = g.handle("POST", "/bigquery/v2/projects/x/datasets/y/tables/z/insertAll", &headers, b"{}", 0);
+        assert_eq!(
+            insert(&g, "lit", json!({"bogus": 1, "rows": body["rows"]})).0,
+            400
+        );
+        let headers = h(&[
+            ("host", "bigquery.googleapis.com"),
+            ("authorization", "Bearer lit"),
+            ("content-type", "application/json"),
+        ]);
+        let (_, _, r) = g.handle(
+            "POST",
+            "/bigquery/v2/projects/x/datasets/y/tables/z/insertAll",
+            &headers,
+            b"{}",
+            0,
+        );
         assert_eq!(r.status, 404);
     }
 
@@ -535,7 +590,11 @@ mod tests {
         let g = google();
         let good = json!({"timestamp": 1, "tag_name": "t", "type": "Request"});
         let bad = json!({"timestamp": "soon", "tag_name": "t", "type": "Request", "extra": 1});
-        let (status, answer) = insert(&g, "lit", json!({"skipInvalidRows": true, "rows": [row("a", good.clone()), row("b", bad.clone())]}));
+        let (status, answer) = insert(
+            &g,
+            "lit",
+            json!({"skipInvalidRows": true, "rows": [row("a", good.clone()), row("b", bad.clone())]}),
+        );
         assert_eq!(status, 200);
         let errors = answer["insertErrors"].as_array().unwrap();
         assert_eq!(errors.len(), 1);
@@ -551,15 +610,25 @@ mod tests {
     #[test]
     fn metadata_server_wants_its_header_and_issues_tokens_bigquery_accepts() {
         let g = google();
-        let (_, _, r) = g.handle("GET", METADATA_TOKEN_PATH, &h(&[("host", "metadata.google.internal")]), b"", 0);
+        let (_, _, r) = g.handle(
+            "GET",
+            METADATA_TOKEN_PATH,
+            &h(&[("host", "metadata.google.internal")]),
+            b"",
+            0,
+        );
         assert_eq!(r.status, 403);
-        let ok = h(&[("host", "metadata.google.internal"), ("metadata-flavor", "Google")]);
+        let ok = h(&[
+            ("host", "metadata.google.internal"),
+            ("metadata-flavor", "Google"),
+        ]);
         let (_, _, r) = g.handle("GET", METADATA_TOKEN_PATH, &ok, b"", 0);
         assert_eq!(r.status, 200);
         let answer: Value = serde_json::from_slice(&r.body).unwrap();
         let token = answer["access_token"].as_str().unwrap();
         assert_eq!(answer["expires_in"], 3599);
-        let body = json!({"rows": [row("a", json!({"timestamp": 1, "tag_name": "t", "type": "x"}))]});
+        let body =
+            json!({"rows": [row("a", json!({"timestamp": 1, "tag_name": "t", "type": "x"}))]});
         assert_eq!(insert(&g, token, body).0, 200);
     }
 
@@ -578,11 +647,21 @@ mod tests {
         })
         .unwrap();
         let form = h(&[("content-type", "application/x-www-form-urlencoded")]);
-        let (_, _, r) = g.handle("POST", OAUTH_TOKEN_PATH, &form, b"grant_type=client_credentials", 0);
+        let (_, _, r) = g.handle(
+            "POST",
+            OAUTH_TOKEN_PATH,
+            &form,
+            b"grant_type=client_credentials",
+            0,
+        );
         assert_eq!(r.status, 400);
         let forged = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.AAAA";
         let (v, _, r) = g.handle("POST", OAUTH_TOKEN_PATH, &form, forged.as_bytes(), 0);
         assert_eq!(r.status, 400);
-        assert!(v.message.contains("Signature") || v.message.contains("signature"), "{}", v.message);
+        assert!(
+            v.message.contains("Signature") || v.message.contains("signature"),
+            "{}",
+            v.message
+        );
     }
 }

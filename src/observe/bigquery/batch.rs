@@ -71,7 +71,10 @@ impl InsertBatch {
 /// How an insert ended, as the glue saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InsertResult {
-    Answered { status: u16, body: Vec<u8> },
+    Answered {
+        status: u16,
+        body: Vec<u8>,
+    },
     /// Reset, refused, timed out, or never dispatched.
     NoAnswer,
 }
@@ -251,7 +254,9 @@ impl Outbox {
                 }
                 false
             }
-            InsertResult::Answered { status, .. } => *status == 408 || *status == 429 || *status >= 500,
+            InsertResult::Answered { status, .. } => {
+                *status == 408 || *status == 429 || *status >= 500
+            }
             InsertResult::NoAnswer => true,
         };
         batch.attempts = batch.attempts.saturating_add(1);
@@ -305,7 +310,12 @@ impl Outbox {
 
     /// Rows buffered or waiting for a retry (not those on the wire).
     pub fn queued_rows(&self) -> usize {
-        self.buffer.len() + self.retries.iter().map(|(_, b)| b.rows.len()).sum::<usize>()
+        self.buffer.len()
+            + self
+                .retries
+                .iter()
+                .map(|(_, b)| b.rows.len())
+                .sum::<usize>()
     }
 }
 
@@ -387,7 +397,10 @@ mod tests {
         let ids: Vec<String> = batch.rows.iter().map(|r| r.insert_id.clone()).collect();
         let outcome = o.complete(
             batch,
-            InsertResult::Answered { status: 503, body: vec![] },
+            InsertResult::Answered {
+                status: 503,
+                body: vec![],
+            },
             1000,
             true,
             0.0,
@@ -406,7 +419,10 @@ mod tests {
         let mut now = 1000;
         let mut batch = o.take_due(now).remove(0);
         for (attempt, result) in [
-            InsertResult::Answered { status: 429, body: vec![] },
+            InsertResult::Answered {
+                status: 429,
+                body: vec![],
+            },
             InsertResult::NoAnswer,
         ]
         .into_iter()
@@ -419,7 +435,10 @@ mod tests {
         }
         let outcome = o.complete(
             batch,
-            InsertResult::Answered { status: 500, body: vec![] },
+            InsertResult::Answered {
+                status: 500,
+                body: vec![],
+            },
             now,
             true,
             0.0,
@@ -435,7 +454,10 @@ mod tests {
         let batch = o.take_due(1000).remove(0);
         let outcome = o.complete(
             batch,
-            InsertResult::Answered { status: 404, body: b"Not found: Table".to_vec() },
+            InsertResult::Answered {
+                status: 404,
+                body: b"Not found: Table".to_vec(),
+            },
             1000,
             true,
             0.0,
@@ -460,7 +482,13 @@ mod tests {
             o.push("{}".into(), 1000);
             o.take_due(2000).remove(0)
         };
-        let outcome = o.complete(batch, ok(r#"{"kind":"bigquery#tableDataInsertAllResponse"}"#), 2000, true, 0.0);
+        let outcome = o.complete(
+            batch,
+            ok(r#"{"kind":"bigquery#tableDataInsertAllResponse"}"#),
+            2000,
+            true,
+            0.0,
+        );
         assert_eq!(outcome.rows_sent, 1);
         assert_eq!(outcome.rows_failed, 0);
     }
@@ -469,7 +497,10 @@ mod tests {
     fn a_401_refreshes_the_token_once_then_fails() {
         let mut o = outbox_with(1, 0);
         let batch = o.take_due(1000).remove(0);
-        let unauthorized = || InsertResult::Answered { status: 401, body: vec![] };
+        let unauthorized = || InsertResult::Answered {
+            status: 401,
+            body: vec![],
+        };
         let outcome = o.complete(batch, unauthorized(), 1000, true, 0.0);
         assert!(outcome.token_refused);
         assert_eq!(outcome.rows_failed, 0);
@@ -480,7 +511,11 @@ mod tests {
         // A static token cannot be refreshed: the first 401 is final.
         let mut o = outbox_with(1, 0);
         let batch = o.take_due(1000).remove(0);
-        assert_eq!(o.complete(batch, unauthorized(), 1000, false, 0.0).rows_failed, 1);
+        assert_eq!(
+            o.complete(batch, unauthorized(), 1000, false, 0.0)
+                .rows_failed,
+            1
+        );
     }
 
     #[test]

@@ -41,7 +41,11 @@ pub struct ServiceAccountKey {
 
 impl fmt::Debug for ServiceAccountKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ServiceAccountKey({}, [private key redacted])", self.client_email)
+        write!(
+            f,
+            "ServiceAccountKey({}, [private key redacted])",
+            self.client_email
+        )
     }
 }
 
@@ -78,14 +82,16 @@ impl ServiceAccountKey {
             format!("not a service-account JSON key: {message}")
         })?;
         if raw.kind != "service_account" {
-            return Err(format!("\"type\" is {:?}, not \"service_account\"", raw.kind));
+            return Err(format!(
+                "\"type\" is {:?}, not \"service_account\"",
+                raw.kind
+            ));
         }
         if raw.client_email.trim().is_empty() || !raw.client_email.contains('@') {
             return Err("\"client_email\" is not an e-mail address".to_owned());
         }
-        let private = RsaPrivateKey::from_pkcs8_pem(&raw.private_key).map_err(|_| {
-            "\"private_key\" is not a PEM PKCS#8 RSA private key".to_owned()
-        })?;
+        let private = RsaPrivateKey::from_pkcs8_pem(&raw.private_key)
+            .map_err(|_| "\"private_key\" is not a PEM PKCS#8 RSA private key".to_owned())?;
         Ok(ServiceAccountKey {
             client_email: raw.client_email.trim().to_owned(),
             key_id: raw.private_key_id.filter(|k| !k.is_empty()),
@@ -181,7 +187,10 @@ mod tests {
         assert_eq!(header["alg"], "RS256");
         assert_eq!(header["kid"], "0123456789abcdef0123456789abcdef01234567");
         let claims = decode(parts[1]);
-        assert_eq!(claims["iss"], "capi-logger@capi-test.iam.gserviceaccount.com");
+        assert_eq!(
+            claims["iss"],
+            "capi-logger@capi-test.iam.gserviceaccount.com"
+        );
         assert_eq!(claims["scope"], INSERT_SCOPE);
         assert_eq!(claims["aud"], "https://oauth2.googleapis.com/token");
         assert_eq!(claims["iat"], 1_700_000_000u64);
@@ -192,7 +201,10 @@ mod tests {
             .unwrap();
         let signed = format!("{}.{}", parts[0], parts[1]);
         verifying
-            .verify(signed.as_bytes(), &Signature::try_from(sig.as_slice()).unwrap())
+            .verify(
+                signed.as_bytes(),
+                &Signature::try_from(sig.as_slice()).unwrap(),
+            )
             .unwrap();
         // Deterministic: the same instant gives the same assertion.
         assert_eq!(jwt, key.assertion(1_700_000_000));
@@ -211,11 +223,14 @@ mod tests {
     #[test]
     fn malformed_keys_are_refused_without_quoting_the_key() {
         let mut v: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
-        v["private_key"] = "-----BEGIN PRIVATE KEY-----\nMIIsecretbits\n-----END PRIVATE KEY-----\n".into();
+        v["private_key"] =
+            "-----BEGIN PRIVATE KEY-----\nMIIsecretbits\n-----END PRIVATE KEY-----\n".into();
         let e = ServiceAccountKey::from_json(&v.to_string()).unwrap_err();
         assert!(e.contains("private_key"), "{e}");
         assert!(!e.contains("secretbits"), "{e}");
-        assert!(ServiceAccountKey::from_json("{}").unwrap_err().contains("missing field"));
+        assert!(ServiceAccountKey::from_json("{}")
+            .unwrap_err()
+            .contains("missing field"));
         let mut v: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
         v["token_uri"] = "http://oauth2.googleapis.com/token".into();
         assert!(ServiceAccountKey::from_json(&v.to_string())

@@ -201,7 +201,10 @@ mod tests {
 
     #[test]
     fn insert_goes_to_the_insertall_path_with_the_bearer_token() {
-        let mut log = BigQueryLog::new(&config(AccessToken::Static(Secret::new("lit".into()))), "p".into());
+        let mut log = BigQueryLog::new(
+            &config(AccessToken::Static(Secret::new("lit".into()))),
+            "p".into(),
+        );
         log.push(&Record::new(RecordType::Request), 0);
         assert!(log.token_fetch(1000).is_none());
         let inserts = log.take_due(1000);
@@ -219,7 +222,9 @@ mod tests {
     #[test]
     fn no_insert_leaves_before_a_token_is_fetched_and_one_fetch_serves_many_inserts() {
         let mut log = BigQueryLog::new(
-            &config(AccessToken::GcpMetadata { cluster: "metadata".into() }),
+            &config(AccessToken::GcpMetadata {
+                cluster: "metadata".into(),
+            }),
             "p".into(),
         );
         log.push(&Record::new(RecordType::Request), 0);
@@ -230,8 +235,18 @@ mod tests {
         log.token_fetched(200, br#"{"access_token":"ya29.x","expires_in":3599}"#, 1000)
             .unwrap();
         let insert = log.take_due(1000).remove(0);
-        assert!(insert.headers.contains(&("authorization", "Bearer ya29.x".into())));
-        log.complete(insert.batch, InsertResult::Answered { status: 200, body: b"{}".to_vec() }, 1001, 0.0);
+        assert!(insert
+            .headers
+            .contains(&("authorization", "Bearer ya29.x".into())));
+        log.complete(
+            insert.batch,
+            InsertResult::Answered {
+                status: 200,
+                body: b"{}".to_vec(),
+            },
+            1001,
+            0.0,
+        );
         log.push(&Record::new(RecordType::Response), 1001);
         assert!(log.token_fetch(2001).is_none());
         assert_eq!(log.take_due(2001).len(), 1);
@@ -240,7 +255,9 @@ mod tests {
     #[test]
     fn a_401_discards_the_token_and_the_batch_waits_for_a_new_one() {
         let mut log = BigQueryLog::new(
-            &config(AccessToken::GcpMetadata { cluster: "metadata".into() }),
+            &config(AccessToken::GcpMetadata {
+                cluster: "metadata".into(),
+            }),
             "p".into(),
         );
         log.push(&Record::new(RecordType::Request), 0);
@@ -248,14 +265,24 @@ mod tests {
         log.token_fetched(200, br#"{"access_token":"old","expires_in":3599}"#, 1000)
             .unwrap();
         let insert = log.take_due(1000).remove(0);
-        let outcome = log.complete(insert.batch, InsertResult::Answered { status: 401, body: vec![] }, 1000, 0.0);
+        let outcome = log.complete(
+            insert.batch,
+            InsertResult::Answered {
+                status: 401,
+                body: vec![],
+            },
+            1000,
+            0.0,
+        );
         assert!(outcome.token_refused);
         assert!(log.take_due(1000).is_empty());
         assert!(log.token_fetch(1000).is_some());
         log.token_fetched(200, br#"{"access_token":"new","expires_in":3599}"#, 1000)
             .unwrap();
         let insert = log.take_due(1000).remove(0);
-        assert!(insert.headers.contains(&("authorization", "Bearer new".into())));
+        assert!(insert
+            .headers
+            .contains(&("authorization", "Bearer new".into())));
     }
 
     #[test]
@@ -270,7 +297,12 @@ mod tests {
         let names: Vec<_> = Counter::ALL.iter().map(|c| c.name()).collect();
         assert_eq!(
             names,
-            ["bigquery_rows_sent", "bigquery_rows_failed", "bigquery_rows_dropped", "bigquery_token_errors"]
+            [
+                "bigquery_rows_sent",
+                "bigquery_rows_failed",
+                "bigquery_rows_dropped",
+                "bigquery_token_errors"
+            ]
         );
     }
 }

@@ -16,7 +16,9 @@ use serde::Deserialize;
 pub enum TokenSource {
     Static(Secret),
     /// The metadata server, through this Envoy cluster.
-    Metadata { cluster: String },
+    Metadata {
+        cluster: String,
+    },
     /// A service-account key; the exchange goes to the key's `token_uri` through this cluster.
     ServiceAccount {
         key: ServiceAccountKey,
@@ -208,7 +210,9 @@ mod tests {
         assert_eq!(f.cluster, "metadata");
         assert!(f.headers.contains(&(":method", "GET".into())));
         assert!(f.headers.contains(&(":path", METADATA_PATH.into())));
-        assert!(f.headers.contains(&(":authority", "metadata.google.internal".into())));
+        assert!(f
+            .headers
+            .contains(&(":authority", "metadata.google.internal".into())));
         assert!(f.headers.contains(&("metadata-flavor", "Google".into())));
         assert_eq!(f.body, None);
     }
@@ -218,8 +222,12 @@ mod tests {
         let mut t = metadata();
         assert!(t.fetch(0, 0).is_some());
         assert!(t.fetch(1, 0).is_none());
-        t.fetched(200, br#"{"access_token":"ya29.a","expires_in":3599,"token_type":"Bearer"}"#, 10)
-            .unwrap();
+        t.fetched(
+            200,
+            br#"{"access_token":"ya29.a","expires_in":3599,"token_type":"Bearer"}"#,
+            10,
+        )
+        .unwrap();
         assert_eq!(t.current(10).unwrap().expose(), "ya29.a");
         assert!(t.fetch(11, 0).is_none());
     }
@@ -258,7 +266,9 @@ mod tests {
         assert!(reason.contains("unreachable"));
         assert!(t.fetch(2999, 0).is_none());
         assert!(t.fetch(3000, 0).is_some());
-        assert!(t.fetched(200, b"{\"access_token\":\"\",\"expires_in\":5}", 3000).is_err());
+        assert!(t
+            .fetched(200, b"{\"access_token\":\"\",\"expires_in\":5}", 3000)
+            .is_err());
     }
 
     #[test]
@@ -295,7 +305,9 @@ mod tests {
         assert_eq!(f.cluster, "oauth2");
         assert!(f.headers.contains(&(":method", "POST".into())));
         assert!(f.headers.contains(&(":path", "/token".into())));
-        assert!(f.headers.contains(&(":authority", "oauth2.googleapis.com".into())));
+        assert!(f
+            .headers
+            .contains(&(":authority", "oauth2.googleapis.com".into())));
         let body = String::from_utf8(f.body.unwrap()).unwrap();
         assert!(body.contains("grant-type%3Ajwt-bearer&assertion="));
     }
