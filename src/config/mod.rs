@@ -270,7 +270,7 @@ pub enum AccessToken {
     },
     /// Exchanged for tokens at the key's `token_uri`, through this Envoy cluster.
     ServiceAccount {
-        key: ServiceAccountKey,
+        key: Box<ServiceAccountKey>,
         cluster: String,
     },
 }
@@ -920,7 +920,7 @@ fn service_account(
         )
     })?;
     Ok(AccessToken::ServiceAccount {
-        key,
+        key: Box::new(key),
         cluster: non_empty(&format!("{FIELD}.cluster"), raw.cluster)?,
     })
 }

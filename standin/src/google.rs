@@ -440,10 +440,12 @@ impl Google {
                 }
             }
         }
-        let mut answer = json!({"kind": "bigquery#tableDataInsertAllResponse"});
+        let mut answer = Map::new();
+        answer.insert("kind".into(), json!("bigquery#tableDataInsertAllResponse"));
         if !errors.is_empty() {
-            answer["insertErrors"] = Value::Array(errors);
+            answer.insert("insertErrors".into(), Value::Array(errors));
         }
+        let answer = Value::Object(answer);
         (verdict(200, ""), Response::json(200, answer.to_string()))
     }
 }

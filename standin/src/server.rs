@@ -21,7 +21,7 @@ enum Mode {
     /// Record and answer 200 `ok`.
     Upstream,
     /// BigQuery insertAll, the metadata server and the OAuth token endpoint; faults apply.
-    Google(Google),
+    Google(Box<Google>),
 }
 
 #[derive(Default)]
@@ -604,7 +604,7 @@ impl GoogleStandin {
         let port = config.port;
         let google = Google::new(config).map_err(io::Error::other)?;
         Ok(GoogleStandin {
-            server: Server::start(Mode::Google(google), port)?,
+            server: Server::start(Mode::Google(Box::new(google)), port)?,
         })
     }
 

@@ -21,7 +21,7 @@ pub enum TokenSource {
     },
     /// A service-account key; the exchange goes to the key's `token_uri` through this cluster.
     ServiceAccount {
-        key: ServiceAccountKey,
+        key: Box<ServiceAccountKey>,
         cluster: String,
     },
 }
@@ -298,7 +298,7 @@ mod tests {
         ))
         .unwrap();
         let mut t = Tokens::new(TokenSource::ServiceAccount {
-            key,
+            key: Box::new(key),
             cluster: "oauth2".into(),
         });
         let f = t.fetch(0, 1_700_000_000).unwrap();
