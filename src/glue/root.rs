@@ -272,18 +272,16 @@ impl RootContext for Root {
     }
 }
 
-/// Sends this VM's console records to `shared`'s BigQuery link, or stops sending them when
-/// this configuration has none.
+/// Sends this VM's console records to `shared`'s BigQuery link. A configuration without
+/// BigQuery leaves the tap alone: another configuration sharing the VM may still log, and a
+/// replaced configuration's link stops taking rows once Envoy deletes its root context.
 fn install_bigquery_tap(shared: &Rc<Shared>) {
-    match &shared.bigquery {
-        Some(link) => {
-            let weak = Rc::downgrade(shared);
-            BigQueryLink::install_tap(link, move || {
-                if let Some(shared) = weak.upgrade() {
-                    shared.wake_for_logging();
-                }
-            });
-        }
-        None => crate::observe::console::set_tap(None),
+    if let Some(link) = &shared.bigquery {
+        let weak = Rc::downgrade(shared);
+        BigQueryLink::install_tap(link, move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.wake_for_logging();
+            }
+        });
     }
 }

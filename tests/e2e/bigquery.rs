@@ -298,9 +298,10 @@ fn a_literal_token_is_sent_as_is_even_with_console_logging_off() {
     assert_no_secrets(&env, &google);
 }
 
-/// Sends `n` held-mode hits and returns the slowest answer.
-fn slowest_of(env: &Env, n: usize) -> Duration {
-    (0..n)
+/// Sends `n` held-mode hits (hit counters from `first`, so each event id differs) and returns
+/// the slowest answer.
+fn slowest_of(env: &Env, first: usize, n: usize) -> Duration {
+    (first..first + n)
         .map(|i| {
             let hit = PAGE_VIEW.replace("_s=1", &format!("_s={}", i + 10));
             let r = env.get(&hit, &[]);
@@ -319,7 +320,7 @@ fn bigquery_answering_503_leaves_delivery_untouched_and_counts_failed_rows() {
         ..Faults::default()
     });
     let env = env(&google, json!(LITERAL_TOKEN), google.port(), "off");
-    let slowest = slowest_of(&env, 5);
+    let slowest = slowest_of(&env, 0, 5);
     assert!(
         slowest < Duration::from_millis(500),
         "held hits took up to {slowest:?}"
@@ -355,7 +356,7 @@ fn bigquery_unreachable_leaves_delivery_untouched_and_counts_failed_rows() {
         .unwrap()
         .port();
     let env = env(&google, json!(LITERAL_TOKEN), closed, "off");
-    let slowest = slowest_of(&env, 5);
+    let slowest = slowest_of(&env, 0, 5);
     assert!(
         slowest < Duration::from_millis(500),
         "held hits took up to {slowest:?}"
@@ -389,4 +390,31 @@ fn a_row_refused_in_insert_errors_is_counted_as_failed() {
     let answer = inserts(&google)[0].answered_status;
     assert_eq!(answer, 200);
     assert!(env.log().contains("insertErrors"), "the refusal is logged");
+}
+
+#[test]
+fn a_slow_bigquery_never_delays_held_hits() {
+    let google = google(Some(LITERAL_TOKEN));
+    google.set_faults(Faults {
+        delay_ms: 3000,
+        ..Faults::default()
+    });
+    let env = env(&google, json!(LITERAL_TOKEN), google.port(), "off");
+    // Rows of the first hits are on the wire (and stuck) while the later hits are held.
+    let first = slowest_of(&env, 0, 2);
+    std::thread::sleep(Duration::from_millis(1200));
+    let later = slowest_of(&env, 2, 4);
+    assert!(
+        first.max(later) < Duration::from_millis(500),
+        "held hits took up to {:?}",
+        first.max(later)
+    );
+    assert_eq!(env.wait_stat("events_sent", 6, Duration::from_secs(5)), 6);
+    // The slow inserts do land: 12 rows, each stored once.
+    assert_eq!(
+        env.wait_stat("bigquery_rows_sent", 12, Duration::from_secs(15)),
+        12
+    );
+    assert_eq!(google.rows().len(), 12);
+    env.assert_no_crash();
 }
