@@ -147,6 +147,11 @@ impl Google {
         lock(&self.table).issued.iter().cloned().collect()
     }
 
+    /// Forgets every issued token, as if they had expired or been revoked.
+    pub fn revoke_tokens(&self) {
+        lock(&self.table).issued.clear();
+    }
+
     pub fn reject_rows_containing(&self, needle: Option<String>) {
         lock(&self.table).reject_rows_containing = needle;
     }

@@ -640,6 +640,13 @@ impl GoogleStandin {
         self.google().map(Google::issued_tokens).unwrap_or_default()
     }
 
+    /// Revokes every token issued so far: inserts carrying one get `401`.
+    pub fn revoke_tokens(&self) {
+        if let Some(google) = self.google() {
+            google.revoke_tokens();
+        }
+    }
+
     /// Fault: refuse (in `insertErrors`) every row whose JSON text contains `needle`.
     pub fn reject_rows_containing(&self, needle: Option<String>) {
         if let Some(google) = self.google() {

@@ -418,3 +418,38 @@ fn a_slow_bigquery_never_delays_held_hits() {
     assert_eq!(google.rows().len(), 12);
     env.assert_no_crash();
 }
+
+#[test]
+fn a_revoked_metadata_token_is_refreshed_once_and_the_rows_still_land() {
+    let google = google(None);
+    let env = env(
+        &google,
+        json!({"gcp_metadata": {"cluster": "gcp_metadata"}}),
+        google.port(),
+        "off",
+    );
+    assert_eq!(env.get(PAGE_VIEW, &[]).status, 204);
+    assert_eq!(wait_rows(&google, 2).len(), 2);
+    google.revoke_tokens();
+    let hit = PAGE_VIEW.replace("_s=1", "_s=2");
+    assert_eq!(env.get(&hit, &[]).status, 204);
+    assert_eq!(
+        wait_rows(&google, 4).len(),
+        4,
+        "rows sent again with a new token"
+    );
+    let statuses: Vec<u16> = inserts(&google).iter().map(|i| i.answered_status).collect();
+    assert_eq!(statuses, [200, 401, 200]);
+    let fetches = google
+        .requests()
+        .iter()
+        .filter(|r| r.path == METADATA_TOKEN_PATH)
+        .count();
+    assert_eq!(fetches, 2, "one fetch at start, one after the 401");
+    let s = env.stats();
+    assert_eq!(
+        (s["bigquery_rows_sent"], s["bigquery_rows_failed"]),
+        (4, 0),
+        "{s:?}"
+    );
+}
