@@ -1,4 +1,4 @@
-//! Observe: metric names and the metrics trait, and console log records (SPEC §8).
+//! Observe: metric names and the metrics trait, console log records, and BigQuery logging.
 pub mod bigquery;
 pub mod console;
 pub mod metrics;
