@@ -1,58 +1,63 @@
 //! BigQuery rows: a console [`Record`] with Stape's snake_case column names.
 //!
-//! Rows are built from the very records console logging writes, so whatever a record leaves
-//! out (the API key, raw user data) or redacts is absent from the table too. JSON-valued
+//! Rows are built from the very records console logging writes, through the record's own
+//! serialization, so whatever a record leaves out (the API key, raw user data) or redacts is
+//! absent from the table too, and a field added to records later gets its column. JSON-valued
 //! columns (`request_body`, `response_headers`, `response_body`) are stringified, as Stape's
 //! tag did; `timestamp` is Unix milliseconds. The table schema shipped in
 //! `docs/bigquery-schema.json` lists exactly these columns.
 
-use crate::observe::console::{Record, RecordType};
-use serde::Serialize;
-
-/// One row's `json` object, in the column order of the shipped schema.
-#[derive(Debug, Serialize)]
-struct Row<'a> {
-    timestamp: u64,
-    tag_name: &'a str,
-    #[serde(rename = "type")]
-    kind: RecordType,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    trace_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    event_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request_method: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request_url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request_body: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    response_status_code: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    response_body: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<&'a str>,
-}
+use crate::observe::console::Record;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// The row's JSON object text for a record written at `now_ms`.
+///
+/// The record is taken through its own serialization, so a row holds exactly what a console
+/// line holds (after whatever redaction the record applies), under Stape's column names:
+/// `Name` becomes `tag_name`, every other PascalCase key its snake_case form.
 pub fn row_json(record: &Record<'_>, now_ms: u64) -> String {
-    let row = Row {
-        timestamp: now_ms,
-        tag_name: record.name,
-        kind: record.kind,
-        trace_id: record.trace_id,
-        event_name: record.event_name,
-        request_method: record.request_method,
-        request_url: record.request_url,
-        request_body: record.request_body.map(|b| b.get()),
-        response_status_code: record.response_status_code,
-        response_body: record.response_body,
-        message: record.message,
-        reason: record.reason,
+    // Each field keeps its exact JSON text (a request body stays byte for byte the one sent).
+    let Ok(text) = serde_json::to_string(record) else {
+        return String::new();
     };
-    serde_json::to_string(&row).unwrap_or_default()
+    let Ok(fields) = serde_json::from_str::<BTreeMap<String, Box<RawValue>>>(&text) else {
+        return String::new();
+    };
+    let mut row = Map::new();
+    row.insert("timestamp".to_owned(), Value::from(now_ms));
+    for (key, raw) in fields {
+        let column = if key == "Name" {
+            "tag_name".to_owned()
+        } else {
+            snake_case(&key)
+        };
+        let json = raw.get();
+        let value = if json.starts_with('{') || json.starts_with('[') {
+            // JSON-valued columns are STRING columns holding JSON text, as Stape stored them.
+            Value::String(json.to_owned())
+        } else {
+            serde_json::from_str(json).unwrap_or(Value::Null)
+        };
+        row.insert(column, value);
+    }
+    Value::Object(row).to_string()
+}
+
+fn snake_case(pascal: &str) -> String {
+    let mut out = String::with_capacity(pascal.len() + 4);
+    for (i, c) in pascal.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Column names of the shipped table schema, in order.
@@ -75,12 +80,14 @@ pub const COLUMNS: [&str; 13] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::value::RawValue;
-    use serde_json::Value;
+    use crate::observe::console::RecordType;
 
     #[test]
     fn request_record_becomes_a_row_with_stapes_column_names_and_a_stringified_body() {
-        let body = RawValue::from_string(r#"{"events":[{"type":"page_viewed"}]}"#.into()).unwrap();
+        let body = RawValue::from_string(
+            r#"{"validate_only":false,"events":[{"type":"page_viewed"}]}"#.into(),
+        )
+        .unwrap();
         let record = Record {
             event_name: Some("page_viewed"),
             request_method: Some("POST"),
@@ -100,7 +107,7 @@ mod tests {
                 "event_name": "page_viewed",
                 "request_method": "POST",
                 "request_url": "https://bzr.openai.com/v1/events?pid=px",
-                "request_body": "{\"events\":[{\"type\":\"page_viewed\"}]}",
+                "request_body": "{\"validate_only\":false,\"events\":[{\"type\":\"page_viewed\"}]}",
             })
         );
     }
