@@ -639,6 +639,80 @@ mod tests {
         assert_eq!(insert(&g, token, body).0, 200);
     }
 
+    fn sign(claims: Value) -> String {
+        use rsa::pkcs1v15::SigningKey;
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::signature::{SignatureEncoding, Signer};
+        let key: Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/google/test-service-account.json"
+        ))
+        .unwrap();
+        let private =
+            rsa::RsaPrivateKey::from_pkcs8_pem(key["private_key"].as_str().unwrap()).unwrap();
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let input = format!(
+            "{}.{}",
+            b64.encode(json!({"alg": "RS256", "typ": "JWT"}).to_string()),
+            b64.encode(claims.to_string())
+        );
+        let sig = SigningKey::<Sha256>::new(private)
+            .sign(input.as_bytes())
+            .to_bytes();
+        format!(
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={input}.{}",
+            b64.encode(sig)
+        )
+    }
+
+    #[test]
+    fn oauth_accepts_a_signed_assertion_only_with_the_right_claims() {
+        let g = Google::new(GoogleConfig {
+            service_account: Some((
+                "capi-logger@capi-test.iam.gserviceaccount.com".into(),
+                include_str!("../../tests/fixtures/google/test-service-account.pub.pem").into(),
+            )),
+            ..GoogleConfig::default()
+        })
+        .unwrap();
+        let now = 1_800_000_000u64;
+        let good = json!({
+            "iss": "capi-logger@capi-test.iam.gserviceaccount.com",
+            "scope": "https://www.googleapis.com/auth/bigquery.insertdata",
+            "aud": "https://oauth2.googleapis.com/token",
+            "iat": now, "exp": now + 3600,
+        });
+        let form = h(&[("content-type", "application/x-www-form-urlencoded")]);
+        let post = |claims: Value| {
+            let (v, _, r) = g.handle(
+                "POST",
+                OAUTH_TOKEN_PATH,
+                &form,
+                sign(claims).as_bytes(),
+                now * 1000,
+            );
+            (r.status, v.message)
+        };
+        assert_eq!(post(good.clone()).0, 200);
+        for (key, value, why) in [
+            ("iss", json!("someone@else.iam.gserviceaccount.com"), "iss"),
+            ("aud", json!("https://example.com/token"), "aud"),
+            (
+                "scope",
+                json!("https://www.googleapis.com/auth/devstorage.read_only"),
+                "scope",
+            ),
+            ("exp", json!(now - 1), "expired"),
+            ("iat", json!(now + 600), "future"),
+            ("exp", json!(now + 7200), "one hour"),
+        ] {
+            let mut claims = good.clone();
+            claims[key] = value;
+            let (status, message) = post(claims);
+            assert_eq!(status, 400, "{key}");
+            assert!(message.contains(why), "{key}: {message}");
+        }
+    }
+
     #[test]
     fn oauth_refuses_anything_but_a_signed_jwt_bearer_grant() {
         let key: Value = serde_json::from_str(include_str!(
