@@ -21,4 +21,6 @@ mod delivery;
 mod first_path;
 mod hostile;
 mod ingest;
+mod lossless;
+mod soak;
 mod tag_logic;
