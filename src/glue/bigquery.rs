@@ -12,7 +12,7 @@ use crate::config::BigQuery;
 use crate::observe::bigquery::batch::{InsertBatch, InsertResult, Outcome};
 use crate::observe::bigquery::token::MAX_TOKEN_RESPONSE;
 use crate::observe::bigquery::{
-    BigQueryLog, Counter, INSERT_TIMEOUT_MS, MAX_INSERT_RESPONSE, TOKEN_TIMEOUT_MS,
+    BigQueryLog, Counter, Insert, INSERT_TIMEOUT_MS, MAX_INSERT_RESPONSE, TOKEN_TIMEOUT_MS,
 };
 use crate::observe::console::{self, Record};
 use crate::observe::metrics::PREFIX;
@@ -114,31 +114,52 @@ impl BigQueryLink {
             }
         }
         for insert in log.take_due(now) {
-            let headers = insert
-                .headers
-                .iter()
-                .map(|(k, v)| (*k, v.as_str()))
-                .collect();
-            match hostcalls::dispatch_http_call(
-                log.cluster(),
-                headers,
-                Some(&insert.body),
-                vec![],
-                Duration::from_millis(INSERT_TIMEOUT_MS),
-            ) {
-                Ok(token) => {
-                    self.in_flight
-                        .borrow_mut()
-                        .insert(token, Flight::Insert(insert.batch));
-                }
-                Err(status) => {
-                    log::warn!(
-                        "BigQuery logging: insert on cluster {:?} refused by Envoy ({status:?}); is the cluster defined?",
-                        log.cluster()
-                    );
-                    let outcome = log.give_back(insert.batch, now);
-                    self.report(&outcome);
-                }
+            self.send(&mut log, insert, now);
+        }
+    }
+
+    /// The plugin is shutting down: sends every buffered row now (their answers are counted if
+    /// they arrive before Envoy deletes the root), and counts as dropped what cannot go.
+    pub fn shutdown(&self) {
+        let now = host::now_ms();
+        let Ok(mut log) = self.log.try_borrow_mut() else {
+            return;
+        };
+        let (inserts, dropped) = log.shutdown(now);
+        if dropped > 0 {
+            log::warn!("BigQuery logging: shutting down without a token; {dropped} rows dropped");
+            self.add(Counter::RowsDropped, dropped);
+        }
+        for insert in inserts {
+            self.send(&mut log, insert, now);
+        }
+    }
+
+    fn send(&self, log: &mut BigQueryLog, insert: Insert, now: u64) {
+        let headers = insert
+            .headers
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
+        match hostcalls::dispatch_http_call(
+            log.cluster(),
+            headers,
+            Some(&insert.body),
+            vec![],
+            Duration::from_millis(INSERT_TIMEOUT_MS),
+        ) {
+            Ok(token) => {
+                self.in_flight
+                    .borrow_mut()
+                    .insert(token, Flight::Insert(insert.batch));
+            }
+            Err(status) => {
+                log::warn!(
+                    "BigQuery logging: insert on cluster {:?} refused by Envoy ({status:?}); is the cluster defined?",
+                    log.cluster()
+                );
+                let outcome = log.give_back(insert.batch, now);
+                self.report(&outcome);
             }
         }
     }

@@ -268,6 +268,9 @@ impl Context for Root {
             self.in_flight.len()
         );
         self.flush(&shared);
+        if let Some(bigquery) = &shared.bigquery {
+            bigquery.shutdown();
+        }
         if self.drained(&shared) {
             self.lifecycle = Lifecycle::Done;
             true

@@ -308,6 +308,23 @@ impl Outbox {
         dropped
     }
 
+    /// Everything not yet on the wire, as batches to send at once (the plugin is shutting
+    /// down: there is no later, so neither the flush delay nor the in-flight limit applies).
+    pub fn take_all(&mut self, now_ms: u64) -> Vec<InsertBatch> {
+        let mut out: Vec<InsertBatch> = self.retries.drain(..).map(|(_, b)| b).collect();
+        while !self.buffer.is_empty() {
+            out.push(self.cut_batch(now_ms));
+        }
+        self.in_flight += out.len();
+        out
+    }
+
+    /// Forgets a batch taken for sending that will never be sent.
+    pub fn abandon(&mut self, batch: InsertBatch) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        drop(batch);
+    }
+
     /// Rows buffered or waiting for a retry (not those on the wire).
     pub fn queued_rows(&self) -> usize {
         self.buffer.len()
@@ -548,6 +565,24 @@ mod tests {
         }
         assert_eq!(dropped, 1);
         assert_eq!(o.queued_rows(), MAX_RETRY_BATCHES);
+    }
+
+    #[test]
+    fn shutdown_takes_every_row_at_once() {
+        let mut o = outbox_with(1200, 0);
+        let first = o.take_due(0);
+        let dropped = o.complete(
+            first.into_iter().next().unwrap(),
+            InsertResult::NoAnswer,
+            0,
+            true,
+            0.0,
+        );
+        assert_eq!(dropped.rows_dropped, 0);
+        // One batch retrying, one in flight, 200 rows buffered and not yet due.
+        let all = o.take_all(1);
+        assert_eq!(all.iter().map(|b| b.rows.len()).sum::<usize>(), 700);
+        assert_eq!(o.queued_rows(), 0);
     }
 
     #[test]

@@ -94,6 +94,18 @@ impl BigQueryLog {
         &self.cluster
     }
 
+    /// The insert's headers, with the current token (empty authorization when none).
+    fn headers(&self, now_ms: u64) -> Vec<(&'static str, String)> {
+        let token = self.tokens.current(now_ms).map_or("", |t| t.expose());
+        vec![
+            (":method", "POST".to_owned()),
+            (":path", self.path.clone()),
+            (":authority", AUTHORITY.to_owned()),
+            ("authorization", format!("Bearer {token}")),
+            ("content-type", "application/json".to_owned()),
+        ]
+    }
+
     /// Buffers the row for a record; returns the rows dropped to make room.
     pub fn push(&mut self, record: &Record<'_>, now_ms: u64) -> u64 {
         self.outbox.push(rows::row_json(record, now_ms), now_ms)
@@ -113,16 +125,10 @@ impl BigQueryLog {
 
     /// Inserts to send now (none while no token is valid).
     pub fn take_due(&mut self, now_ms: u64) -> Vec<Insert> {
-        let Some(token) = self.tokens.current(now_ms) else {
+        if self.tokens.current(now_ms).is_none() {
             return Vec::new();
-        };
-        let headers = vec![
-            (":method", "POST".to_owned()),
-            (":path", self.path.clone()),
-            (":authority", AUTHORITY.to_owned()),
-            ("authorization", format!("Bearer {}", token.expose())),
-            ("content-type", "application/json".to_owned()),
-        ];
+        }
+        let headers = self.headers(now_ms);
         self.outbox
             .take_due(now_ms)
             .into_iter()
@@ -132,6 +138,32 @@ impl BigQueryLog {
                 batch,
             })
             .collect()
+    }
+
+    /// The plugin is shutting down: inserts for every row not yet sent, and the number of rows
+    /// that cannot go because no token is valid (the caller counts them as dropped).
+    pub fn shutdown(&mut self, now_ms: u64) -> (Vec<Insert>, u64) {
+        if self.tokens.current(now_ms).is_none() {
+            let batches = self.outbox.take_all(now_ms);
+            let rows = batches.iter().map(|b| b.rows.len() as u64).sum();
+            for batch in batches {
+                // Not sent: release the in-flight slot take_all reserved.
+                self.outbox.abandon(batch);
+            }
+            return (Vec::new(), rows);
+        }
+        let headers = self.headers(now_ms);
+        let inserts = self
+            .outbox
+            .take_all(now_ms)
+            .into_iter()
+            .map(|batch| Insert {
+                body: batch.body(),
+                headers: headers.clone(),
+                batch,
+            })
+            .collect();
+        (inserts, 0)
     }
 
     /// An insert ended.
@@ -283,6 +315,29 @@ mod tests {
         assert!(insert
             .headers
             .contains(&("authorization", "Bearer new".into())));
+    }
+
+    #[test]
+    fn shutdown_sends_everything_now_or_counts_it_dropped_without_a_token() {
+        let mut log = BigQueryLog::new(
+            &config(AccessToken::Static(Secret::new("lit".into()))),
+            "p".into(),
+        );
+        log.push(&Record::new(RecordType::Request), 0);
+        let (inserts, dropped) = log.shutdown(1);
+        assert_eq!((inserts.len(), dropped), (1, 0));
+        assert!(log.has_work(), "the insert is in flight");
+        let mut log = BigQueryLog::new(
+            &config(AccessToken::GcpMetadata {
+                cluster: "metadata".into(),
+            }),
+            "p".into(),
+        );
+        log.push(&Record::new(RecordType::Request), 0);
+        log.push(&Record::new(RecordType::Response), 0);
+        let (inserts, dropped) = log.shutdown(1);
+        assert_eq!((inserts.len(), dropped), (0, 2));
+        assert!(!log.has_work());
     }
 
     #[test]
