@@ -341,6 +341,56 @@ mod tests {
     }
 
     #[test]
+    fn delivery_records_become_rows_even_with_console_logging_off() {
+        use crate::delivery::retry::CallResult;
+        use crate::delivery::{Call, Delivery};
+        use crate::observe::console;
+        use crate::observe::metrics::MemoryMetrics;
+        use crate::payload::EncodedEvent;
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        const NOW: u64 = 1_800_000_000_000;
+
+        let log = Rc::new(RefCell::new(BigQueryLog::new(
+            &config(AccessToken::Static(Secret::new("lit".into()))),
+            "p".into(),
+        )));
+        let sink = Rc::clone(&log);
+        console::set_tap(Some(Box::new(move |r: &Record<'_>| {
+            sink.borrow_mut().push(r, NOW);
+        })));
+        let c = crate::test_support::config(serde_json::json!({"logging": {"console": "off"}}));
+        let m = MemoryMetrics::default();
+        let mut d = Delivery::new(&c);
+        let event = EncodedEvent {
+            id: "e1".into(),
+            name: "order_created".into(),
+            timestamp_ms: NOW,
+            json: r#"{"id":"e1"}"#.into(),
+        };
+        let dispatch = d.prepare(Call::new(vec![event], None), NOW, &m).unwrap();
+        let answer = CallResult::Answered {
+            status: 200,
+            retry_after: None,
+            body: b"{}".to_vec(),
+            from_envoy: false,
+        };
+        d.complete(dispatch, answer, Some(3), NOW, &mut || 0.0, &m);
+        console::set_tap(None);
+
+        let insert = log.borrow_mut().take_due(NOW + 1000).remove(0);
+        let body: serde_json::Value = serde_json::from_slice(&insert.body).unwrap();
+        let rows = body["rows"].as_array().unwrap();
+        let kinds: Vec<&str> = rows
+            .iter()
+            .map(|r| r["json"]["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["Request", "Response"]);
+        assert_eq!(rows[0]["json"]["event_name"], "order_created");
+        assert_eq!(rows[1]["json"]["response_status_code"], 200);
+    }
+
+    #[test]
     fn ids_are_percent_encoded_in_the_path() {
         let mut c = config(AccessToken::Static(Secret::new("t".into())));
         c.table_id = "a/b c".into();
