@@ -21,6 +21,8 @@ mod delivery;
 mod first_path;
 mod hostile;
 mod ingest;
+mod injection;
 mod lossless;
+mod release;
 mod soak;
 mod tag_logic;

@@ -81,11 +81,13 @@ pub const COLUMNS: [&str; 13] = [
 mod tests {
     use super::*;
     use crate::observe::console::RecordType;
+    use crate::observe::redact::{LoggedRequestBody, LoggedResponseBody};
 
     #[test]
     fn request_record_becomes_a_row_with_stapes_column_names_and_a_stringified_body() {
-        let body = RawValue::from_string(
-            r#"{"validate_only":false,"events":[{"type":"page_viewed"}]}"#.into(),
+        let body = LoggedRequestBody::new(
+            br#"{"validate_only":false,"events":[{"type":"page_viewed"}]}"#,
+            true,
         )
         .unwrap();
         let record = Record {
@@ -114,9 +116,10 @@ mod tests {
 
     #[test]
     fn response_and_message_records_keep_status_body_message_and_reason() {
+        let answer = LoggedResponseBody::new(b"{}", true).unwrap();
         let record = Record {
             response_status_code: Some(200),
-            response_body: Some("{}"),
+            response_body: Some(&answer),
             ..Record::new(RecordType::Response)
         };
         let row: Value = serde_json::from_str(&row_json(&record, 5)).unwrap();
@@ -141,14 +144,15 @@ mod tests {
             .map(|c| c["name"].as_str().unwrap())
             .collect();
         assert_eq!(names, COLUMNS);
-        let body = RawValue::from_string("{}".into()).unwrap();
+        let body = LoggedRequestBody::new(b"{}", true).unwrap();
+        let answer = LoggedResponseBody::new(b"b", true).unwrap();
         let full = Record {
             event_name: Some("e"),
             request_method: Some("POST"),
             request_url: Some("u"),
             request_body: Some(&body),
             response_status_code: Some(1),
-            response_body: Some("b"),
+            response_body: Some(&answer),
             message: Some("m"),
             reason: Some("r"),
             trace_id: Some("t"),
