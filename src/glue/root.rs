@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::delivery::retry::CallResult;
 use crate::delivery::{api_headers, Delivery, Dispatch};
 use crate::observe::redact::Escaped;
+use crate::observe::throttle::{Throttle, ONCE_PER_MINUTE_MS};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{BufferType, ContextType};
@@ -39,6 +40,8 @@ pub struct Shared {
     tick: Duration,
     /// BigQuery logging, when configured: its own state and callouts, driven by the timer.
     bigquery: Option<Rc<BigQueryLink>>,
+    /// Collection bodies the route answered before they were read: one warning a minute.
+    pub unread_bodies: RefCell<Throttle>,
 }
 
 impl Shared {
@@ -321,6 +324,7 @@ impl RootContext for Root {
             tick: Duration::from_millis(tick_ms),
             bigquery: config.logging.bigquery.as_ref().map(BigQueryLink::new),
             config,
+            unread_bodies: RefCell::new(Throttle::new(ONCE_PER_MINUTE_MS)),
         }));
         if let Some(shared) = &self.shared {
             host::report_memory(&shared.metrics);

@@ -5,3 +5,4 @@ pub mod console;
 pub mod loss;
 pub mod metrics;
 pub mod redact;
+pub mod throttle;

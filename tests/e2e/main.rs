@@ -18,6 +18,7 @@ mod batching;
 mod bigquery;
 mod config_refusal;
 mod delivery;
+mod edges;
 mod first_path;
 mod hostile;
 mod ingest;
