@@ -15,6 +15,7 @@
 mod harness;
 
 mod batching;
+mod bigquery;
 mod client_identity;
 mod config_refusal;
 mod delivery;
