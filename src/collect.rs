@@ -24,6 +24,28 @@ pub struct Collected {
     pub events: Vec<EncodedEvent>,
     /// `Set-Cookie` header values for the response.
     pub set_cookies: Vec<String>,
+    /// The request's event counts, for the access log.
+    pub summary: Summary,
+}
+
+/// What happened to one collection request's events: `sent` were handed to delivery,
+/// `skipped` were not selected (trigger, consent), `invalid` were dropped as unusable.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub received: usize,
+    pub sent: usize,
+    pub skipped: usize,
+    pub invalid: usize,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "received={} sent={} skipped={} invalid={}",
+            self.received, self.sent, self.skipped, self.invalid
+        )
+    }
 }
 
 /// Runs the core for one collection request of `format` with `body` (already bounded).
@@ -47,7 +69,7 @@ pub fn collect(
         Counter::EventsReceived,
         (ingested.events.len() + ingested.rejected.len()) as u64,
     );
-    metrics.add(Counter::EventsInvalid, ingested.rejected.len() as u64);
+    metrics.add(Counter::EventsInvalidInput, ingested.rejected.len() as u64);
     for rejection in &ingested.rejected {
         log::debug!("collection input dropped: {}", rejection.reason);
     }
@@ -56,24 +78,37 @@ pub fn collect(
     }
 
     let mut collected = Collected::default();
+    let mut skipped = 0;
+    let request_url = request.url();
+    let mut invalid = ingested.rejected.len();
     let mut cookie_source: Option<(CookieValues, Option<Cow<'_, str>>)> = None;
     let mut scope = RequestScope::new(config, request, now_ms, random);
     for (index, event) in ingested.events.iter().enumerate() {
         let page_location = || text_at(event, "page_location");
         match tag::process(&mut scope, event, index) {
-            Outcome::Skipped(Skip::Trigger) => metrics.add(Counter::EventsSkippedTrigger, 1),
-            Outcome::Skipped(Skip::Consent) => metrics.add(Counter::EventsSkippedConsent, 1),
+            Outcome::Skipped(skip) => {
+                skipped += 1;
+                metrics.add(
+                    match skip {
+                        Skip::Trigger => Counter::EventsSkippedTrigger,
+                        Skip::Consent => Counter::EventsSkippedConsent,
+                    },
+                    1,
+                );
+            }
             Outcome::Invalid {
                 name,
                 reason,
                 cookies,
             } => {
-                metrics.add(Counter::EventsInvalid, 1);
+                invalid += 1;
+                metrics.add(reason.counter(), 1);
                 let reason = reason.to_string();
                 console::emit(
                     config.logging.console,
                     &Record {
                         event_name: name.as_deref(),
+                        request_url: Some(&request_url),
                         trace_id: request.trace_id.as_deref(),
                         ..Record::message("Event not sent: invalid", Some(&reason))
                     },
@@ -90,12 +125,21 @@ pub fn collect(
             } => {
                 match encode_event(&api_event) {
                     Some(encoded) => collected.events.push(encoded),
-                    None => metrics.add(Counter::EventsInvalid, 1),
+                    None => {
+                        invalid += 1;
+                        metrics.add(Counter::EventsInvalidEncoding, 1);
+                    }
                 }
                 remember_cookies(&mut cookie_source, cookies, page_location);
             }
         }
     }
+    collected.summary = Summary {
+        received: ingested.events.len() + ingested.rejected.len(),
+        sent: collected.events.len(),
+        skipped,
+        invalid,
+    };
     if let Some((values, page)) = cookie_source {
         collected.set_cookies = set_cookies(config, request, &values, page.as_deref());
     }

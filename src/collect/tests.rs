@@ -121,5 +121,20 @@ fn every_received_event_is_accounted_for() {
     );
     assert_eq!(c.events.len(), 2);
     assert_eq!(m.counter(Counter::EventsReceived), 5);
-    assert_eq!(m.counter(Counter::EventsInvalid), 3);
+    assert_eq!(m.counter(Counter::EventsInvalidInput), 2);
+    assert_eq!(m.counter(Counter::EventsInvalidEventName), 1);
+    assert_eq!(m.family_total("events_invalid"), 3);
+    assert_eq!(
+        c.summary,
+        Summary {
+            received: 5,
+            sent: 2,
+            skipped: 0,
+            invalid: 3
+        }
+    );
+    assert_eq!(
+        c.summary.to_string(),
+        "received=5 sent=2 skipped=0 invalid=3"
+    );
 }

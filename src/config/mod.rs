@@ -5,7 +5,11 @@
 //! [`ValueSource`]s, numbers range-checked. A bad config yields one [`ConfigError`] naming the
 //! field and the reason; the glue logs it and returns `false`, so Envoy refuses the config.
 
+mod placeholder;
+mod proto_struct;
 mod raw;
+#[cfg(test)]
+mod schema;
 pub mod value_source;
 
 use crate::payload::ActionSource;
@@ -15,11 +19,20 @@ use serde_json::Value;
 use std::fmt;
 pub use value_source::ValueSource;
 
-/// A configuration problem: the dotted field path and why it is wrong.
+/// A configuration problem: the dotted field path, why it is wrong, and for a JSON parse
+/// error where in the text it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     pub field: String,
     pub reason: String,
+    pub position: Option<TextPosition>,
+}
+
+/// 1-based line and column in the JSON text of the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextPosition {
+    pub line: usize,
+    pub column: usize,
 }
 
 impl ConfigError {
@@ -27,13 +40,33 @@ impl ConfigError {
         ConfigError {
             field: field.into(),
             reason: reason.into(),
+            position: None,
+        }
+    }
+
+    fn from_serde(path: String, error: &serde_json::Error) -> ConfigError {
+        let field = if path.is_empty() || path == "." || path == "?" {
+            "(top level)".to_owned()
+        } else {
+            path
+        };
+        ConfigError {
+            position: (error.line() > 0).then(|| TextPosition {
+                line: error.line(),
+                column: error.column(),
+            }),
+            ..ConfigError::new(field, strip_position(&error.to_string()))
         }
     }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid configuration: {}: {}", self.field, self.reason)
+        write!(f, "invalid configuration: {}: {}", self.field, self.reason)?;
+        match self.position {
+            Some(at) => write!(f, " (line {}, column {})", at.line, at.column),
+            None => Ok(()),
+        }
     }
 }
 
@@ -300,6 +333,8 @@ pub struct Config {
     pub event_parameters: EventParameters,
     pub api: Api,
     pub logging: Logging,
+    /// First segment of every stat name, so two plugin instances keep separate series.
+    pub metric_prefix: String,
 }
 
 /// Largest body the filter buffers; Envoy's default per-connection buffer is 1 MiB and a body
@@ -311,8 +346,29 @@ pub const API_MAX_EVENTS: u64 = 1000;
 pub const MAX_COOKIE_DAYS: u64 = 400;
 
 impl Config {
-    /// Parses and validates the plugin configuration. `env` reads the VM environment for
-    /// `{"env": NAME}` secrets.
+    /// Parses and validates the plugin configuration as Envoy hands it over: JSON text (a
+    /// `StringValue`) or a protobuf-encoded `google.protobuf.Struct` (native YAML). `env` reads
+    /// the VM environment for `{"env": NAME}` secrets.
+    pub fn from_plugin_configuration(
+        bytes: &[u8],
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        match proto_struct::decode(bytes) {
+            // Through JSON text, so one deserializer serves both forms (a second one for
+            // `serde_json::Value` would double the config code in the `.wasm`). Positions in
+            // that text would mean nothing to the user: the field path says where.
+            Some(value) => {
+                Config::from_json(value.to_string().as_bytes(), env).map_err(|e| ConfigError {
+                    position: None,
+                    ..e
+                })
+            }
+            None => Config::from_json(bytes, env),
+        }
+    }
+
+    /// Parses and validates the configuration from JSON text; a parse error names its line and
+    /// column.
     pub fn from_json(
         bytes: &[u8],
         env: &dyn Fn(&str) -> Option<String>,
@@ -320,15 +376,10 @@ impl Config {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let raw: RawConfig = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." || path == "?" {
-                "(top level)".to_owned()
-            } else {
-                path
-            };
-            ConfigError::new(field, strip_position(&e.into_inner().to_string()))
+            ConfigError::from_serde(path, e.inner())
         })?;
         de.end()
-            .map_err(|e| ConfigError::new("(top level)", strip_position(&e.to_string())))?;
+            .map_err(|e| ConfigError::from_serde(String::new(), &e))?;
         Config::from_raw(raw, env)
     }
 
@@ -346,6 +397,7 @@ impl Config {
                 "must be at most 256 printable characters",
             ));
         }
+        refuse_placeholder("pixel_id", &pixel_id, true)?;
         let api_key = secret("api_key", raw.api_key, env)?;
 
         Ok(Config {
@@ -387,11 +439,29 @@ impl Config {
             event_parameters: event_parameters(raw.event_parameters)?,
             api: api(raw.api)?,
             logging: logging(raw.logging, env)?,
+            metric_prefix: metric_prefix(raw.metric_prefix)?,
         })
     }
 }
 
-/// serde_json appends " at line 1 column 5"; the field path already says where.
+/// Refuses a template value left in an example (`REPLACE_WITH_PIXEL_ID`, `<your key>`). A
+/// secret's value is not quoted back.
+fn refuse_placeholder(field: &str, value: &str, quote: bool) -> Result<(), ConfigError> {
+    if !placeholder::is_placeholder(value) {
+        return Ok(());
+    }
+    let what = if quote {
+        format!("{value:?} is a placeholder")
+    } else {
+        "is a placeholder".to_owned()
+    };
+    Err(ConfigError::new(
+        field,
+        format!("{what}: replace it with the real value"),
+    ))
+}
+
+/// serde_json appends " at line 1 column 5"; [`ConfigError::position`] carries it instead.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(at) => message.get(..at).unwrap_or(message).to_owned(),
@@ -414,10 +484,14 @@ fn secret(
                 ));
             }
             env(&name).ok_or_else(|| {
+                // The VM cannot see vm_config: a key listed in host_env_keys but unset in
+                // Envoy's own environment looks the same as an unlisted one, so name both.
                 ConfigError::new(
                     format!("{field}.env"),
                     format!(
-                        "environment variable {name} is not set in the VM (list it in vm_config.environment_variables)"
+                        "environment variable {name} is not visible to the VM: it must be set in \
+                         Envoy's environment and listed in vm_config.environment_variables.host_env_keys \
+                         (Istio: vmConfig.env), or given in environment_variables.key_values"
                     ),
                 )
             })?
@@ -427,6 +501,7 @@ fn secret(
     if value.is_empty() {
         return Err(ConfigError::new(field, "must not be empty"));
     }
+    refuse_placeholder(field, &value, false)?;
     // A header value: control characters would break or inject into the request.
     if value.chars().any(|c| c.is_control() || !c.is_ascii()) {
         return Err(ConfigError::new(
@@ -475,6 +550,7 @@ fn standard_list() -> String {
 }
 
 fn integration_source(value: String) -> Result<String, ConfigError> {
+    refuse_placeholder("integration_source", &value, true)?;
     // The API trims and lowercases before checking 1–64 of [a-z0-9._-] with an alphanumeric start.
     let v = value.trim().to_ascii_lowercase();
     let ok = (1..=64).contains(&v.len())
@@ -487,6 +563,22 @@ fn integration_source(value: String) -> Result<String, ConfigError> {
         Err(ConfigError::new(
             "integration_source",
             "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
+        ))
+    }
+}
+
+fn metric_prefix(value: String) -> Result<String, ConfigError> {
+    let ok = (1..=64).contains(&value.len())
+        && value.starts_with(|c: char| c.is_ascii_lowercase())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(value)
+    } else {
+        Err(ConfigError::new(
+            "metric_prefix",
+            format!("{value:?} must be 1-64 of a-z, 0-9 and '_', starting with a letter"),
         ))
     }
 }
@@ -780,10 +872,10 @@ fn event_parameters(raw: RawEventParameters) -> Result<EventParameters, ConfigEr
 fn non_empty(field: &str, value: String) -> Result<String, ConfigError> {
     let v = value.trim().to_owned();
     if v.is_empty() {
-        Err(ConfigError::new(field, "must not be empty"))
-    } else {
-        Ok(v)
+        return Err(ConfigError::new(field, "must not be empty"));
     }
+    refuse_placeholder(field, &v, true)?;
+    Ok(v)
 }
 
 fn api(raw: RawApi) -> Result<Api, ConfigError> {

@@ -20,6 +20,8 @@ use std::time::Duration;
 pub struct Shared {
     pub config: Config,
     pub metrics: HostMetrics,
+    /// Filter state key of the per-request summary: `<metric_prefix>.summary`.
+    pub summary_key: String,
     pub delivery: RefCell<Delivery>,
     /// Headers of every API call (built once; they carry the key).
     api_headers: Vec<(&'static str, String)>,
@@ -184,6 +186,7 @@ impl Context for Root {
         else {
             return;
         };
+        host::follow_host_log_level();
         let result = host::call_result(num_headers, body_size);
         shared.complete(call.dispatch, result, Some(call.sent_at_ms));
     }
@@ -196,13 +199,14 @@ impl RootContext for Root {
             .ok()
             .flatten()
             .unwrap_or_default();
-        let config = match Config::from_json(&bytes, &|name| std::env::var(name).ok()) {
-            Ok(c) => c,
-            Err(e) => {
-                log::error!("{e}");
-                return false;
-            }
-        };
+        let config =
+            match Config::from_plugin_configuration(&bytes, &|name| std::env::var(name).ok()) {
+                Ok(c) => c,
+                Err(e) => {
+                    log::error!("{e}");
+                    return false;
+                }
+            };
         if self.shared.is_some() {
             // Envoy gives a changed configuration a new root context; a second call on this
             // one would orphan queued retries, so keep the first.
@@ -215,7 +219,8 @@ impl RootContext for Root {
         self.shared = Some(Rc::new(Shared {
             api_headers: api_headers(&config),
             delivery: RefCell::new(Delivery::new(&config)),
-            metrics: HostMetrics::define(),
+            metrics: HostMetrics::define(&config.metric_prefix),
+            summary_key: format!("{}.summary", config.metric_prefix),
             config,
             body_watch: RefCell::new(Vec::new()),
             tick_armed: Cell::new(false),
@@ -232,6 +237,7 @@ impl RootContext for Root {
         let Some(shared) = self.shared.clone() else {
             return;
         };
+        host::follow_host_log_level();
         shared.release_stalled(self.context_id);
         self.flush(&shared);
         if !shared.has_work() && hostcalls::set_tick_period(Duration::ZERO).is_ok() {
