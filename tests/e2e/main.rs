@@ -20,4 +20,5 @@ mod delivery;
 mod first_path;
 mod hostile;
 mod ingest;
+mod observe;
 mod tag_logic;
