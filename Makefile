@@ -9,7 +9,7 @@ ENVOY_VERSION := 1.40.0
 ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
-.PHONY: build envoy test lint unit e2e validate run clean bench wasm-target
+.PHONY: build envoy test lint unit e2e validate run clean bench wasm-target schema monitoring promtool
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -35,7 +35,23 @@ lint: wasm-target
 ## unit: host unit tests of the core, the stand-in and the ingest fixtures
 unit:
 	$(CARGO) test --workspace --lib --bins
-	$(CARGO) test -p openai-capi-filter --test ingest_fixtures
+	$(CARGO) test -p openai-capi-filter --test ingest_fixtures --test config_examples --test monitoring
+
+## schema: regenerate config.schema.json from the config types (commit the result)
+schema:
+	UPDATE_CONFIG_SCHEMA=1 $(CARGO) test -p openai-capi-filter --lib config::schema
+
+promtool:
+	@command -v promtool >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing promtool (Debian package prometheus)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	  else echo "promtool is needed: apt-get install prometheus" >&2; exit 1; fi; }
+
+## monitoring: promtool checks and unit-tests the alert rules in monitoring/
+monitoring: promtool
+	promtool check rules monitoring/alerts.yaml
+	promtool test rules monitoring/alerts.test.yaml
 
 ## e2e: end-to-end tests in real Envoy (needs build + envoy)
 e2e: build envoy
@@ -46,7 +62,7 @@ validate: build envoy
 	./scripts/validate-configs.sh $(ENVOY) $(WASM)
 
 ## test: everything CI runs
-test: lint unit e2e validate
+test: lint unit monitoring e2e validate
 	@echo "make test: all checks passed"
 
 ## run: local harness — API stand-in on :8081 (prints each request), Envoy on :10000 (admin :9901)

@@ -10,6 +10,7 @@ mod proto_struct;
 mod raw;
 #[cfg(test)]
 mod schema;
+mod shape;
 pub mod value_source;
 
 use crate::payload::ActionSource;
@@ -373,6 +374,11 @@ impl Config {
         bytes: &[u8],
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
+        // Syntax first, as a plain value: its errors carry line and column, and the value lets
+        // `shape` refuse arrays that serde would read as positional structs.
+        let value: Value = serde_json::from_slice(bytes)
+            .map_err(|e| ConfigError::from_serde(String::new(), &e))?;
+        shape::refuse_positional_objects(&value, "")?;
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let raw: RawConfig = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
