@@ -189,6 +189,27 @@ fn readme_json_examples_get_the_same_verdict_from_schema_and_filter() {
 }
 
 #[test]
+fn readme_yaml_struct_examples_get_the_same_verdict_from_schema_and_filter() {
+    let validator = validator();
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut count = 0;
+    for block in readme.split("```yaml\n").skip(1) {
+        let body = block.split("```").next().unwrap();
+        if !body.contains("google.protobuf.Struct") {
+            continue;
+        }
+        let yaml: Value = serde_norway::from_str(body).unwrap();
+        let config = &yaml["configuration"]["value"];
+        assert!(
+            assert_same_verdict(&validator, "README YAML example", config),
+            "README YAML example must be valid: {body}"
+        );
+        count += 1;
+    }
+    assert!(count >= 1, "README Struct examples found: {count}");
+}
+
+#[test]
 fn fixtures_get_the_expected_verdict_from_schema_and_filter() {
     let validator = validator();
     for (dir, expect_valid) in [("valid", true), ("invalid", false)] {
