@@ -114,6 +114,13 @@ fn check_query(where_: &str, query: &str) -> usize {
 #[test]
 fn the_dashboard_queries_only_series_the_filter_exports() {
     let dashboard: Value = serde_json::from_str(&monitoring("grafana-dashboard.json")).unwrap();
+    let variables = dashboard["templating"]["list"].as_array().unwrap();
+    assert!(
+        variables
+            .iter()
+            .any(|v| v["name"] == "prefix" && v["query"] == DEFAULT_PREFIX),
+        "the prefix variable defaults to the default metric_prefix"
+    );
     let panels = dashboard["panels"].as_array().unwrap();
     let mut used = BTreeSet::new();
     let mut ids = HashSet::new();
@@ -130,7 +137,12 @@ fn the_dashboard_queries_only_series_the_filter_exports() {
         let targets = panel["targets"].as_array().unwrap();
         assert!(!targets.is_empty(), "{title}: no query");
         for target in targets {
-            let expr = target["expr"].as_str().unwrap();
+            // The dashboard's `prefix` variable stands for metric_prefix.
+            let expr = target["expr"]
+                .as_str()
+                .unwrap()
+                .replace("${prefix}", DEFAULT_PREFIX);
+            let expr = expr.as_str();
             assert!(
                 check_query(title, expr) > 0,
                 "{title}: {expr} uses no filter series"
