@@ -5,6 +5,7 @@
 //! [`ValueSource`]s, numbers range-checked. A bad config yields one [`ConfigError`] naming the
 //! field and the reason; the glue logs it and returns `false`, so Envoy refuses the config.
 
+mod error;
 mod placeholder;
 mod proto_struct;
 mod raw;
@@ -15,61 +16,12 @@ pub mod value_source;
 
 use crate::payload::ActionSource;
 use crate::tag::event_name::{EventType, StandardType};
+pub use error::{ConfigError, TextPosition};
+use placeholder::refuse_placeholder;
 use raw::*;
 use serde_json::Value;
 use std::fmt;
 pub use value_source::ValueSource;
-
-/// A configuration problem: the dotted field path, why it is wrong, and for a JSON parse
-/// error where in the text it was found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub field: String,
-    pub reason: String,
-    pub position: Option<TextPosition>,
-}
-
-/// 1-based line and column in the JSON text of the configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TextPosition {
-    pub line: usize,
-    pub column: usize,
-}
-
-impl ConfigError {
-    fn new(field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
-        ConfigError {
-            field: field.into(),
-            reason: reason.into(),
-            position: None,
-        }
-    }
-
-    fn from_serde(path: String, error: &serde_json::Error) -> ConfigError {
-        let field = if path.is_empty() || path == "." || path == "?" {
-            "(top level)".to_owned()
-        } else {
-            path
-        };
-        ConfigError {
-            position: (error.line() > 0).then(|| TextPosition {
-                line: error.line(),
-                column: error.column(),
-            }),
-            ..ConfigError::new(field, strip_position(&error.to_string()))
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid configuration: {}: {}", self.field, self.reason)?;
-        match self.position {
-            Some(at) => write!(f, " (line {}, column {})", at.line, at.column),
-            None => Ok(()),
-        }
-    }
-}
 
 /// The API key (or any credential): printable only through [`Secret::expose`].
 #[derive(Clone, PartialEq, Eq)]
@@ -447,31 +399,6 @@ impl Config {
             logging: logging(raw.logging, env)?,
             metric_prefix: metric_prefix(raw.metric_prefix)?,
         })
-    }
-}
-
-/// Refuses a template value left in an example (`REPLACE_WITH_PIXEL_ID`, `<your key>`). A
-/// secret's value is not quoted back.
-fn refuse_placeholder(field: &str, value: &str, quote: bool) -> Result<(), ConfigError> {
-    if !placeholder::is_placeholder(value) {
-        return Ok(());
-    }
-    let what = if quote {
-        format!("{value:?} is a placeholder")
-    } else {
-        "is a placeholder".to_owned()
-    };
-    Err(ConfigError::new(
-        field,
-        format!("{what}: replace it with the real value"),
-    ))
-}
-
-/// serde_json appends " at line 1 column 5"; [`ConfigError::position`] carries it instead.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message.get(..at).unwrap_or(message).to_owned(),
-        None => message.to_owned(),
     }
 }
 

@@ -5,6 +5,25 @@
 //! refuses) and fail only at run time. The configuration refuses such a value at load time,
 //! naming the field.
 
+use super::ConfigError;
+
+/// Refuses a template value left in an example (`REPLACE_WITH_PIXEL_ID`, `<your key>`). A
+/// secret's value is not quoted back.
+pub(super) fn refuse_placeholder(field: &str, value: &str, quote: bool) -> Result<(), ConfigError> {
+    if !is_placeholder(value) {
+        return Ok(());
+    }
+    let what = if quote {
+        format!("{value:?} is a placeholder")
+    } else {
+        "is a placeholder".to_owned()
+    };
+    Err(ConfigError::new(
+        field,
+        format!("{what}: replace it with the real value"),
+    ))
+}
+
 /// Whether `value` is a template placeholder rather than a real value.
 pub fn is_placeholder(value: &str) -> bool {
     let v = value.trim();
