@@ -13,7 +13,7 @@ cat <<'MSG'
   API stand-in:            http://127.0.0.1:8081    (each request it receives is printed below)
 
   Try:  curl -i 'http://127.0.0.1:10000/g/collect?v=2&tid=G-DEMO&cid=555.666&en=page_view&dl=https%3A%2F%2Fshop.example.com%2F%3Foppref%3Ddemo-click-1' -H 'Host: shop.example.com'
-  Stats: curl -s http://127.0.0.1:9901/stats/prometheus | grep openai_capi
+  Stats: curl -s http://127.0.0.1:9901/stats/prometheus | grep '^openai_capi_'
 
 MSG
 wait
