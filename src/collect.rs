@@ -79,7 +79,6 @@ pub fn collect(
 
     let mut collected = Collected::default();
     let mut skipped = 0;
-    let request_url = request.url();
     let mut invalid = ingested.rejected.len();
     let mut cookie_source: Option<(CookieValues, Option<Cow<'_, str>>)> = None;
     let mut scope = RequestScope::new(config, request, now_ms, random);
@@ -104,6 +103,7 @@ pub fn collect(
                 invalid += 1;
                 metrics.add(reason.counter(), 1);
                 let reason = reason.to_string();
+                let request_url = request.url();
                 console::emit(
                     config.logging.console,
                     &Record {

@@ -117,9 +117,16 @@ fn the_access_log_shows_the_request_summary_and_the_trace_id_is_x_request_id() {
         .unwrap();
     assert!(!rid.is_empty() && rid != "-", "{log}");
     let envoy_log = env.log();
+    let record = envoy_log
+        .lines()
+        .find(|l| l.contains(&format!("\"TraceId\":\"{rid}\"")))
+        .unwrap_or_else(|| panic!("no record carries x-request-id {rid}:\n{envoy_log}"));
+    // The collection request's URL with the scheme the client used (plain HTTP here).
     assert!(
-        envoy_log.contains(&format!("\"TraceId\":\"{rid}\"")),
-        "the invalid event's record carries x-request-id {rid}:\n{envoy_log}"
+        record.contains("\"Type\":\"Message\"")
+            && record.contains("\"RequestUrl\":\"http://")
+            && record.contains("/g/collect\""),
+        "{record}"
     );
 }
 
