@@ -6,7 +6,9 @@
 //! `<prefix>.<family>.<label>.<value>` (e.g. `openai_capi.events_skipped.reason.consent`); the
 //! `stats_tags` shipped in the Envoy configs ([`TAG_REGEXES`]) turn that into
 //! `openai_capi_events_skipped{reason="consent"}` on `/stats/prometheus`. Each series is one line
-//! in the tables below, so adding a metric or a reason is a one-line change.
+//! in the tables below, so adding a metric or a reason is a one-line change. A new label *key*
+//! also needs its regex in [`TAG_REGEXES`] and the shipped Envoy configs (tests check both), and
+//! `monitoring/` queries are checked against these tables.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
