@@ -7,7 +7,7 @@
 //! `checked_in_schema_is_generated_from_the_config_types`.
 
 use super::raw::RawConfig;
-use super::{API_MAX_EVENTS, MAX_BODY_BYTES_LIMIT, MAX_COOKIE_DAYS};
+use super::{API_MAX_EVENTS, MAX_BODY_BYTES_LIMIT, MAX_COOKIE_DAYS, MAX_RETRY_HORIZON_MS};
 use crate::payload::ActionSource;
 use crate::tag::event_name::StandardType;
 use serde_json::{json, Value};
@@ -88,8 +88,12 @@ fn constraints() -> Vec<(&'static str, Value)> {
             json!({"minimum": 1, "maximum": 300_000}),
         ),
         (
+            "/$defs/RawRetry/properties/horizon_ms",
+            json!({"minimum": 0, "maximum": MAX_RETRY_HORIZON_MS}),
+        ),
+        (
             "/$defs/RawRetry/properties/max_attempts",
-            json!({"minimum": 1, "maximum": 20}),
+            json!({"minimum": 1, "maximum": 1000}),
         ),
         (
             "/$defs/RawRetry/properties/initial_backoff_ms",
@@ -100,8 +104,12 @@ fn constraints() -> Vec<(&'static str, Value)> {
             json!({"minimum": 1, "maximum": 3_600_000}),
         ),
         (
-            "/$defs/RawRetry/properties/max_queued_requests",
-            json!({"minimum": 0, "maximum": 100_000}),
+            "/$defs/RawRetry/properties/max_queued_events",
+            json!({"minimum": API_MAX_EVENTS, "maximum": 1_000_000}),
+        ),
+        (
+            "/$defs/RawRetry/properties/max_queued_bytes",
+            json!({"minimum": 1024 * 1024, "maximum": 256 * 1024 * 1024}),
         ),
         (
             "/$defs/RawBatch/properties/max_events",

@@ -88,6 +88,8 @@ series!(Counter {
     ApiRetries => "api_retries";
     RetryQueueDropped => "retry_queue_dropped";
     BodiesTooLarge => "bodies_too_large";
+    /// Events still queued when Envoy shut the filter down or replaced its configuration.
+    EventsLostOnShutdown => "events_lost_on_shutdown";
 });
 
 series!(Gauge {

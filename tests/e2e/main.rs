@@ -20,5 +20,7 @@ mod delivery;
 mod first_path;
 mod hostile;
 mod ingest;
+mod lossless;
 mod observe;
+mod soak;
 mod tag_logic;
