@@ -377,6 +377,8 @@ pub struct RawLogging {
     #[serde(default = "default_console")]
     pub console: String,
     #[serde(default)]
+    pub full_bodies: bool,
+    #[serde(default)]
     pub bigquery: Option<RawBigQuery>,
 }
 
@@ -384,6 +386,7 @@ impl Default for RawLogging {
     fn default() -> Self {
         RawLogging {
             console: default_console(),
+            full_bodies: false,
             bigquery: None,
         }
     }

@@ -10,6 +10,7 @@ use crate::config::Format;
 use crate::delivery::retry::CallResult;
 use crate::delivery::{Call, Dispatch};
 use crate::observe::metrics::{Counter, Metrics};
+use crate::observe::redact::Escaped;
 use crate::request::{split_path, RequestFacts};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext};
@@ -66,10 +67,11 @@ impl Http {
         self.set_cookies = collected.set_cookies;
         host::report_memory(&shared.metrics);
         let summary = collected.summary.to_string();
+        // Host, path and trace id come from the request: escaped, so they cannot forge a line.
         log::debug!(
             "collection request {} (trace {}): {summary}",
-            facts.url(),
-            facts.trace_id.as_deref().unwrap_or("-")
+            Escaped(&facts.url()),
+            Escaped(facts.trace_id.as_deref().unwrap_or("-"))
         );
         // Filter state `wasm.<prefix>.summary`, for %FILTER_STATE(…:PLAIN)% in access logs.
         let _ =

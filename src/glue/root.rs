@@ -14,6 +14,7 @@ use super::http::Http;
 use crate::config::Config;
 use crate::delivery::retry::CallResult;
 use crate::delivery::{api_headers, Delivery, Dispatch};
+use crate::observe::redact::Escaped;
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{BufferType, ContextType};
@@ -266,6 +267,12 @@ impl Context for Root {
 impl RootContext for Root {
     fn on_configure(&mut self, _plugin_configuration_size: usize) -> bool {
         host::follow_host_log_level();
+        // First, so that even a refused configuration's report says which build refused it.
+        log::info!(
+            "openai-capi-filter {} (build {})",
+            env!("CARGO_PKG_VERSION"),
+            env!("OPENAI_CAPI_BUILD")
+        );
         let bytes = hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX)
             .ok()
             .flatten()
@@ -274,7 +281,9 @@ impl RootContext for Root {
             match Config::from_plugin_configuration(&bytes, &|name| std::env::var(name).ok()) {
                 Ok(c) => c,
                 Err(e) => {
-                    log::error!("{e}");
+                    // Field names and values in the message come from the configuration as
+                    // written.
+                    log::error!("{}", Escaped(&e.to_string()));
                     return false;
                 }
             };
