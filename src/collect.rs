@@ -85,7 +85,12 @@ pub fn collect(
     let mut scope = RequestScope::new(config, request, now_ms, random);
     for (index, event) in ingested.events.iter().enumerate() {
         let page_location = || text_at(event, "page_location");
-        match tag::process(&mut scope, event, index) {
+        let outcome = tag::process(&mut scope, event, index);
+        for skip in scope.field_skips.drain(..) {
+            metrics.add(Counter::UserFieldsSkipped, 1);
+            log::debug!("user field not sent ({}): {skip}", skip.code());
+        }
+        match outcome {
             Outcome::Skipped(skip) => {
                 skipped += 1;
                 metrics.add(
@@ -103,6 +108,7 @@ pub fn collect(
             } => {
                 invalid += 1;
                 metrics.add(reason.counter(), 1);
+                let code = reason.code();
                 let reason = reason.to_string();
                 let request_url = request.url();
                 console::emit(
@@ -115,7 +121,7 @@ pub fn collect(
                     },
                 );
                 log::debug!(
-                    "event {} dropped: {}",
+                    "event {} dropped ({code}): {}",
                     Escaped(name.as_deref().unwrap_or("(unnamed)")),
                     Escaped(&reason)
                 );

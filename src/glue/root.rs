@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::delivery::retry::CallResult;
 use crate::delivery::{api_headers, Delivery, Dispatch};
 use crate::observe::redact::Escaped;
+use crate::observe::throttle::{Throttle, ONCE_PER_MINUTE_MS};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{BufferType, ContextType};
@@ -38,6 +39,8 @@ pub struct Shared {
     /// Whether the root's timer is running.
     tick_armed: Cell<bool>,
     tick: Duration,
+    /// Collection bodies the route answered before they were read: one warning a minute.
+    pub unread_bodies: RefCell<Throttle>,
 }
 
 impl Shared {
@@ -305,6 +308,7 @@ impl RootContext for Root {
             body_watch: RefCell::new(Vec::new()),
             tick_armed: Cell::new(false),
             tick: Duration::from_millis(tick_ms),
+            unread_bodies: RefCell::new(Throttle::new(ONCE_PER_MINUTE_MS)),
         }));
         if let Some(shared) = &self.shared {
             host::report_memory(&shared.metrics);

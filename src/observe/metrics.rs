@@ -70,6 +70,8 @@ series!(Counter {
     EventsInvalidId => "events_invalid", "reason" = "id";
     EventsInvalidTimestamp => "events_invalid", "reason" = "timestamp";
     EventsInvalidSourceUrl => "events_invalid", "reason" = "source_url";
+    /// An app event (`app_installed`, `app_opened`) with an action source other than mobile_app.
+    EventsInvalidActionSource => "events_invalid", "reason" = "action_source";
     EventsInvalidContents => "events_invalid", "reason" = "contents";
     EventsInvalidAmount => "events_invalid", "reason" = "amount";
     EventsInvalidCurrency => "events_invalid", "reason" = "currency";
@@ -88,6 +90,10 @@ series!(Counter {
     ApiRetries => "api_retries";
     RetryQueueDropped => "retry_queue_dropped";
     BodiesTooLarge => "bodies_too_large";
+    /// Collection bodies Envoy never delivered to the filter (the request went on unread).
+    BodiesUnread => "bodies_unread";
+    /// User-data fields left out of an event because their value was unusable.
+    UserFieldsSkipped => "user_fields_skipped";
     /// Events still queued when Envoy shut the filter down or replaced its configuration.
     EventsLostOnShutdown => "events_lost_on_shutdown";
 });
