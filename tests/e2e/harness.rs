@@ -79,6 +79,8 @@ pub struct Options {
     pub wasm_log_level: &'static str,
     /// The API cluster's port; `None` = the stand-in.
     pub api_port: Option<u16>,
+    /// More loopback clusters: (name, port).
+    pub clusters: Vec<(String, u16)>,
     /// How the filter configuration is written in the PluginConfig.
     pub config_form: ConfigForm,
 }
@@ -103,6 +105,7 @@ impl Default for Options {
             wasm_log_level: "debug",
             api_port: None,
             config_form: ConfigForm::JsonString,
+            clusters: Vec::new(),
         }
     }
 }
@@ -560,7 +563,16 @@ fn envoy_yaml(
         })
         .collect();
     let access_log = dir.join("access.log");
-    format!(
+    let extra_clusters: String = options
+        .clusters
+        .iter()
+        .map(|(name, port)| {
+            format!(
+                "  - name: {name}\n    connect_timeout: 1s\n    load_assignment:\n      cluster_name: {name}\n      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}}}}}]}}]\n"
+            )
+        })
+        .collect();
+    let yaml = format!(
         r#"
 admin:
   address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}
@@ -626,5 +638,6 @@ static_resources:
         wasm = wasm_path().display(),
         access_log = access_log.display(),
         host_env_keys = options.host_env_keys,
-    )
+    );
+    yaml + &extra_clusters
 }
