@@ -91,13 +91,17 @@ fn collect_wasm_configs(node: &Value, found: &mut Vec<Value>) {
 
 /// Replaces template placeholders with plausible values.
 fn filled_in(config: &Value) -> Value {
-    let text = config
+    let mut text = config
         .to_string()
         .replace("REPLACE_WITH_PIXEL_ID", "2atj5meVpvtJ5kCtqhG3yX");
-    assert!(
-        !text.contains("REPLACE_WITH"),
-        "unknown placeholder in {text}"
-    );
+    // Any other `REPLACE_WITH_<NAME>` becomes a plausible lower-case value.
+    while let Some(at) = text.find("REPLACE_WITH_") {
+        let end = text[at..]
+            .find(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+            .map_or(text.len(), |n| at + n);
+        let value = text[at + "REPLACE_WITH_".len()..end].to_ascii_lowercase();
+        text.replace_range(at..end, &format!("filled-{value}"));
+    }
     serde_json::from_str(&text).unwrap()
 }
 
