@@ -20,4 +20,5 @@ mod delivery;
 mod first_path;
 mod hostile;
 mod ingest;
+mod shipped_configs;
 mod tag_logic;
