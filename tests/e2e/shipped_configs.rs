@@ -126,3 +126,67 @@ fn shipped_envoy_yaml_keeps_non_collection_routes_out_of_the_filter() {
 fn shipped_docker_envoy_yaml_keeps_non_collection_routes_out_of_the_filter() {
     non_collection_routes_skip_the_filter("envoy/docker/envoy.yaml");
 }
+
+/// The README's variant for an HCM with many routes: the virtual host disables the filter and
+/// the collection route re-enables it with `config: {}` (what the Istio EnvoyFilter does).
+#[test]
+fn a_virtual_host_that_disables_the_filter_still_collects_on_the_route_that_enables_it() {
+    const ROUTE_OFF: &str = "                typed_per_filter_config:
+                  openai_capi:
+                    \"@type\": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                    disabled: true
+";
+    const VHOST_OFF: &str = "              domains: [\"*\"]
+              typed_per_filter_config:
+                openai_capi:
+                  \"@type\": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                  disabled: true
+";
+    const COLLECT_ON: &str = "              - match: {path: \"/g/collect\"}
+                direct_response: {status: 204}
+                typed_per_filter_config:
+                  openai_capi:
+                    \"@type\": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                    config: {}
+";
+    let api = Standin::start(StandinConfig {
+        api_key: KEY.into(),
+        pixel_id: PIXEL.into(),
+        ..StandinConfig::default()
+    })
+    .expect("start API stand-in");
+    let shipped = localise("envoy/envoy.yaml", true);
+    let env = Env::launch(api, "info", &[], move |port, admin, api_port, upstream| {
+        let y = shipped(port, admin, api_port, upstream);
+        let y = swap(&y, ROUTE_OFF, "");
+        let y = swap(&y, "              domains: [\"*\"]\n", VHOST_OFF);
+        swap(
+                &y,
+                "              - match: {path: \"/g/collect\"}\n                direct_response: {status: 204}\n",
+                COLLECT_ON,
+            )
+    });
+    let hit = env.get(COLLECT, &[]);
+    assert_eq!(hit.status, 204);
+    assert!(
+        hit.cookie("__obref").is_some(),
+        "the re-enabled route runs the filter"
+    );
+    assert_eq!(env.wait_stat("events_sent", 1, Duration::from_secs(5)), 1);
+    let page = env.get(CANARY, &[]);
+    assert_eq!(page.status, 200);
+    assert!(page.set_cookies().is_empty());
+    // The /mp/collect route inherits the virtual host's switch: not entered either.
+    let mp = env.post(
+        "/mp/collect",
+        &[],
+        br#"{"client_id":"1.2","events":[{"name":"page_view"}]}"#,
+    );
+    assert_eq!(mp.status, 204);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        env.stat("collect_requests"),
+        1,
+        "only the re-enabled route was collected"
+    );
+}
