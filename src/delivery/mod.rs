@@ -9,6 +9,7 @@
 //! event.
 
 pub mod batch;
+pub mod held;
 pub mod queue;
 pub mod retry;
 

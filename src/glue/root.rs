@@ -3,9 +3,11 @@
 //! callout that must outlive a collection request (optimistic batches, retries, split halves)
 //! from its timer — a callout made by an HTTP context dies with that stream.
 
+use super::held;
 use super::host::{self, HostMetrics};
 use super::http::Http;
 use crate::config::Config;
+use crate::delivery::held::HeldBatches;
 use crate::delivery::retry::CallResult;
 use crate::delivery::{api_headers, Delivery, Dispatch};
 use proxy_wasm::hostcalls;
@@ -21,6 +23,8 @@ pub struct Shared {
     pub config: Config,
     pub metrics: HostMetrics,
     pub delivery: RefCell<Delivery>,
+    /// Held mode: the batches held requests share (see `glue::held`).
+    pub held: RefCell<HeldBatches>,
     /// Headers of every API call (built once; they carry the key).
     api_headers: Vec<(&'static str, String)>,
     /// Requests whose headers are held while their body is awaited, with the time by which
@@ -29,6 +33,8 @@ pub struct Shared {
     /// Whether the root's timer is running.
     tick_armed: Cell<bool>,
     tick: Duration,
+    /// The period the timer runs at now: `tick`, or shorter until the next tick.
+    tick_now: Cell<Duration>,
 }
 
 impl Shared {
@@ -40,11 +46,25 @@ impl Shared {
             && hostcalls::set_tick_period(self.tick).is_ok()
         {
             self.tick_armed.set(true);
+            self.tick_now.set(self.tick);
         }
     }
 
+    /// Restarts the root's timer so that it next fires `period` from now (Envoy re-creates the
+    /// timer on every period change). Returns whether the host accepted it.
+    pub fn restart_tick(&self, period: Duration) -> bool {
+        let ok = hostcalls::set_tick_period(period).is_ok();
+        if ok {
+            self.tick_armed.set(true);
+            self.tick_now.set(period);
+        }
+        ok
+    }
+
     fn has_work(&self) -> bool {
-        !self.delivery.borrow().is_idle() || !self.body_watch.borrow().is_empty()
+        !self.delivery.borrow().is_idle()
+            || !self.body_watch.borrow().is_empty()
+            || self.held.borrow().has_pending()
     }
 
     /// Guards a request whose headers the filter holds while waiting for its body. If Envoy's
@@ -186,6 +206,7 @@ impl Context for Root {
         };
         let result = host::call_result(num_headers, body_size);
         shared.complete(call.dispatch, result, Some(call.sent_at_ms));
+        held::answered(&shared, self.context_id, token_id);
     }
 }
 
@@ -211,15 +232,30 @@ impl RootContext for Root {
             );
             return true;
         }
-        let tick_ms = (config.api.batch.max_delay_ms / 4).clamp(1, 20);
+        // Held batches are sent from the timer, so in held mode it runs at the held window.
+        let held_window_ms = if config.optimistic {
+            0
+        } else {
+            config.api.held_window_ms
+        };
+        let tick_ms = if held_window_ms > 0 {
+            held_window_ms
+        } else {
+            (config.api.batch.max_delay_ms / 4).clamp(1, 20)
+        };
         self.shared = Some(Rc::new(Shared {
             api_headers: api_headers(&config),
             delivery: RefCell::new(Delivery::new(&config)),
+            held: RefCell::new(HeldBatches::new(
+                held_window_ms,
+                config.api.batch.max_events,
+            )),
             metrics: HostMetrics::define(),
             config,
             body_watch: RefCell::new(Vec::new()),
             tick_armed: Cell::new(false),
             tick: Duration::from_millis(tick_ms),
+            tick_now: Cell::new(Duration::from_millis(tick_ms)),
         }));
         if let Some(shared) = &self.shared {
             host::report_memory(&shared.metrics);
@@ -234,8 +270,22 @@ impl RootContext for Root {
         };
         shared.release_stalled(self.context_id);
         self.flush(&shared);
-        if !shared.has_work() && hostcalls::set_tick_period(Duration::ZERO).is_ok() {
-            shared.tick_armed.set(false);
+        let in_flight = &mut self.in_flight;
+        held::flush(&shared, self.context_id, |token, dispatch, sent_at_ms| {
+            in_flight.insert(
+                token,
+                InFlight {
+                    dispatch,
+                    sent_at_ms,
+                },
+            );
+        });
+        if !shared.has_work() {
+            if hostcalls::set_tick_period(Duration::ZERO).is_ok() {
+                shared.tick_armed.set(false);
+            }
+        } else if shared.tick_now.get() != shared.tick {
+            shared.restart_tick(shared.tick);
         }
     }
 

@@ -18,6 +18,7 @@ mod batching;
 mod config_refusal;
 mod delivery;
 mod first_path;
+mod held_batching;
 mod hostile;
 mod ingest;
 mod shipped_configs;

@@ -1,0 +1,177 @@
+//! Held mode with shared callouts: concurrent held hits on a worker share API calls, and every
+//! response still waits for the API's answer to its own events.
+
+use crate::harness::{build, Env, Options};
+use capi_standin::Faults;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::net::TcpStream;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+fn hit(i: usize) -> String {
+    format!("/g/collect?v=2&cid=1.2&_p=88&_s={i}&en=purchase&ep.transaction_id=T-{i}&cu=EUR&epn.value=10&dl=https%3A%2F%2Fshop.example.com%2Fthanks{i}")
+}
+
+fn held(extra: Value) -> Env {
+    let mut filter = json!({"api": {"timeout_ms": 3000, "batch": {"held_window_ms": 20},
+        "retry": {"initial_backoff_ms": 100, "max_backoff_ms": 200}}});
+    if let (Some(base), Value::Object(extra)) = (filter["api"].as_object_mut(), extra) {
+        for (k, v) in extra {
+            match (base.get_mut(&k), v) {
+                (Some(Value::Object(b)), Value::Object(e)) => b.extend(e),
+                (_, v) => {
+                    base.insert(k, v);
+                }
+            }
+        }
+    }
+    Env::start(Options {
+        filter,
+        ..Options::default()
+    })
+}
+
+/// Sends `n` hits at once (one connection each, released together); returns each response's
+/// status and time to the whole response.
+fn concurrent_hits(env: &Env, n: usize) -> Vec<(u16, Duration)> {
+    let barrier = Arc::new(Barrier::new(n));
+    let port = env.port;
+    let threads: Vec<_> = (0..n)
+        .map(|i| {
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                let request = build("GET", &hit(i), &[], None);
+                barrier.wait();
+                let r = crate::harness::try_request(port, &request).unwrap();
+                (r.status, r.elapsed)
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+fn delivered_ids(env: &Env) -> BTreeSet<String> {
+    env.api
+        .requests()
+        .iter()
+        .filter(|c| c.answered_status == 200)
+        .flat_map(|c| c.events())
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn twenty_four_concurrent_held_hits_share_a_handful_of_calls_and_each_waits_for_the_answer() {
+    let env = held(json!({}));
+    env.api.set_faults(Faults {
+        delay_ms: 400,
+        ..Faults::default()
+    });
+    let answers = concurrent_hits(&env, 24);
+    for (status, elapsed) in &answers {
+        assert_eq!(*status, 204);
+        assert!(
+            *elapsed >= Duration::from_millis(395),
+            "answered after {elapsed:?}, before the API's answer (400 ms): {answers:?}"
+        );
+    }
+    assert_eq!(env.wait_stat("events_sent", 24, Duration::from_secs(5)), 24);
+    let calls = env.api.requests();
+    assert!(
+        calls.len() <= 6,
+        "{} API calls for 24 concurrent held hits: {:?}",
+        calls.len(),
+        calls.iter().map(|c| c.events().len()).collect::<Vec<_>>()
+    );
+    assert_eq!(delivered_ids(&env).len(), 24, "every event delivered once");
+    assert_eq!(env.stat("api_requests"), calls.len() as u64);
+    env.assert_no_crash();
+}
+
+#[test]
+fn a_zero_held_window_restores_one_call_per_request() {
+    let env = held(json!({"batch": {"held_window_ms": 0}}));
+    env.api.set_faults(Faults {
+        delay_ms: 300,
+        ..Faults::default()
+    });
+    let answers = concurrent_hits(&env, 6);
+    assert!(answers
+        .iter()
+        .all(|(s, e)| *s == 204 && *e >= Duration::from_millis(295)));
+    assert_eq!(env.wait_stat("events_sent", 6, Duration::from_secs(5)), 6);
+    assert_eq!(env.api.requests().len(), 6, "one call per held request");
+}
+
+#[test]
+fn a_shared_batch_with_one_rejected_event_delivers_the_others() {
+    let env = held(json!({}));
+    env.api.set_faults(Faults {
+        reject_event_id: Some("T-3".into()),
+        delay_ms: 100,
+        ..Faults::default()
+    });
+    let answers = concurrent_hits(&env, 8);
+    assert!(answers.iter().all(|(s, _)| *s == 204), "{answers:?}");
+    assert_eq!(env.wait_stat("events_sent", 7, Duration::from_secs(5)), 7);
+    assert_eq!(env.wait_stat("events_failed", 1, Duration::from_secs(3)), 1);
+    let ids = delivered_ids(&env);
+    assert_eq!(ids.len(), 7);
+    assert!(!ids.contains("T-3"));
+}
+
+#[test]
+fn a_shared_batch_that_fails_is_retried_whole() {
+    let env = held(json!({}));
+    env.api.set_faults(Faults {
+        fail_first: Some((1, 503)),
+        ..Faults::default()
+    });
+    let answers = concurrent_hits(&env, 6);
+    assert!(answers.iter().all(|(s, _)| *s == 204), "{answers:?}");
+    assert_eq!(env.wait_stat("events_sent", 6, Duration::from_secs(5)), 6);
+    let calls = env.api.requests();
+    assert_eq!(calls[0].answered_status, 503);
+    let retried: usize = calls[1..].iter().map(|c| c.events().len()).sum();
+    assert_eq!(
+        retried,
+        calls[0].events().len(),
+        "the failed batch is re-sent whole"
+    );
+    assert_eq!(env.stat("api_retries"), 1);
+}
+
+#[test]
+fn a_client_that_leaves_while_held_loses_no_event_and_stalls_no_one() {
+    let env = held(json!({"batch": {"held_window_ms": 200}}));
+    env.api.set_faults(Faults {
+        delay_ms: 600,
+        ..Faults::default()
+    });
+    // This client leaves inside the window; its event is already in the shared batch.
+    let mut leaver = TcpStream::connect(("127.0.0.1", env.port)).unwrap();
+    leaver
+        .write_all(&build("GET", &hit(100), &[], None))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let started = Instant::now();
+    let stayer = std::thread::spawn({
+        let port = env.port;
+        move || crate::harness::try_request(port, &build("GET", &hit(101), &[], None)).unwrap()
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    drop(leaver);
+    let r = stayer.join().unwrap();
+    assert_eq!(r.status, 204);
+    assert!(
+        started.elapsed() >= Duration::from_millis(600),
+        "the remaining request waited for the answer"
+    );
+    assert_eq!(env.wait_stat("events_sent", 2, Duration::from_secs(5)), 2);
+    let calls = env.api.requests();
+    assert_eq!(calls.len(), 1, "both events in one shared call");
+    assert_eq!(calls[0].events().len(), 2);
+    env.assert_no_crash();
+}
