@@ -2,7 +2,10 @@
 //!
 //! In held mode a request waits until the API answered its events. Rather than one callout per
 //! request, concurrent held requests put their events into one shared batch, which is cut when
-//! it holds `api.batch.max_events` events or `api.batch.held_window_ms` after it opened. This
+//! it holds `api.batch.max_events` events, when the worker's previous shared call answers (the
+//! requests that arrived meanwhile go together, as in a group commit), or at the latest
+//! `api.batch.held_window_ms` after it opened. A batch opened while no shared call is in flight
+//! has nobody to wait for and goes out at once ([`HeldBatches::idle`]). This
 //! module pairs each batch with the requests waiting on it (their HTTP context ids) through
 //! every stage: open, cut and ready to send, in flight under a callout token. When the first
 //! attempt of a batch answers (or times out), [`HeldBatches::answered`] names the requests to
@@ -22,11 +25,11 @@ pub struct HeldCall {
 /// What joining did, so the glue can time the send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Joined {
-    /// The request opened a new batch: it is due one window from now.
+    /// The request opened a new batch behind a call in flight: it is due one window from now.
     Opened,
     /// The request joined the open batch.
     Added,
-    /// A batch is ready to send now (it reached `max_events`).
+    /// A batch is due now: it reached `max_events`, or it opened with no call in flight.
     Ready,
 }
 
@@ -36,7 +39,7 @@ struct Open {
     waiters: Vec<u32>,
     /// Trace id of the first request (logs carry one).
     trace_id: Option<String>,
-    opened_ms: u64,
+    due_ms: u64,
 }
 
 /// Per-worker held batches. Bounded by the requests Envoy holds: every waiter is one held
@@ -91,13 +94,22 @@ impl HeldBatches {
                 Joined::Added
             }
             None => {
+                let idle = self.idle();
                 self.open = Some(Open {
                     events,
                     waiters: vec![waiter],
                     trace_id,
-                    opened_ms: now_ms,
+                    due_ms: if idle {
+                        now_ms
+                    } else {
+                        now_ms.saturating_add(self.window_ms)
+                    },
                 });
-                Joined::Opened
+                if idle {
+                    Joined::Ready
+                } else {
+                    Joined::Opened
+                }
             }
         };
         if self
@@ -123,13 +135,20 @@ impl HeldBatches {
         }
     }
 
-    /// Batches to send now: those cut when full, and the open one once its window passed.
+    /// Whether no shared call with waiting requests is in flight: a batch opened now would
+    /// only wait for its window, so the glue sends it at once.
+    pub fn idle(&self) -> bool {
+        self.in_flight.is_empty()
+    }
+
+    /// A shared call answered: the open batch is sent now rather than at its window's end.
+    pub fn send_open_now(&mut self) {
+        self.cut();
+    }
+
+    /// Batches to send now: those cut when full, and the open one once it is due.
     pub fn take_due(&mut self, now_ms: u64) -> Vec<HeldCall> {
-        if self
-            .open
-            .as_ref()
-            .is_some_and(|o| now_ms >= o.opened_ms.saturating_add(self.window_ms))
-        {
+        if self.open.as_ref().is_some_and(|o| now_ms >= o.due_ms) {
             self.cut();
         }
         std::mem::take(&mut self.ready)
@@ -189,17 +208,34 @@ mod tests {
         call.call.events.iter().map(|e| e.id.as_str()).collect()
     }
 
+    /// Puts a shared call in flight (token 1000), so that the next batch waits for its window.
+    fn busy(h: &mut HeldBatches, now: u64) {
+        h.join(99, events(1, "busy"), None, now);
+        let call = h.take_due(now).pop().unwrap();
+        h.sent(1000, call.waiters);
+    }
+
     #[test]
-    fn concurrent_held_requests_share_one_batch_sent_after_the_window() {
+    fn a_batch_opened_with_no_call_in_flight_is_due_at_once() {
         let mut h = HeldBatches::new(5, 100);
+        assert_eq!(h.join(1, events(1, "a"), None, 1000), Joined::Ready);
+        assert_eq!(h.join(2, events(1, "b"), None, 1000), Joined::Added);
+        let due = h.take_due(1000);
+        assert_eq!(due.len(), 1);
         assert_eq!(
-            h.join(1, events(1, "a"), Some("t1".into()), 1000),
-            Joined::Opened
+            due[0].waiters,
+            [1, 2],
+            "what arrived before the send goes along"
         );
-        assert_eq!(
-            h.join(2, events(2, "b"), Some("t2".into()), 1003),
-            Joined::Added
-        );
+    }
+
+    #[test]
+    fn behind_a_call_in_flight_held_requests_share_a_batch_sent_after_the_window() {
+        let mut h = HeldBatches::new(5, 100);
+        busy(&mut h, 1000);
+        let t1 = Some("t1".to_owned());
+        assert_eq!(h.join(1, events(1, "a"), t1, 1000), Joined::Opened);
+        assert_eq!(h.join(2, events(2, "b"), None, 1003), Joined::Added);
         assert!(h.take_due(1004).is_empty(), "the window has not passed");
         let due = h.take_due(1005);
         assert_eq!(due.len(), 1);
@@ -210,9 +246,24 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_sends_the_batch_that_gathered_meanwhile() {
+        let mut h = HeldBatches::new(50, 100);
+        busy(&mut h, 0);
+        h.join(2, events(1, "b"), None, 10);
+        h.join(3, events(1, "c"), None, 12);
+        assert_eq!(h.answered(1000), Some(vec![99]));
+        assert!(h.idle());
+        h.send_open_now();
+        let next = h.take_due(13);
+        assert_eq!(next.len(), 1, "sent well before its window (60)");
+        assert_eq!(next[0].waiters, [2, 3]);
+    }
+
+    #[test]
     fn a_full_batch_is_ready_at_once() {
         let mut h = HeldBatches::new(5, 3);
-        h.join(1, events(2, "a"), None, 0);
+        busy(&mut h, 0);
+        assert_eq!(h.join(1, events(2, "a"), None, 0), Joined::Opened);
         assert_eq!(h.join(2, events(1, "b"), None, 0), Joined::Ready);
         let due = h.take_due(0);
         assert_eq!(due.len(), 1, "sent before the window passed");
@@ -222,6 +273,7 @@ mod tests {
     #[test]
     fn a_request_that_does_not_fit_starts_the_next_batch_and_keeps_its_events_together() {
         let mut h = HeldBatches::new(5, 3);
+        busy(&mut h, 0);
         h.join(1, events(2, "a"), None, 0);
         assert_eq!(h.join(2, events(2, "b"), None, 1), Joined::Ready);
         let due = h.take_due(1);
@@ -236,6 +288,7 @@ mod tests {
     #[test]
     fn a_request_larger_than_a_batch_goes_alone_in_one_call() {
         let mut h = HeldBatches::new(5, 3);
+        busy(&mut h, 0);
         assert_eq!(h.join(1, events(7, "a"), None, 0), Joined::Ready);
         let due = h.take_due(0);
         assert_eq!(due.len(), 1);
@@ -251,7 +304,7 @@ mod tests {
         let mut h = HeldBatches::new(5, 100);
         h.join(1, events(1, "a"), None, 0);
         h.join(2, events(1, "b"), None, 0);
-        let due = h.take_due(5).pop().unwrap();
+        let due = h.take_due(0).pop().unwrap();
         h.sent(42, due.waiters);
         assert_eq!(h.answered(7), None, "not a held call (a retry)");
         assert_eq!(h.answered(42), Some(vec![1, 2]));
@@ -261,6 +314,7 @@ mod tests {
     #[test]
     fn a_client_that_leaves_early_is_not_resumed_and_its_events_still_go() {
         let mut h = HeldBatches::new(5, 100);
+        busy(&mut h, 0);
         h.join(1, events(1, "a"), None, 0);
         h.join(2, events(1, "b"), None, 0);
         h.leave(1);
@@ -277,7 +331,7 @@ mod tests {
         let mut h = HeldBatches::new(5, 100);
         h.join(1, events(1, "a"), None, 0);
         h.leave(1);
-        let due = h.take_due(5);
+        let due = h.take_due(0);
         assert_eq!(due.len(), 1);
         assert!(due[0].waiters.is_empty());
     }

@@ -1,10 +1,11 @@
 //! Held batching in Envoy: held requests on a worker share API calls sent by the root.
 //!
-//! A held request joins the worker's open batch ([`HeldBatches`]) and stays paused. The root's
-//! timer sends a batch when it is full (the timer is moved to the next millisecond) or one
-//! `api.batch.held_window_ms` after it opened (the timer is restarted for that), as a callout of
-//! the root context, so no single request's stream owns it and a client that leaves early
-//! cancels nothing. When the batch's first attempt answers or times out, the root resumes every
+//! A held request joins the worker's open batch ([`HeldBatches`]) and stays paused. Batches are
+//! sent only from root callbacks, as callouts of the root context, so no single request's
+//! stream owns them and a client that leaves early cancels nothing: from the timer when a batch
+//! is full or opened while no shared call was in flight (the timer is moved to the next
+//! millisecond), or one `api.batch.held_window_ms` after it opened (the timer is restarted for
+//! that); and from the root's callout answer, which sends the batch gathered meanwhile. When the batch's first attempt answers or times out, the root resumes every
 //! request still waiting on it with `set_effective_context` + `resume_http_request`; Envoy runs
 //! the resumptions after the root's callback returns.
 //!
@@ -33,8 +34,16 @@ pub fn join(
         .join(context_id, events, trace_id, now_ms);
     let period = match joined {
         Joined::Opened => Duration::from_millis(shared.config.api.held_window_ms),
-        // The soonest the host's timer fires: the next loop turn after a millisecond.
-        Joined::Ready => Duration::from_millis(1),
+        // Full, or nothing in flight to gather behind: the soonest the host's timer fires, the
+        // next loop turn after a millisecond.
+        Joined::Ready => {
+            let soon = Duration::from_millis(1);
+            // Already due on the next tick: restarting it on every arrival could starve it.
+            if shared.ticking_at(soon) {
+                return true;
+            }
+            soon
+        }
         Joined::Added => {
             shared.arm_tick();
             return true;
@@ -74,12 +83,16 @@ pub fn flush(shared: &Shared, root_context_id: u32, mut track: impl FnMut(u32, D
     }
 }
 
-/// The root's callout `token` ended: the held requests that waited for it continue.
-pub fn answered(shared: &Shared, root_context_id: u32, token: u32) {
+/// The root's callout `token` ended: the held requests that waited for it continue, and the
+/// batch gathered meanwhile is due now. Returns whether `token` was a shared held call.
+pub fn answered(shared: &Shared, root_context_id: u32, token: u32) -> bool {
     let waiters = shared.held.borrow_mut().answered(token);
-    if let Some(waiters) = waiters {
-        resume(root_context_id, &waiters);
-    }
+    let Some(waiters) = waiters else {
+        return false;
+    };
+    resume(root_context_id, &waiters);
+    shared.held.borrow_mut().send_open_now();
+    true
 }
 
 fn resume(root_context_id: u32, waiters: &[u32]) {

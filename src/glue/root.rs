@@ -61,6 +61,11 @@ impl Shared {
         ok
     }
 
+    /// Whether the timer runs at exactly `period` now.
+    pub fn ticking_at(&self, period: Duration) -> bool {
+        self.tick_armed.get() && self.tick_now.get() == period
+    }
+
     fn has_work(&self) -> bool {
         !self.delivery.borrow().is_idle()
             || !self.body_watch.borrow().is_empty()
@@ -190,6 +195,20 @@ impl Root {
             }
         }
     }
+
+    /// Sends the held batches that are due, tracked like every root callout.
+    fn flush_held(&mut self, shared: &Shared) {
+        let in_flight = &mut self.in_flight;
+        held::flush(shared, self.context_id, |token, dispatch, sent_at_ms| {
+            in_flight.insert(
+                token,
+                InFlight {
+                    dispatch,
+                    sent_at_ms,
+                },
+            );
+        });
+    }
 }
 
 impl Context for Root {
@@ -206,7 +225,9 @@ impl Context for Root {
         };
         let result = host::call_result(num_headers, body_size);
         shared.complete(call.dispatch, result, Some(call.sent_at_ms));
-        held::answered(&shared, self.context_id, token_id);
+        if held::answered(&shared, self.context_id, token_id) {
+            self.flush_held(&shared);
+        }
     }
 }
 
@@ -270,16 +291,7 @@ impl RootContext for Root {
         };
         shared.release_stalled(self.context_id);
         self.flush(&shared);
-        let in_flight = &mut self.in_flight;
-        held::flush(&shared, self.context_id, |token, dispatch, sent_at_ms| {
-            in_flight.insert(
-                token,
-                InFlight {
-                    dispatch,
-                    sent_at_ms,
-                },
-            );
-        });
+        self.flush_held(&shared);
         if !shared.has_work() {
             if hostcalls::set_tick_period(Duration::ZERO).is_ok() {
                 shared.tick_armed.set(false);

@@ -150,28 +150,77 @@ fn a_client_that_leaves_while_held_loses_no_event_and_stalls_no_one() {
         delay_ms: 600,
         ..Faults::default()
     });
+    let port = env.port;
+    let get = move |i: usize| {
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let r = crate::harness::try_request(port, &build("GET", &hit(i), &[], None)).unwrap();
+            (r.status, started.elapsed())
+        })
+    };
+    // A first hit finds the worker idle and goes at once; the next ones gather behind it.
+    let first = get(99);
+    std::thread::sleep(Duration::from_millis(50));
     // This client leaves inside the window; its event is already in the shared batch.
-    let mut leaver = TcpStream::connect(("127.0.0.1", env.port)).unwrap();
+    let mut leaver = TcpStream::connect(("127.0.0.1", port)).unwrap();
     leaver
         .write_all(&build("GET", &hit(100), &[], None))
         .unwrap();
-    std::thread::sleep(Duration::from_millis(50));
-    let started = Instant::now();
-    let stayer = std::thread::spawn({
-        let port = env.port;
-        move || crate::harness::try_request(port, &build("GET", &hit(101), &[], None)).unwrap()
+    std::thread::sleep(Duration::from_millis(30));
+    let stayer = get(101);
+    std::thread::sleep(Duration::from_millis(30));
+    drop(leaver);
+    let (status, waited) = stayer.join().unwrap();
+    assert_eq!(status, 204);
+    assert!(
+        waited >= Duration::from_millis(595),
+        "the remaining request waited for its batch's answer: {waited:?}"
+    );
+    assert_eq!(first.join().unwrap().0, 204);
+    assert_eq!(env.wait_stat("events_sent", 3, Duration::from_secs(5)), 3);
+    let calls = env.api.requests();
+    let batches: Vec<BTreeSet<String>> = calls
+        .iter()
+        .map(|c| {
+            c.events()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        batches,
+        [
+            BTreeSet::from(["T-99".to_owned()]),
+            BTreeSet::from(["T-100".to_owned(), "T-101".to_owned()])
+        ],
+        "the leaver's event went in the shared batch"
+    );
+    env.assert_no_crash();
+}
+
+#[test]
+fn a_batch_waiting_behind_a_call_goes_when_that_call_answers() {
+    let env = held(json!({"batch": {"held_window_ms": 1000}}));
+    env.api.set_faults(Faults {
+        delay_ms: 300,
+        ..Faults::default()
+    });
+    let port = env.port;
+    let first = std::thread::spawn(move || {
+        crate::harness::try_request(port, &build("GET", &hit(1), &[], None)).unwrap()
     });
     std::thread::sleep(Duration::from_millis(50));
-    drop(leaver);
-    let r = stayer.join().unwrap();
-    assert_eq!(r.status, 204);
+    let second = env.get(&hit(2), &[]);
+    assert_eq!(first.join().unwrap().status, 204);
+    assert_eq!(second.status, 204);
+    // Sent when the first call answered (~250 ms after it arrived), not at its window's end
+    // (1000 ms); then it waited for its own answer (300 ms).
     assert!(
-        started.elapsed() >= Duration::from_millis(600),
-        "the remaining request waited for the answer"
+        second.elapsed >= Duration::from_millis(500) && second.elapsed < Duration::from_millis(950),
+        "held {:?}",
+        second.elapsed
     );
     assert_eq!(env.wait_stat("events_sent", 2, Duration::from_secs(5)), 2);
-    let calls = env.api.requests();
-    assert_eq!(calls.len(), 1, "both events in one shared call");
-    assert_eq!(calls[0].events().len(), 2);
-    env.assert_no_crash();
+    assert_eq!(env.api.requests().len(), 2);
 }
