@@ -154,6 +154,15 @@ impl HeldBatches {
         std::mem::take(&mut self.ready)
     }
 
+    /// When the next batch is due (`None`: nothing waits to be sent).
+    pub fn due_at(&self) -> Option<u64> {
+        if self.ready.is_empty() {
+            self.open.as_ref().map(|o| o.due_ms)
+        } else {
+            Some(0)
+        }
+    }
+
     /// Whether a batch still waits to be sent (the glue keeps its timer running).
     pub fn has_pending(&self) -> bool {
         self.open.is_some() || !self.ready.is_empty()
@@ -236,6 +245,7 @@ mod tests {
         let t1 = Some("t1".to_owned());
         assert_eq!(h.join(1, events(1, "a"), t1, 1000), Joined::Opened);
         assert_eq!(h.join(2, events(2, "b"), None, 1003), Joined::Added);
+        assert_eq!(h.due_at(), Some(1005));
         assert!(h.take_due(1004).is_empty(), "the window has not passed");
         let due = h.take_due(1005);
         assert_eq!(due.len(), 1);
@@ -265,8 +275,10 @@ mod tests {
         busy(&mut h, 0);
         assert_eq!(h.join(1, events(2, "a"), None, 0), Joined::Opened);
         assert_eq!(h.join(2, events(1, "b"), None, 0), Joined::Ready);
+        assert_eq!(h.due_at(), Some(0), "due at once");
         let due = h.take_due(0);
         assert_eq!(due.len(), 1, "sent before the window passed");
+        assert_eq!(h.due_at(), None);
         assert_eq!(due[0].waiters, [1, 2]);
     }
 

@@ -5,9 +5,10 @@
 //! stream owns them and a client that leaves early cancels nothing: from the timer when a batch
 //! is full or opened while no shared call was in flight (the timer is moved to the next
 //! millisecond), or one `api.batch.held_window_ms` after it opened (the timer is restarted for
-//! that); and from the root's callout answer, which sends the batch gathered meanwhile. When the batch's first attempt answers or times out, the root resumes every
-//! request still waiting on it with `set_effective_context` + `resume_http_request`; Envoy runs
-//! the resumptions after the root's callback returns.
+//! that); and from the root's callout answer, which sends the batch gathered meanwhile. When a
+//! batch's first attempt answers or times out, the root resumes every request still waiting on
+//! it with `set_effective_context` + `resume_http_request`; Envoy runs the resumptions after
+//! the root's callback returns.
 //!
 //! [`HeldBatches`]: crate::delivery::held::HeldBatches
 

@@ -1,7 +1,8 @@
 //! Root context: one per plugin configuration per VM (one VM per Envoy worker). It parses the
 //! configuration, owns the delivery state shared with its HTTP contexts, and sends every
-//! callout that must outlive a collection request (optimistic batches, retries, split halves)
-//! from its timer — a callout made by an HTTP context dies with that stream.
+//! callout that must outlive a collection request (optimistic batches, shared held batches,
+//! retries, split halves) from its timer — a callout made by an HTTP context dies with that
+//! stream.
 
 use super::held;
 use super::host::{self, HostMetrics};
@@ -59,6 +60,22 @@ impl Shared {
             self.tick_now.set(period);
         }
         ok
+    }
+
+    /// After a tick: the timer runs at its period, or sooner while a held batch is due before
+    /// that (its window is shorter than the period, and a tick may come a little early).
+    fn retime_tick(&self) {
+        let now = host::now_ms();
+        let period = self
+            .held
+            .borrow()
+            .due_at()
+            .map(|due| Duration::from_millis(due.saturating_sub(now).max(1)))
+            .filter(|soon| *soon < self.tick)
+            .unwrap_or(self.tick);
+        if !self.ticking_at(period) {
+            self.restart_tick(period);
+        }
     }
 
     /// Whether the timer runs at exactly `period` now.
@@ -253,17 +270,12 @@ impl RootContext for Root {
             );
             return true;
         }
-        // Held batches are sent from the timer, so in held mode it runs at the held window.
         let held_window_ms = if config.optimistic {
             0
         } else {
             config.api.held_window_ms
         };
-        let tick_ms = if held_window_ms > 0 {
-            held_window_ms
-        } else {
-            (config.api.batch.max_delay_ms / 4).clamp(1, 20)
-        };
+        let tick_ms = (config.api.batch.max_delay_ms / 4).clamp(1, 20);
         self.shared = Some(Rc::new(Shared {
             api_headers: api_headers(&config),
             delivery: RefCell::new(Delivery::new(&config)),
@@ -296,8 +308,8 @@ impl RootContext for Root {
             if hostcalls::set_tick_period(Duration::ZERO).is_ok() {
                 shared.tick_armed.set(false);
             }
-        } else if shared.tick_now.get() != shared.tick {
-            shared.restart_tick(shared.tick);
+        } else {
+            shared.retime_tick();
         }
     }
 
