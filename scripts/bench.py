@@ -151,6 +151,7 @@ CEILING_YAML = """          - name: envoy.filters.http.wasm
                 name: ceiling
                 root_id: ceiling
                 failure_policy: FAIL_OPEN
+                allow_on_headers_stop_iteration: true
                 vm_config:
                   runtime: envoy.wasm.runtime.v8
                   code: {{local: {{filename: {wasm}}}}}

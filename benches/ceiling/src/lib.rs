@@ -1,7 +1,9 @@
 //! Ceiling filter for `make bench`: on a `/g/collect` request it reads `:path` and adds one
-//! `Set-Cookie` to the response; nothing else, no callout. Envoy still creates a context and
-//! enters the VM for each callback, which is the cost no filter can avoid. On the host the
-//! crate is empty (it exists only as a `.wasm`).
+//! `Set-Cookie` to the response; nothing else, no callout. Like the real filter it holds the
+//! request headers until a POST body has arrived (its PluginConfig sets
+//! `allow_on_headers_stop_iteration`), so the route answers a whole request, not one whose body
+//! is still coming. Envoy still creates a context and enters the VM for each callback, which is
+//! the cost no filter can avoid. On the host the crate is empty (it exists only as a `.wasm`).
 
 #![cfg(target_arch = "wasm32")]
 
@@ -36,11 +38,23 @@ struct Hit {
 impl Context for Hit {}
 
 impl HttpContext for Hit {
-    fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+    fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         self.collect = self
             .get_http_request_header_bytes(":path")
             .is_some_and(|p| p.starts_with(b"/g/collect"));
-        Action::Continue
+        if self.collect && !end_of_stream {
+            Action::Pause
+        } else {
+            Action::Continue
+        }
+    }
+
+    fn on_http_request_body(&mut self, _body_size: usize, end_of_stream: bool) -> Action {
+        if self.collect && !end_of_stream {
+            Action::Pause
+        } else {
+            Action::Continue
+        }
     }
 
     fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
