@@ -9,7 +9,7 @@ ENVOY_VERSION := 1.40.0
 ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
-.PHONY: build envoy test lint unit e2e validate run clean bench wasm-target
+.PHONY: build envoy test lint unit e2e validate run clean bench soak wasm-target
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -41,6 +41,12 @@ unit:
 ## e2e: end-to-end tests in real Envoy (needs build + envoy)
 e2e: build envoy
 	ENVOY_BIN=$(abspath $(ENVOY)) $(CARGO) test -p openai-capi-filter --test e2e -- --test-threads 2
+
+## soak: 10 minutes of mixed traffic while the API stand-in goes through 503 bursts, slow
+## answers, resets and a 60 s outage; every event delivered once, memory and queue bounded
+## (a 60 s version runs in `make e2e`)
+soak: build envoy
+	SOAK_SECS=600 ENVOY_BIN=$(abspath $(ENVOY)) $(CARGO) test -p openai-capi-filter --test e2e soak -- --nocapture
 
 ## validate: every shipped Envoy config loads the .wasm and passes on_configure
 validate: build envoy

@@ -223,10 +223,16 @@ pub struct EventParameters {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Retry {
-    pub max_attempts: u32,
+    /// How long after its first attempt a call may still be retried; 0 turns retries off.
+    pub horizon_ms: u64,
+    /// Optional cap on attempts, the first included (`None`: the horizon alone decides).
+    pub max_attempts: Option<u32>,
     pub initial_backoff_ms: u64,
     pub max_backoff_ms: u64,
-    pub max_queued_requests: usize,
+    /// Bounds of the per-worker queue of calls waiting to be sent, in events and in bytes of
+    /// encoded events.
+    pub max_queued_events: usize,
+    pub max_queued_bytes: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -310,6 +316,9 @@ pub struct Config {
 pub const MAX_BODY_BYTES_LIMIT: u64 = 1 << 20;
 /// The API's own per-request event limit.
 pub const API_MAX_EVENTS: u64 = 1000;
+/// Longest retry horizon accepted: a day. Beyond it a worker would hold events for most of
+/// the API's 7-day window in memory that a restart loses anyway.
+pub const MAX_RETRY_HORIZON_MS: u64 = 86_400_000;
 /// Browsers cap cookie lifetimes at 400 days (RFC 6265bis).
 pub const MAX_COOKIE_DAYS: u64 = 400;
 /// Upper bound of `api.batch.held_window_ms`: a held request waits up to this long before its
@@ -820,15 +829,32 @@ fn api(raw: RawApi) -> Result<Api, ConfigError> {
         path,
         timeout_ms: in_range("api.timeout_ms", raw.timeout_ms, 1, 300_000)?,
         retry: Retry {
-            max_attempts: u32::try_from(in_range("api.retry.max_attempts", r.max_attempts, 1, 20)?)
-                .unwrap_or(1),
+            horizon_ms: in_range(
+                "api.retry.horizon_ms",
+                r.horizon_ms,
+                0,
+                MAX_RETRY_HORIZON_MS,
+            )?,
+            max_attempts: match r.max_attempts {
+                None => None,
+                Some(n) => Some(
+                    u32::try_from(in_range("api.retry.max_attempts", n, 1, 1000)?).unwrap_or(1),
+                ),
+            },
             initial_backoff_ms,
             max_backoff_ms,
-            max_queued_requests: as_usize(in_range(
-                "api.retry.max_queued_requests",
-                r.max_queued_requests,
-                0,
-                100_000,
+            // A queue must hold at least one whole call (up to the API's 1,000 events).
+            max_queued_events: as_usize(in_range(
+                "api.retry.max_queued_events",
+                r.max_queued_events,
+                API_MAX_EVENTS,
+                1_000_000,
+            )?),
+            max_queued_bytes: as_usize(in_range(
+                "api.retry.max_queued_bytes",
+                r.max_queued_bytes,
+                1024 * 1024,
+                256 * 1024 * 1024,
             )?),
         },
         batch: Batch {

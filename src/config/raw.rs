@@ -301,23 +301,29 @@ impl Default for RawApi {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetry {
-    #[serde(default = "default_max_attempts")]
-    pub max_attempts: u64,
+    #[serde(default = "default_horizon_ms")]
+    pub horizon_ms: u64,
+    #[serde(default)]
+    pub max_attempts: Option<u64>,
     #[serde(default = "default_initial_backoff_ms")]
     pub initial_backoff_ms: u64,
     #[serde(default = "default_max_backoff_ms")]
     pub max_backoff_ms: u64,
-    #[serde(default = "default_max_queued_requests")]
-    pub max_queued_requests: u64,
+    #[serde(default = "default_max_queued_events")]
+    pub max_queued_events: u64,
+    #[serde(default = "default_max_queued_bytes")]
+    pub max_queued_bytes: u64,
 }
 
 impl Default for RawRetry {
     fn default() -> Self {
         RawRetry {
-            max_attempts: default_max_attempts(),
+            horizon_ms: default_horizon_ms(),
+            max_attempts: None,
             initial_backoff_ms: default_initial_backoff_ms(),
             max_backoff_ms: default_max_backoff_ms(),
-            max_queued_requests: default_max_queued_requests(),
+            max_queued_events: default_max_queued_events(),
+            max_queued_bytes: default_max_queued_bytes(),
         }
     }
 }
@@ -459,8 +465,8 @@ fn default_api_path() -> String {
 fn default_timeout_ms() -> u64 {
     5000
 }
-fn default_max_attempts() -> u64 {
-    3
+fn default_horizon_ms() -> u64 {
+    600_000
 }
 fn default_initial_backoff_ms() -> u64 {
     500
@@ -468,8 +474,11 @@ fn default_initial_backoff_ms() -> u64 {
 fn default_max_backoff_ms() -> u64 {
     30000
 }
-fn default_max_queued_requests() -> u64 {
-    1000
+fn default_max_queued_events() -> u64 {
+    20_000
+}
+fn default_max_queued_bytes() -> u64 {
+    16 * 1024 * 1024
 }
 fn default_batch_max_events() -> u64 {
     100

@@ -83,10 +83,12 @@ fn minimal_config_gets_the_spec_defaults() {
     assert_eq!(
         c.api.retry,
         Retry {
-            max_attempts: 3,
+            horizon_ms: 600_000,
+            max_attempts: None,
             initial_backoff_ms: 500,
             max_backoff_ms: 30000,
-            max_queued_requests: 1000
+            max_queued_events: 20_000,
+            max_queued_bytes: 16 * 1024 * 1024,
         }
     );
     assert_eq!(
@@ -123,7 +125,8 @@ fn the_full_spec_example_parses() {
         "event_parameters": {"automap": true, "item_id_key": "sku",
                              "overrides": {"amount": 1299, "currency": "USD", "contents": [{"id": "a", "content_type": "product"}]}},
         "api": {"cluster": "capi", "authority": "bzr.openai.com", "path": "/v1/events", "timeout_ms": 300,
-                "retry": {"max_attempts": 5, "initial_backoff_ms": 100, "max_backoff_ms": 1000, "max_queued_requests": 10},
+                "retry": {"horizon_ms": 60000, "max_attempts": 5, "initial_backoff_ms": 100, "max_backoff_ms": 1000,
+                          "max_queued_events": 5000, "max_queued_bytes": 2097152},
                 "batch": {"max_events": 20, "max_delay_ms": 0}},
         "logging": {"console": "always", "bigquery": {"project_id": "p", "dataset_id": "d", "table_id": "t",
                     "cluster": "bq", "access_token": {"gcp_metadata": {"cluster": "metadata"}}}}
@@ -574,8 +577,26 @@ fn api_rules() {
         "api.retry.max_backoff_ms"
     );
     assert_eq!(
-        f(&["api", "retry", "max_queued_requests"], json!(100_001)),
-        "api.retry.max_queued_requests"
+        f(&["api", "retry", "max_attempts"], json!(1001)),
+        "api.retry.max_attempts"
+    );
+    assert_eq!(
+        f(&["api", "retry", "horizon_ms"], json!(86_400_001)),
+        "api.retry.horizon_ms"
+    );
+    assert_eq!(
+        f(&["api", "retry", "max_queued_events"], json!(999)),
+        "api.retry.max_queued_events",
+        "a queue holds at least one full call"
+    );
+    assert_eq!(
+        f(&["api", "retry", "max_queued_bytes"], json!(1000)),
+        "api.retry.max_queued_bytes"
+    );
+    assert_eq!(
+        f(&["api", "retry", "max_queued_requests"], json!(10)),
+        "api.retry.max_queued_requests",
+        "the old call-count bound is refused by name"
     );
     assert_eq!(
         f(&["api", "batch", "max_events"], json!(0)),

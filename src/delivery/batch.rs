@@ -1,4 +1,4 @@
-//! Batching policy for optimistic mode (SPEC §6 `api.batch`).
+//! Batching policy for optimistic mode (`api.batch`).
 //!
 //! Events from many collection requests share one API call: the per-VM batch is cut when it
 //! holds `max_events` events or `max_delay_ms` after its first event, whichever comes first.
@@ -59,6 +59,11 @@ impl Batcher {
     pub fn take_due(&mut self, now_ms: u64) -> Option<Call> {
         let due = self.due_at()?;
         (now_ms >= due).then(|| Call::new(std::mem::take(&mut self.pending), self.trace_id.take()))
+    }
+
+    /// Events in the pending batch.
+    pub fn events(&self) -> usize {
+        self.pending.len()
     }
 
     /// When the pending batch must be flushed.

@@ -1,27 +1,31 @@
-//! Delivery: getting encoded events to the API without losing any to a transient failure
-//! (SPEC §6).
+//! Delivery: getting encoded events to the API without losing any to a transient failure, an
+//! outage of up to `api.retry.horizon_ms`, a reload or a graceful shutdown.
 //!
 //! [`Delivery`] is the per-VM state the root context owns: the optimistic-mode batch, and a
 //! bounded queue of calls waiting for their time (fresh batches, retries, split halves). It is
 //! pure: the glue asks it for due [`Call`]s, performs the HTTP callouts, and reports each
 //! [`CallResult`] back; delivery decides retry, split or drop, and counts. Events are checked
 //! against the API's time window right before every dispatch, so a retry never sends a stale
-//! event.
+//! event. Every loss is counted in `events_failed` and reported at warn through [`LossLog`].
+//! On shutdown ([`Delivery::begin_shutdown`]) everything pending is due at once and a failed
+//! call is no longer retried: its events are lost on shutdown.
 
 pub mod batch;
 pub mod held;
 pub mod queue;
 pub mod retry;
 
-use crate::config::{Config, ConsoleLogging, Retry};
+use crate::config::{Config, ConsoleLogging, Retry, API_MAX_EVENTS};
 use crate::observe::console::{self, Record, RecordType};
+use crate::observe::loss::{LossLog, LossReason};
 use crate::observe::metrics::{Counter, Gauge, Histogram, Metrics};
 use crate::payload::{EncodedEvent, RequestBody};
 use crate::tag::validate::check_window;
 use batch::Batcher;
-use queue::RetryQueue;
-use retry::{backoff_ms, classify, CallResult, ResultClass, Verdict};
+use queue::{Bounds, SendQueue};
+use retry::{classify, next_attempt_ms, CallResult, ResultClass, Verdict};
 use serde_json::value::RawValue;
+use std::cell::RefCell;
 
 /// One API call: the events it carries and how many attempts were already made.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +35,8 @@ pub struct Call {
     pub attempts: u32,
     /// `trace-id` of the collection request that produced it, for logs.
     pub trace_id: Option<String>,
+    /// When its first attempt was sent (`None` before): the retry horizon counts from here.
+    pub first_attempt_ms: Option<u64>,
 }
 
 impl Call {
@@ -39,6 +45,7 @@ impl Call {
             events,
             attempts: 0,
             trace_id,
+            first_attempt_ms: None,
         }
     }
 
@@ -47,6 +54,14 @@ impl Call {
         let mut names: Vec<&str> = self.events.iter().map(|e| e.name.as_str()).collect();
         names.dedup();
         names.join(",")
+    }
+
+    /// Memory its events hold (what the queue's byte bound counts).
+    pub fn bytes(&self) -> usize {
+        self.events
+            .iter()
+            .map(|e| e.json.len() + e.id.len() + e.name.len())
+            .sum()
     }
 }
 
@@ -107,15 +122,29 @@ pub struct Dispatch {
 pub struct Delivery {
     settings: Settings,
     batcher: Batcher,
-    queue: RetryQueue,
+    queue: SendQueue,
+    /// Rate-limited loss lines; in a cell because [`Delivery::prepare`] (shared by held
+    /// requests) drops stale events through `&self`.
+    losses: RefCell<LossLog>,
+    /// Set once the plugin is being shut down or replaced: nothing waits any more.
+    shutting_down: bool,
+    /// Calls this VM last reported in the `retry_queue_depth` gauge.
+    reported_depth: usize,
 }
 
 impl Delivery {
     pub fn new(config: &Config) -> Delivery {
+        let retry = &config.api.retry;
         Delivery {
             settings: Settings::from_config(config),
             batcher: Batcher::new(config.api.batch.clone()),
-            queue: RetryQueue::new(config.api.retry.max_queued_requests),
+            queue: SendQueue::new(Bounds {
+                max_events: retry.max_queued_events,
+                max_bytes: retry.max_queued_bytes,
+            }),
+            losses: RefCell::new(LossLog::default()),
+            shutting_down: false,
+            reported_depth: 0,
         }
     }
 
@@ -136,31 +165,48 @@ impl Delivery {
         }
     }
 
-    /// Calls to dispatch now: due retries and split halves, plus a batch whose delay passed.
-    /// Events outside the time window are dropped here (counted as failed); a call left empty
-    /// is not returned.
+    /// Calls to dispatch now: due retries and split halves, plus a batch whose delay passed
+    /// (while shutting down: everything pending, due or not). Events outside the time window
+    /// are dropped here (counted as failed); a call left empty is not returned. Loss lines
+    /// whose rate-limit window passed are written too.
     pub fn take_due(&mut self, now_ms: u64, metrics: &dyn Metrics) -> Vec<Dispatch> {
-        if let Some(call) = self.batcher.take_due(now_ms) {
+        let batch = self
+            .batcher
+            .take_due(if self.shutting_down { u64::MAX } else { now_ms });
+        if let Some(call) = batch {
             self.schedule(call, now_ms, metrics);
         }
-        let due = self.queue.take_due(now_ms);
-        metrics.adjust(
-            Gauge::RetryQueueDepth,
-            -i64::try_from(due.len()).unwrap_or(0),
-        );
-        due.into_iter()
+        let due = if self.shutting_down {
+            self.queue.take_all()
+        } else {
+            self.queue.take_due(now_ms)
+        };
+        self.sync_depth(metrics);
+        let dispatches = due
+            .into_iter()
             .filter_map(|call| self.prepare(call, now_ms, metrics))
-            .collect()
+            .collect();
+        self.report_losses(now_ms);
+        dispatches
+    }
+
+    /// Writes the loss lines whose rate-limit window has passed (all of them when shutting
+    /// down: there is no later).
+    pub fn report_losses(&self, now_ms: u64) {
+        for line in self.losses.borrow_mut().flush(now_ms, self.shutting_down) {
+            log::warn!("{line}");
+        }
     }
 
     /// Builds the body for a call about to be sent, dropping events whose window has passed.
     pub fn prepare(&self, mut call: Call, now_ms: u64, metrics: &dyn Metrics) -> Option<Dispatch> {
         let before = call.events.len();
+        let mut latest_reason = String::new();
         call.events
             .retain(|e| match check_window(e.timestamp_ms, now_ms) {
                 Ok(()) => true,
                 Err(reason) => {
-                    let reason = reason.to_string();
+                    latest_reason = reason.to_string();
                     console::emit(
                         self.settings.console,
                         &Record {
@@ -168,14 +214,23 @@ impl Delivery {
                             trace_id: call.trace_id.as_deref(),
                             ..Record::message(
                                 "Event dropped before sending: outside the API's time window",
-                                Some(&reason),
+                                Some(&latest_reason),
                             )
                         },
                     );
                     false
                 }
             });
-        metrics.add(Counter::EventsFailed, (before - call.events.len()) as u64);
+        let stale = (before - call.events.len()) as u64;
+        if stale > 0 {
+            self.lose(
+                LossReason::OutsideWindow,
+                stale,
+                &format!("dropped before sending: {latest_reason}"),
+                now_ms,
+                metrics,
+            );
+        }
         if call.events.is_empty() {
             return None;
         }
@@ -186,15 +241,41 @@ impl Delivery {
 
     /// When the glue must next call [`Delivery::take_due`] (`None`: nothing pending).
     pub fn next_due_ms(&self) -> Option<u64> {
-        match (self.batcher.due_at(), self.queue.next_due()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        [
+            self.batcher.due_at(),
+            self.queue.next_due(),
+            self.losses.borrow().next_due_ms(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Whether any work is pending (batch, queue, or a loss line still to write).
+    pub fn is_idle(&self) -> bool {
+        self.next_due_ms().is_none()
+    }
+
+    /// Events waiting (batch and queue), for shutdown reports.
+    pub fn pending_events(&self) -> usize {
+        self.batcher.events() + self.queue.events()
+    }
+
+    /// The plugin is being shut down or replaced: from now on every pending call is due at
+    /// once, and a call that fails is not retried but lost (counted and logged). What is
+    /// pending now is merged into as few calls as the API allows: at process exit Envoy does
+    /// not wait for callouts, and the fewer there are, the more of them leave in time.
+    pub fn begin_shutdown(&mut self, now_ms: u64, metrics: &dyn Metrics) {
+        self.shutting_down = true;
+        let mut calls = self.queue.take_all();
+        calls.extend(self.batcher.take_due(u64::MAX));
+        for call in merge(calls, usize::try_from(API_MAX_EVENTS).unwrap_or(1000)) {
+            self.schedule(call, now_ms, metrics);
         }
     }
 
-    /// Whether any work is pending (batch or queue).
-    pub fn is_idle(&self) -> bool {
-        self.next_due_ms().is_none()
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down
     }
 
     /// The glue reports that `dispatch` was sent and how it ended. `jitter` yields a uniform
@@ -211,6 +292,8 @@ impl Delivery {
     ) {
         let mut call = dispatch.call;
         call.attempts = call.attempts.saturating_add(1);
+        call.first_attempt_ms
+            .get_or_insert(now_ms.saturating_sub(latency_ms.unwrap_or(0)));
         let n = call.events.len() as u64;
         metrics.add(Counter::ApiRequests, 1);
         if let Some(ms) = latency_ms {
@@ -235,30 +318,46 @@ impl Delivery {
                 let second_events = first.events.split_off(first.events.len() / 2);
                 let second = Call {
                     events: second_events,
-                    attempts: first.attempts,
-                    trace_id: first.trace_id.clone(),
+                    ..first.clone()
                 };
                 for half in [first, second] {
                     self.schedule(half, now_ms, metrics);
                 }
             }
             Verdict::Rejected => {
-                metrics.add(Counter::EventsFailed, n);
-                self.log_failure(&call, "API rejected the events; not retried", &result);
+                self.log_failure(
+                    &call,
+                    LossReason::FinalFailure,
+                    "API rejected the events; not retried",
+                    &result,
+                    now_ms,
+                    metrics,
+                );
+            }
+            Verdict::Retry { .. } if self.shutting_down => {
+                self.log_failure(
+                    &call,
+                    LossReason::Shutdown,
+                    "Failed while shutting down; no time left to retry",
+                    &result,
+                    now_ms,
+                    metrics,
+                );
             }
             Verdict::Retry { retry_after_ms } => {
-                if call.attempts >= self.settings.retry.max_attempts {
-                    metrics.add(Counter::EventsFailed, n);
-                    self.log_failure(&call, "Giving up after the last attempt", &result);
-                } else {
-                    let delay = backoff_ms(
-                        &self.settings.retry,
-                        call.attempts,
-                        jitter(),
-                        retry_after_ms,
-                    );
-                    metrics.add(Counter::ApiRetries, 1);
-                    self.schedule(call, now_ms.saturating_add(delay), metrics);
+                match next_attempt_ms(&self.settings.retry, &call, now_ms, jitter, retry_after_ms) {
+                    Some(due) => {
+                        metrics.add(Counter::ApiRetries, 1);
+                        self.schedule(call, due, metrics);
+                    }
+                    None => self.log_failure(
+                        &call,
+                        LossReason::FinalFailure,
+                        "Giving up: the retry horizon (or attempt cap) is reached",
+                        &result,
+                        now_ms,
+                        metrics,
+                    ),
                 }
             }
         }
@@ -268,35 +367,82 @@ impl Delivery {
     /// sent again from the root; the API keeps the first copy of an id, so nothing counts twice.
     pub fn requeue(&mut self, mut call: Call, now_ms: u64, metrics: &dyn Metrics) {
         call.attempts = call.attempts.saturating_add(1);
-        if call.attempts >= self.settings.retry.max_attempts {
+        call.first_attempt_ms.get_or_insert(now_ms);
+        // Sent again at once: the attempt did not fail, its answer was just not awaited.
+        if next_attempt_ms(&self.settings.retry, &call, now_ms, &mut || 0.0, None).is_none() {
             // That was its last attempt: it may well have been delivered, but we cannot know.
-            metrics.add(Counter::EventsFailed, call.events.len() as u64);
+            self.lose(
+                LossReason::FinalFailure,
+                call.events.len() as u64,
+                "the held request ended before the API answered its last attempt",
+                now_ms,
+                metrics,
+            );
             return;
         }
         metrics.add(Counter::ApiRetries, 1);
         self.schedule(call, now_ms, metrics);
     }
 
-    /// Puts a call in the bounded queue, dropping (and counting) the oldest when it is full.
+    /// Puts a call in the bounded queue, dropping (and counting) the oldest calls when full.
     fn schedule(&mut self, call: Call, due_ms: u64, metrics: &dyn Metrics) {
-        match self.queue.push(call, due_ms) {
-            Ok(()) => metrics.adjust(Gauge::RetryQueueDepth, 1),
-            Err(dropped) => {
-                let events = dropped.events.len() as u64;
-                metrics.add(Counter::RetryQueueDropped, 1);
-                metrics.add(Counter::EventsFailed, events);
-                console::emit(
-                    self.settings.console,
-                    &Record {
-                        event_name: Some(&dropped.event_names()),
-                        trace_id: dropped.trace_id.as_deref(),
-                        ..Record::message(
-                            "Retry queue full: oldest call dropped",
-                            Some("api.retry.max_queued_requests reached"),
-                        )
-                    },
-                );
-            }
+        let dropped = self.queue.push(call, due_ms);
+        for call in dropped {
+            let events = call.events.len() as u64;
+            metrics.add(Counter::RetryQueueDropped, 1);
+            console::emit(
+                self.settings.console,
+                &Record {
+                    event_name: Some(&call.event_names()),
+                    trace_id: call.trace_id.as_deref(),
+                    ..Record::message(
+                        "Send queue full: oldest call dropped",
+                        Some("api.retry.max_queued_events or max_queued_bytes reached"),
+                    )
+                },
+            );
+            self.lose(
+                LossReason::QueueFull,
+                events,
+                "oldest call dropped: api.retry.max_queued_events or max_queued_bytes reached",
+                due_ms,
+                metrics,
+            );
+        }
+        self.sync_depth(metrics);
+    }
+
+    /// Keeps the `retry_queue_depth` gauge (summed over VMs) at this VM's queue length.
+    fn sync_depth(&mut self, metrics: &dyn Metrics) {
+        let now = self.queue.calls();
+        let delta = i64::try_from(now).unwrap_or(i64::MAX)
+            - i64::try_from(self.reported_depth).unwrap_or(i64::MAX);
+        if delta != 0 {
+            metrics.adjust(Gauge::RetryQueueDepth, delta);
+        }
+        self.reported_depth = now;
+    }
+
+    /// Counts lost events (`events_failed`, and `events_lost_on_shutdown` for that reason) and
+    /// writes the rate-limited warn line.
+    fn lose(
+        &self,
+        reason: LossReason,
+        events: u64,
+        detail: &str,
+        now_ms: u64,
+        metrics: &dyn Metrics,
+    ) {
+        metrics.add(Counter::EventsFailed, events);
+        if reason == LossReason::Shutdown {
+            metrics.add(Counter::EventsLostOnShutdown, events);
+        }
+        if let Some(line) = self
+            .losses
+            .borrow_mut()
+            .record(reason, events, detail, now_ms)
+        {
+            log::warn!("{line}");
         }
     }
 
@@ -347,9 +493,18 @@ impl Delivery {
         );
     }
 
-    /// Failures are always logged at warn level (with the truncated response body), whatever
-    /// the console setting, because they mean lost conversions.
-    fn log_failure(&self, call: &Call, message: &str, result: &CallResult) {
+    /// A call's events are given up on: counted, and logged at warn level (rate-limited, with
+    /// the truncated response body) whatever the console setting, because they are lost
+    /// conversions.
+    fn log_failure(
+        &self,
+        call: &Call,
+        kind: LossReason,
+        message: &str,
+        result: &CallResult,
+        now_ms: u64,
+        metrics: &dyn Metrics,
+    ) {
         let detail = match result {
             CallResult::Answered { status, body, .. } => {
                 format!("HTTP {status}: {}", console::truncate_body(body))
@@ -359,16 +514,37 @@ impl Delivery {
         let names = call.event_names();
         let ids: Vec<&str> = call.events.iter().map(|e| e.id.as_str()).collect();
         let reason = format!("{detail} (event ids: {})", ids.join(","));
-        log::warn!(
-            "{}",
-            Record {
-                event_name: Some(&names),
-                trace_id: call.trace_id.as_deref(),
-                ..Record::message(message, Some(&reason))
-            }
-            .to_line()
-        );
+        let line = Record {
+            event_name: Some(&names),
+            trace_id: call.trace_id.as_deref(),
+            ..Record::message(message, Some(&reason))
+        }
+        .to_line();
+        self.lose(kind, call.events.len() as u64, &line, now_ms, metrics);
     }
+}
+
+/// Packs the events of `calls` (oldest first) into calls of at most `max` events. A merged
+/// call keeps the first trace id and the highest attempt count of what it carries.
+fn merge(calls: Vec<Call>, max: usize) -> Vec<Call> {
+    let mut out: Vec<Call> = Vec::new();
+    for call in calls {
+        for event in call.events {
+            match out.last_mut() {
+                Some(last) if last.events.len() < max => {
+                    last.events.push(event);
+                    last.attempts = last.attempts.max(call.attempts);
+                }
+                _ => out.push(Call {
+                    events: vec![event],
+                    attempts: call.attempts,
+                    trace_id: call.trace_id.clone(),
+                    first_attempt_ms: call.first_attempt_ms,
+                }),
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

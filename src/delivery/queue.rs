@@ -1,53 +1,74 @@
-//! Retry queue: calls waiting for their time, bounded by `api.retry.max_queued_requests`.
+//! Send queue: calls waiting for their time (fresh batches, retries, split halves), bounded by
+//! events (`api.retry.max_queued_events`) and by bytes of encoded events
+//! (`api.retry.max_queued_bytes`).
 //!
 //! When the API is down the queue fills; rather than grow without bound (wasm memory never
-//! shrinks) the oldest call is dropped and reported, since newer events have the most time
-//! left inside the API's 7-day window.
+//! shrinks) the oldest calls are dropped and reported, since newer events have the most time
+//! left inside the API's 7-day window. A single call always fits: the bounds are at least one
+//! call's worth (config enforces `max_queued_events` ≥ the API's 1,000-event limit).
 
 use super::Call;
 use std::collections::VecDeque;
 
-#[derive(Debug)]
-pub struct RetryQueue {
-    capacity: usize,
-    /// Insertion order (oldest first) with each call's due time.
-    items: VecDeque<(u64, Call)>,
+/// How much a queue may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    pub max_events: usize,
+    pub max_bytes: usize,
 }
 
-impl RetryQueue {
-    pub fn new(capacity: usize) -> RetryQueue {
-        RetryQueue {
-            capacity,
+#[derive(Debug)]
+pub struct SendQueue {
+    bounds: Bounds,
+    /// Insertion order (oldest first) with each call's due time.
+    items: VecDeque<(u64, Call)>,
+    events: usize,
+    bytes: usize,
+}
+
+impl SendQueue {
+    pub fn new(bounds: Bounds) -> SendQueue {
+        SendQueue {
+            bounds,
             items: VecDeque::new(),
+            events: 0,
+            bytes: 0,
         }
     }
 
-    #[cfg(test)]
-    pub fn len(&self) -> usize {
+    /// Calls waiting.
+    pub fn calls(&self) -> usize {
         self.items.len()
     }
 
-    #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+    /// Events waiting, in all calls.
+    pub fn events(&self) -> usize {
+        self.events
     }
 
-    /// Adds a call. When full, the oldest call is removed and returned as `Err`; with capacity 0
-    /// the call itself is returned.
-    pub fn push(&mut self, call: Call, due_ms: u64) -> Result<(), Call> {
-        if self.capacity == 0 {
-            return Err(call);
+    /// Bytes of encoded events waiting, in all calls.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Adds a call. While the queue would then exceed a bound, its oldest calls are removed;
+    /// they are returned (oldest first) for the caller to count as lost.
+    pub fn push(&mut self, call: Call, due_ms: u64) -> Vec<Call> {
+        let (events, bytes) = (call.events.len(), call.bytes());
+        let mut dropped = Vec::new();
+        while !self.items.is_empty()
+            && (self.events.saturating_add(events) > self.bounds.max_events
+                || self.bytes.saturating_add(bytes) > self.bounds.max_bytes)
+        {
+            if let Some((_, old)) = self.items.pop_front() {
+                self.forget(&old);
+                dropped.push(old);
+            }
         }
-        let dropped = if self.items.len() >= self.capacity {
-            self.items.pop_front()
-        } else {
-            None
-        };
+        self.events = self.events.saturating_add(events);
+        self.bytes = self.bytes.saturating_add(bytes);
         self.items.push_back((due_ms, call));
-        match dropped {
-            Some((_, old)) => Err(old),
-            None => Ok(()),
-        }
+        dropped
     }
 
     /// Removes and returns every call due at `now_ms`, oldest first.
@@ -58,11 +79,27 @@ impl RetryQueue {
         let (due, waiting): (VecDeque<_>, VecDeque<_>) =
             self.items.drain(..).partition(|(d, _)| *d <= now_ms);
         self.items = waiting;
-        due.into_iter().map(|(_, call)| call).collect()
+        let due: Vec<Call> = due.into_iter().map(|(_, call)| call).collect();
+        for call in &due {
+            self.forget(call);
+        }
+        due
+    }
+
+    /// Removes and returns every call, due or not, oldest first (shutdown).
+    pub fn take_all(&mut self) -> Vec<Call> {
+        self.events = 0;
+        self.bytes = 0;
+        self.items.drain(..).map(|(_, call)| call).collect()
     }
 
     pub fn next_due(&self) -> Option<u64> {
         self.items.iter().map(|(due, _)| *due).min()
+    }
+
+    fn forget(&mut self, call: &Call) {
+        self.events = self.events.saturating_sub(call.events.len());
+        self.bytes = self.bytes.saturating_sub(call.bytes());
     }
 }
 
@@ -71,50 +108,92 @@ mod tests {
     use super::*;
     use crate::payload::EncodedEvent;
 
-    fn call(id: &str) -> Call {
+    fn call(id: &str, events: usize) -> Call {
         Call::new(
-            vec![EncodedEvent {
-                id: id.into(),
-                name: "page_viewed".into(),
-                timestamp_ms: 0,
-                json: "{}".into(),
-            }],
+            (0..events)
+                .map(|i| EncodedEvent {
+                    id: format!("{id}{i}"),
+                    name: "page_viewed".into(),
+                    timestamp_ms: 0,
+                    json: "x".repeat(100),
+                })
+                .collect(),
             None,
         )
     }
 
+    fn first_ids(calls: &[Call]) -> Vec<String> {
+        calls.iter().map(|c| c.events[0].id.clone()).collect()
+    }
+
+    const ROOMY: Bounds = Bounds {
+        max_events: 1000,
+        max_bytes: 1 << 20,
+    };
+
     #[test]
     fn due_calls_come_out_in_insertion_order() {
-        let mut q = RetryQueue::new(10);
-        q.push(call("a"), 100).unwrap();
-        q.push(call("b"), 50).unwrap();
-        q.push(call("c"), 300).unwrap();
+        let mut q = SendQueue::new(ROOMY);
+        assert!(q.push(call("a", 1), 100).is_empty());
+        assert!(q.push(call("b", 1), 50).is_empty());
+        assert!(q.push(call("c", 1), 300).is_empty());
         assert_eq!(q.next_due(), Some(50));
         assert!(q.take_due(10).is_empty());
-        let due: Vec<_> = q
-            .take_due(100)
-            .into_iter()
-            .map(|c| c.events[0].id.clone())
-            .collect();
-        assert_eq!(due, ["a", "b"]);
-        assert_eq!(q.len(), 1);
+        assert_eq!(first_ids(&q.take_due(100)), ["a0", "b0"]);
+        assert_eq!(q.calls(), 1);
+        assert_eq!(q.events(), 1);
         assert_eq!(q.next_due(), Some(300));
     }
 
     #[test]
-    fn a_full_queue_drops_the_oldest_call() {
-        let mut q = RetryQueue::new(2);
-        q.push(call("a"), 1).unwrap();
-        q.push(call("b"), 1).unwrap();
-        let dropped = q.push(call("c"), 1).unwrap_err();
-        assert_eq!(dropped.events[0].id, "a");
-        assert_eq!(q.len(), 2);
+    fn the_queue_is_bounded_by_events_dropping_the_oldest_calls() {
+        let mut q = SendQueue::new(Bounds {
+            max_events: 10,
+            max_bytes: 1 << 20,
+        });
+        assert!(q.push(call("a", 4), 1).is_empty());
+        assert!(q.push(call("b", 4), 1).is_empty());
+        let dropped = q.push(call("c", 4), 1);
+        assert_eq!(first_ids(&dropped), ["a0"]);
+        assert_eq!(q.events(), 8);
+        let dropped = q.push(call("d", 10), 1);
+        assert_eq!(first_ids(&dropped), ["b0", "c0"], "as many as needed");
+        assert_eq!((q.calls(), q.events()), (1, 10));
     }
 
     #[test]
-    fn capacity_zero_keeps_nothing() {
-        let mut q = RetryQueue::new(0);
-        assert_eq!(q.push(call("a"), 1).unwrap_err().events[0].id, "a");
-        assert!(q.is_empty());
+    fn the_queue_is_bounded_by_bytes_dropping_the_oldest_calls() {
+        let mut q = SendQueue::new(Bounds {
+            max_events: 1000,
+            max_bytes: 1_500,
+        });
+        let per_call = call("a", 5).bytes();
+        assert!(per_call > 500 && per_call <= 1000, "{per_call}");
+        assert!(q.push(call("a", 5), 1).is_empty());
+        assert!(q.push(call("b", 5), 1).is_empty());
+        assert_eq!(first_ids(&q.push(call("c", 5), 1)), ["a0"]);
+        assert!(q.bytes() <= 1_500);
+        assert_eq!(q.bytes(), 2 * per_call);
+    }
+
+    #[test]
+    fn a_call_larger_than_the_bounds_still_fits_alone() {
+        let mut q = SendQueue::new(Bounds {
+            max_events: 2,
+            max_bytes: 10,
+        });
+        assert!(q.push(call("big", 5), 1).is_empty());
+        assert_eq!(first_ids(&q.push(call("next", 1), 1)), ["big0"]);
+        assert_eq!(q.events(), 1);
+    }
+
+    #[test]
+    fn take_all_empties_the_queue_whatever_the_due_times() {
+        let mut q = SendQueue::new(ROOMY);
+        q.push(call("a", 2), 10);
+        q.push(call("b", 3), 1_000_000);
+        assert_eq!(first_ids(&q.take_all()), ["a0", "b0"]);
+        assert_eq!((q.calls(), q.events(), q.bytes()), (0, 0, 0));
+        assert_eq!(q.next_due(), None);
     }
 }

@@ -1,11 +1,14 @@
-//! Retry policy: which API answers are retried, and when (SPEC §6).
+//! Retry policy: which API answers are retried, and when.
 //!
 //! Connection failures and resets, timeouts, 408, 429 and 5xx are transient: the call is
-//! retried with exponential backoff and jitter, never earlier than the server's `Retry-After`,
-//! up to `api.retry.max_attempts` attempts in all. Any other 4xx is final — except a 400 on a
+//! retried with capped exponential backoff and jitter, never earlier than the server's
+//! `Retry-After`, for as long as `api.retry.horizon_ms` after its first attempt (an API outage
+//! of minutes loses nothing), and at most `api.retry.max_attempts` attempts when that optional
+//! cap is set. Any other 4xx is final — except a 400 on a
 //! multi-event call, which delivery splits to isolate the bad event, since the API fails a
 //! whole batch for one invalid event.
 
+use super::Call;
 use crate::config::Retry;
 
 /// Longest wait accepted from a `Retry-After` header; beyond it events would go stale anyway.
@@ -109,6 +112,34 @@ pub fn backoff_ms(policy: &Retry, retry: u32, jitter: f64, retry_after_ms: Optio
     delay.max(retry_after_ms.unwrap_or(0))
 }
 
+/// When a call that just failed transiently (`call.attempts` made so far, the first at
+/// `call.first_attempt_ms`) is tried next, or `None` to give up: at the horizon, or at the
+/// attempt cap. The backoff is shortened to end at the horizon, so the last attempt is made
+/// there — unless `Retry-After` asks to wait beyond it, which means giving up now.
+pub fn next_attempt_ms(
+    policy: &Retry,
+    call: &Call,
+    now_ms: u64,
+    jitter: &mut dyn FnMut() -> f64,
+    retry_after_ms: Option<u64>,
+) -> Option<u64> {
+    if policy.max_attempts.is_some_and(|cap| call.attempts >= cap) {
+        return None;
+    }
+    let horizon = call
+        .first_attempt_ms
+        .unwrap_or(now_ms)
+        .saturating_add(policy.horizon_ms);
+    if now_ms >= horizon {
+        return None;
+    }
+    if retry_after_ms.is_some_and(|wait| now_ms.saturating_add(wait) > horizon) {
+        return None;
+    }
+    let delay = backoff_ms(policy, call.attempts, jitter(), retry_after_ms);
+    Some(now_ms.saturating_add(delay).min(horizon))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,12 +215,7 @@ mod tests {
 
     #[test]
     fn backoff_grows_exponentially_with_jitter_and_cap() {
-        let p = Retry {
-            max_attempts: 5,
-            initial_backoff_ms: 500,
-            max_backoff_ms: 3000,
-            max_queued_requests: 10,
-        };
+        let p = policy(None);
         assert_eq!(backoff_ms(&p, 1, 0.0, None), 250);
         assert_eq!(backoff_ms(&p, 1, 0.999_999, None), 499);
         assert_eq!(backoff_ms(&p, 2, 0.0, None), 500);
@@ -200,6 +226,84 @@ mod tests {
             backoff_ms(&p, 1, 0.0, Some(5000)),
             5000,
             "never before Retry-After"
+        );
+    }
+
+    fn policy(max_attempts: Option<u32>) -> Retry {
+        Retry {
+            horizon_ms: 600_000,
+            max_attempts,
+            initial_backoff_ms: 500,
+            max_backoff_ms: 3000,
+            max_queued_events: 1000,
+            max_queued_bytes: 1 << 20,
+        }
+    }
+
+    fn failed(attempts: u32, first_attempt_ms: u64) -> Call {
+        Call {
+            attempts,
+            first_attempt_ms: Some(first_attempt_ms),
+            ..Call::new(Vec::new(), None)
+        }
+    }
+
+    #[test]
+    fn retries_go_on_until_the_horizon_whatever_the_attempt_count() {
+        let p = policy(None);
+        // 100 attempts in, well inside the 10-minute horizon: retried, at the capped backoff.
+        assert_eq!(
+            next_attempt_ms(&p, &failed(100, 0), 60_000, &mut || 1.0, None),
+            Some(63_000)
+        );
+        assert_eq!(
+            next_attempt_ms(&p, &failed(3, 0), 600_000, &mut || 0.0, None),
+            None,
+            "given up at the horizon"
+        );
+    }
+
+    #[test]
+    fn the_last_retry_is_made_at_the_horizon_not_after_it() {
+        let p = policy(None);
+        assert_eq!(
+            next_attempt_ms(&p, &failed(9, 1000), 600_000, &mut || 1.0, None),
+            Some(601_000)
+        );
+    }
+
+    #[test]
+    fn a_retry_after_beyond_the_horizon_means_giving_up() {
+        let p = policy(None);
+        assert_eq!(
+            next_attempt_ms(&p, &failed(1, 0), 590_000, &mut || 0.0, Some(20_000)),
+            None
+        );
+        assert_eq!(
+            next_attempt_ms(&p, &failed(1, 0), 500_000, &mut || 0.0, Some(20_000)),
+            Some(520_000)
+        );
+    }
+
+    #[test]
+    fn max_attempts_caps_retries_when_set() {
+        let p = policy(Some(3));
+        assert!(next_attempt_ms(&p, &failed(2, 0), 10, &mut || 0.0, None).is_some());
+        assert_eq!(
+            next_attempt_ms(&p, &failed(3, 0), 10, &mut || 0.0, None),
+            None
+        );
+    }
+
+    #[test]
+    fn a_zero_horizon_turns_retries_off() {
+        let p = Retry {
+            horizon_ms: 0,
+            ..policy(None)
+        };
+        assert_eq!(
+            next_attempt_ms(&p, &failed(1, 5), 5, &mut || 0.0, None),
+            None
         );
     }
 }

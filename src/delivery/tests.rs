@@ -1,4 +1,4 @@
-//! Delivery semantics of SPEC §6, driven without Envoy.
+//! Delivery semantics (batching, retries, bounds, shutdown), driven without Envoy.
 
 use super::*;
 use crate::observe::metrics::MemoryMetrics;
@@ -64,7 +64,7 @@ fn a_delivered_call_counts_its_events() {
 }
 
 #[test]
-fn transient_failures_are_retried_with_the_identical_body_until_max_attempts() {
+fn transient_failures_are_retried_with_the_identical_body_until_the_attempt_cap() {
     let m = MemoryMetrics::default();
     let mut d = Delivery::new(&config(
         json!({"api": {"retry": {"max_attempts": 3, "initial_backoff_ms": 100, "max_backoff_ms": 1000}}}),
@@ -178,21 +178,192 @@ fn events_past_the_window_at_retry_time_are_dropped_not_sent_stale() {
 fn a_full_queue_drops_the_oldest_call_and_counts_its_events() {
     let m = MemoryMetrics::default();
     let mut d = Delivery::new(&config(
-        json!({"api": {"retry": {"max_queued_requests": 2}}}),
+        json!({"api": {"retry": {"max_queued_events": 1000}}}),
     ));
     for id in ["a", "b", "c"] {
-        let dispatch = d
-            .prepare(
-                Call::new(vec![event(id, NOW), event(id, NOW)], None),
-                NOW,
-                &m,
-            )
-            .unwrap();
+        let events = (0..400).map(|i| event(&format!("{id}{i}"), NOW)).collect();
+        let dispatch = d.prepare(Call::new(events, None), NOW, &m).unwrap();
         d.complete(dispatch, status(503), Some(1), NOW, &mut || 0.0, &m);
     }
     assert_eq!(m.counter(Counter::RetryQueueDropped), 1);
-    assert_eq!(m.counter(Counter::EventsFailed), 2);
+    assert_eq!(m.counter(Counter::EventsFailed), 400);
     assert_eq!(m.gauge(Gauge::RetryQueueDepth), 2);
+    assert_eq!(d.pending_events(), 800);
+}
+
+#[test]
+fn the_queue_is_bounded_by_bytes_too() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(
+        json!({"api": {"retry": {"max_queued_bytes": 1_048_576}}}),
+    ));
+    // 300 events of ~1 KB per call: the fourth call no longer fits in 1 MiB.
+    for id in ["a", "b", "c", "d"] {
+        let events = (0..300)
+            .map(|i| EncodedEvent {
+                json: "x".repeat(1000),
+                ..event(&format!("{id}{i}"), NOW)
+            })
+            .collect();
+        let dispatch = d.prepare(Call::new(events, None), NOW, &m).unwrap();
+        d.complete(dispatch, status(503), Some(1), NOW, &mut || 0.0, &m);
+    }
+    assert_eq!(m.counter(Counter::RetryQueueDropped), 1);
+    assert_eq!(m.counter(Counter::EventsFailed), 300);
+    assert_eq!(d.pending_events(), 900);
+}
+
+/// Drives delivery like the root's timer does, answering every call with `answer(now)`.
+fn run_until(
+    d: &mut Delivery,
+    m: &MemoryMetrics,
+    from: u64,
+    until: u64,
+    answer: &dyn Fn(u64) -> CallResult,
+    max_queued: &mut usize,
+) {
+    let mut now = from;
+    while now <= until {
+        for dispatch in d.take_due(now, m) {
+            d.complete(dispatch, answer(now), Some(5), now, &mut || 0.5, m);
+        }
+        *max_queued = (*max_queued).max(d.pending_events());
+        now += 20;
+    }
+}
+
+#[test]
+fn with_defaults_a_sixty_second_outage_loses_nothing() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({"optimistic": true})));
+    let mut max_queued = 0;
+    // 5,000 hits spread over the first 50 s of a 60 s outage.
+    for i in 0..5000u64 {
+        let now = NOW + i * 10;
+        d.enqueue(vec![event(&format!("e{i}"), now)], None, now, &m);
+        run_until(&mut d, &m, now, now, &|_| status(503), &mut max_queued);
+    }
+    let outage_end = NOW + 60_000;
+    let answer = move |t: u64| {
+        if t < outage_end {
+            status(503)
+        } else {
+            status(200)
+        }
+    };
+    run_until(
+        &mut d,
+        &m,
+        NOW + 50_000,
+        NOW + 200_000,
+        &answer,
+        &mut max_queued,
+    );
+    assert_eq!(m.counter(Counter::EventsSent), 5000);
+    assert_eq!(m.counter(Counter::EventsFailed), 0);
+    assert!(d.is_idle());
+    assert!(max_queued <= 5000, "{max_queued}");
+}
+
+#[test]
+fn retries_stop_at_the_horizon_and_the_loss_is_counted() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({"api": {"retry": {"horizon_ms": 10_000}}})));
+    let first = d
+        .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
+        .unwrap();
+    d.complete(first, status(503), Some(1), NOW, &mut || 0.5, &m);
+    let mut max_queued = 0;
+    run_until(
+        &mut d,
+        &m,
+        NOW,
+        NOW + 60_000,
+        &|_| status(503),
+        &mut max_queued,
+    );
+    assert!(d.is_idle());
+    assert_eq!(m.counter(Counter::EventsFailed), 1);
+    let attempts = m.counter(Counter::ApiRequests);
+    assert!((5..=12).contains(&attempts), "{attempts} attempts in 10 s");
+}
+
+#[test]
+fn shutdown_sends_the_pending_batch_and_every_retry_at_once() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(
+        json!({"optimistic": true, "api": {"batch": {"max_delay_ms": 60000}}}),
+    ));
+    let first = d
+        .prepare(Call::new(vec![event("retry", NOW)], None), NOW, &m)
+        .unwrap();
+    d.complete(first, status(503), Some(1), NOW, &mut || 0.5, &m);
+    d.enqueue(vec![event("batched", NOW)], None, NOW, &m);
+    assert!(d.take_due(NOW + 1, &m).is_empty(), "nothing due yet");
+    d.begin_shutdown(NOW + 1, &m);
+    let all = d.take_due(NOW + 1, &m);
+    assert_eq!(
+        all.len(),
+        1,
+        "merged into one call: Envoy may not wait for a second"
+    );
+    assert_eq!(ids(&all[0]), ["retry", "batched"]);
+    assert_eq!(d.pending_events(), 0);
+    assert_eq!(m.gauge(Gauge::RetryQueueDepth), 0);
+}
+
+#[test]
+fn shutdown_merges_pending_calls_up_to_the_api_limit() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(
+        json!({"optimistic": true, "api": {"batch": {"max_events": 10}}}),
+    ));
+    for i in 0..1500 {
+        d.enqueue(vec![event(&format!("e{i}"), NOW)], None, NOW, &m);
+    }
+    d.begin_shutdown(NOW, &m);
+    let sizes: Vec<usize> = d
+        .take_due(NOW, &m)
+        .iter()
+        .map(|c| c.call.events.len())
+        .collect();
+    assert_eq!(sizes, [1000, 500]);
+}
+
+#[test]
+fn a_transient_failure_during_shutdown_is_lost_and_counted() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({})));
+    d.begin_shutdown(NOW, &m);
+    let dispatch = d
+        .prepare(
+            Call::new(vec![event("a", NOW), event("b", NOW)], None),
+            NOW,
+            &m,
+        )
+        .unwrap();
+    d.complete(dispatch, status(503), Some(1), NOW, &mut || 0.5, &m);
+    assert!(d.is_idle(), "not retried: there is no time left");
+    assert_eq!(m.counter(Counter::EventsLostOnShutdown), 2);
+    assert_eq!(m.counter(Counter::EventsFailed), 2);
+    assert_eq!(m.counter(Counter::ApiRetries), 0);
+}
+
+#[test]
+fn a_split_during_shutdown_still_sends_both_halves() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({})));
+    d.begin_shutdown(NOW, &m);
+    let dispatch = d
+        .prepare(
+            Call::new(vec![event("a", NOW), event("b", NOW)], None),
+            NOW,
+            &m,
+        )
+        .unwrap();
+    d.complete(dispatch, status(400), Some(1), NOW, &mut || 0.5, &m);
+    assert_eq!(d.take_due(NOW, &m).len(), 2, "halves are not merged again");
+    assert_eq!(m.counter(Counter::EventsLostOnShutdown), 0);
 }
 
 #[test]

@@ -3,6 +3,12 @@
 //! callout that must outlive a collection request (optimistic batches, shared held batches,
 //! retries, split halves) from its timer — a callout made by an HTTP context dies with that
 //! stream.
+//!
+//! Shutdown: Envoy calls `on_done` when this root's plugin configuration is replaced (a new
+//! root takes over new traffic; this one is dropped once its listener drained) and when the
+//! VM ends. The root then sends everything still pending at once, returns `false` while those
+//! callouts are in flight, and calls `done` when the last one has answered or timed out; what
+//! fails meanwhile is counted in `events_lost_on_shutdown` and logged at warn.
 
 use super::held;
 use super::host::{self, HostMetrics};
@@ -178,10 +184,21 @@ struct InFlight {
     sent_at_ms: u64,
 }
 
+/// Where the root is in its shutdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lifecycle {
+    Running,
+    /// `on_done` returned `false`: callouts are in flight; `done` is owed to Envoy.
+    Draining,
+    /// `done` was called (or `on_done` returned `true`); Envoy deletes the context next.
+    Done,
+}
+
 pub struct Root {
     context_id: u32,
     shared: Option<Rc<Shared>>,
     in_flight: HashMap<u32, InFlight>,
+    lifecycle: Lifecycle,
 }
 
 impl Root {
@@ -190,7 +207,23 @@ impl Root {
             context_id,
             shared: None,
             in_flight: HashMap::new(),
+            lifecycle: Lifecycle::Running,
         }
+    }
+
+    /// Whether every call of a shutting-down root has ended (call after [`Root::flush`]: in
+    /// shutdown it takes everything, so only calls in flight can remain); logs the outcome.
+    fn drained(&self, shared: &Shared) -> bool {
+        if !self.in_flight.is_empty() {
+            return false;
+        }
+        // Losses the flush itself recorded (a refused dispatch) are reported now.
+        shared.delivery.borrow().report_losses(host::now_ms());
+        log::info!(
+            "root context {}: shutdown flush complete; every pending call has ended",
+            self.context_id
+        );
+        true
     }
 
     /// Sends every call that is due; a refused dispatch is reported as a failed attempt.
@@ -244,6 +277,47 @@ impl Context for Root {
         shared.complete(call.dispatch, result, Some(call.sent_at_ms));
         if held::answered(&shared, self.context_id, token_id) {
             self.flush_held(&shared);
+        }
+        if self.lifecycle == Lifecycle::Draining {
+            // Split halves go out at once; failures are lost, not retried.
+            self.flush(&shared);
+            if self.drained(&shared) {
+                self.lifecycle = Lifecycle::Done;
+                // Only after `on_done` returned false: Envoy answers NotFound otherwise,
+                // which the SDK turns into a panic.
+                let _ = hostcalls::done();
+            }
+        }
+    }
+
+    fn on_done(&mut self) -> bool {
+        let Some(shared) = self.shared.clone() else {
+            return true;
+        };
+        if self.lifecycle != Lifecycle::Running {
+            return self.lifecycle == Lifecycle::Done;
+        }
+        shared
+            .delivery
+            .borrow_mut()
+            .begin_shutdown(host::now_ms(), &shared.metrics);
+        log::info!(
+            "root context {}: shutting down; sending {} pending event(s) now, {} call(s) already \
+             in flight",
+            self.context_id,
+            shared.delivery.borrow().pending_events(),
+            self.in_flight.len()
+        );
+        self.flush(&shared);
+        // Held batches still gathering go now too; their requests wait for the answer.
+        shared.held.borrow_mut().send_open_now();
+        self.flush_held(&shared);
+        if self.drained(&shared) {
+            self.lifecycle = Lifecycle::Done;
+            true
+        } else {
+            self.lifecycle = Lifecycle::Draining;
+            false
         }
     }
 }

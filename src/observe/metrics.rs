@@ -26,10 +26,11 @@ pub enum Counter {
     ApiRetries,
     RetryQueueDropped,
     BodiesTooLarge,
+    EventsLostOnShutdown,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 15] = [
+    pub const ALL: [Counter; 16] = [
         Counter::CollectRequests,
         Counter::EventsReceived,
         Counter::EventsSent,
@@ -45,6 +46,7 @@ impl Counter {
         Counter::ApiRetries,
         Counter::RetryQueueDropped,
         Counter::BodiesTooLarge,
+        Counter::EventsLostOnShutdown,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +66,7 @@ impl Counter {
             Counter::ApiRetries => "api_retries",
             Counter::RetryQueueDropped => "retry_queue_dropped",
             Counter::BodiesTooLarge => "bodies_too_large",
+            Counter::EventsLostOnShutdown => "events_lost_on_shutdown",
         }
     }
 }

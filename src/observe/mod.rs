@@ -1,3 +1,4 @@
-//! Observe: metric names and the metrics trait, and console log records (SPEC §8).
+//! Observe: metric names and the metrics trait, console log records, and loss reports.
 pub mod console;
+pub mod loss;
 pub mod metrics;

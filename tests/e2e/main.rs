@@ -21,5 +21,7 @@ mod first_path;
 mod held_batching;
 mod hostile;
 mod ingest;
+mod lossless;
 mod shipped_configs;
+mod soak;
 mod tag_logic;
