@@ -9,7 +9,8 @@ ENVOY_VERSION := 1.40.0
 ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
-.PHONY: build envoy test lint unit e2e validate run clean bench soak wasm-target
+.PHONY: build envoy test lint unit e2e validate run clean bench soak wasm-target compose-check \
+	run-check dist dist-check
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -50,16 +51,39 @@ soak: build envoy
 
 ## validate: every shipped Envoy config loads the .wasm and passes on_configure
 validate: build envoy
+	./scripts/install-tools.sh yaml
 	./scripts/validate-configs.sh $(ENVOY) $(WASM)
 
+## compose-check: envoy/docker-compose.yaml's services reach each other as configured (no
+## Docker engine needed: `docker compose` v2 or `docker-compose` v1 resolves the file)
+compose-check:
+	./scripts/install-tools.sh compose
+	./scripts/check-compose.py --self-test
+
 ## test: everything CI runs
-test: lint unit e2e validate
+test: lint unit e2e validate compose-check run-check dist-check
 	@echo "make test: all checks passed"
 
-## run: local harness — API stand-in on :8081 (prints each request), Envoy on :10000 (admin :9901)
+## dist: dist/openai_capi_filter.wasm + .sha256, and dist/oci, an OCI image layout for Istio
+## (written by umoci, no Docker engine); prints the digests to pin
+dist: build
+	./scripts/install-tools.sh oci
+	./scripts/dist.sh $(WASM)
+
+## dist-check: make dist's artifacts load in Envoy by URL + sha256, and the image is sound
+dist-check: dist envoy
+	./scripts/test-dist.sh $(ENVOY)
+
+## run: local harness — API stand-in on :8081 (prints each request), Envoy on :10000 (admin
+## :9901); other ports: ENVOY_PORT=… ENVOY_ADMIN_PORT=… STANDIN_PORT=… make run. Ctrl-C stops it.
 run: build envoy
 	$(CARGO) build --release -p capi-standin
 	./scripts/run-local.sh $(ENVOY)
+
+## run-check: make run delivers a hit on env-chosen ports, stops cleanly on Ctrl-C, refuses busy ports
+run-check: build envoy
+	$(CARGO) build --release -p capi-standin
+	ENVOY_BIN=$(abspath $(ENVOY)) ./scripts/test-run-local.sh
 
 ## bench: the filter against plain Envoy and a minimal wasm filter under wrk, plus the core pipeline (see BENCHMARKS.md)
 bench: build envoy
@@ -70,4 +94,4 @@ bench: build envoy
 
 clean:
 	$(CARGO) clean
-	rm -rf $(TOOLS)
+	rm -rf $(TOOLS) dist

@@ -1,5 +1,6 @@
 //! Turns the vendored Public Suffix List into sorted static tables (see
-//! `src/response/public_suffix.rs`). Runs on the build host only; nothing is fetched.
+//! `src/response/public_suffix.rs`), and stamps the build with its commit (`OPENAI_CAPI_BUILD`,
+//! logged by the filter at start-up). Runs on the build host only; nothing is fetched.
 
 // A build script reports a broken input by failing the build, with the reason.
 #![allow(clippy::expect_used, clippy::panic)]
@@ -8,8 +9,10 @@ use std::collections::BTreeSet;
 use std::env;
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 
 fn main() {
+    stamp_build();
     let source = "data/public_suffix_list.dat";
     println!("cargo:rerun-if-changed={source}");
     println!("cargo:rerun-if-changed=build.rs");
@@ -49,4 +52,35 @@ fn main() {
     }
     let dest = Path::new(&env::var("OUT_DIR").expect("OUT_DIR")).join("public_suffix_tables.rs");
     fs::write(dest, out).expect("write public suffix tables");
+}
+
+/// `OPENAI_CAPI_BUILD`: the short commit hash, or the variable of that name when set (a Docker
+/// build has no `.git`), or `unknown`. Rebuilt when HEAD moves.
+fn stamp_build() {
+    println!("cargo:rerun-if-env-changed=OPENAI_CAPI_BUILD");
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    // HEAD and the branch ref it points to; a path that does not exist would rerun every build.
+    let mut watch = vec![git(&["rev-parse", "--git-path", "HEAD"])];
+    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+        watch.push(git(&["rev-parse", "--git-path", &branch]));
+    }
+    for file in watch.into_iter().flatten() {
+        if Path::new(&file).exists() {
+            println!("cargo:rerun-if-changed={file}");
+        }
+    }
+    let build = env::var("OPENAI_CAPI_BUILD")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
+        .unwrap_or_else(|| "unknown".to_owned());
+    println!("cargo:rustc-env=OPENAI_CAPI_BUILD={build}");
 }

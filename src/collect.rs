@@ -1,5 +1,5 @@
 //! Collect: one collection request through the whole core — ingest, the tag for each event,
-//! encoding, and the cookies for the response (SPEC §1).
+//! encoding, and the cookies for the response.
 //!
 //! This is the single entry point the glue calls once it has the request's headers and body;
 //! it returns the encoded events to deliver and the `Set-Cookie` values to add, and reports
@@ -11,6 +11,7 @@ use crate::event::text_at;
 use crate::ingest::{self, Limits};
 use crate::observe::console::{self, Record};
 use crate::observe::metrics::{Counter, Metrics};
+use crate::observe::redact::Escaped;
 use crate::payload::{encode_event, EncodedEvent};
 use crate::request::RequestFacts;
 use crate::response::{cookie, domain};
@@ -49,10 +50,10 @@ pub fn collect(
     );
     metrics.add(Counter::EventsInvalid, ingested.rejected.len() as u64);
     for rejection in &ingested.rejected {
-        log::debug!("collection input dropped: {}", rejection.reason);
+        log::debug!("collection input dropped: {}", Escaped(&rejection.reason));
     }
     for note in &ingested.notes {
-        log::debug!("collection input: {note}");
+        log::debug!("collection input: {}", Escaped(note));
     }
 
     let mut collected = Collected::default();
@@ -79,8 +80,9 @@ pub fn collect(
                     },
                 );
                 log::debug!(
-                    "event {} dropped: {reason}",
-                    name.as_deref().unwrap_or("(unnamed)")
+                    "event {} dropped: {}",
+                    Escaped(name.as_deref().unwrap_or("(unnamed)")),
+                    Escaped(&reason)
                 );
                 remember_cookies(&mut cookie_source, cookies, page_location);
             }

@@ -4,7 +4,8 @@
 //! hits, Measurement Protocol calls, Data-Client JSON) into OpenAI Ads Conversions API events,
 //! sends them server to server, and keeps the `__oppref` / `__obref` cookies alive.
 //!
-//! The crate is a pure core plus a thin glue layer (SPEC §2). Modules follow the data flow:
+//! The crate is a pure core, host-testable without Envoy, plus a thin proxy-wasm glue layer.
+//! Modules follow the data flow:
 //!
 //! | stage | module | owns |
 //! |---|---|---|

@@ -1,10 +1,11 @@
 //! Configuration: the plugin's JSON config, parsed and validated once per `on_configure`.
 //!
-//! The whole schema of SPEC §3 lives here as types that cannot hold an invalid value: enums for
+//! The whole configuration schema lives here as types that cannot hold an invalid value: enums for
 //! every closed set, a [`Secret`] that never prints, override values already parsed into
 //! [`ValueSource`]s, numbers range-checked. A bad config yields one [`ConfigError`] naming the
 //! field and the reason; the glue logs it and returns `false`, so Envoy refuses the config.
 
+mod callout_target;
 mod raw;
 pub mod value_source;
 
@@ -136,7 +137,7 @@ impl CookieSetting {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CookieDomain {
-    /// Registrable domain of the page (SPEC §7).
+    /// Registrable domain of the page, else of the request host (see `response::domain`).
     Auto,
     /// Used verbatim.
     Fixed(String),
@@ -285,6 +286,9 @@ pub struct BigQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Logging {
     pub console: ConsoleLogging,
+    /// Log API request bodies exactly as sent and the API's answers; off: redacted requests,
+    /// no answers (see `observe::redact`).
+    pub full_bodies: bool,
     pub bigquery: Option<BigQuery>,
 }
 
@@ -802,13 +806,7 @@ fn non_empty(field: &str, value: String) -> Result<String, ConfigError> {
 }
 
 fn api(raw: RawApi) -> Result<Api, ConfigError> {
-    let path = non_empty("api.path", raw.path)?;
-    if !path.starts_with('/') || path.contains(['?', '#']) {
-        return Err(ConfigError::new(
-            "api.path",
-            format!("{path:?} must be an absolute path without query"),
-        ));
-    }
+    let path = callout_target::api_path(raw.path)?;
     let r = raw.retry;
     let initial_backoff_ms = in_range(
         "api.retry.initial_backoff_ms",
@@ -825,7 +823,7 @@ fn api(raw: RawApi) -> Result<Api, ConfigError> {
     }
     Ok(Api {
         cluster: non_empty("api.cluster", raw.cluster)?,
-        authority: non_empty("api.authority", raw.authority)?,
+        authority: callout_target::api_authority(raw.authority)?,
         path,
         timeout_ms: in_range("api.timeout_ms", raw.timeout_ms, 1, 300_000)?,
         retry: Retry {
@@ -914,7 +912,11 @@ fn logging(raw: RawLogging, env: &dyn Fn(&str) -> Option<String>) -> Result<Logg
             },
         }),
     };
-    Ok(Logging { console, bigquery })
+    Ok(Logging {
+        console,
+        full_bodies: raw.full_bodies,
+        bigquery,
+    })
 }
 
 #[cfg(test)]

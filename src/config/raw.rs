@@ -1,4 +1,4 @@
-//! The configuration as it is written: serde shapes of SPEC §3 with defaults.
+//! The configuration as it is written: serde shapes of the JSON config, with defaults.
 //!
 //! Every object denies unknown keys, and `serde_path_to_error` turns a type error into a message
 //! naming the field (`collect.endpoints[0].format: unknown variant …`). Semantic checks (ranges,
@@ -355,6 +355,8 @@ pub struct RawLogging {
     #[serde(default = "default_console")]
     pub console: String,
     #[serde(default)]
+    pub full_bodies: bool,
+    #[serde(default)]
     pub bigquery: Option<RawBigQuery>,
 }
 
@@ -362,6 +364,7 @@ impl Default for RawLogging {
     fn default() -> Self {
         RawLogging {
             console: default_console(),
+            full_bodies: false,
             bigquery: None,
         }
     }

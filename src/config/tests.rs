@@ -1,4 +1,4 @@
-//! One test per validation rule of SPEC §3: each bad config names its field.
+//! One test per configuration validation rule: each bad config names its field.
 
 use super::*;
 use serde_json::json;
@@ -646,4 +646,108 @@ fn logging_rules() {
         "logging.bigquery.access_token.gcp_metadata.cluster"
     );
     assert!(parse(with(&["logging", "bigquery"], bq(json!("ya29.token")))).is_ok());
+}
+
+#[test]
+fn logging_full_bodies_is_off_by_default_and_a_boolean() {
+    assert!(!parse(minimal()).unwrap().logging.full_bodies);
+    assert!(
+        parse(with(&["logging", "full_bodies"], json!(true)))
+            .unwrap()
+            .logging
+            .full_bodies
+    );
+    assert_eq!(
+        field_of(with(&["logging", "full_bodies"], json!("yes"))),
+        "logging.full_bodies"
+    );
+}
+
+#[test]
+fn api_authority_refuses_anything_that_would_break_the_authority_header() {
+    let f = |v: &str| parse(with(&["api", "authority"], json!(v)));
+    for bad in [
+        "bzr.openai.com\r\nx-injected: 1",
+        "bzr.openai.com\n",
+        "bzr openai.com",
+        "bzr.openai.com\t",
+        "https://bzr.openai.com",
+        "bzr.openai.com/v1",
+        "user@bzr.openai.com",
+        "bzr.openai.com:",
+        "bzr.openai.com:0",
+        "bzr.openai.com:99999",
+        "bzr.openai.com:https",
+        "bzr.openai.com?x",
+        "bzr.openai.com#x",
+        "bzr.openai.com;x",
+        "bzr.\u{f6}penai.com",
+        "[::1",
+        "[not-v6]:443",
+        "::1",
+        "\u{0}",
+    ] {
+        let e = f(bad).unwrap_err();
+        assert_eq!(e.field, "api.authority", "{bad:?}");
+        assert!(e.reason.contains("must be a host name"), "{bad:?}: {e}");
+        assert!(!e.to_string().contains(['\r', '\n']), "{e}");
+    }
+    for good in [
+        "bzr.openai.com",
+        "bzr.openai.com:443",
+        "capi-standin",
+        "api_internal.svc:8443",
+        "127.0.0.1:8081",
+        "[::1]:8081",
+        "[2001:db8::1]",
+        " bzr.openai.com ",
+    ] {
+        assert!(f(good).is_ok(), "{good:?}: {:?}", f(good).err());
+    }
+}
+
+#[test]
+fn api_path_refuses_anything_that_would_break_the_request_line() {
+    let f = |v: &str| parse(with(&["api", "path"], json!(v)));
+    for bad in [
+        "/v1/events\r\nx: 1",
+        "/v1/events\n",
+        "/v1/ events",
+        "/v1/events\t",
+        "/v1/events?x=1",
+        "/v1/events#f",
+        "/v1/\u{e9}vents",
+        "/v1/%zzevents",
+        "/v1/events%2",
+        "/v1/\"events\"",
+        "/v1/<events>",
+        "/v1\\events",
+        "/v1/{events}",
+        "v1/events",
+    ] {
+        let e = f(bad).unwrap_err();
+        assert_eq!(e.field, "api.path", "{bad:?}");
+        assert!(
+            e.reason.contains("must be an absolute path"),
+            "{bad:?}: {e}"
+        );
+    }
+    for good in [
+        "/v1/events",
+        "/",
+        "/a-b/c_d.e~f/%2Fx",
+        "/v1/events;v=2",
+        "/@me:x",
+    ] {
+        assert_eq!(f(good).unwrap().api.path, good);
+    }
+}
+
+#[test]
+fn config_errors_never_carry_a_raw_line_break() {
+    // serde's message quotes the unknown key as written.
+    let e = parse(json!({"pixel_id": "p", "api_key": "k", "bad\r\nkey": 1})).unwrap_err();
+    assert!(e.to_string().contains('\n'), "the glue must escape: {e}");
+    let line = crate::observe::redact::Escaped(&e.to_string()).to_string();
+    assert!(!line.contains(['\r', '\n']), "{line}");
 }

@@ -1,4 +1,4 @@
-//! Override values: the filter's stand-in for GTM variables (SPEC §3).
+//! Override values: the filter's stand-in for GTM variables.
 //!
 //! A configured override is either a JSON literal or a string that is exactly one reference
 //! `{{source.path}}` to the event data, a request header, a cookie or the collection request's

@@ -19,12 +19,12 @@ use crate::config::{Config, ConsoleLogging, Retry, API_MAX_EVENTS};
 use crate::observe::console::{self, Record, RecordType};
 use crate::observe::loss::{LossLog, LossReason};
 use crate::observe::metrics::{Counter, Gauge, Histogram, Metrics};
+use crate::observe::redact::{self, LoggedRequestBody, LoggedResponseBody};
 use crate::payload::{EncodedEvent, RequestBody};
 use crate::tag::validate::check_window;
 use batch::Batcher;
 use queue::{Bounds, SendQueue};
 use retry::{classify, next_attempt_ms, CallResult, ResultClass, Verdict};
-use serde_json::value::RawValue;
 use std::cell::RefCell;
 
 /// One API call: the events it carries and how many attempts were already made.
@@ -71,6 +71,8 @@ pub struct Settings {
     pub retry: Retry,
     pub body: RequestBody,
     pub console: ConsoleLogging,
+    /// `logging.full_bodies`: bodies in logs exactly as sent and received.
+    pub full_bodies: bool,
     /// `https://<authority><path>?pid=…` for logs (the key is never part of it).
     pub url: String,
 }
@@ -84,6 +86,7 @@ impl Settings {
                 integration_source: config.integration_source.clone(),
             },
             console: config.logging.console,
+            full_bodies: config.logging.full_bodies,
             url: format!("https://{}{}", config.api.authority, api_path(config)),
         }
     }
@@ -450,9 +453,7 @@ impl Delivery {
         if console::level(self.settings.console).is_none_or(|l| !log::log_enabled!(l)) {
             return;
         }
-        let raw = std::str::from_utf8(body)
-            .ok()
-            .and_then(|b| RawValue::from_string(b.to_owned()).ok());
+        let logged = LoggedRequestBody::new(body, self.settings.full_bodies);
         let names = call.event_names();
         console::emit(
             self.settings.console,
@@ -460,7 +461,7 @@ impl Delivery {
                 event_name: Some(&names),
                 request_method: Some("POST"),
                 request_url: Some(&self.settings.url),
-                request_body: raw.as_deref(),
+                request_body: logged.as_ref(),
                 trace_id: call.trace_id.as_deref(),
                 ..Record::new(RecordType::Request)
             },
@@ -473,17 +474,18 @@ impl Delivery {
         }
         let names = call.event_names();
         let (status, body) = match result {
-            CallResult::Answered { status, body, .. } => {
-                (Some(*status), console::truncate_body(body))
-            }
-            CallResult::Reset => (None, String::new()),
+            CallResult::Answered { status, body, .. } => (
+                Some(*status),
+                LoggedResponseBody::new(body, self.settings.full_bodies),
+            ),
+            CallResult::Reset => (None, None),
         };
         console::emit(
             self.settings.console,
             &Record {
                 event_name: Some(&names),
                 response_status_code: status,
-                response_body: (!body.is_empty()).then_some(body.as_str()),
+                response_body: body.as_ref(),
                 message: status
                     .is_none()
                     .then_some("Request failed: connection reset or not sent"),
@@ -493,8 +495,8 @@ impl Delivery {
         );
     }
 
-    /// A call's events are given up on: counted, and logged at warn level (rate-limited, with
-    /// the truncated response body) whatever the console setting, because they are lost
+    /// A call's events are given up on: counted, and logged at warn level (rate-limited; the API's
+    /// answer only with `logging.full_bodies`) whatever the console setting, because they are lost
     /// conversions.
     fn log_failure(
         &self,
@@ -507,7 +509,7 @@ impl Delivery {
     ) {
         let detail = match result {
             CallResult::Answered { status, body, .. } => {
-                format!("HTTP {status}: {}", console::truncate_body(body))
+                redact::response_summary(*status, body, self.settings.full_bodies)
             }
             CallResult::Reset => "connection reset or refused".to_owned(),
         };

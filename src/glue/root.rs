@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::delivery::held::HeldBatches;
 use crate::delivery::retry::CallResult;
 use crate::delivery::{api_headers, Delivery, Dispatch};
+use crate::observe::redact::Escaped;
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{BufferType, ContextType};
@@ -325,6 +326,12 @@ impl Context for Root {
 impl RootContext for Root {
     fn on_configure(&mut self, _plugin_configuration_size: usize) -> bool {
         host::follow_host_log_level();
+        // First, so that even a refused configuration's report says which build refused it.
+        log::info!(
+            "openai-capi-filter {} (build {})",
+            env!("CARGO_PKG_VERSION"),
+            env!("OPENAI_CAPI_BUILD")
+        );
         let bytes = hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX)
             .ok()
             .flatten()
@@ -332,7 +339,8 @@ impl RootContext for Root {
         let config = match Config::from_json(&bytes, &|name| std::env::var(name).ok()) {
             Ok(c) => c,
             Err(e) => {
-                log::error!("{e}");
+                // Field names and values in the message come from the configuration as written.
+                log::error!("{}", Escaped(&e.to_string()));
                 return false;
             }
         };

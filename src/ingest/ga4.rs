@@ -296,7 +296,7 @@ fn build_event(
     if let Some(em) = em {
         ga4_em::decode_into(em, &mut event, notes);
     }
-    // The browser is the sender: its address and User-Agent are the user's (SPEC §4).
+    // The browser is the sender: its address and User-Agent are the user's.
     if let Some(ip) = &request.peer_ip {
         event.insert("ip_override".to_owned(), Value::String(ip.clone()));
     }

@@ -1,4 +1,4 @@
-//! Ingest: one collection request (facts + bounded body) → GTM-style event data (SPEC §4).
+//! Ingest: one collection request (facts + bounded body) → GTM-style event data.
 //!
 //! This module owns the interface the orchestrator calls ([`ingest`]), the limits every format
 //! shares ([`Limits`]), and the helpers that keep output bounded and typed the same way in every

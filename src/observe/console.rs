@@ -1,18 +1,18 @@
-//! Console logging: one JSON object per line, Stape's house format (SPEC §8).
+//! Console logging: one JSON object per line, in the format of Stape's tag logs.
 //!
 //! Records carry `Name`, `Type` (`Request` | `Response` | `Message`), `EventName`, the request or
 //! response fields, `Message`, `Reason` and `TraceId`. `logging.console` picks the level: `debug`
 //! writes at Envoy's debug level (visible only when the wasm component logs at debug), `always`
-//! at info, `off` never. What goes in is already safe: request bodies hold hashed user data
-//! only, the authorization header is never part of a record, and response bodies are truncated.
+//! at info, `off` never. What goes in is already safe when the record is built, whichever sink
+//! writes it: bodies can only be [`LoggedRequestBody`] / [`LoggedResponseBody`] values, redacted
+//! by `logging.full_bodies` (see [`super::redact`]), request bodies hold hashed user data only,
+//! the authorization header is never part of a record, and a line never holds a raw line break.
 
+use super::redact::{self, LoggedRequestBody, LoggedResponseBody};
 use crate::config::ConsoleLogging;
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 pub const TAG_NAME: &str = "OpenAIConversionsAPI";
-/// Longest response body kept in a log line.
-pub const MAX_LOGGED_BODY: usize = 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum RecordType {
@@ -34,13 +34,13 @@ pub struct Record<'a> {
     pub request_method: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_url: Option<&'a str>,
-    /// The API request body, embedded as JSON.
+    /// The API request body, embedded as JSON (redacted unless full bodies are on).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_body: Option<&'a RawValue>,
+    pub request_body: Option<&'a LoggedRequestBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_status_code: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_body: Option<&'a str>,
+    pub response_body: Option<&'a LoggedResponseBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,9 +74,9 @@ impl<'a> Record<'a> {
         }
     }
 
-    /// The JSON line.
+    /// The JSON line, with no raw line break or control character even inside a value.
     pub fn to_line(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        redact::json_line(serde_json::to_string(self).unwrap_or_default())
     }
 }
 
@@ -98,26 +98,13 @@ pub fn emit(mode: ConsoleLogging, record: &Record<'_>) {
     }
 }
 
-/// At most `MAX_LOGGED_BODY` bytes of a response body, cut on a character boundary, lossy UTF-8.
-pub fn truncate_body(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    if text.len() <= MAX_LOGGED_BODY {
-        return text.into_owned();
-    }
-    let mut end = MAX_LOGGED_BODY;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", text.get(..end).unwrap_or(""))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn request_record_embeds_the_body_as_json() {
-        let body = RawValue::from_string(r#"{"events":[]}"#.to_owned()).unwrap();
+        let body = LoggedRequestBody::new(br#"{"events":[]}"#, false).unwrap();
         let r = Record {
             event_name: Some("page_viewed"),
             request_method: Some("POST"),
@@ -145,12 +132,15 @@ mod tests {
     }
 
     #[test]
-    fn bodies_are_truncated_on_a_char_boundary() {
-        assert_eq!(truncate_body(b"short"), "short");
-        let long = "é".repeat(MAX_LOGGED_BODY);
-        let t = truncate_body(long.as_bytes());
-        assert!(t.len() <= MAX_LOGGED_BODY + 3);
-        assert!(t.ends_with('…'));
-        assert_eq!(truncate_body(b"\xff\xfe"), "\u{fffd}\u{fffd}");
+    fn a_record_line_never_holds_a_raw_line_break() {
+        let name = "page_view\r\n{\"Name\":\"forged\"}\u{2028}x";
+        let line = Record {
+            event_name: Some(name),
+            ..Record::message("Event not sent: invalid", Some(name))
+        }
+        .to_line();
+        assert!(!line.contains(['\r', '\n', '\u{2028}']), "{line}");
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back["EventName"], name);
     }
 }

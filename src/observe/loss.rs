@@ -7,6 +7,8 @@
 //! detail, when the window has passed ([`LossLog::flush`]). This module is pure: it returns
 //! the lines and the caller writes them.
 
+use super::redact::Escaped;
+
 /// Shortest gap between two lines of one reason.
 pub const WINDOW_MS: u64 = 10_000;
 
@@ -117,7 +119,7 @@ fn take_line(reason: LossReason, slot: &mut Slot, now_ms: u64) -> String {
         reason.name(),
         slot.pending_events,
         slot.pending_occurrences,
-        slot.latest_detail
+        Escaped(&slot.latest_detail)
     );
     slot.pending_events = 0;
     slot.pending_occurrences = 0;
@@ -195,5 +197,15 @@ mod tests {
         assert_eq!(lines.len(), 1);
         assert!(lines[0].contains("(shutdown): 6 event(s)"), "{}", lines[0]);
         assert!(log.flush(3, true).is_empty());
+    }
+
+    #[test]
+    fn a_loss_detail_never_puts_a_raw_line_break_in_the_log() {
+        let mut log = LossLog::default();
+        let line = log
+            .record(LossReason::FinalFailure, 1, "x\r\nFORGED line", 1000)
+            .unwrap();
+        assert!(!line.contains(['\r', '\n']), "{line}");
+        assert!(line.ends_with("latest: x\\r\\nFORGED line"), "{line}");
     }
 }

@@ -1,4 +1,4 @@
-//! Metrics: the names of SPEC §8 and the trait the core reports through.
+//! Metrics: the exported metric names and the trait the core reports through.
 //!
 //! The core never talks to Envoy: it counts through [`Metrics`], which the glue implements with
 //! proxy-wasm metric hostcalls (ids defined once per VM) and tests implement in memory. Names are

@@ -1,4 +1,4 @@
-//! Payload: the Conversions API's data model and the request body (SPEC §6).
+//! Payload: the Conversions API's data model and the request body.
 //!
 //! These types are what OpenAI receives, field for field: an [`ApiEvent`] can only be built
 //! with a valid type, an id, a timestamp and a `data` object of the right shape; hashed user

@@ -1,4 +1,4 @@
-//! Set-Cookie values for `__oppref` and `__obref` (SPEC §7).
+//! Set-Cookie values for `__oppref` and `__obref`.
 //!
 //! Both cookies are re-written on every qualifying hit so their expiry slides, as in Stape.
 //! Values are written verbatim only if every byte is an RFC 6265 cookie-octet: a value carrying

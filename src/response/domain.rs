@@ -1,14 +1,15 @@
-//! Cookie domain: which `Domain` attribute `__oppref` / `__obref` get (SPEC §7).
+//! Cookie domain: which `Domain` attribute `__oppref` / `__obref` get.
 //!
 //! With `auto`, the cookie should live on the site's registrable domain (eTLD+1 from the public
 //! suffix list, e.g. `shop.example.co.uk` → `example.co.uk`) so every subdomain shares it. The
 //! page's domain is used only if the collection host itself lies within it, because a browser
 //! rejects a cookie for a domain the responding host is not part of; otherwise the collection
-//! host's own registrable domain is used. IPs and single-label hosts get no `Domain` at all
-//! (the cookie then binds to the exact host).
+//! host's own registrable domain is used. IPs, IPv6 literals, single-label hosts and anything
+//! that is not a well-formed DNS host name get no `Domain` at all (the cookie then binds to the
+//! exact host): the `Host` header is client-controlled, and a value such as
+//! `shop.example.com;Domain=evil.com` must never become part of a `Set-Cookie` header.
 
 use crate::config::CookieDomain;
-use std::net::IpAddr;
 
 /// The `Domain` attribute value, or `None` for a host-only cookie.
 pub fn cookie_domain(
@@ -28,7 +29,7 @@ fn auto_domain(
     referer: Option<&str>,
     authority: Option<&str>,
 ) -> Option<String> {
-    let request_host = authority.map(host_of_authority).filter(|h| !h.is_empty());
+    let request_host = authority.and_then(host_of_authority);
     let page_domain = page_location
         .and_then(url_host)
         .or_else(|| referer.and_then(url_host))
@@ -44,17 +45,17 @@ fn auto_domain(
 /// The host of an absolute URL, lower-cased.
 fn url_host(url: &str) -> Option<String> {
     if let Some(host) = plain_http_host(url) {
-        return Some(host.to_owned());
+        return host_name(host);
     }
     let parsed = url::Url::parse(url).ok()?;
     match parsed.host()? {
-        url::Host::Domain(d) => Some(d.to_ascii_lowercase()),
+        // The URL parser lets characters such as `;` or `!` through in a domain.
+        url::Host::Domain(d) => host_name(d),
         // An IP page never yields a registrable domain.
         _ => None,
     }
 }
 
-/// `host[:port]` or `[v6]:port` → lower-case host without port.
 /// The host of an `http`/`https` URL in the plain form nearly every page URL has, read without
 /// a full URL parse: lowercase scheme, no user info or port, and a host of non-empty labels of
 /// lowercase ASCII letters, digits and `-`, none starting with `xn--` (punycode, which the URL
@@ -85,25 +86,50 @@ pub(crate) fn plain_http_host(url: &str) -> Option<&str> {
     plain.then_some(host)
 }
 
-fn host_of_authority(authority: &str) -> String {
-    let a = authority.trim();
-    let host = if let Some(rest) = a.strip_prefix('[') {
-        rest.split(']').next().unwrap_or(rest)
-    } else {
-        a.rsplit_once(':').map_or(a, |(h, port)| {
-            if port.bytes().all(|b| b.is_ascii_digit()) {
-                h
-            } else {
-                a
-            }
-        })
+/// The host name of a `Host` / `:authority` value, `host` or `host:port`, lower-cased and
+/// without port or trailing dot; `None` for IPv6 literals (`[::1]:8080`), IPs, and anything
+/// that is not a well-formed host name (`;`, spaces, user info, a non-numeric port, …).
+fn host_of_authority(authority: &str) -> Option<String> {
+    let authority = authority.trim();
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => host,
+        Some(_) => return None,
+        None => authority,
     };
-    host.trim_end_matches('.').to_ascii_lowercase()
+    host_name(host)
 }
 
-/// eTLD+1 of a host name; `None` for IPs, single labels and public suffixes themselves.
+/// Longest DNS name (RFC 1035), without the trailing dot.
+const MAX_HOST_NAME: usize = 253;
+/// Longest DNS label (RFC 1035).
+const MAX_LABEL: usize = 63;
+
+/// `host` lower-cased if it is a DNS host name a cookie `Domain` may carry: at most 253
+/// characters of labels of 1–63 ASCII letters, digits and `-` (IDNs in their `xn--` form), no
+/// label starting or ending with `-`, one trailing dot allowed and removed. A name whose last
+/// label is all digits is an IPv4 address (or a fragment of one), not a name: `None`.
+fn host_name(host: &str) -> Option<String> {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.is_empty() || host.len() > MAX_HOST_NAME {
+        return None;
+    }
+    let label_ok = |label: &[u8]| {
+        (1..=MAX_LABEL).contains(&label.len())
+            && label
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+            && label.first() != Some(&b'-')
+            && label.last() != Some(&b'-')
+    };
+    let mut labels = host.as_bytes().split(|b| *b == b'.');
+    let last = labels.next_back()?;
+    let valid = label_ok(last) && !last.iter().all(u8::is_ascii_digit) && labels.all(label_ok);
+    valid.then(|| host.to_ascii_lowercase())
+}
+
+/// eTLD+1 of a validated host name; `None` for single labels and public suffixes themselves.
 fn registrable(host: &str) -> Option<String> {
-    if host.parse::<IpAddr>().is_ok() || !host.contains('.') {
+    if !host.contains('.') {
         return None;
     }
     super::public_suffix::registrable_domain(host).map(str::to_owned)
@@ -272,6 +298,102 @@ mod tests {
         );
         assert_eq!(plain_http_host("https://1.2.3.4/"), None);
         assert_eq!(plain_http_host("https://xn--bcher-kva.example/"), None);
+    }
+
+    #[test]
+    fn a_host_header_carrying_cookie_attributes_gets_no_domain() {
+        for host in [
+            "shop.example.com;Domain=evil.com",
+            "shop.example.com; Domain=evil.com",
+            "shop.example.com\r\nSet-Cookie: x=1",
+            "shop.example.com,evil.com",
+            "shop example.com",
+            "user@shop.example.com",
+            "shop.example.com:443;x",
+            "shop.example.com:https",
+            "shop.example.com:",
+            "shop.exa_mple.com",
+            "shop.example.com/evil",
+            "sh\u{f6}p.example.com",
+        ] {
+            assert_eq!(auto(None, None, Some(host)), None, "{host:?}");
+            // Nor does it make a page domain acceptable.
+            assert_eq!(
+                auto(Some("https://shop.example.com/"), None, Some(host)),
+                None,
+                "{host:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_valid_host_header_keeps_its_registrable_domain_with_port_case_and_trailing_dot() {
+        for host in [
+            "shop.example.com",
+            "SHOP.Example.COM",
+            "shop.example.com:8443",
+            "shop.example.com.",
+            "shop.example.com.:443",
+            "xn--bcher-kva.example.com",
+            " shop.example.com ",
+        ] {
+            assert_eq!(
+                auto(None, None, Some(host)).as_deref(),
+                Some("example.com"),
+                "{host:?}"
+            );
+        }
+        assert_eq!(
+            auto(None, None, Some("xn--bcher-kva.example")).as_deref(),
+            Some("xn--bcher-kva.example")
+        );
+    }
+
+    #[test]
+    fn host_names_follow_dns_label_rules() {
+        let long_label = "a".repeat(64);
+        let long_name = format!("{}.com", ["abcdefghi"; 26].join("."));
+        for bad in [
+            "",
+            ".",
+            "a..com",
+            ".a.com",
+            "-a.com",
+            "a-.com",
+            long_label.as_str(),
+            &format!("{long_label}.com"),
+            long_name.as_str(),
+            "1.2.3.4",
+            "a.123",
+            "::1",
+            "[::1]",
+        ] {
+            assert_eq!(host_name(bad), None, "{bad:?}");
+        }
+        assert_eq!(host_name("A-1.b.Co.").as_deref(), Some("a-1.b.co"));
+        let max_label = "a".repeat(63);
+        assert!(host_name(&format!("{max_label}.com")).is_some());
+    }
+
+    #[test]
+    fn ipv6_literal_hosts_with_or_without_port_get_no_domain() {
+        for host in ["[::1]", "[::1]:8080", "[2001:db8::1]:443", "2001:db8::1"] {
+            assert_eq!(auto(None, None, Some(host)), None, "{host:?}");
+        }
+    }
+
+    #[test]
+    fn a_page_url_whose_host_the_url_parser_accepts_but_dns_does_not_is_ignored() {
+        // `;` passes the URL parser's domain rules; it must not reach `Domain`.
+        assert_eq!(
+            auto(
+                Some("https://shop.example.com;domain=evil.com/"),
+                None,
+                Some("shop.example.com")
+            )
+            .as_deref(),
+            Some("example.com")
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Amounts: money in the currency's ISO 4217 minor unit, computed exactly (SPEC §5.6).
+//! Amounts: money in the currency's ISO 4217 minor unit, computed exactly.
 //!
 //! Owns the minor-unit exponent table, the currency-code rule (three ASCII letters, uppercased)
 //! and the conversion of a JSON number or numeric string into an integer amount. The conversion
@@ -258,7 +258,7 @@ mod tests {
         }
         assert_eq!(currency_exponent("CLF"), 4);
         assert_eq!(currency_exponent("UYW"), 4);
-        // Stape treats these as 0; ISO 4217 gives them 2 (SPEC §10: ISO exponents).
+        // Stape treats these as 0; ISO 4217 gives them 2, and ISO exponents are used here.
         assert_eq!(currency_exponent("IDR"), 2);
         assert_eq!(currency_exponent("MGA"), 2);
         assert_eq!(currency_exponent("USD"), 2);

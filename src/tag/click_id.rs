@@ -1,4 +1,4 @@
-//! Click id (`oppref`) and browser id (`obref`) resolution (SPEC §5.4).
+//! Click id (`oppref`) and browser id (`obref`) resolution.
 //!
 //! `oppref` is OpenAI's ad-click reference: it arrives once in the landing URL and lives on in
 //! the `__oppref` cookie, so the URL wins (a new click replaces an older one) and the cookie and

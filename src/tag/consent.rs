@@ -1,4 +1,4 @@
-//! Consent: whether an event may be sent, and with which identifiers (SPEC §5 step 2).
+//! Consent: whether an event may be sent, and with which identifiers (the tag's second step).
 //!
 //! Owns the reading of consent signals from event data: `consent_state.*` (booleans or
 //! `"granted"`/`"denied"`, as the Data Tag and MP ingest write them), then the Consent Mode v2

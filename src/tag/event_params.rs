@@ -1,4 +1,4 @@
-//! Event parameters: the event's `data` object (SPEC §5.6) and its money rules (SPEC §5.7).
+//! Event parameters: the event's `data` object and its money rules.
 //!
 //! Owns the shape per event type, the automap from GA4-style event data (`currency`, `value`,
 //! `items[]` / `ecommerce.items[]` → `contents`), the overrides (`amount`, `amount_regular_unit`,
@@ -6,7 +6,7 @@
 //! `plan_id` only on `plan_enrollment`/`custom`) and the validation of what this module builds:
 //! currency format, integer amounts, `content_type` on every content, a currency for every amount.
 //!
-//! Choices beyond the SPEC text (deliberate, tested below):
+//! Choices beyond what Stape's tag does (deliberate, tested below):
 //! - The final currency (override, else automap) is decided first and every automapped amount is
 //!   converted with it, so a `currency: "JPY"` override also fixes the exponent of `value`.
 //! - An item's own currency is copied into its content only when the item has an amount and the
@@ -17,16 +17,17 @@
 //! - An item quantity that is not an integer (`1.5`) is dropped, not rounded.
 //! - An item currency that is not a 3-letter code is ignored (the event currency applies); only
 //!   the event-level currency (`currency`, else `items[0].currency`) makes the event invalid.
-//! - `contents` keeps at most [`MAX_CONTENTS`] items (SPEC §2: bounded); the items sum still
+//! - `contents` keeps at most [`MAX_CONTENTS`] items (every input is bounded); the items sum still
 //!   covers every item.
 //! - An empty `contents` override array counts as resolving to nothing (automap stays); a
 //!   `contents` override that is not an array is reported as `ContentsNotArray`.
 //! - Automapped amounts with no currency anywhere are dropped and the event is sent without
-//!   them (Stape fails the whole event); the currency rules of SPEC §5.7 then apply to
+//!   them (Stape fails the whole event); the currency rules (see [`Invalid`]) then apply to
 //!   configured amounts and contents, where a missing currency is a configuration mistake.
 
 use crate::config::{EventParameters, ValueSource};
 use crate::event::{lookup, trim, EventData};
+use crate::observe::redact::Escaped;
 use crate::payload::{Content, Data};
 use crate::request::RequestFacts;
 use crate::tag::amount::{currency_code, to_exact_integer, to_minor_units};
@@ -41,7 +42,7 @@ pub const MAX_CONTENTS: usize = 100;
 /// `content_type` of an automapped item without one (as Stape and Tealium do, so calls pass).
 pub const DEFAULT_CONTENT_TYPE: &str = "product";
 
-/// Builds `events[].data` (SPEC §5.6) for the event's type.
+/// Builds `events[].data` for the event's type.
 pub fn build_data(
     config: &EventParameters,
     event_type: &EventType,
@@ -380,7 +381,10 @@ fn manual_content(index: usize, value: &Value) -> Result<Content, Invalid> {
         let text = || {
             let t = scalar_text(v).map(Cow::into_owned);
             if t.is_none() {
-                log::debug!("event_parameters: contents[{index}].{key} is not text; dropped");
+                log::debug!(
+                    "event_parameters: contents[{index}].{} is not text; dropped",
+                    Escaped(key)
+                );
             }
             t
         };
@@ -405,7 +409,10 @@ fn manual_content(index: usize, value: &Value) -> Result<Content, Invalid> {
                     "event_parameters: contents[{index}].variant_dict is not an object; dropped"
                 ),
             },
-            other => log::debug!("event_parameters: contents[{index}].{other} is unknown; dropped"),
+            other => log::debug!(
+                "event_parameters: contents[{index}].{} is unknown; dropped",
+                Escaped(other)
+            ),
         }
     }
     Ok(content)
@@ -1119,7 +1126,7 @@ mod tests {
         );
     }
 
-    // --- validation (SPEC §5.7) ---
+    // --- validation: currency, integer amounts, content_type ---
 
     #[test]
     fn automapped_amounts_without_any_currency_are_dropped_and_the_event_kept() {

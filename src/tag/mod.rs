@@ -1,5 +1,5 @@
 //! Tag logic: what Stape's "OpenAI Ads Conversions API" tag does to one event, as pure
-//! functions (SPEC §5).
+//! functions.
 //!
 //! [`process`] runs the steps in the tag's order — trigger → consent → event name → server
 //! event data → click/browser ids → user data → event parameters → validation — and returns

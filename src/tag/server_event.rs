@@ -1,4 +1,4 @@
-//! Server event data: `id`, `timestamp_ms`, `source_url`, `action_source`, `opt_out` (SPEC §5.2–5.3).
+//! Server event data: `id`, `timestamp_ms`, `source_url`, `action_source`, `opt_out`.
 //!
 //! Automap reads `event_id`/`eventId`, the MP `timestamp_micros` (else the receipt time) and
 //! `page_location`; overrides beat automap when they resolve to something. When no id is found,

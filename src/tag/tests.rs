@@ -173,7 +173,7 @@ fn stape_09_inherit_keeps_a_standard_name() {
 
 #[test]
 fn inherited_names_that_break_the_custom_rule_are_invalid_not_sent() {
-    // Deviation (SPEC §5.1): Stape sends any name; the API rejects these, failing the batch.
+    // Deviation from Stape, which sends any name: the API rejects these, failing the batch.
     let o = run(
         json!({"event_name": {"setup": "inherit"}}),
         json!({"event_name": "gtm.dom"}),
@@ -435,8 +435,8 @@ fn an_event_outside_the_time_window_is_invalid() {
 
 #[test]
 fn the_stape_reference_example_maps_to_the_current_schema() {
-    // research/stape-openai-capi.md §1 "Full example", adapted to SPEC §10: plural user lists,
-    // raw geo, external id case kept, amounts in minor units.
+    // The full example of Stape's tag documentation, adapted to the current API schema: plural
+    // user lists, raw geo, external id case kept, amounts in minor units.
     let config = stape_config(json!({
         "pixel_id": "PIXEL123",
         "event_name": {"setup": "inherit"},

@@ -1,4 +1,4 @@
-//! Trigger: whether the tag fires for an incoming event at all (SPEC §5 step 1).
+//! Trigger: whether the tag fires for an incoming event at all (the tag's first step).
 //!
 //! Like a GTM trigger, it looks at the incoming `event_name` before any mapping: an allow-list
 //! (`trigger.event_names`, absent = every event) and an exclude list. An event that does not

@@ -1,4 +1,4 @@
-//! User data: the event's matching data, `events[].user` (SPEC §5.5).
+//! User data: the event's matching data, `events[].user`.
 //!
 //! Owns where each user field comes from (automapped event-data keys, then configured overrides),
 //! the API's normalisation rules (email, phone, names, external id) and the SHA-256 step, and the
@@ -6,7 +6,7 @@
 //! Hashed fields can only leave this module as [`Sha256Hex`]; raw email, phone, name and external
 //! id values are never returned or logged — drop messages name the field, never the value.
 //!
-//! Choices beyond the SPEC text: an override whose value fails its field's format (an IP that
+//! Choices beyond what Stape's tag does: an override whose value fails its field's format (an IP that
 //! does not parse, a 5-digit phone) counts as resolving to nothing, so the automapped value stays;
 //! `external_id_sha256` beats `external_id` when both resolve; city and region are truncated to
 //! the API's 128 characters rather than dropped; an IP is sent in its canonical text form.
@@ -41,7 +41,7 @@ pub const MAX_CITY_CHARS: usize = 128;
 /// The API's postal-code limit.
 pub const MAX_POSTAL_CODE_CHARS: usize = 32;
 
-/// Builds `events[].user` (SPEC §5.5). `strip_identifiers`: ad_user_data explicitly denied → no
+/// Builds `events[].user`. `strip_identifiers`: ad_user_data explicitly denied → no
 /// email/phone/name/external-id hashes (geo, ip, ua, obref stay). `obref` is the automapped
 /// browser id the caller resolved (click_id module); an `obref` override beats it, and the
 /// result is the one value both the payload and the `__obref` cookie use.
@@ -540,7 +540,7 @@ mod tests {
         );
     }
 
-    // --- Stape scenarios 21–36 (stape-openai-capi.md §4), adapted to SPEC §10 ---
+    // --- Stape's user-data scenarios 21–36, adapted to the current API schema ---
 
     #[test]
     fn stape_21_email_is_automapped_from_each_source() {
@@ -552,7 +552,7 @@ mod tests {
             json!({"user_data": {"email_address": "User@Example.com"}}),
             json!({"user_data": {"sha256_email_address": hashed.as_str().to_ascii_uppercase()}}),
         ] {
-            // SPEC §10: plural `emails_sha256` list instead of Stape's `email_sha256`.
+            // Current schema: plural `emails_sha256` list instead of Stape's `email_sha256`.
             assert_eq!(
                 build(&automap(), event.clone()).emails_sha256,
                 vec![hashed.clone()],
@@ -569,7 +569,7 @@ mod tests {
 
     #[test]
     fn stape_22_user_id_becomes_the_external_id_hash() {
-        // SPEC §10: case is kept before hashing (Stape lowercases); plural list.
+        // Current schema: case is kept before hashing (Stape lowercases); plural list.
         let built = build(&automap(), json!({"user_id": "plain-user-123"}));
         assert_eq!(built.external_ids_sha256, vec![sha("plain-user-123")]);
         let built = build(&automap(), json!({"user_id": "Customer_ABC"}));
@@ -586,7 +586,7 @@ mod tests {
 
     #[test]
     fn stape_23_address_is_sent_raw() {
-        // SPEC §10: geo is raw in plural lists (`cities`, `postal_codes`, `countries`), country
+        // Current schema: geo is raw in plural lists (`cities`, `postal_codes`, `countries`), country
         // uppercased; Stape sends singular `city`/`zip_code`/`country`.
         let built = build(
             &automap(),

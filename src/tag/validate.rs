@@ -1,4 +1,4 @@
-//! Validation: why an event cannot be sent (SPEC §5.7).
+//! Validation: why an event cannot be sent.
 //!
 //! Each variant is one rule; its `Display` is the reason logged when the event is dropped and
 //! counted in `events_invalid`. Rules that the configuration already guarantees (pixel id and

@@ -1,6 +1,6 @@
 //! # capi-standin: a loopback stand-in for the OpenAI Ads Conversions API
 //!
-//! [`Standin`] is a small HTTP/1.1 server on `127.0.0.1` that plays
+//! [`Standin`] is a small HTTP/1.1 server (on `127.0.0.1` unless told otherwise) that plays
 //! `POST /v1/events?pid=<pixel id>` of the Conversions API (`bzr.openai.com`). It exists so the
 //! filter's tests, `make run` and benchmarks never depend on an outside service, and it is
 //! **deliberately as strict as the real API** (stricter where the docs leave room): a permissive
@@ -69,6 +69,7 @@ mod server;
 pub mod validate;
 
 pub use server::{Standin, Upstream};
+use std::net::{IpAddr, Ipv4Addr};
 pub use validate::{check_request, validate_body, Verdict};
 
 /// Configuration of a [`Standin`].
@@ -82,7 +83,10 @@ pub struct StandinConfig {
     pub path: String,
     /// Print each request and its verdict to stdout.
     pub verbose: bool,
-    /// Port on 127.0.0.1; 0 picks an ephemeral port.
+    /// Address to listen on: loopback by default; `0.0.0.0` in a container, so another
+    /// container (Envoy in docker compose) can reach it.
+    pub listen: IpAddr,
+    /// Port on `listen`; 0 picks an ephemeral port.
     pub port: u16,
 }
 
@@ -93,6 +97,7 @@ impl Default for StandinConfig {
             pixel_id: "test-pixel".to_owned(),
             path: "/v1/events".to_owned(),
             verbose: false,
+            listen: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
         }
     }

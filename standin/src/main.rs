@@ -1,27 +1,31 @@
-//! `capi-standin`: runs the Conversions API stand-in on 127.0.0.1 until killed.
+//! `capi-standin`: runs the Conversions API stand-in (on 127.0.0.1 unless `--listen`) until killed.
 //!
 //! ```text
-//! capi-standin [--port N] [--api-key K] [--pixel-id P] [--path /v1/events] [--quiet]
+//! capi-standin [--listen IP] [--port N] [--api-key K] [--pixel-id P] [--path /v1/events] [--quiet]
 //! capi-standin --sink [--port N]
 //! ```
 //!
-//! Defaults: port 8081, api key `local-dev-key`, pixel id `local-pixel`, path `/v1/events`;
+//! Defaults: listen 127.0.0.1, port 8081, api key `local-dev-key`, pixel id `local-pixel`, path `/v1/events`;
 //! every request and its verdict is printed unless `--quiet`.
 
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use capi_standin::{Standin, StandinConfig, Upstream};
+use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: capi-standin [--port N] [--api-key K] [--pixel-id P] [--path /v1/events] [--quiet]
+    "usage: capi-standin [--listen IP] [--port N] [--api-key K] [--pixel-id P] [--path /v1/events]
+                    [--quiet]
        capi-standin --sink [--port N]
 
-Loopback stand-in for the OpenAI Ads Conversions API (POST <path>?pid=<pixel id>). Validates each
+Stand-in for the OpenAI Ads Conversions API (POST <path>?pid=<pixel id>). Validates each
 request like the real API (v4 schema) and prints it with its verdict.
 
-  --port N        port on 127.0.0.1 (default 8081; 0 = any free port)
+  --listen IP     address to listen on (default 127.0.0.1; 0.0.0.0 in a container, so that
+                  other containers can reach it)
+  --port N        port (default 8081; 0 = any free port)
   --api-key K     expected key in `Authorization: Bearer K` (default local-dev-key)
   --pixel-id P    expected `pid` query parameter (default local-pixel)
   --path P        endpoint path (default /v1/events)
@@ -35,6 +39,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<StandinConfig
         pixel_id: "local-pixel".to_owned(),
         path: "/v1/events".to_owned(),
         verbose: true,
+        listen: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port: 8081,
     };
     let mut args = args.peekable();
@@ -52,6 +57,12 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<StandinConfig
                 .ok_or_else(|| format!("{name} needs a value"))
         };
         match flag.as_str() {
+            "--listen" => {
+                let v = value("--listen")?;
+                config.listen = v
+                    .parse()
+                    .map_err(|_| format!("bad --listen {v:?}: an IP address, e.g. 0.0.0.0"))?;
+            }
             "--port" => {
                 let v = value("--port")?;
                 config.port = v.parse().map_err(|_| format!("bad --port {v:?}"))?;
@@ -103,8 +114,9 @@ fn main() -> ExitCode {
     // Nobody reads the records of the binary; don't let a long benchmark grow memory.
     standin.set_record_limit(Some(0));
     println!(
-        "capi-standin: OpenAI Ads Conversions API stand-in listening on {} \
+        "capi-standin: OpenAI Ads Conversions API stand-in listening on {}, post to {} \
          (expects Authorization: Bearer <--api-key>){}",
+        standin.local_addr(),
         standin.url(),
         if verbose { "" } else { "; quiet" }
     );
@@ -145,9 +157,17 @@ mod tests {
                 d.api_key.as_str(),
                 d.pixel_id.as_str(),
                 d.path.as_str(),
-                d.verbose
+                d.verbose,
+                d.listen
             ),
-            (8081, "local-dev-key", "local-pixel", "/v1/events", true)
+            (
+                8081,
+                "local-dev-key",
+                "local-pixel",
+                "/v1/events",
+                true,
+                IpAddr::V4(Ipv4Addr::LOCALHOST)
+            )
         );
         let c = parse(&[
             "--port",
@@ -158,9 +178,11 @@ mod tests {
             "--path",
             "/x",
             "--quiet",
+            "--listen=0.0.0.0",
         ])
         .unwrap()
         .unwrap();
+        assert_eq!(c.listen, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         assert_eq!(
             (
                 c.port,
@@ -176,5 +198,6 @@ mod tests {
         assert!(parse(&["--port", "x"]).is_err());
         assert!(parse(&["--path", "x"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
+        assert!(parse(&["--listen", "capi-standin"]).is_err());
     }
 }

@@ -60,8 +60,8 @@ struct Server {
 }
 
 impl Server {
-    fn start(mode: Mode, port: u16) -> io::Result<Server> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
+    fn start(mode: Mode, addr: SocketAddr) -> io::Result<Server> {
+        let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             mode,
@@ -448,12 +448,17 @@ pub struct Standin {
 }
 
 impl Standin {
-    /// Binds `127.0.0.1:<config.port>` (0 = ephemeral) and starts serving.
+    /// Binds `<config.listen>:<config.port>` (port 0 = ephemeral) and starts serving.
     pub fn start(config: StandinConfig) -> io::Result<Standin> {
-        let port = config.port;
+        let addr = SocketAddr::new(config.listen, config.port);
         Ok(Standin {
-            server: Server::start(Mode::Api(config), port)?,
+            server: Server::start(Mode::Api(config), addr)?,
         })
+    }
+
+    /// The bound address (`0.0.0.0:<port>` when listening on every interface).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.addr
     }
 
     /// The bound port.
@@ -461,12 +466,19 @@ impl Standin {
         self.server.addr.port()
     }
 
-    /// `http://127.0.0.1:<port><path>?pid=<pixel id>`, the URL a client should post to.
+    /// `http://<host>:<port><path>?pid=<pixel id>`, the URL a client on this machine should
+    /// post to (`127.0.0.1` when listening on every interface).
     pub fn url(&self) -> String {
+        let ip = self.server.addr.ip();
+        let host = if ip.is_unspecified() {
+            Ipv4Addr::LOCALHOST.into()
+        } else {
+            ip
+        };
         match &self.server.shared.mode {
             Mode::Api(config) => format!(
-                "http://127.0.0.1:{}{}?pid={}",
-                self.port(),
+                "http://{}{}?pid={}",
+                SocketAddr::new(host, self.port()),
                 config.path,
                 url::form_urlencoded::byte_serialize(config.pixel_id.as_bytes())
                     .collect::<String>()
@@ -527,7 +539,7 @@ impl Upstream {
     /// Binds `port` on 127.0.0.1 (0 = any) and starts serving.
     pub fn start_on(port: u16) -> io::Result<Upstream> {
         Ok(Upstream {
-            server: Server::start(Mode::Upstream, port)?,
+            server: Server::start(Mode::Upstream, (Ipv4Addr::LOCALHOST, port).into())?,
         })
     }
 

@@ -464,6 +464,22 @@ fn verbose_mode_serves_normally() {
 }
 
 #[test]
+fn listens_on_every_interface_when_asked() {
+    let s = Standin::start(StandinConfig {
+        listen: std::net::Ipv4Addr::UNSPECIFIED.into(),
+        ..StandinConfig::default()
+    })
+    .unwrap();
+    assert!(s.local_addr().ip().is_unspecified());
+    // The URL names an address a local client can use, not 0.0.0.0.
+    assert!(s
+        .url()
+        .starts_with(&format!("http://127.0.0.1:{}/", s.port())));
+    let mut c = connect(s.port());
+    assert_eq!(exchange(&mut c, &valid_post()).status, 200);
+}
+
+#[test]
 fn custom_config_and_url() {
     let s = Standin::start(StandinConfig {
         api_key: "k".to_owned(),

@@ -67,8 +67,8 @@ fn a_batch_with_one_rejected_event_still_delivers_the_others() {
     let log = env.log();
     assert!(
         log.lines()
-            .any(|l| l.contains("rejected (fault)") && l.contains("ev-7")),
-        "the isolated rejection is logged with the API's message"
+            .any(|l| l.contains("HTTP 400") && l.contains("ev-7")),
+        "the isolated rejection is logged with its event id (the API's answer only with logging.full_bodies)"
     );
 }
 

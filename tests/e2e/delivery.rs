@@ -139,7 +139,8 @@ fn a_429_with_retry_after_is_retried_no_earlier_than_asked() {
 
 #[test]
 fn a_400_is_not_retried_and_its_body_is_logged() {
-    let env = Env::start(held(json!({})));
+    // The API's answer is logged only with full_bodies (see injection.rs for the default).
+    let env = Env::start(held(json!({"logging": {"full_bodies": true}})));
     env.api.set_faults(Faults {
         status: Some(400),
         ..Faults::default()
