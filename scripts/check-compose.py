@@ -239,8 +239,10 @@ def check(compose, read_envoy_config):
                 else:
                     facts.append(f"{name}: ${key} is set for the filter")
             raw = wasm.get("configuration", {}).get("value")
-            if isinstance(raw, str):
-                api_cluster = json.loads(raw).get("api", {}).get("cluster", "openai_capi")
+            # A JSON string (StringValue) or YAML (Struct).
+            filter_config = json.loads(raw) if isinstance(raw, str) else raw
+            if isinstance(filter_config, dict):
+                api_cluster = filter_config.get("api", {}).get("cluster", "openai_capi")
                 if api_cluster not in clusters:
                     problems.append(f"{name}: the filter posts to cluster {api_cluster}, "
                                     "which the Envoy config does not define")

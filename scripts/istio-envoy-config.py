@@ -35,8 +35,13 @@ def production_filter_config():
 
     def find(node):
         if isinstance(node, dict):
-            if node.get("@type", "").endswith("google.protobuf.StringValue") and "pixel_id" in node.get("value", ""):
-                return json.loads(node["value"])
+            # The filter configuration, as a JSON string (StringValue) or as YAML (Struct).
+            value = node.get("value")
+            if node.get("@type", "").endswith("google.protobuf.StringValue") and "pixel_id" in str(value):
+                return json.loads(value)
+            if node.get("@type", "").endswith("google.protobuf.Struct") and isinstance(value, dict) \
+                    and "pixel_id" in value:
+                return value
             for v in node.values():
                 found = find(v)
                 if found is not None:

@@ -61,7 +61,12 @@ pub fn collect(
     let mut scope = RequestScope::new(config, request, now_ms, random);
     for (index, event) in ingested.events.iter().enumerate() {
         let page_location = || text_at(event, "page_location");
-        match tag::process(&mut scope, event, index) {
+        let outcome = tag::process(&mut scope, event, index);
+        for skip in scope.field_skips.drain(..) {
+            metrics.add(Counter::UserFieldsSkipped, 1);
+            log::debug!("user field not sent ({}): {skip}", skip.code());
+        }
+        match outcome {
             Outcome::Skipped(Skip::Trigger) => metrics.add(Counter::EventsSkippedTrigger, 1),
             Outcome::Skipped(Skip::Consent) => metrics.add(Counter::EventsSkippedConsent, 1),
             Outcome::Invalid {
@@ -70,6 +75,7 @@ pub fn collect(
                 cookies,
             } => {
                 metrics.add(Counter::EventsInvalid, 1);
+                let code = reason.code();
                 let reason = reason.to_string();
                 console::emit(
                     config.logging.console,
@@ -80,7 +86,7 @@ pub fn collect(
                     },
                 );
                 log::debug!(
-                    "event {} dropped: {}",
+                    "event {} dropped ({code}): {}",
                     Escaped(name.as_deref().unwrap_or("(unnamed)")),
                     Escaped(&reason)
                 );

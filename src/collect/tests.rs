@@ -111,8 +111,9 @@ fn skipped_events_write_no_cookies_and_are_counted() {
 
 #[test]
 fn every_received_event_is_accounted_for() {
-    // Four lines: two good, one not k=v, one with a bad escape; plus an invalid inherited name.
-    let body = b"en=page_view\nthis is not a hit\nen=bad%zz\nen=gtm.dom\nen=scroll";
+    // Six lines: two good, one not k=v, one with a bad escape, an invalid inherited name, and
+    // GA4's automatic `scroll`, which the default trigger skips.
+    let body = b"en=page_view\nthis is not a hit\nen=bad%zz\nen=gtm.dom\nen=scroll\nen=sign_up";
     let (c, m) = run(
         &config(json!({})),
         "/g/collect?v=2&cid=1.2&dl=https%3A%2F%2Fshop.example.co.uk%2F",
@@ -120,6 +121,71 @@ fn every_received_event_is_accounted_for() {
         body,
     );
     assert_eq!(c.events.len(), 2);
-    assert_eq!(m.counter(Counter::EventsReceived), 5);
+    assert_eq!(m.counter(Counter::EventsReceived), 6);
     assert_eq!(m.counter(Counter::EventsInvalid), 3);
+    assert_eq!(m.counter(Counter::EventsSkippedTrigger), 1);
+}
+
+#[test]
+fn app_events_require_mobile_app_the_rest_of_the_request_still_goes_out() {
+    let body = b"en=app_opened\nen=page_view\nen=app_installed";
+    let (c, m) = run(
+        &config(json!({})),
+        "/g/collect?v=2&cid=1.2&dl=https%3A%2F%2Fshop.example.co.uk%2F",
+        None,
+        body,
+    );
+    assert_eq!(c.events.len(), 1);
+    let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
+    assert_eq!(e["type"], json!("page_viewed"));
+    assert_eq!(m.counter(Counter::EventsInvalid), 2);
+}
+
+#[test]
+fn google_phone_hash_is_counted_as_a_skipped_user_field() {
+    const HEX: &str = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3";
+    let path = format!("{LANDING}&em=tv.1~em.{HEX}~pn.{HEX}");
+    let (c, m) = run(&config(json!({})), &path, None, b"");
+    let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
+    assert_eq!(e["user"]["emails_sha256"], json!([HEX]));
+    assert_eq!(e["user"].get("phone_numbers_sha256"), None);
+    assert_eq!(m.counter(Counter::UserFieldsSkipped), 1);
+}
+
+#[test]
+fn stape_encoded_cookies_are_decoded_sent_and_rewritten_readable_by_both_tags() {
+    let (c, _) = run(
+        &config(json!({})),
+        "/g/collect?v=2&en=page_view&dl=https%3A%2F%2Fshop.example.co.uk%2F",
+        Some("__oppref=gAAAAABn_x-Y%3D%3D; __obref=ob%2B1"),
+        b"",
+    );
+    let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
+    assert_eq!(e["oppref"], json!("gAAAAABn_x-Y=="));
+    assert_eq!(e["user"]["obref"], json!("ob+1"));
+    assert!(c.set_cookies[0].starts_with("__oppref=gAAAAABn_x-Y==;"));
+    assert!(c.set_cookies[1].starts_with("__obref=ob+1;"));
+}
+
+#[test]
+fn google_phone_hash_from_measurement_protocol_is_skipped_raw_phone_used() {
+    const HEX: &str = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3";
+    let body = json!({"client_id": "1.2", "user_data": {"sha256_phone_number": [HEX], "sha256_email_address": [HEX]},
+        "events": [{"name": "sign_up", "params": {"page_location": "https://shop.example.co.uk/"}}]})
+    .to_string();
+    let req = request("/mp/collect", None, body.as_bytes());
+    let m = MemoryMetrics::default();
+    let c = collect(
+        &config(json!({})),
+        Format::Mp,
+        &req,
+        body.as_bytes(),
+        NOW,
+        &mut || [9; 16],
+        &m,
+    );
+    let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
+    assert_eq!(e["user"]["emails_sha256"], json!([HEX]));
+    assert_eq!(e["user"].get("phone_numbers_sha256"), None);
+    assert_eq!(m.counter(Counter::UserFieldsSkipped), 1);
 }

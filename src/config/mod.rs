@@ -366,20 +366,39 @@ impl Config {
             ));
         }
         let api_key = secret("api_key", raw.api_key, env)?;
+        let action_source = ActionSource::parse(&raw.action_source).ok_or_else(|| {
+            ConfigError::new(
+                "action_source",
+                format!(
+                    "{:?} is not one of web, mobile_app, offline, physical_store, phone_call, email, other",
+                    raw.action_source
+                ),
+            )
+        })?;
+        let custom_setup = raw.event_name.setup == "custom";
+        let event_name = event_name_setup(raw.event_name)?;
+        if let EventNameSetup::Fixed(t) = &event_name {
+            if t.is_app_event() && action_source != ActionSource::MobileApp {
+                return Err(ConfigError::new(
+                    if custom_setup {
+                        "event_name.custom"
+                    } else {
+                        "event_name.standard"
+                    },
+                    format!(
+                        "{} events need action_source \"mobile_app\" (action_source is {:?}); set action_source to \"mobile_app\" or choose another event type",
+                        t.display_name(),
+                        action_source.as_str()
+                    ),
+                ));
+            }
+        }
 
         Ok(Config {
             pixel_id,
             api_key,
-            event_name: event_name_setup(raw.event_name)?,
-            action_source: ActionSource::parse(&raw.action_source).ok_or_else(|| {
-                ConfigError::new(
-                    "action_source",
-                    format!(
-                        "{:?} is not one of web, mobile_app, offline, physical_store, phone_call, email, other",
-                        raw.action_source
-                    ),
-                )
-            })?,
+            event_name,
+            action_source,
             validate_only: raw.validate_only,
             optimistic: raw.optimistic,
             integration_source: raw.integration_source.map(integration_source).transpose()?,
@@ -722,6 +741,15 @@ fn override_value(
 fn server_event_data(raw: RawServerEventData) -> Result<ServerEventData, ConfigError> {
     let o = raw.overrides;
     let f = |k: &str| format!("server_event_data.overrides.{k}");
+    let source_url = override_value(&f("source_url"), o.source_url, Expect::Scalar)?;
+    if let Some(Value::String(url)) = source_url.as_ref().and_then(ValueSource::literal) {
+        if crate::tag::server_event::source_url(url).is_err() {
+            return Err(ConfigError::new(
+                f("source_url"),
+                format!("{url:?} must be an absolute http(s) URL with a host and no whitespace, e.g. \"https://shop.example.com/\""),
+            ));
+        }
+    }
     Ok(ServerEventData {
         automap: raw.automap,
         opt_out: raw.opt_out,
@@ -730,7 +758,7 @@ fn server_event_data(raw: RawServerEventData) -> Result<ServerEventData, ConfigE
             timestamp_ms: override_value(&f("timestamp_ms"), o.timestamp_ms, Expect::Integer)?,
             id: override_value(&f("id"), o.id, Expect::Scalar)?,
             oppref: override_value(&f("oppref"), o.oppref, Expect::Scalar)?,
-            source_url: override_value(&f("source_url"), o.source_url, Expect::Scalar)?,
+            source_url,
         },
     })
 }
@@ -771,12 +799,26 @@ fn event_parameters(raw: RawEventParameters) -> Result<EventParameters, ConfigEr
         ));
     }
     let currency = override_value(&f("currency"), o.currency, Expect::Scalar)?;
-    if let Some(Value::String(code)) = currency.as_ref().and_then(ValueSource::literal) {
-        if code.len() != 3 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
+    if let Some(literal) = currency.as_ref().and_then(ValueSource::literal) {
+        let code = literal.as_str().and_then(crate::tag::amount::currency_code);
+        if code.is_none() {
             return Err(ConfigError::new(
                 f("currency"),
-                format!("{code:?} is not a 3-letter ISO 4217 code"),
+                format!("{literal} is not an active ISO 4217 code such as \"USD\" or \"EUR\""),
             ));
+        }
+    }
+    let contents = override_value(&f("contents"), o.contents, Expect::ObjectArray)?;
+    if let Some(Value::Array(items)) = contents.as_ref().and_then(ValueSource::literal) {
+        for (i, item) in items.iter().enumerate() {
+            if let Some(dict) = item.get("variant_dict") {
+                if crate::tag::event_params::variant_dict(i, dict).is_err() {
+                    return Err(ConfigError::new(
+                        format!("{}[{i}].variant_dict", f("contents")),
+                        "must be an object of string values, e.g. {\"size\": \"m\"}",
+                    ));
+                }
+            }
         }
     }
     Ok(EventParameters {
@@ -790,7 +832,7 @@ fn event_parameters(raw: RawEventParameters) -> Result<EventParameters, ConfigEr
                 Expect::Number,
             )?,
             currency,
-            contents: override_value(&f("contents"), o.contents, Expect::ObjectArray)?,
+            contents,
             plan_id: override_value(&f("plan_id"), o.plan_id, Expect::Scalar)?,
         },
     })

@@ -112,13 +112,30 @@ pub struct RawEndpoint {
     pub format: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTrigger {
     #[serde(default)]
     pub event_names: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default = "default_exclude_event_names")]
     pub exclude_event_names: Vec<String>,
+}
+
+impl Default for RawTrigger {
+    fn default() -> Self {
+        RawTrigger {
+            event_names: None,
+            exclude_event_names: default_exclude_event_names(),
+        }
+    }
+}
+
+/// GA4's automatically collected and enhanced-measurement events: not conversions.
+fn default_exclude_event_names() -> Vec<String> {
+    crate::tag::trigger::GA4_AUTOMATIC_EVENTS
+        .iter()
+        .map(|n| (*n).to_owned())
+        .collect()
 }
 
 #[derive(Deserialize)]

@@ -1,4 +1,4 @@
-//! One test per configuration validation rule: each bad config names its field.
+//! One test per validation rule of the configuration: each bad config names its field.
 
 use super::*;
 use serde_json::json;
@@ -51,7 +51,11 @@ fn minimal_config_gets_the_spec_defaults() {
     assert_eq!(c.collect.max_body_bytes, 65536);
     assert_eq!(c.collect.max_events_per_request, 50);
     assert!(!c.collect.allow_on_headers_stop_iteration);
-    assert_eq!(c.trigger, Trigger::default());
+    assert_eq!(c.trigger.event_names, None);
+    assert_eq!(
+        c.trigger.exclude_event_names,
+        crate::tag::trigger::GA4_AUTOMATIC_EVENTS.map(str::to_owned)
+    );
     assert_eq!(c.consent.mode, ConsentMode::Optional);
     assert!(c.consent.user_data_requires_ad_user_data);
     assert_eq!(
@@ -646,6 +650,87 @@ fn logging_rules() {
         "logging.bigquery.access_token.gcp_metadata.cluster"
     );
     assert!(parse(with(&["logging", "bigquery"], bq(json!("ya29.token")))).is_ok());
+}
+
+#[test]
+fn app_event_type_needs_mobile_app_action_source() {
+    for t in ["app_installed", "app_opened"] {
+        let standard = json!({"setup": "standard", "standard": t});
+        let err = parse(with(&["event_name"], standard.clone())).unwrap_err();
+        assert_eq!(err.field, "event_name.standard");
+        assert!(err.reason.contains("mobile_app"), "{}", err.reason);
+        let mut other = with(&["event_name"], standard.clone());
+        other["action_source"] = json!("offline");
+        assert_eq!(field_of(other), "event_name.standard");
+        let mut app = with(&["event_name"], standard);
+        app["action_source"] = json!("mobile_app");
+        assert!(parse(app).is_ok());
+        // A custom name that is an app type is that type.
+        let custom = with(&["event_name"], json!({"setup": "custom", "custom": t}));
+        assert_eq!(field_of(custom), "event_name.custom");
+    }
+    // Inherit may meet app events: they are checked per event.
+    assert!(parse(with(&["event_name", "setup"], json!("inherit"))).is_ok());
+}
+
+#[test]
+fn currency_override_must_be_an_active_iso_4217_code() {
+    for bad in ["BTC", "EURO", "US$", "ANG", "XAU", "usdt"] {
+        let err = parse(with(
+            &["event_parameters", "overrides", "currency"],
+            json!(bad),
+        ))
+        .unwrap_err();
+        assert_eq!(err.field, "event_parameters.overrides.currency", "{bad}");
+        assert!(err.reason.contains("ISO 4217"), "{}", err.reason);
+    }
+    for good in ["USD", "eur", "XCG", "{{event.currency}}"] {
+        assert!(
+            parse(with(
+                &["event_parameters", "overrides", "currency"],
+                json!(good)
+            ))
+            .is_ok(),
+            "{good}"
+        );
+    }
+}
+
+#[test]
+fn variant_dict_override_is_string_to_string_only() {
+    let contents = |dict: Value| {
+        with(
+            &["event_parameters", "overrides", "contents"],
+            json!([{"content_type": "product"}, {"content_type": "product", "variant_dict": dict}]),
+        )
+    };
+    for bad in [json!("m"), json!({"size": 38}), json!({"size": ["m"]})] {
+        assert_eq!(
+            field_of(contents(bad.clone())),
+            "event_parameters.overrides.contents[1].variant_dict",
+            "{bad}"
+        );
+    }
+    assert!(parse(contents(json!({"size": "m"}))).is_ok());
+}
+
+#[test]
+fn source_url_literal_override_must_be_absolute_http_with_a_host() {
+    let f = |v: Value| with(&["server_event_data", "overrides", "source_url"], v);
+    for bad in [
+        "/checkout",
+        "shop.example.com",
+        "https://shop.example.com/a b",
+        "ftp://x.example/",
+    ] {
+        assert_eq!(
+            field_of(f(json!(bad))),
+            "server_event_data.overrides.source_url",
+            "{bad}"
+        );
+    }
+    assert!(parse(f(json!("https://shop.example.com/thanks"))).is_ok());
+    assert!(parse(f(json!("{{event.page_url}}"))).is_ok());
 }
 
 #[test]

@@ -20,11 +20,14 @@ use crate::observe::console::{self, Record, RecordType};
 use crate::observe::loss::{LossLog, LossReason};
 use crate::observe::metrics::{Counter, Gauge, Histogram, Metrics};
 use crate::observe::redact::{self, LoggedRequestBody, LoggedResponseBody};
+use crate::observe::throttle::{Throttle, ONCE_PER_MINUTE_MS};
 use crate::payload::{EncodedEvent, RequestBody};
 use crate::tag::validate::check_window;
 use batch::Batcher;
 use queue::{Bounds, SendQueue};
-use retry::{classify, next_attempt_ms, CallResult, ResultClass, Verdict};
+use retry::{
+    auth_failure, classify, next_attempt_ms, CallResult, ResultClass, Verdict, AUTH_FAILURE_FIX,
+};
 use std::cell::RefCell;
 
 /// One API call: the events it carries and how many attempts were already made.
@@ -133,6 +136,8 @@ pub struct Delivery {
     shutting_down: bool,
     /// Calls this VM last reported in the `retry_queue_depth` gauge.
     reported_depth: usize,
+    /// 401/403 repeat on every call until the config is fixed: one error line a minute.
+    auth_failures: Throttle,
 }
 
 impl Delivery {
@@ -148,6 +153,7 @@ impl Delivery {
             losses: RefCell::new(LossLog::default()),
             shutting_down: false,
             reported_depth: 0,
+            auth_failures: Throttle::new(ONCE_PER_MINUTE_MS),
         }
     }
 
@@ -328,6 +334,9 @@ impl Delivery {
                 }
             }
             Verdict::Rejected => {
+                if let Some(status) = auth_failure(&result) {
+                    self.log_auth_failure(status, now_ms);
+                }
                 self.log_failure(
                     &call,
                     LossReason::FinalFailure,
@@ -493,6 +502,17 @@ impl Delivery {
                 ..Record::new(RecordType::Response)
             },
         );
+    }
+
+    /// A 401/403: the same fault on every call until the configuration changes, so one error
+    /// line a minute, saying what to fix, stands for all of them (the loss itself is reported
+    /// like any other).
+    fn log_auth_failure(&mut self, status: u16, now_ms: u64) {
+        if let Some(held_back) = self.auth_failures.admit(now_ms) {
+            log::error!(
+                "API answered {status}: events are lost until the configuration is fixed; {AUTH_FAILURE_FIX} ({held_back} more such answers since the last report)"
+            );
+        }
     }
 
     /// A call's events are given up on: counted, and logged at warn level (rate-limited; the API's

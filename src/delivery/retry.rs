@@ -1,12 +1,14 @@
-//! Retry policy: which API answers are retried, and when.
+//! Retry policy: which API answers are retried, split or final, and when.
 //!
 //! Connection failures and resets, timeouts, 408, 429 and 5xx are transient: the call is
 //! retried with capped exponential backoff and jitter, never earlier than the server's
 //! `Retry-After`, for as long as `api.retry.horizon_ms` after its first attempt (an API outage
 //! of minutes loses nothing), and at most `api.retry.max_attempts` attempts when that optional
-//! cap is set. Any other 4xx is final — except a 400 on a
-//! multi-event call, which delivery splits to isolate the bad event, since the API fails a
-//! whole batch for one invalid event.
+//! cap is set. The API fails a whole batch for one invalid event and does not document its 4xx
+//! codes, so any other 4xx on a multi-event call (400, 413, 422, …) is split to isolate the bad
+//! event — except 401, 403 and 404, which no event causes: a wrong key, a pixel the key may not
+//! write, a wrong `api.path`. Those are final, and 401/403 are
+//! [configuration faults](auth_failure).
 
 use super::Call;
 use crate::config::Retry;
@@ -36,7 +38,7 @@ pub enum Verdict {
     Retry {
         retry_after_ms: Option<u64>,
     },
-    /// 400 on several events: send each half again to find the bad one.
+    /// A 4xx an event may cause, on several events: send each half again to find the bad one.
     Split,
     /// Final failure: the events are dropped and counted as failed.
     Rejected,
@@ -73,7 +75,8 @@ pub fn classify(result: &CallResult, events_in_call: usize) -> (Verdict, ResultC
                 200..=299 => (Verdict::Delivered, ResultClass::Success),
                 _ if *from_envoy => (retry, ResultClass::TransportError),
                 408 | 429 => (retry, ResultClass::ClientError),
-                400 if events_in_call > 1 => (Verdict::Split, ResultClass::ClientError),
+                401 | 403 | 404 => (Verdict::Rejected, ResultClass::ClientError),
+                400..=499 if events_in_call > 1 => (Verdict::Split, ResultClass::ClientError),
                 400..=499 => (Verdict::Rejected, ResultClass::ClientError),
                 500..=599 => (retry, ResultClass::ServerError),
                 // 1xx/3xx are not answers this API gives; treat as transient.
@@ -82,6 +85,24 @@ pub fn classify(result: &CallResult, events_in_call: usize) -> (Verdict, ResultC
         }
     }
 }
+
+/// 401 or 403: the API refused the key or its access to the pixel. Every call fails the same
+/// way until the configuration changes, so delivery logs it once a minute at error level with
+/// [`AUTH_FAILURE_FIX`].
+pub fn auth_failure(result: &CallResult) -> Option<u16> {
+    match result {
+        CallResult::Answered {
+            status: status @ (401 | 403),
+            from_envoy: false,
+            ..
+        } => Some(*status),
+        _ => None,
+    }
+}
+
+/// What to change when the API answers 401/403.
+pub const AUTH_FAILURE_FIX: &str = "check api_key (a Conversions API key for this pixel, \
+     sent as a Bearer token) and pixel_id (the pixel the key may write to)";
 
 /// `Retry-After` as delta-seconds (HTTP-dates are rare for APIs and ignored: backoff applies).
 pub fn parse_retry_after(value: &str) -> Option<u64> {
@@ -187,12 +208,41 @@ mod tests {
     }
 
     #[test]
-    fn other_client_errors_are_final_and_a_multi_event_400_is_split() {
-        for s in [401, 403, 404, 413, 422] {
+    fn split_on_any_4xx_but_401_403_404_408_429() {
+        for s in [400, 402, 409, 410, 413, 415, 422, 451, 499] {
+            assert_eq!(classify(&answered(s), 2).0, Verdict::Split, "{s}");
+            assert_eq!(
+                classify(&answered(s), 1).0,
+                Verdict::Rejected,
+                "{s} on one event"
+            );
+        }
+        for s in [401, 403, 404] {
             assert_eq!(classify(&answered(s), 5).0, Verdict::Rejected, "{s}");
         }
-        assert_eq!(classify(&answered(400), 1).0, Verdict::Rejected);
-        assert_eq!(classify(&answered(400), 2).0, Verdict::Split);
+        for s in [408, 429] {
+            assert!(
+                matches!(classify(&answered(s), 5).0, Verdict::Retry { .. }),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn auth_failures_are_401_and_403_from_the_api() {
+        assert_eq!(auth_failure(&answered(401)), Some(401));
+        assert_eq!(auth_failure(&answered(403)), Some(403));
+        for s in [400, 404, 429, 500] {
+            assert_eq!(auth_failure(&answered(s)), None, "{s}");
+        }
+        let from_envoy = CallResult::Answered {
+            status: 403,
+            retry_after: None,
+            body: vec![],
+            from_envoy: true,
+        };
+        assert_eq!(auth_failure(&from_envoy), None);
+        assert_eq!(auth_failure(&CallResult::Reset), None);
     }
 
     #[test]

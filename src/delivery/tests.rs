@@ -160,7 +160,8 @@ fn events_past_the_window_at_retry_time_are_dropped_not_sent_stale() {
     let mut d = Delivery::new(&config(
         json!({"api": {"retry": {"initial_backoff_ms": 60000, "max_backoff_ms": 60000}}}),
     ));
-    let old = NOW - crate::tag::validate::MAX_AGE_MS + 10_000;
+    use crate::tag::validate::{MAX_AGE_MS, WINDOW_MARGIN_MS};
+    let old = NOW - MAX_AGE_MS + WINDOW_MARGIN_MS + 10_000;
     let first = d
         .prepare(
             Call::new(vec![event("old", old), event("fresh", NOW)], None),
@@ -498,4 +499,48 @@ fn stape_45_a_network_error_is_a_failed_attempt_that_is_retried() {
     d.complete(dispatch, CallResult::Reset, None, NOW, &mut || 0.0, &m);
     assert_eq!(m.counter(Counter::ApiErrors), 1);
     assert_eq!(m.counter(Counter::ApiRetries), 1);
+}
+
+#[test]
+fn split_on_a_422_or_413_isolates_the_bad_event() {
+    for code in [422, 413] {
+        let m = MemoryMetrics::default();
+        let mut d = Delivery::new(&config(json!({})));
+        let events: Vec<_> = ["a", "bad", "b"].iter().map(|id| event(id, NOW)).collect();
+        let mut pending = vec![d.prepare(Call::new(events, None), NOW, &m).unwrap()];
+        while let Some(dispatch) = pending.pop() {
+            let bad = ids(&dispatch).contains(&"bad".to_owned());
+            let result = status(if bad { code } else { 200 });
+            d.complete(dispatch, result, Some(1), NOW, &mut || 0.0, &m);
+            pending.extend(d.take_due(NOW, &m));
+        }
+        assert_eq!(m.counter(Counter::EventsSent), 2, "{code}");
+        assert_eq!(m.counter(Counter::EventsFailed), 1, "{code}");
+    }
+}
+
+#[test]
+fn auth_failures_are_final_never_split_and_counted() {
+    for code in [401, 403, 404] {
+        let m = MemoryMetrics::default();
+        let mut d = Delivery::new(&config(json!({})));
+        let events = vec![event("a", NOW), event("b", NOW), event("c", NOW)];
+        let dispatch = d.prepare(Call::new(events, None), NOW, &m).unwrap();
+        d.complete(dispatch, status(code), Some(1), NOW, &mut || 0.0, &m);
+        assert!(d.is_idle(), "{code}: not split, not retried");
+        assert_eq!(m.counter(Counter::EventsFailed), 3, "{code}");
+    }
+    // The error line is throttled to one a minute.
+    let mut d = Delivery::new(&config(json!({})));
+    assert_eq!(d.auth_failures.admit(NOW), Some(0));
+    let m = MemoryMetrics::default();
+    let dispatch = d
+        .prepare(Call::new(vec![event("a", NOW)], None), NOW, &m)
+        .unwrap();
+    d.complete(dispatch, status(401), Some(1), NOW + 1, &mut || 0.0, &m);
+    assert_eq!(
+        d.auth_failures.admit(NOW + 60_000),
+        Some(1),
+        "one held back"
+    );
 }

@@ -134,6 +134,26 @@ impl Http {
             Action::Continue
         }
     }
+
+    /// The response started while the collection body was still unread: a `direct_response`
+    /// route answered before the body arrived (the filter was not holding the headers), and
+    /// the events in it are lost. Counted, and said once a minute at warn level.
+    fn body_unread(&mut self) {
+        self.state = State::Passthrough;
+        self.shared.unwatch_body(self.context_id);
+        self.shared.metrics.add(Counter::CollectRequests, 1);
+        self.shared.metrics.add(Counter::BodiesUnread, 1);
+        let admitted = self.shared.unread_bodies.borrow_mut().admit(host::now_ms());
+        if let Some(held_back) = admitted {
+            log::warn!(
+                "a collection request's response started before its body was read, so its events \
+                 are lost ({held_back} more since the last warning). The route answers before the \
+                 body arrives (direct_response): set allow_on_headers_stop_iteration: true in both \
+                 Envoy's PluginConfig and the filter's collect config (Envoy >= 1.35), or route the \
+                 collection path to an upstream"
+            );
+        }
+    }
 }
 
 impl Context for Http {
@@ -272,6 +292,9 @@ impl HttpContext for Http {
     }
 
     fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        if matches!(self.state, State::ReadingBody { .. }) {
+            self.body_unread();
+        }
         for cookie in std::mem::take(&mut self.set_cookies) {
             let _ = hostcalls::add_map_value(MapType::HttpResponseHeaders, "set-cookie", &cookie);
         }

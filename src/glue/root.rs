@@ -18,6 +18,7 @@ use crate::delivery::held::HeldBatches;
 use crate::delivery::retry::CallResult;
 use crate::delivery::{api_headers, Delivery, Dispatch};
 use crate::observe::redact::Escaped;
+use crate::observe::throttle::{Throttle, ONCE_PER_MINUTE_MS};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{BufferType, ContextType};
@@ -43,6 +44,8 @@ pub struct Shared {
     tick: Duration,
     /// The period the timer runs at now: `tick`, or shorter until the next tick.
     tick_now: Cell<Duration>,
+    /// Collection bodies the route answered before they were read: one warning a minute.
+    pub unread_bodies: RefCell<Throttle>,
 }
 
 impl Shared {
@@ -371,6 +374,7 @@ impl RootContext for Root {
             tick_armed: Cell::new(false),
             tick: Duration::from_millis(tick_ms),
             tick_now: Cell::new(Duration::from_millis(tick_ms)),
+            unread_bodies: RefCell::new(Throttle::new(ONCE_PER_MINUTE_MS)),
         }));
         if let Some(shared) = &self.shared {
             host::report_memory(&shared.metrics);

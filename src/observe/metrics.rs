@@ -26,11 +26,13 @@ pub enum Counter {
     ApiRetries,
     RetryQueueDropped,
     BodiesTooLarge,
+    BodiesUnread,
+    UserFieldsSkipped,
     EventsLostOnShutdown,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 16] = [
+    pub const ALL: [Counter; 18] = [
         Counter::CollectRequests,
         Counter::EventsReceived,
         Counter::EventsSent,
@@ -46,6 +48,8 @@ impl Counter {
         Counter::ApiRetries,
         Counter::RetryQueueDropped,
         Counter::BodiesTooLarge,
+        Counter::BodiesUnread,
+        Counter::UserFieldsSkipped,
         Counter::EventsLostOnShutdown,
     ];
 
@@ -66,6 +70,8 @@ impl Counter {
             Counter::ApiRetries => "api_retries",
             Counter::RetryQueueDropped => "retry_queue_dropped",
             Counter::BodiesTooLarge => "bodies_too_large",
+            Counter::BodiesUnread => "bodies_unread",
+            Counter::UserFieldsSkipped => "user_fields_skipped",
             Counter::EventsLostOnShutdown => "events_lost_on_shutdown",
         }
     }

@@ -4,3 +4,4 @@ pub mod console;
 pub mod loss;
 pub mod metrics;
 pub mod redact;
+pub mod throttle;

@@ -235,7 +235,6 @@ mod tests {
     use super::*;
     use crate::payload::{ActionSource, Sha256Hex};
     use crate::tag::event_name::{DataShape, EventType, StandardType};
-    use serde_json::json;
 
     fn content(i: i64) -> Content {
         Content {
@@ -246,9 +245,11 @@ mod tests {
             amount: Some(-i * 1999),
             currency: Some("EUR".into()),
             group_id: Some("G".into()),
-            variant_dict: json!({"size": "m", "n": [1, 2.5, null]})
-                .as_object()
-                .cloned(),
+            variant_dict: Some(
+                [("size", "m"), ("n\"", "\u{1}✓")]
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .into(),
+            ),
         }
     }
 
@@ -357,7 +358,7 @@ mod tests {
                  &ep.user_data.email_address=A%40b.co&ep.user_data.phone_number=%2B49301234567\
                  &em=tv.1~fn0.gfj23eiDZfOSh5bseqU_coIGsG-GZPX-HnGjbhNFRqI~ct0.berlin~co0.DE{items}"
             ),
-            "v=2&cid=1.2&en=page_view&dl=https%3A%2F%2Fa.example%2F%3Fq%3D%22x%22%0A".to_owned(),
+            "v=2&cid=1.2&en=page_view&dl=https%3A%2F%2Fa.example%2F%3Fq%3D%22x%22".to_owned(),
             "v=2&cid=1.2&en=My%20Custom%09Event&dl=http%3A%2F%2Fa.example%2F".to_owned(),
             "v=2&cid=1.2&en=my_custom&dl=http%3A%2F%2Fa.example%2F".to_owned(),
         ];

@@ -10,8 +10,8 @@ mod json;
 
 use crate::tag::event_name::{DataShape, EventType};
 use serde::{Serialize, Serializer};
-use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Where the conversion happened (`action_source`).
@@ -168,7 +168,8 @@ pub struct Content {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub variant_dict: Option<Map<String, Value>>,
+    /// String → string only: the API's type for it.
+    pub variant_dict: Option<BTreeMap<String, String>>,
 }
 
 /// The event's `data` object; its shape follows the event type.
@@ -286,7 +287,7 @@ impl RequestBody {
 mod tests {
     use super::*;
     use crate::tag::event_name::StandardType;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn page_view() -> ApiEvent {
         ApiEvent {

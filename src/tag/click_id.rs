@@ -4,11 +4,13 @@
 //! the `__oppref` cookie, so the URL wins (a new click replaces an older one) and the cookie and
 //! event-data copies follow. `obref` identifies the browser: read from `__obref` and its copies,
 //! or minted as a random UUID v4 when the browser-id cookie is enabled and none exists yet. Both
-//! values are passed through unchanged (only the URL source is query-decoded) and bounded.
+//! values are passed through unchanged and bounded; only the URL source is query-decoded, and
+//! the cookies are percent-decoded when they hold a `%` (Stape's tag URI-encodes them).
 
 use crate::config::Config;
 use crate::event::{text_at, EventData};
 use crate::request::RequestFacts;
+use crate::response::cookie::read_value;
 use std::borrow::Cow;
 
 /// Longest `oppref`/`obref` accepted; real values are Fernet-like tokens of ~150 characters.
@@ -47,7 +49,11 @@ fn automapped_oppref(event: &EventData, request: &RequestFacts) -> Option<String
     page_url
         .as_deref()
         .and_then(|url| url_query_param(url, "oppref"))
-        .or_else(|| request.cookie("__oppref").map(str::to_owned))
+        .or_else(|| {
+            request
+                .cookie("__oppref")
+                .map(|c| read_value(c).into_owned())
+        })
         .or_else(|| {
             ["common_cookie.__oppref", "__oppref", "oppref"]
                 .iter()
@@ -85,7 +91,7 @@ pub fn resolve_obref(
     }
     request
         .cookie("__obref")
-        .map(str::to_owned)
+        .map(|c| read_value(c).into_owned())
         .or_else(|| {
             ["common_cookie.__obref", "__obref", "obref"]
                 .iter()

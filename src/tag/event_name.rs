@@ -100,6 +100,11 @@ impl StandardType {
         })
     }
 
+    /// App events: the API accepts them only with `action_source: mobile_app`.
+    pub fn is_app_event(self) -> bool {
+        matches!(self, StandardType::AppInstalled | StandardType::AppOpened)
+    }
+
     pub fn data_shape(self) -> DataShape {
         match self {
             StandardType::PageViewed
@@ -216,6 +221,11 @@ impl EventType {
             EventType::Standard(s) => s.as_str(),
             EventType::Custom(_) => "custom",
         }
+    }
+
+    /// `app_installed` / `app_opened` (see [`StandardType::is_app_event`]).
+    pub fn is_app_event(&self) -> bool {
+        matches!(self, EventType::Standard(t) if t.is_app_event())
     }
 
     pub fn custom_name(&self) -> Option<&CustomName> {

@@ -12,6 +12,7 @@ pub mod click_id;
 pub mod consent;
 pub mod event_name;
 pub mod event_params;
+pub mod prehashed;
 pub mod server_event;
 pub mod trigger;
 pub mod user_data;
@@ -65,6 +66,8 @@ pub struct RequestScope<'a> {
     pub random: &'a mut dyn FnMut() -> [u8; 16],
     /// A browser id minted for this request, shared by all its events (one browser).
     minted_obref: Option<String>,
+    /// User fields [`process`] left out for a reason worth counting; the caller drains it.
+    pub field_skips: Vec<prehashed::FieldSkip>,
 }
 
 impl<'a> RequestScope<'a> {
@@ -80,6 +83,7 @@ impl<'a> RequestScope<'a> {
             now_ms,
             random,
             minted_obref: None,
+            field_skips: Vec::new(),
         }
     }
 
@@ -118,6 +122,7 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         request,
         strip_identifiers,
         automapped_obref,
+        &mut scope.field_skips,
     );
     let cookies = CookieValues {
         oppref: oppref.clone(),
@@ -140,21 +145,18 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         },
     };
     let name = Some(event_type.display_name().to_owned());
+    // A fixed app type under another action source is refused at configure time.
+    if event_type.is_app_event() && config.action_source != ActionSource::MobileApp {
+        return invalid(name, Invalid::AppEventNeedsMobileApp);
+    }
 
     let server = match server_event::build(config, &event_type, event, request, index, scope.now_ms)
     {
         Ok(s) => s,
         Err(reason) => return invalid(name, reason),
     };
-    if config.action_source == ActionSource::Web {
-        match &server.source_url {
-            None => return invalid(name, Invalid::MissingSourceUrl),
-            Some(url) => {
-                if let Err(reason) = server_event::check_source_url(url) {
-                    return invalid(name, reason);
-                }
-            }
-        }
+    if server.source_url.is_none() && config.action_source == ActionSource::Web {
+        return invalid(name, Invalid::MissingSourceUrl);
     }
     if let Err(reason) = validate::check_window(server.timestamp_ms, scope.now_ms) {
         return invalid(name, reason);

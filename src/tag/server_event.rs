@@ -9,6 +9,7 @@
 
 use crate::config::{Config, ValueSource};
 use crate::event::{lookup, text, text_at, EventData};
+use crate::payload::ActionSource;
 use crate::request::RequestFacts;
 use crate::tag::event_name::{EventType, StandardType};
 use crate::tag::validate::Invalid;
@@ -46,13 +47,25 @@ pub fn build(
         None => return Err(Invalid::MissingTimestamp),
     };
 
-    let source_url = resolve(&overrides.source_url, event, request)
+    let raw_source_url = resolve(&overrides.source_url, event, request)
         .and_then(|v| text(&v).map(|t| t.into_owned()))
         .or_else(|| {
             automap
                 .then(|| text_at(event, "page_location").map(|t| t.into_owned()))
                 .flatten()
         });
+    // The API checks `source_url` whatever the action source; only `web` requires one.
+    let web = config.action_source == ActionSource::Web;
+    let source_url = match raw_source_url.as_deref().map(source_url) {
+        Some(Ok(url)) => Some(url),
+        Some(Err(reason)) if web => return Err(reason),
+        Some(Err(_)) => {
+            log::debug!("source_url is not an absolute http(s) URL; left out");
+            None
+        }
+        // `web` without one is refused by the tag, after the id and timestamp rules.
+        None => None,
+    };
 
     let id = resolve(&overrides.id, event, request)
         .and_then(|v| text(&v).map(|t| t.into_owned()))
@@ -163,20 +176,68 @@ pub fn fallback_id(event: &EventData, index: usize, now_ms: u64) -> String {
     crate::payload::hex_lower(digest.get(..16).unwrap_or(&digest))
 }
 
-/// `source_url` must be an absolute http(s) URL with a host (checked when action_source is web).
-pub fn check_source_url(url: &str) -> Result<(), Invalid> {
-    if crate::response::domain::plain_http_host(url).is_some() {
-        return Ok(());
+/// `source_url` as the API wants it: an absolute http(s) URL with a host, without raw
+/// whitespace or control characters, in its parsed, serialised form (`HTTP://Shop.Example` →
+/// `http://shop.example/`, non-ASCII percent-encoded), so the API never sees a form it might
+/// read differently.
+pub fn source_url(raw: &str) -> Result<String, Invalid> {
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Invalid::SourceUrlNotAbsolute);
     }
-    match url::Url::parse(url) {
+    if is_serialised_form(raw) {
+        return Ok(raw.to_owned());
+    }
+    match url::Url::parse(raw) {
         Ok(u)
             if matches!(u.scheme(), "http" | "https")
                 && u.host_str().is_some_and(|h| !h.is_empty()) =>
         {
-            Ok(())
+            Ok(u.into())
         }
         _ => Err(Invalid::SourceUrlNotAbsolute),
     }
+}
+
+/// Whether `url` already is what `url::Url` would serialise it to, read without a parse (which
+/// costs several thousand instructions per event): a plain http(s) host (see
+/// `plain_http_host`), a path, and after it only characters the parser keeps as they are: no
+/// dot segments to resolve, no backslash, nothing it percent-encodes. Any other form is parsed.
+fn is_serialised_form(url: &str) -> bool {
+    let Some(host) = crate::response::domain::plain_http_host(url) else {
+        return false;
+    };
+    let scheme_len = if url.starts_with("https://") { 8 } else { 7 };
+    let Some(rest) = url.get(scheme_len + host.len()..) else {
+        return false;
+    };
+    rest.starts_with('/')
+        && !rest.contains("/.")
+        && !rest.contains("%2e")
+        && !rest.contains("%2E")
+        && rest.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'-' | b'.'
+                        | b'_'
+                        | b'~'
+                        | b'!'
+                        | b'$'
+                        | b'&'
+                        | b'('
+                        | b')'
+                        | b'*'
+                        | b'+'
+                        | b','
+                        | b';'
+                        | b'='
+                        | b':'
+                        | b'@'
+                        | b'/'
+                        | b'?'
+                        | b'%'
+                )
+        })
 }
 
 #[cfg(test)]
@@ -237,7 +298,7 @@ mod tests {
     #[test]
     fn stape_13_overrides_beat_automap() {
         let c = config(json!({"server_event_data": {"overrides": {
-            "timestamp_ms": 9999, "source_url": "https://manual.example.com", "id": "manual-event-id"}}}));
+            "timestamp_ms": 9999, "source_url": "https://manual.example.com/", "id": "manual-event-id"}}}));
         let f = build_with(
             &c,
             &page_viewed(),
@@ -249,7 +310,7 @@ mod tests {
             ServerFields {
                 id: "manual-event-id".into(),
                 timestamp_ms: 9999,
-                source_url: Some("https://manual.example.com".into())
+                source_url: Some("https://manual.example.com/".into())
             }
         );
     }
@@ -417,9 +478,12 @@ mod tests {
     }
 
     #[test]
-    fn source_url_must_be_absolute_http() {
-        assert!(check_source_url("https://shop.example.com/a?b=c").is_ok());
-        assert!(check_source_url("http://localhost:8080/").is_ok());
+    fn source_url_must_be_absolute_http_with_a_host() {
+        assert_eq!(
+            source_url("https://shop.example.com/a?b=c").as_deref(),
+            Ok("https://shop.example.com/a?b=c")
+        );
+        assert!(source_url("http://localhost:8080/").is_ok());
         for bad in [
             "/relative",
             "shop.example.com",
@@ -427,12 +491,85 @@ mod tests {
             "https://",
             "javascript:alert(1)",
             "",
+            "//shop.example.com/x",
+        ] {
+            assert_eq!(source_url(bad), Err(Invalid::SourceUrlNotAbsolute), "{bad}");
+        }
+    }
+
+    #[test]
+    fn source_url_rejects_raw_whitespace_and_control_characters() {
+        for bad in [
+            "https://shop.example.com/a b",
+            " https://shop.example.com/",
+            "https://shop.example.com/\n",
+            "https://shop.example.com/\t",
+            "https://shop.example.com/\u{7f}",
+            "https://shop.example.com/\u{a0}",
         ] {
             assert_eq!(
-                check_source_url(bad),
+                source_url(bad),
                 Err(Invalid::SourceUrlNotAbsolute),
-                "{bad}"
+                "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn source_url_is_sent_in_its_parsed_serialised_form() {
+        for (raw, sent) in [
+            ("HTTPS://Shop.Example.COM", "https://shop.example.com/"),
+            ("https://shop.example.com", "https://shop.example.com/"),
+            (
+                "https://shop.example.com/a/../b",
+                "https://shop.example.com/b",
+            ),
+            (
+                "https://shop.example.com/caf\u{e9}",
+                "https://shop.example.com/caf%C3%A9",
+            ),
+            ("https://bücher.example/", "https://xn--bcher-kva.example/"),
+            (
+                "https://shop.example.com/\"q\"",
+                "https://shop.example.com/%22q%22",
+            ),
+            ("http://shop.example.com:80/x", "http://shop.example.com/x"),
+        ] {
+            assert_eq!(source_url(raw).as_deref(), Ok(sent), "{raw}");
+        }
+    }
+
+    #[test]
+    fn source_url_shortcut_agrees_with_the_parser() {
+        for raw in [
+            "https://shop.example.com/",
+            "https://shop.example.com/p?q=1&r=a%20b#frag",
+            "http://a-b.example.org/x/y;z=1?o=p:q@r!$(*)+,~",
+            "https://shop.example.com/.hidden",
+            "https://shop.example.com/%2e%2e/x",
+            "https://shop.example.com/a'b",
+        ] {
+            let parsed: String = url::Url::parse(raw).unwrap().into();
+            assert_eq!(source_url(raw).unwrap(), parsed, "{raw}");
+        }
+    }
+
+    #[test]
+    fn source_url_invalid_under_web_fails_and_elsewhere_is_left_out() {
+        let relative = json!({"page_location": "/checkout", "event_id": "e"});
+        assert_eq!(
+            build_with(&config(json!({})), &page_viewed(), relative.clone()),
+            Err(Invalid::SourceUrlNotAbsolute)
+        );
+        let offline = config(json!({"action_source": "offline"}));
+        let f = build_with(&offline, &page_viewed(), relative).unwrap();
+        assert_eq!(f.source_url, None);
+        let f = build_with(
+            &offline,
+            &page_viewed(),
+            json!({"page_location": "https://Shop.example.com", "event_id": "e"}),
+        )
+        .unwrap();
+        assert_eq!(f.source_url.as_deref(), Some("https://shop.example.com/"));
     }
 }

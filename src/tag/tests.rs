@@ -83,7 +83,7 @@ fn stape_base_setup_sends_the_expected_page_viewed() {
     assert_eq!(
         sent(run(json!({}), json!({}))),
         json!({"id": "123abc", "type": "page_viewed", "timestamp_ms": NOW, "action_source": "web",
-               "source_url": "https://example.com", "data": {"type": "contents"}})
+               "source_url": "https://example.com/", "data": {"type": "contents"}})
     );
 }
 
@@ -481,4 +481,37 @@ fn the_stape_reference_example_maps_to_the_current_schema() {
             }
         })
     );
+}
+
+#[test]
+fn app_events_require_mobile_app_inherited_app_event_under_web_is_invalid() {
+    let inherit = json!({"event_name": {"setup": "inherit"}});
+    for name in ["app_installed", "app_opened"] {
+        let o = run(inherit.clone(), json!({"event_name": name}));
+        assert_eq!(invalid_reason(o), Invalid::AppEventNeedsMobileApp, "{name}");
+        let mut offline = inherit.clone();
+        offline["action_source"] = json!("offline");
+        let o = run(offline, json!({"event_name": name}));
+        assert_eq!(invalid_reason(o), Invalid::AppEventNeedsMobileApp, "{name}");
+        let mut app = inherit.clone();
+        app["action_source"] = json!("mobile_app");
+        let e = sent(run(app, json!({"event_name": name})));
+        assert_eq!(e["type"], json!(name));
+        assert_eq!(e["action_source"], json!("mobile_app"));
+    }
+}
+
+#[test]
+fn source_url_relative_under_mobile_app_is_left_out_and_the_event_sent() {
+    let app = json!({"action_source": "mobile_app", "event_name": {"setup": "inherit"}});
+    let e = sent(run(
+        app,
+        json!({"event_name": "app_opened", "page_location": "/home"}),
+    ));
+    assert_eq!(e.get("source_url"), None);
+    let o = run(
+        json!({}),
+        json!({"page_location": "https://example.com/a b"}),
+    );
+    assert_eq!(invalid_reason(o), Invalid::SourceUrlNotAbsolute);
 }

@@ -1,7 +1,8 @@
-//! Validation: why an event cannot be sent.
+//! Validation: why an event cannot be sent, one variant per rule of the API contract.
 //!
 //! Each variant is one rule; its `Display` is the reason logged when the event is dropped and
-//! counted in `events_invalid`. Rules that the configuration already guarantees (pixel id and
+//! counted in `events_invalid`, and [`Invalid::code`] its stable snake_case name (a metric
+//! label). Rules that the configuration already guarantees (pixel id and
 //! action source present) have no variant: an invalid config never reaches this point.
 
 use crate::tag::event_name::NameError;
@@ -25,8 +26,11 @@ pub enum Invalid {
     MissingTimestamp,
     /// `action_source` is `web` but there is no `source_url`.
     MissingSourceUrl,
-    /// `source_url` is not an absolute http(s) URL.
+    /// `source_url` is not an absolute http(s) URL with a host, or holds raw whitespace or
+    /// control characters.
     SourceUrlNotAbsolute,
+    /// `app_installed` / `app_opened` under an action source other than `mobile_app`.
+    AppEventNeedsMobileApp,
     /// `timestamp_ms` override did not resolve to a non-negative integer.
     TimestampNotInteger,
     /// `timestamp_ms` is older than 7 days or more than 10 minutes ahead at dispatch.
@@ -45,8 +49,10 @@ pub enum Invalid {
     ItemCurrencyMissing { index: usize },
     /// An amount that is not an integer in minor units (or not convertible to one).
     AmountNotInteger { field: &'static str },
-    /// A currency that is not three ASCII letters.
+    /// A currency that is not an active ISO 4217 code.
     CurrencyInvalid,
+    /// A content item's `variant_dict` is not an object of string values.
+    VariantDictNotStrings { index: usize },
 }
 
 impl fmt::Display for Invalid {
@@ -60,13 +66,16 @@ impl fmt::Display for Invalid {
             Invalid::MissingSourceUrl => {
                 f.write_str("source_url is required when action_source is web")
             }
-            Invalid::SourceUrlNotAbsolute => {
-                f.write_str("source_url must be an absolute http(s) URL with a host")
+            Invalid::SourceUrlNotAbsolute => f.write_str(
+                "source_url must be an absolute http(s) URL with a host and no whitespace or control characters",
+            ),
+            Invalid::AppEventNeedsMobileApp => {
+                f.write_str("app_installed and app_opened events need action_source mobile_app")
             }
             Invalid::TimestampNotInteger => f.write_str("timestamp_ms must be an integer"),
             Invalid::TimestampOutOfWindow { timestamp_ms, now_ms } => write!(
                 f,
-                "timestamp_ms {timestamp_ms} is outside [now - 7 days, now + 10 minutes] (now {now_ms})"
+                "timestamp_ms {timestamp_ms} is outside [now - 7 days, now + 10 minutes], less a 60 s safety margin at each edge (now {now_ms})"
             ),
             Invalid::ContentTypeMissing { index } => {
                 write!(f, "contents[{index}] must have content_type as a non-empty string")
@@ -84,15 +93,52 @@ impl fmt::Display for Invalid {
             Invalid::AmountNotInteger { field } => {
                 write!(f, "{field} must be an integer amount in minor units")
             }
-            Invalid::CurrencyInvalid => f.write_str("currency must be a 3-letter ISO 4217 code"),
+            Invalid::VariantDictNotStrings { index } => write!(
+                f,
+                "contents[{index}].variant_dict must be an object of string values"
+            ),
+            Invalid::CurrencyInvalid => f.write_str("currency must be an active ISO 4217 code"),
         }
     }
 }
 
-/// The dispatch-time window check: the API measures the window when it receives the event.
+impl Invalid {
+    /// The rule's stable snake_case name, for metric labels and log filters.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Invalid::MissingEventName => "missing_event_name",
+            Invalid::EventName(_) => "invalid_event_name",
+            Invalid::MissingId => "missing_id",
+            Invalid::IdTooLong => "id_too_long",
+            Invalid::MissingTimestamp => "missing_timestamp",
+            Invalid::MissingSourceUrl => "missing_source_url",
+            Invalid::SourceUrlNotAbsolute => "invalid_source_url",
+            Invalid::AppEventNeedsMobileApp => "app_event_needs_mobile_app",
+            Invalid::TimestampNotInteger => "timestamp_not_integer",
+            Invalid::TimestampOutOfWindow { .. } => "timestamp_out_of_window",
+            Invalid::ContentTypeMissing { .. } => "content_type_missing",
+            Invalid::ContentNotObject { .. } => "content_not_object",
+            Invalid::ContentsNotArray => "contents_not_array",
+            Invalid::QuantityNotInteger { .. } => "quantity_not_integer",
+            Invalid::CurrencyMissingForAmount => "currency_missing_for_amount",
+            Invalid::ItemCurrencyMissing { .. } => "item_currency_missing",
+            Invalid::AmountNotInteger { .. } => "amount_not_integer",
+            Invalid::CurrencyInvalid => "invalid_currency",
+            Invalid::VariantDictNotStrings { .. } => "variant_dict_not_strings",
+        }
+    }
+}
+
+/// Room kept inside both edges of the window at dispatch: the API measures the window when the
+/// event arrives, and clock skew between this host and the API, plus the time a call spends in
+/// flight or in a queue, must not push an edge event out (and fail its whole batch).
+pub const WINDOW_MARGIN_MS: u64 = 60_000;
+
+/// The dispatch-time window check: the API measures the window when it receives the event, so
+/// an event is sent only while it is at least [`WINDOW_MARGIN_MS`] inside both edges.
 pub fn check_window(timestamp_ms: u64, now_ms: u64) -> Result<(), Invalid> {
-    let too_old = timestamp_ms.saturating_add(MAX_AGE_MS) < now_ms;
-    let too_new = timestamp_ms > now_ms.saturating_add(MAX_FUTURE_MS);
+    let too_old = timestamp_ms.saturating_add(MAX_AGE_MS - WINDOW_MARGIN_MS) < now_ms;
+    let too_new = timestamp_ms > now_ms.saturating_add(MAX_FUTURE_MS - WINDOW_MARGIN_MS);
     if too_old || too_new {
         Err(Invalid::TimestampOutOfWindow {
             timestamp_ms,
@@ -108,13 +154,61 @@ mod tests {
     use super::*;
 
     #[test]
-    fn window_is_seven_days_back_and_ten_minutes_ahead() {
+    fn window_is_seven_days_back_and_ten_minutes_ahead_less_the_margin() {
         let now = 1_800_000_000_000;
+        let back = MAX_AGE_MS - WINDOW_MARGIN_MS;
+        let ahead = MAX_FUTURE_MS - WINDOW_MARGIN_MS;
         assert!(check_window(now, now).is_ok());
-        assert!(check_window(now - MAX_AGE_MS, now).is_ok());
-        assert!(check_window(now - MAX_AGE_MS - 1, now).is_err());
-        assert!(check_window(now + MAX_FUTURE_MS, now).is_ok());
-        assert!(check_window(now + MAX_FUTURE_MS + 1, now).is_err());
+        assert!(check_window(now - back, now).is_ok());
+        assert!(check_window(now - back - 1, now).is_err());
+        assert!(check_window(now + ahead, now).is_ok());
+        assert!(check_window(now + ahead + 1, now).is_err());
         assert!(check_window(0, now).is_err());
+    }
+
+    #[test]
+    fn window_margin_keeps_edge_events_out() {
+        let now = 1_800_000_000_000;
+        assert_eq!(WINDOW_MARGIN_MS, 60_000);
+        // 30 s before the API's own edges: the API would still take them on receipt, but skew
+        // or queueing could push them out, so they are not sent.
+        assert!(check_window(now - MAX_AGE_MS + 30_000, now).is_err());
+        assert!(check_window(now + MAX_FUTURE_MS - 30_000, now).is_err());
+        assert!(check_window(now - MAX_AGE_MS + 61_000, now).is_ok());
+        assert!(check_window(now + MAX_FUTURE_MS - 61_000, now).is_ok());
+    }
+
+    #[test]
+    fn every_rule_has_a_distinct_snake_case_code() {
+        let all = [
+            Invalid::MissingEventName,
+            Invalid::MissingId,
+            Invalid::IdTooLong,
+            Invalid::MissingTimestamp,
+            Invalid::MissingSourceUrl,
+            Invalid::SourceUrlNotAbsolute,
+            Invalid::AppEventNeedsMobileApp,
+            Invalid::TimestampNotInteger,
+            Invalid::TimestampOutOfWindow {
+                timestamp_ms: 0,
+                now_ms: 0,
+            },
+            Invalid::ContentTypeMissing { index: 0 },
+            Invalid::ContentNotObject { index: 0 },
+            Invalid::ContentsNotArray,
+            Invalid::QuantityNotInteger { index: 0 },
+            Invalid::CurrencyMissingForAmount,
+            Invalid::ItemCurrencyMissing { index: 0 },
+            Invalid::AmountNotInteger { field: "amount" },
+            Invalid::CurrencyInvalid,
+            Invalid::VariantDictNotStrings { index: 0 },
+        ];
+        let mut codes: Vec<&str> = all.iter().map(Invalid::code).collect();
+        assert!(codes
+            .iter()
+            .all(|c| c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
     }
 }

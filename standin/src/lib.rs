@@ -43,9 +43,10 @@
 //!   `ip_address`: IPv4/IPv6; `android_advertising_id`: UUID. Empty arrays, an empty `user`
 //!   object and legacy singular fields (`email_sha256`, `city`, `zip_code`, …) are rejected.
 //! * `data`: `type` must be the event type's shape (`contents`, `customer_action`,
-//!   `plan_enrollment`, `custom`); `amount` a JSON integer; `currency` `[A-Z]{3}`, required with
-//!   `amount`; no `contents` on `customer_action`; `plan_id` (string) only on `plan_enrollment`
-//!   and `custom`; other keys only on `custom`. Content items: only `id`, `name`,
+//!   `plan_enrollment`, `custom`); `amount` a JSON integer; `currency` an active uppercase
+//!   ISO 4217 code ([`validate::ISO_4217`]), required with `amount`; no `contents` on
+//!   `customer_action`; `plan_id` (string) only on `plan_enrollment` and `custom`; other keys
+//!   only on `custom`. Content items: only `id`, `name`,
 //!   `content_type` (required, non-empty), `quantity` (integer), `amount` (integer, needs a
 //!   currency on the item or on `data`), `currency`, `group_id`, `variant_dict` (string →
 //!   string); no empty `contents` array.
@@ -163,10 +164,13 @@ pub struct Faults {
     pub reset: Option<usize>,
     /// Answer 200 with body `<html>not json</html>` and content-type `text/html`.
     pub non_json_body: bool,
-    /// Answer 400 to any request whose body carries an event with this `id`, as the real API
+    /// Answer 400 (or `reject_status`) to any request whose body carries an event with this `id`, as the real API
     /// fails a whole batch for one event it refuses. Simulates a rejection the client could
     /// not have predicted, to exercise batch splitting.
     pub reject_event_id: Option<String>,
+    /// The status of a `reject_event_id` answer; `None` means 400. The API's 4xx codes are
+    /// undocumented, so the filter must split on others too (413, 422).
+    pub reject_status: Option<u16>,
 }
 
 #[cfg(test)]

@@ -314,7 +314,10 @@ fn decide(
         {
             let message = format!("events[{i}].id: event {rejected:?} rejected (fault)");
             return (
-                Action::Answer(Response::error(400, &message)),
+                Action::Answer(Response::error(
+                    faults.reject_status.unwrap_or(400),
+                    &message,
+                )),
                 Some("reject_event_id".to_owned()),
             );
         }

@@ -557,4 +557,10 @@ fn reject_event_id_fails_only_bodies_carrying_that_event() {
         ..Faults::default()
     });
     assert_eq!(exchange(&mut c, &valid_post()).status, 200);
+    s.set_faults(Faults {
+        reject_event_id: Some("ev-1".to_owned()),
+        reject_status: Some(422),
+        ..Faults::default()
+    });
+    assert_eq!(exchange(&mut c, &valid_post()).status, 422);
 }

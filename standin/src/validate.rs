@@ -39,6 +39,26 @@ pub const ACTION_SOURCES: [&str; 7] = [
     "other",
 ];
 
+/// Active ISO 4217 codes (list one, 2025 amendment), without the codes whose minor unit is
+/// "N.A." (metals, `XDR`, `XSU`, `XUA`, `XBA`…`XBD`, `XTS`, `XXX`): an integer amount in minor
+/// units cannot be expressed in them. Crypto tickers, `EURO`, `US$` and withdrawn codes (`ANG`,
+/// `HRK`) are refused, as the real API refuses a code it does not know.
+pub const ISO_4217: [&str; 165] = [
+    "AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN",
+    "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUP", "CVE", "CZK",
+    "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS",
+    "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD",
+    "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD",
+    "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT",
+    "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK",
+    "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD",
+    "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP",
+    "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS",
+    "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND", "VUV", "WST",
+    "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
+];
+
 /// Oldest accepted `timestamp_ms`, relative to the server clock at receipt.
 pub const MAX_AGE_MS: i128 = 7 * 24 * 60 * 60 * 1000;
 /// Furthest accepted `timestamp_ms` into the future.
@@ -666,7 +686,7 @@ fn is_uuid(s: &str) -> bool {
 }
 
 fn is_currency(s: &str) -> bool {
-    s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
+    ISO_4217.binary_search(&s).is_ok()
 }
 
 fn check_currency(v: &mut Violations, path: &str, value: &Value) {
@@ -674,7 +694,7 @@ fn check_currency(v: &mut Violations, path: &str, value: &Value) {
         if !is_currency(c) {
             v.push(
                 path,
-                format!("must be a 3-letter uppercase ISO 4217 code (got {c:?})"),
+                format!("must be an active uppercase ISO 4217 code (got {c:?})"),
             );
         }
     }
@@ -1415,12 +1435,23 @@ mod tests {
         assert_one(
             &after(|b| ev0(b)["data"]["currency"] = json!("usd")),
             &format!("{p}.currency"),
-            "3-letter uppercase",
+            "active uppercase ISO 4217",
         );
         assert_one(
             &after(|b| ev0(b)["data"]["currency"] = json!("USDT")),
             &format!("{p}.currency"),
-            "3-letter uppercase",
+            "active uppercase ISO 4217",
+        );
+        for not_iso in ["BTC", "EUR0", "US$", "ANG", "XAU", "XTS", "ABC"] {
+            assert_one(
+                &after(|b| ev0(b)["data"]["currency"] = json!(not_iso)),
+                &format!("{p}.currency"),
+                "active uppercase ISO 4217",
+            );
+        }
+        assert!(
+            ISO_4217.windows(2).all(|w| w[0] < w[1]),
+            "sorted for binary search"
         );
         assert_one(
             &after(|b| remove(&mut ev0(b)["data"], "currency")),
@@ -1523,7 +1554,7 @@ mod tests {
         assert_one(
             &set("currency", json!("eur")),
             &format!("{item}.currency"),
-            "3-letter uppercase",
+            "active uppercase ISO 4217",
         );
         assert_one(
             &set("price", json!(1)),

@@ -17,6 +17,7 @@ mod harness;
 mod batching;
 mod config_refusal;
 mod delivery;
+mod edges;
 mod first_path;
 mod held_batching;
 mod hostile;
