@@ -17,8 +17,8 @@ fail() { echo "test-run-local: FAILED: $*" >&2; echo "--- output:" >&2; cat "$tm
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-export ENVOY_PORT ENVOY_ADMIN_PORT STANDIN_PORT
-ENVOY_PORT=$(free_port) ENVOY_ADMIN_PORT=$(free_port) STANDIN_PORT=$(free_port)
+export ENVOY_PORT ENVOY_ADMIN_PORT STANDIN_PORT GOOGLE_PORT
+ENVOY_PORT=$(free_port) ENVOY_ADMIN_PORT=$(free_port) STANDIN_PORT=$(free_port) GOOGLE_PORT=$(free_port)
 
 # 1. Start `make run` in its own session, like a terminal's foreground job.
 setsid make --no-print-directory run >"$tmp/out" 2>&1 &
@@ -39,6 +39,15 @@ for _ in $(seq 100); do
 done
 grep -q "POST /v1/events" "$tmp/out" || fail "the stand-in on STANDIN_PORT=$STANDIN_PORT printed no event"
 echo "ok: make run on ENVOY_PORT=$ENVOY_PORT ENVOY_ADMIN_PORT=$ENVOY_ADMIN_PORT STANDIN_PORT=$STANDIN_PORT delivered a hit to the stand-in"
+# BigQuery logging is on in envoy/envoy.yaml: the Google stand-in prints the rows (flushed 1 s
+# after the first).
+for _ in $(seq 50); do
+  grep -q "POST /bigquery/v2/projects/capi-test/datasets/capi_logs/tables/events/insertAll  -> 200" "$tmp/out" && break
+  sleep 0.1
+done
+grep -q "insertAll  -> 200" "$tmp/out" || fail "the Google stand-in on GOOGLE_PORT=$GOOGLE_PORT printed no BigQuery insert"
+grep -q '"type":"Response"' "$tmp/out" || fail "the Google stand-in printed no Response row"
+echo "ok: the Google stand-in on GOOGLE_PORT=$GOOGLE_PORT stored and printed the hit's BigQuery rows"
 
 # 2. Ctrl-C.
 kill -INT -- "-$group"
@@ -50,13 +59,13 @@ grep -qiE "segmentation fault|^make(\[[0-9]+\])?: \*\*\*" "$tmp/out" && fail "Ct
 grep -q "run-local: stopped" "$tmp/out" || fail "no 'stopped' line after Ctrl-C"
 # make re-raises the SIGINT it received itself (130); any other status is an error.
 [ "$make_status" = 0 ] || [ "$make_status" = 130 ] || fail "make exited $make_status after Ctrl-C"
-for port in "$ENVOY_PORT" "$ENVOY_ADMIN_PORT" "$STANDIN_PORT"; do
+for port in "$ENVOY_PORT" "$ENVOY_ADMIN_PORT" "$STANDIN_PORT" "$GOOGLE_PORT"; do
   listening "$port" && fail "port $port still served after Ctrl-C"
 done
 echo "ok: Ctrl-C stopped make run cleanly (make status $make_status, no error line, ports released)"
 
 # 3. Busy ports: each variable in turn.
-for var in STANDIN_PORT ENVOY_PORT ENVOY_ADMIN_PORT; do
+for var in STANDIN_PORT ENVOY_PORT ENVOY_ADMIN_PORT GOOGLE_PORT; do
   busy=$(free_port)
   python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1', $busy)); s.listen(); time.sleep(60)" &
   blocker=$!

@@ -9,6 +9,7 @@ mod callout_target;
 mod raw;
 pub mod value_source;
 
+use crate::observe::bigquery::jwt::ServiceAccountKey;
 use crate::payload::ActionSource;
 use crate::tag::event_name::{EventType, StandardType};
 use raw::*;
@@ -43,6 +44,11 @@ impl fmt::Display for ConfigError {
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a credential obtained at run time (e.g. a fetched access token).
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -267,6 +273,11 @@ pub enum AccessToken {
     Static(Secret),
     /// Fetched from the GCP metadata server through this Envoy cluster.
     GcpMetadata {
+        cluster: String,
+    },
+    /// Exchanged for tokens at the key's `token_uri`, through this Envoy cluster.
+    ServiceAccount {
+        key: Box<ServiceAccountKey>,
         cluster: String,
     },
 }
@@ -939,6 +950,7 @@ fn logging(raw: RawLogging, env: &dyn Fn(&str) -> Option<String>) -> Result<Logg
                         m.gcp_metadata.cluster,
                     )?,
                 },
+                RawAccessToken::ServiceAccount(s) => service_account(s.service_account_key, env)?,
             },
         }),
     };
@@ -946,6 +958,40 @@ fn logging(raw: RawLogging, env: &dyn Fn(&str) -> Option<String>) -> Result<Logg
         console,
         full_bodies: raw.full_bodies,
         bigquery,
+    })
+}
+
+/// Reads and parses the service-account key named by `{"env": NAME}`; the error names the
+/// field and never quotes the key.
+fn service_account(
+    raw: RawServiceAccountKey,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<AccessToken, ConfigError> {
+    const FIELD: &str = "logging.bigquery.access_token.service_account_key";
+    let name = raw.env.trim();
+    if name.is_empty() {
+        return Err(ConfigError::new(
+            format!("{FIELD}.env"),
+            "must name an environment variable",
+        ));
+    }
+    let text = env(name).ok_or_else(|| {
+        ConfigError::new(
+            format!("{FIELD}.env"),
+            format!(
+                "environment variable {name} is not set in the VM (list it in vm_config.environment_variables)"
+            ),
+        )
+    })?;
+    let key = ServiceAccountKey::from_json(&text).map_err(|reason| {
+        ConfigError::new(
+            format!("{FIELD}.env"),
+            format!("{name} does not hold a usable service-account key: {reason}"),
+        )
+    })?;
+    Ok(AccessToken::ServiceAccount {
+        key: Box::new(key),
+        cluster: non_empty(&format!("{FIELD}.cluster"), raw.cluster)?,
     })
 }
 

@@ -394,13 +394,33 @@ pub struct RawBigQuery {
     pub access_token: RawAccessToken,
 }
 
-/// A BigQuery token: literal, `{"env": NAME}`, or `{"gcp_metadata": {"cluster": NAME}}`.
+/// A BigQuery token: literal, `{"env": NAME}`, `{"gcp_metadata": {"cluster": NAME}}`, or
+/// `{"service_account_key": {"env": NAME, "cluster": NAME}}`.
 #[derive(Deserialize)]
 #[serde(untagged)]
 pub enum RawAccessToken {
     Literal(String),
     Env(RawEnvRef),
     Metadata(RawMetadataRef),
+    ServiceAccount(RawServiceAccountRef),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServiceAccountRef {
+    pub service_account_key: RawServiceAccountKey,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServiceAccountKey {
+    pub env: String,
+    #[serde(default = "default_oauth2_cluster")]
+    pub cluster: String,
+}
+
+fn default_oauth2_cluster() -> String {
+    "google_oauth2".into()
 }
 
 #[derive(Deserialize)]

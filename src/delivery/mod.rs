@@ -458,7 +458,7 @@ impl Delivery {
     }
 
     fn log_request(&self, call: &Call, body: &[u8]) {
-        if console::level(self.settings.console).is_none_or(|l| !log::log_enabled!(l)) {
+        if !console::wanted(self.settings.console) {
             return;
         }
         let logged = LoggedRequestBody::new(body, self.settings.full_bodies);
@@ -477,7 +477,7 @@ impl Delivery {
     }
 
     fn log_response(&self, call: &Call, result: &CallResult) {
-        if console::level(self.settings.console).is_none_or(|l| !log::log_enabled!(l)) {
+        if !console::wanted(self.settings.console) {
             return;
         }
         let names = call.event_names();
@@ -535,12 +535,13 @@ impl Delivery {
         let names = call.event_names();
         let ids: Vec<&str> = call.events.iter().map(|e| e.id.as_str()).collect();
         let reason = format!("{detail} (event ids: {})", ids.join(","));
-        let line = Record {
+        let record = Record {
             event_name: Some(&names),
             trace_id: call.trace_id.as_deref(),
             ..Record::message(message, Some(&reason))
-        }
-        .to_line();
+        };
+        console::tap(&record);
+        let line = record.to_line();
         self.lose(kind, call.events.len() as u64, &line, now_ms, metrics);
     }
 }

@@ -9,6 +9,7 @@
 //! logs the panic message at critical level first, so the Envoy log says what happened; the
 //! shipped configs use `failure_policy: FAIL_OPEN` so that traffic keeps flowing (see README).
 
+mod bigquery;
 mod host;
 mod http;
 mod root;

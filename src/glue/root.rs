@@ -9,6 +9,7 @@
 //! callouts are in flight, and calls `done` when the last one has answered or timed out; what
 //! fails meanwhile is counted in `events_lost_on_shutdown` and logged at warn.
 
+use super::bigquery::BigQueryLink;
 use super::host::{self, HostMetrics};
 use super::http::Http;
 use crate::config::Config;
@@ -37,6 +38,8 @@ pub struct Shared {
     /// Whether the root's timer is running.
     tick_armed: Cell<bool>,
     tick: Duration,
+    /// BigQuery logging, when configured: its own state and callouts, driven by the timer.
+    bigquery: Option<Rc<BigQueryLink>>,
     /// Collection bodies the route answered before they were read: one warning a minute.
     pub unread_bodies: RefCell<Throttle>,
 }
@@ -54,7 +57,17 @@ impl Shared {
     }
 
     fn has_work(&self) -> bool {
-        !self.delivery.borrow().is_idle() || !self.body_watch.borrow().is_empty()
+        !self.delivery.borrow().is_idle()
+            || !self.body_watch.borrow().is_empty()
+            || self.bigquery.as_ref().is_some_and(|b| b.has_work())
+    }
+
+    /// Starts the timer for a new BigQuery row without looking at delivery, which may be
+    /// mid-update when a record is written.
+    fn wake_for_logging(&self) {
+        if !self.tick_armed.get() && hostcalls::set_tick_period(self.tick).is_ok() {
+            self.tick_armed.set(true);
+        }
     }
 
     /// Guards a request whose headers the filter holds while waiting for its body. If Envoy's
@@ -217,8 +230,13 @@ impl Context for Root {
         body_size: usize,
         _num_trailers: usize,
     ) {
-        let (Some(shared), Some(call)) = (self.shared.clone(), self.in_flight.remove(&token_id))
-        else {
+        let Some(shared) = self.shared.clone() else {
+            return;
+        };
+        let Some(call) = self.in_flight.remove(&token_id) else {
+            if let Some(bigquery) = &shared.bigquery {
+                bigquery.on_response(token_id, num_headers, body_size);
+            }
             return;
         };
         let result = host::call_result(num_headers, body_size);
@@ -254,6 +272,9 @@ impl Context for Root {
             self.in_flight.len()
         );
         self.flush(&shared);
+        if let Some(bigquery) = &shared.bigquery {
+            bigquery.shutdown();
+        }
         if self.drained(&shared) {
             self.lifecycle = Lifecycle::Done;
             true
@@ -298,14 +319,16 @@ impl RootContext for Root {
             api_headers: api_headers(&config),
             delivery: RefCell::new(Delivery::new(&config)),
             metrics: HostMetrics::define(),
-            config,
             body_watch: RefCell::new(Vec::new()),
             tick_armed: Cell::new(false),
             tick: Duration::from_millis(tick_ms),
+            bigquery: config.logging.bigquery.as_ref().map(BigQueryLink::new),
+            config,
             unread_bodies: RefCell::new(Throttle::new(ONCE_PER_MINUTE_MS)),
         }));
         if let Some(shared) = &self.shared {
             host::report_memory(&shared.metrics);
+            install_bigquery_tap(shared);
         }
         log::info!("configured (root context {})", self.context_id);
         true
@@ -317,6 +340,9 @@ impl RootContext for Root {
         };
         shared.release_stalled(self.context_id);
         self.flush(&shared);
+        if let Some(bigquery) = &shared.bigquery {
+            bigquery.poll();
+        }
         if !shared.has_work() && hostcalls::set_tick_period(Duration::ZERO).is_ok() {
             shared.tick_armed.set(false);
         }
@@ -329,5 +355,19 @@ impl RootContext for Root {
 
     fn get_type(&self) -> Option<ContextType> {
         Some(ContextType::HttpContext)
+    }
+}
+
+/// Sends this VM's console records to `shared`'s BigQuery link. A configuration without
+/// BigQuery leaves the tap alone: another configuration sharing the VM may still log, and a
+/// replaced configuration's link stops taking rows once Envoy deletes its root context.
+fn install_bigquery_tap(shared: &Rc<Shared>) {
+    if let Some(link) = &shared.bigquery {
+        let weak = Rc::downgrade(shared);
+        BigQueryLink::install_tap(link, move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.wake_for_logging();
+            }
+        });
     }
 }

@@ -11,6 +11,38 @@
 use super::redact::{self, LoggedRequestBody, LoggedResponseBody};
 use crate::config::ConsoleLogging;
 use serde::Serialize;
+use std::cell::RefCell;
+
+/// Something else that wants every record (BigQuery logging), whatever the console level.
+pub type Tap = Box<dyn Fn(&Record<'_>)>;
+
+thread_local! {
+    // One per VM thread: the glue installs it when `logging.bigquery` is configured.
+    static TAP: RefCell<Option<Tap>> = const { RefCell::new(None) };
+}
+
+/// Installs (or with `None` removes) the record tap.
+pub fn set_tap(tap: Option<Tap>) {
+    TAP.with(|t| *t.borrow_mut() = tap);
+}
+
+/// Hands a record to the tap, if one is installed. Records logged outside [`emit`] (warn-level
+/// failures) go through here too.
+pub fn tap(record: &Record<'_>) {
+    TAP.with(|t| {
+        if let Ok(tap) = t.try_borrow() {
+            if let Some(tap) = tap.as_ref() {
+                tap(record);
+            }
+        }
+    });
+}
+
+/// Whether a record would go anywhere: the console at its level, or the tap. Lets callers skip
+/// building records nobody reads.
+pub fn wanted(mode: ConsoleLogging) -> bool {
+    level(mode).is_some_and(|l| log::log_enabled!(l)) || TAP.with(|t| t.borrow().is_some())
+}
 
 pub const TAG_NAME: &str = "OpenAIConversionsAPI";
 
@@ -89,8 +121,10 @@ pub fn level(mode: ConsoleLogging) -> Option<log::Level> {
     }
 }
 
-/// Writes a record through the `log` facade (the glue forwards it to Envoy's log).
+/// Writes a record through the `log` facade (the glue forwards it to Envoy's log), and hands it
+/// to the tap.
 pub fn emit(mode: ConsoleLogging, record: &Record<'_>) {
+    tap(record);
     if let Some(level) = level(mode) {
         if log::log_enabled!(level) {
             log::log!(level, "{}", record.to_line());
@@ -129,6 +163,24 @@ mod tests {
         assert_eq!(level(ConsoleLogging::Off), None);
         assert_eq!(level(ConsoleLogging::Debug), Some(log::Level::Debug));
         assert_eq!(level(ConsoleLogging::Always), Some(log::Level::Info));
+    }
+
+    #[test]
+    fn the_tap_sees_every_record_even_with_the_console_off() {
+        use std::rc::Rc;
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        assert!(!wanted(ConsoleLogging::Off));
+        let sink = Rc::clone(&seen);
+        set_tap(Some(Box::new(move |r: &Record<'_>| {
+            sink.borrow_mut().push(r.to_line());
+        })));
+        assert!(wanted(ConsoleLogging::Off));
+        emit(ConsoleLogging::Off, &Record::message("m", None));
+        tap(&Record::message("n", None));
+        set_tap(None);
+        emit(ConsoleLogging::Off, &Record::message("o", None));
+        assert_eq!(seen.borrow().len(), 2);
+        assert!(seen.borrow()[1].contains("\"n\""));
     }
 
     #[test]

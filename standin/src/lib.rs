@@ -65,11 +65,13 @@
     )
 )]
 
+mod google;
 mod http;
 mod server;
 pub mod validate;
 
-pub use server::{Standin, Upstream};
+pub use google::{GoogleConfig, TableRow, METADATA_TOKEN_PATH, OAUTH_TOKEN_PATH};
+pub use server::{GoogleStandin, Standin, Upstream};
 use std::net::{IpAddr, Ipv4Addr};
 pub use validate::{check_request, validate_body, Verdict};
 

@@ -3,6 +3,7 @@
 //! ```text
 //! capi-standin [--listen IP] [--port N] [--api-key K] [--pixel-id P] [--path /v1/events] [--quiet]
 //! capi-standin --sink [--port N]
+//! capi-standin --google [--port N] [--quiet]
 //! ```
 //!
 //! Defaults: listen 127.0.0.1, port 8081, api key `local-dev-key`, pixel id `local-pixel`, path `/v1/events`;
@@ -11,7 +12,7 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use capi_standin::{Standin, StandinConfig, Upstream};
+use capi_standin::{GoogleConfig, GoogleStandin, Standin, StandinConfig, Upstream};
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
 
@@ -19,6 +20,7 @@ const USAGE: &str =
     "usage: capi-standin [--listen IP] [--port N] [--api-key K] [--pixel-id P] [--path /v1/events]
                     [--quiet]
        capi-standin --sink [--port N]
+       capi-standin --google [--port N] [--quiet]
 
 Stand-in for the OpenAI Ads Conversions API (POST <path>?pid=<pixel id>). Validates each
 request like the real API (v4 schema) and prints it with its verdict.
@@ -31,7 +33,10 @@ request like the real API (v4 schema) and prints it with its verdict.
   --path P        endpoint path (default /v1/events)
   --quiet         do not print requests
   --sink          instead: a plain keep-alive upstream answering 200 to anything (for
-                  benchmark baselines that proxy the collection request)";
+                  benchmark baselines that proxy the collection request)
+  --google        instead: the Google stand-in for BigQuery logging (insertAll into
+                  capi-test.capi_logs.events, the metadata server's token endpoint, the OAuth
+                  token endpoint for the test service-account key); prints every inserted row";
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<StandinConfig>, String> {
     let mut config = StandinConfig {
@@ -78,6 +83,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<StandinConfig
             }
             "--quiet" | "-q" => config.verbose = false,
             "--sink" => config.path = SINK.to_owned(),
+            "--google" => config.path = GOOGLE.to_owned(),
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -87,6 +93,8 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<StandinConfig
 
 /// Marks sink mode in the parsed config (a path can never be empty otherwise).
 const SINK: &str = "";
+/// Marks Google mode (a path always starts with '/' otherwise).
+const GOOGLE: &str = "google";
 
 fn main() -> ExitCode {
     let config = match parse_args(std::env::args().skip(1)) {
@@ -102,6 +110,9 @@ fn main() -> ExitCode {
     };
     if config.path == SINK {
         return run_sink(config.port);
+    }
+    if config.path == GOOGLE {
+        return run_google(config.port, config.verbose);
     }
     let verbose = config.verbose;
     let standin = match Standin::start(config) {
@@ -135,6 +146,33 @@ fn run_sink(port: u16) -> ExitCode {
     };
     sink.set_record_limit(Some(0));
     println!("capi-standin: sink listening on 127.0.0.1:{}", sink.port());
+    loop {
+        std::thread::park();
+    }
+}
+
+/// The test service account `make run` may use; a fixture, not a credential.
+const TEST_SA_EMAIL: &str = "capi-logger@capi-test.iam.gserviceaccount.com";
+const TEST_SA_PUBLIC_KEY: &str =
+    include_str!("../../tests/fixtures/google/test-service-account.pub.pem");
+
+fn run_google(port: u16, verbose: bool) -> ExitCode {
+    let google = match GoogleStandin::start(GoogleConfig {
+        service_account: Some((TEST_SA_EMAIL.to_owned(), TEST_SA_PUBLIC_KEY.to_owned())),
+        verbose,
+        port,
+        ..GoogleConfig::default()
+    }) {
+        Ok(google) => google,
+        Err(e) => {
+            eprintln!("capi-standin: cannot listen: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "capi-standin: Google stand-in (BigQuery capi-test.capi_logs.events, metadata server, OAuth) on 127.0.0.1:{}",
+        google.port()
+    );
     loop {
         std::thread::park();
     }
@@ -198,6 +236,7 @@ mod tests {
         assert!(parse(&["--port", "x"]).is_err());
         assert!(parse(&["--path", "x"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
+        assert_eq!(parse(&["--google"]).unwrap().unwrap().path, GOOGLE);
         assert!(parse(&["--listen", "capi-standin"]).is_err());
     }
 }

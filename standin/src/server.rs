@@ -1,6 +1,7 @@
 //! The servers: a listener thread plus one thread per connection, shared recording state, fault
 //! decisions and the verbose printer.
 
+use crate::google::{describe, Google, GoogleConfig, TableRow};
 use crate::http::{reason, Conn, ReadError, Request, Response};
 use crate::validate::{check_request, Verdict};
 use crate::{Faults, RecordedRequest, StandinConfig};
@@ -19,6 +20,8 @@ enum Mode {
     Api(StandinConfig),
     /// Record and answer 200 `ok`.
     Upstream,
+    /// BigQuery insertAll, the metadata server and the OAuth token endpoint; faults apply.
+    Google(Box<Google>),
 }
 
 #[derive(Default)]
@@ -207,11 +210,16 @@ fn serve_connection(shared: &Shared, stream: TcpStream, id: u64) {
 }
 
 fn verbose(shared: &Shared) -> bool {
-    matches!(&shared.mode, Mode::Api(config) if config.verbose)
+    match &shared.mode {
+        Mode::Api(config) => config.verbose,
+        Mode::Google(google) => google.config.verbose,
+        Mode::Upstream => false,
+    }
 }
 
 fn handle(shared: &Shared, request: Request) -> Action {
     let received_at_ms = now_ms();
+    let mut google_answer = None;
     let (verdict, json) = match &shared.mode {
         Mode::Api(config) => check_request(
             config,
@@ -230,6 +238,17 @@ fn handle(shared: &Shared, request: Request) -> Action {
             },
             serde_json::from_slice::<Value>(&request.body).ok(),
         ),
+        Mode::Google(google) => {
+            let (verdict, json, answer) = google.handle(
+                &request.method,
+                &request.path,
+                &request.headers,
+                &request.body,
+                received_at_ms,
+            );
+            google_answer = Some(answer);
+            (verdict, json)
+        }
     };
 
     let (faults, index) = {
@@ -240,7 +259,8 @@ fn handle(shared: &Shared, request: Request) -> Action {
     };
     let (action, fault_note) = match &shared.mode {
         Mode::Upstream => (Action::Answer(Response::json(200, "ok")), None),
-        Mode::Api(_) => decide(&faults, index, &verdict, json.as_ref()),
+        Mode::Api(_) => decide(&faults, index, &verdict, json.as_ref(), None),
+        Mode::Google(_) => decide(&faults, index, &verdict, json.as_ref(), google_answer),
     };
     let answered_status = match &action {
         Action::Answer(response) => response.status,
@@ -258,10 +278,23 @@ fn handle(shared: &Shared, request: Request) -> Action {
         violations: verdict.violations,
         received_at_ms,
     };
-    if let Mode::Api(config) = &shared.mode {
-        if config.verbose {
+    match &shared.mode {
+        Mode::Api(config) if config.verbose => {
             print_request(config, &record, &verdict.message, fault_note.as_deref());
         }
+        Mode::Google(google) if google.config.verbose => {
+            let mut out = describe(
+                &record.method,
+                &record.path,
+                record.json.as_ref(),
+                record.answered_status,
+            );
+            if let Some(fault) = &fault_note {
+                out.push_str(&format!("   (fault injected: {fault})\n"));
+            }
+            let _ = io::stdout().lock().write_all(out.as_bytes());
+        }
+        _ => {}
     }
     {
         let mut state = lock(&shared.state);
@@ -289,6 +322,7 @@ fn decide(
     index: usize,
     verdict: &Verdict,
     body: Option<&Value>,
+    answer: Option<Response>,
 ) -> (Action, Option<String>) {
     if faults.reset.is_some_and(|n| index < n) {
         return (Action::Reset, Some("connection reset".to_owned()));
@@ -331,10 +365,10 @@ fn decide(
         };
         return (Action::Answer(response), Some("non-JSON body".to_owned()));
     }
-    let response = if verdict.status == 200 {
-        Response::json(200, "{}")
-    } else {
-        Response::error(verdict.status, &verdict.message)
+    let response = match answer {
+        Some(answer) => answer,
+        None if verdict.status == 200 => Response::json(200, "{}"),
+        None => Response::error(verdict.status, &verdict.message),
     };
     (Action::Answer(response), None)
 }
@@ -486,7 +520,7 @@ impl Standin {
                 url::form_urlencoded::byte_serialize(config.pixel_id.as_bytes())
                     .collect::<String>()
             ),
-            Mode::Upstream => format!("http://127.0.0.1:{}/", self.port()),
+            Mode::Upstream | Mode::Google(_) => format!("http://127.0.0.1:{}/", self.port()),
         }
     }
 
@@ -568,6 +602,84 @@ impl Upstream {
     }
 
     /// Forgets the recorded requests.
+    pub fn clear(&self) {
+        self.server.clear();
+    }
+}
+
+/// The Google stand-in (BigQuery insertAll, metadata server, OAuth token endpoint; see
+/// [`GoogleConfig`]). Dropping it stops the server.
+pub struct GoogleStandin {
+    server: Server,
+}
+
+impl GoogleStandin {
+    /// Binds `127.0.0.1:<config.port>` (0 = ephemeral) and starts serving.
+    pub fn start(config: GoogleConfig) -> io::Result<GoogleStandin> {
+        let port = config.port;
+        let google = Google::new(config).map_err(io::Error::other)?;
+        Ok(GoogleStandin {
+            server: Server::start(
+                Mode::Google(Box::new(google)),
+                (Ipv4Addr::LOCALHOST, port).into(),
+            )?,
+        })
+    }
+
+    fn google(&self) -> Option<&Google> {
+        match &self.server.shared.mode {
+            Mode::Google(google) => Some(google),
+            _ => None,
+        }
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.server.addr.port()
+    }
+
+    /// All requests recorded so far (inserts and token fetches), in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.server.requests()
+    }
+
+    /// Returns as soon as at least `n` requests are recorded, or when `timeout` passes.
+    pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<RecordedRequest> {
+        self.server.wait_for_requests(n, timeout)
+    }
+
+    /// The rows stored in the table, in insertion order.
+    pub fn rows(&self) -> Vec<TableRow> {
+        self.google().map(Google::rows).unwrap_or_default()
+    }
+
+    /// Every token the metadata server or the token endpoint issued.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.google().map(Google::issued_tokens).unwrap_or_default()
+    }
+
+    /// Revokes every token issued so far: inserts carrying one get `401`.
+    pub fn revoke_tokens(&self) {
+        if let Some(google) = self.google() {
+            google.revoke_tokens();
+        }
+    }
+
+    /// Fault: refuse (in `insertErrors`) every row whose JSON text contains `needle`.
+    pub fn reject_rows_containing(&self, needle: Option<String>) {
+        if let Some(google) = self.google() {
+            google.reject_rows_containing(needle);
+        }
+    }
+
+    /// Replaces the fault plan (`status`, `fail_first`, `reset`, `delay_ms` apply).
+    pub fn set_faults(&self, faults: Faults) {
+        let mut state = lock(&self.server.shared.state);
+        state.faults = faults;
+        state.since_faults = 0;
+    }
+
+    /// Forgets the recorded requests (not the table).
     pub fn clear(&self) {
         self.server.clear();
     }

@@ -76,6 +76,8 @@ pub struct Options {
     pub wasm_log_level: &'static str,
     /// The API cluster's port; `None` = the stand-in.
     pub api_port: Option<u16>,
+    /// More loopback clusters: (name, port).
+    pub clusters: Vec<(String, u16)>,
 }
 
 impl Default for Options {
@@ -87,6 +89,7 @@ impl Default for Options {
             env: Vec::new(),
             wasm_log_level: "debug",
             api_port: None,
+            clusters: Vec::new(),
         }
     }
 }
@@ -492,7 +495,16 @@ fn envoy_yaml(
         .collect::<Vec<_>>()
         .join(", ");
     let configuration = serde_json::to_string(&filter.to_string()).unwrap();
-    format!(
+    let extra_clusters: String = options
+        .clusters
+        .iter()
+        .map(|(name, port)| {
+            format!(
+                "  - name: {name}\n    connect_timeout: 1s\n    load_assignment:\n      cluster_name: {name}\n      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}}}}}]}}]\n"
+            )
+        })
+        .collect();
+    let yaml = format!(
         r#"
 admin:
   address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}
@@ -550,5 +562,6 @@ static_resources:
 "#,
         allow = options.allow_on_headers_stop_iteration,
         wasm = wasm_path().display(),
-    )
+    );
+    yaml + &extra_clusters
 }

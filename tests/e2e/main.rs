@@ -15,6 +15,7 @@
 mod harness;
 
 mod batching;
+mod bigquery;
 mod config_refusal;
 mod delivery;
 mod edges;

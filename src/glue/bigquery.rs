@@ -1,0 +1,246 @@
+//! BigQuery callouts: the glue half of BigQuery logging. It feeds console records into the
+//! per-VM [`BigQueryLog`] through the console tap, and from the root's timer makes the token
+//! fetches and `insertAll` callouts the core asks for, reading their answers back.
+//!
+//! Everything here is separate from delivery: its own state, its own callouts (on the
+//! BigQuery, metadata and OAuth clusters), its own counters. Nothing it does can hold, delay or
+//! reorder an API call; a failure costs only rows, which are counted. It never logs through the
+//! console tap (that would feed its own failures back in as rows) and never logs a token.
+
+use super::host;
+use crate::config::BigQuery;
+use crate::observe::bigquery::batch::{InsertBatch, InsertResult, Outcome};
+use crate::observe::bigquery::token::MAX_TOKEN_RESPONSE;
+use crate::observe::bigquery::{
+    BigQueryLog, Counter, Insert, INSERT_TIMEOUT_MS, MAX_INSERT_RESPONSE, TOKEN_TIMEOUT_MS,
+};
+use crate::observe::console::{self, Record};
+use crate::observe::metrics::PREFIX;
+use proxy_wasm::hostcalls;
+use proxy_wasm::types::{BufferType, MapType, MetricType};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::rc::Rc;
+use std::time::Duration;
+
+enum Flight {
+    Insert(InsertBatch),
+    Token,
+}
+
+/// Per-root BigQuery logging: the core state, the callouts on the wire, the metric ids.
+pub struct BigQueryLink {
+    log: RefCell<BigQueryLog>,
+    in_flight: RefCell<HashMap<u32, Flight>>,
+    counters: Vec<Option<u32>>,
+}
+
+impl BigQueryLink {
+    pub fn new(config: &BigQuery) -> Rc<BigQueryLink> {
+        let mut prefix = String::with_capacity(32);
+        for b in host::random16() {
+            let _ = write!(prefix, "{b:02x}");
+        }
+        Rc::new(BigQueryLink {
+            log: RefCell::new(BigQueryLog::new(config, prefix)),
+            in_flight: RefCell::new(HashMap::new()),
+            counters: Counter::ALL
+                .iter()
+                .map(|c| {
+                    hostcalls::define_metric(MetricType::Counter, &format!("{PREFIX}{}", c.name()))
+                        .ok()
+                })
+                .collect(),
+        })
+    }
+
+    /// Routes every console record of this VM to `link` as a row; `wake` makes sure the root's
+    /// timer runs so the row is flushed on time.
+    pub fn install_tap(link: &Rc<BigQueryLink>, wake: impl Fn() + 'static) {
+        let link = Rc::downgrade(link);
+        console::set_tap(Some(Box::new(move |record: &Record<'_>| {
+            if let Some(link) = link.upgrade() {
+                link.record(record);
+                wake();
+            }
+        })));
+    }
+
+    fn record(&self, record: &Record<'_>) {
+        let dropped = match self.log.try_borrow_mut() {
+            Ok(mut log) => log.push(record, host::now_ms()),
+            // Only reachable if a record were written while the log is being driven; count it
+            // rather than risk a double borrow.
+            Err(_) => 1,
+        };
+        self.add(Counter::RowsDropped, dropped);
+    }
+
+    pub fn has_work(&self) -> bool {
+        self.log.try_borrow().map_or(true, |log| log.has_work())
+    }
+
+    /// From the root's timer: start a token fetch if one is needed, then send due inserts.
+    pub fn poll(&self) {
+        let now = host::now_ms();
+        let Ok(mut log) = self.log.try_borrow_mut() else {
+            return;
+        };
+        if let Some(fetch) = log.token_fetch(now) {
+            let headers = fetch
+                .headers
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect();
+            match hostcalls::dispatch_http_call(
+                &fetch.cluster,
+                headers,
+                fetch.body.as_deref(),
+                vec![],
+                Duration::from_millis(TOKEN_TIMEOUT_MS),
+            ) {
+                Ok(token) => {
+                    self.in_flight.borrow_mut().insert(token, Flight::Token);
+                }
+                Err(status) => {
+                    let reason = log.token_failed(now);
+                    self.add(Counter::TokenErrors, 1);
+                    log::warn!(
+                        "BigQuery logging: token fetch on cluster {:?} refused by Envoy ({status:?}): {reason}; is the cluster defined?",
+                        fetch.cluster
+                    );
+                }
+            }
+        }
+        for insert in log.take_due(now) {
+            self.send(&mut log, insert, now);
+        }
+    }
+
+    /// The plugin is shutting down: sends every buffered row now (their answers are counted if
+    /// they arrive before Envoy deletes the root), and counts as dropped what cannot go.
+    pub fn shutdown(&self) {
+        let now = host::now_ms();
+        let Ok(mut log) = self.log.try_borrow_mut() else {
+            return;
+        };
+        let (inserts, dropped) = log.shutdown(now);
+        if dropped > 0 {
+            log::warn!("BigQuery logging: shutting down without a token; {dropped} rows dropped");
+            self.add(Counter::RowsDropped, dropped);
+        }
+        for insert in inserts {
+            self.send(&mut log, insert, now);
+        }
+    }
+
+    fn send(&self, log: &mut BigQueryLog, insert: Insert, now: u64) {
+        let headers = insert
+            .headers
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
+        match hostcalls::dispatch_http_call(
+            log.cluster(),
+            headers,
+            Some(&insert.body),
+            vec![],
+            Duration::from_millis(INSERT_TIMEOUT_MS),
+        ) {
+            Ok(token) => {
+                self.in_flight
+                    .borrow_mut()
+                    .insert(token, Flight::Insert(insert.batch));
+            }
+            Err(status) => {
+                log::warn!(
+                    "BigQuery logging: insert on cluster {:?} refused by Envoy ({status:?}); is the cluster defined?",
+                    log.cluster()
+                );
+                let outcome = log.give_back(insert.batch, now);
+                self.report(&outcome);
+            }
+        }
+    }
+
+    /// A callout answered. Returns `false` when the token is not one of ours.
+    pub fn on_response(&self, token_id: u32, num_headers: usize, body_size: usize) -> bool {
+        let Some(flight) = self.in_flight.borrow_mut().remove(&token_id) else {
+            return false;
+        };
+        let now = host::now_ms();
+        let Ok(mut log) = self.log.try_borrow_mut() else {
+            return true;
+        };
+        match flight {
+            Flight::Token => {
+                let result = match read_response(num_headers, body_size, MAX_TOKEN_RESPONSE) {
+                    InsertResult::Answered { status, body } => {
+                        log.token_fetched(status, &body, now)
+                    }
+                    InsertResult::NoAnswer => Err(log.token_failed(now)),
+                };
+                if let Err(reason) = result {
+                    self.add(Counter::TokenErrors, 1);
+                    log::warn!("BigQuery logging: no access token: {reason}");
+                }
+            }
+            Flight::Insert(batch) => {
+                let result = read_response(num_headers, body_size, MAX_INSERT_RESPONSE);
+                let outcome = log.complete(batch, result, now, host::jitter());
+                self.report(&outcome);
+            }
+        }
+        true
+    }
+
+    fn report(&self, outcome: &Outcome) {
+        self.add(Counter::RowsSent, outcome.rows_sent);
+        self.add(Counter::RowsFailed, outcome.rows_failed);
+        self.add(Counter::RowsDropped, outcome.rows_dropped);
+        if let Some(failure) = &outcome.failure {
+            log::warn!("BigQuery logging: {failure}");
+        }
+        if outcome.rows_dropped > 0 {
+            log::warn!(
+                "BigQuery logging: retry queue full, {} rows dropped",
+                outcome.rows_dropped
+            );
+        }
+    }
+
+    fn add(&self, counter: Counter, by: u64) {
+        if by == 0 {
+            return;
+        }
+        let id = Counter::ALL
+            .iter()
+            .position(|c| *c == counter)
+            .and_then(|i| self.counters.get(i).copied().flatten());
+        if let Some(id) = id {
+            let _ = hostcalls::increment_metric(id, i64::try_from(by).unwrap_or(i64::MAX));
+        }
+    }
+}
+
+/// Status and (bounded) body of the callout being answered. Envoy's own local replies for
+/// resets and timeouts (5xx without an upstream) are retried like any 5xx, so they need no
+/// special case here.
+fn read_response(num_headers: usize, body_size: usize, max_body: usize) -> InsertResult {
+    if num_headers == 0 {
+        return InsertResult::NoAnswer;
+    }
+    let status = hostcalls::get_map_value(MapType::HttpCallResponseHeaders, ":status")
+        .ok()
+        .flatten()
+        .and_then(|s| s.trim().parse::<u16>().ok());
+    let Some(status) = status else {
+        return InsertResult::NoAnswer;
+    };
+    let body = hostcalls::get_buffer(BufferType::HttpCallResponseBody, 0, body_size.min(max_body))
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    InsertResult::Answered { status, body }
+}

@@ -1,0 +1,251 @@
+//! Service-account credentials: a Google service-account JSON key, and the RS256-signed JWT
+//! assertion that the OAuth 2.0 JWT bearer grant exchanges for an access token.
+//!
+//! The key is parsed once at configuration time, so a malformed key is a config error rather
+//! than a stream of failed token fetches. The private key never leaves this type: it has no
+//! `Debug` output beyond the account's e-mail, and only signatures are handed out. PKCS#1 v1.5
+//! signing is deterministic, so no randomness is needed inside the VM.
+
+use rsa::pkcs1v15::SigningKey;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::signature::{SignatureEncoding, Signer};
+use rsa::RsaPrivateKey;
+use serde::Deserialize;
+use sha2::Sha256;
+use std::fmt;
+
+/// The scope the token is asked for: streaming inserts only, nothing else in the project.
+pub const INSERT_SCOPE: &str = "https://www.googleapis.com/auth/bigquery.insertdata";
+/// How long an assertion is valid; Google accepts at most one hour.
+const ASSERTION_LIFETIME_S: u64 = 3600;
+/// Longest key file accepted (a real one is about 2.3 KB).
+const MAX_KEY_BYTES: usize = 16 * 1024;
+
+/// Where the token exchange goes: the key's `token_uri`, split for an Envoy callout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenUri {
+    /// The full URI, the assertion's `aud`.
+    pub uri: String,
+    pub authority: String,
+    pub path: String,
+}
+
+/// A parsed service-account key.
+#[derive(Clone)]
+pub struct ServiceAccountKey {
+    pub client_email: String,
+    key_id: Option<String>,
+    pub token_uri: TokenUri,
+    signing: SigningKey<Sha256>,
+}
+
+impl fmt::Debug for ServiceAccountKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ServiceAccountKey({}, [private key redacted])",
+            self.client_email
+        )
+    }
+}
+
+impl PartialEq for ServiceAccountKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.client_email == other.client_email
+            && self.key_id == other.key_id
+            && self.token_uri == other.token_uri
+    }
+}
+
+#[derive(Deserialize)]
+struct RawKey {
+    #[serde(rename = "type")]
+    kind: String,
+    client_email: String,
+    private_key: String,
+    #[serde(default)]
+    private_key_id: Option<String>,
+    token_uri: String,
+}
+
+impl ServiceAccountKey {
+    /// Parses the JSON key file Google issues. The error says what is wrong without quoting
+    /// any of the key.
+    pub fn from_json(text: &str) -> Result<ServiceAccountKey, String> {
+        if text.len() > MAX_KEY_BYTES {
+            return Err(format!("key file is larger than {MAX_KEY_BYTES} bytes"));
+        }
+        let raw: RawKey = serde_json::from_str(text).map_err(|e| {
+            // serde's message names the missing field; it never quotes a string value.
+            let message = e.to_string();
+            let message = message.split(" at line ").next().unwrap_or("").to_owned();
+            format!("not a service-account JSON key: {message}")
+        })?;
+        if raw.kind != "service_account" {
+            return Err(format!(
+                "\"type\" is {:?}, not \"service_account\"",
+                raw.kind
+            ));
+        }
+        if raw.client_email.trim().is_empty() || !raw.client_email.contains('@') {
+            return Err("\"client_email\" is not an e-mail address".to_owned());
+        }
+        let private = RsaPrivateKey::from_pkcs8_pem(&raw.private_key)
+            .map_err(|_| "\"private_key\" is not a PEM PKCS#8 RSA private key".to_owned())?;
+        Ok(ServiceAccountKey {
+            client_email: raw.client_email.trim().to_owned(),
+            key_id: raw.private_key_id.filter(|k| !k.is_empty()),
+            token_uri: token_uri(&raw.token_uri)?,
+            signing: SigningKey::<Sha256>::new(private),
+        })
+    }
+
+    /// The signed JWT (`header.claims.signature`, base64url without padding) for the insert
+    /// scope, issued at `now_s` (Unix seconds).
+    pub fn assertion(&self, now_s: u64) -> String {
+        let header = match &self.key_id {
+            Some(kid) => serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": kid}),
+            None => serde_json::json!({"alg": "RS256", "typ": "JWT"}),
+        };
+        let claims = serde_json::json!({
+            "iss": self.client_email,
+            "scope": INSERT_SCOPE,
+            "aud": self.token_uri.uri,
+            "iat": now_s,
+            "exp": now_s.saturating_add(ASSERTION_LIFETIME_S),
+        });
+        let signing_input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let signature = self.signing.sign(signing_input.as_bytes()).to_bytes();
+        format!("{signing_input}.{}", b64(&signature))
+    }
+
+    /// The form body of the JWT bearer grant.
+    pub fn grant_body(&self, now_s: u64) -> String {
+        format!(
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={}",
+            self.assertion(now_s)
+        )
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// `token_uri` must be an absolute https URL; the callout needs its host and path.
+fn token_uri(text: &str) -> Result<TokenUri, String> {
+    let url = url::Url::parse(text.trim())
+        .map_err(|_| "\"token_uri\" is not an absolute URL".to_owned())?;
+    let host = url
+        .host_str()
+        .filter(|_| url.scheme() == "https")
+        .ok_or_else(|| "\"token_uri\" must be an https URL".to_owned())?;
+    let authority = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    Ok(TokenUri {
+        uri: url.as_str().to_owned(),
+        authority,
+        path,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use rsa::pkcs1v15::{Signature, VerifyingKey};
+    use rsa::signature::Verifier;
+
+    pub const FIXTURE: &str =
+        include_str!("../../../tests/fixtures/google/test-service-account.json");
+
+    fn decode(part: &str) -> serde_json::Value {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn assertion_is_an_rs256_jwt_for_the_insert_scope_signed_by_the_key() {
+        let key = ServiceAccountKey::from_json(FIXTURE).unwrap();
+        let jwt = key.assertion(1_700_000_000);
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let header = decode(parts[0]);
+        assert_eq!(header["alg"], "RS256");
+        assert_eq!(header["kid"], "0123456789abcdef0123456789abcdef01234567");
+        let claims = decode(parts[1]);
+        assert_eq!(
+            claims["iss"],
+            "capi-logger@capi-test.iam.gserviceaccount.com"
+        );
+        assert_eq!(claims["scope"], INSERT_SCOPE);
+        assert_eq!(claims["aud"], "https://oauth2.googleapis.com/token");
+        assert_eq!(claims["iat"], 1_700_000_000u64);
+        assert_eq!(claims["exp"], 1_700_003_600u64);
+        let verifying = VerifyingKey::<Sha256>::new(key.signing.as_ref().to_public_key());
+        let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[2])
+            .unwrap();
+        let signed = format!("{}.{}", parts[0], parts[1]);
+        verifying
+            .verify(
+                signed.as_bytes(),
+                &Signature::try_from(sig.as_slice()).unwrap(),
+            )
+            .unwrap();
+        // Deterministic: the same instant gives the same assertion.
+        assert_eq!(jwt, key.assertion(1_700_000_000));
+    }
+
+    #[test]
+    fn token_uri_is_split_into_authority_and_path() {
+        let key = ServiceAccountKey::from_json(FIXTURE).unwrap();
+        assert_eq!(key.token_uri.authority, "oauth2.googleapis.com");
+        assert_eq!(key.token_uri.path, "/token");
+        assert!(key.grant_body(1).starts_with(
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=ey"
+        ));
+    }
+
+    #[test]
+    fn malformed_keys_are_refused_without_quoting_the_key() {
+        let mut v: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+        v["private_key"] =
+            "-----BEGIN PRIVATE KEY-----\nMIIsecretbits\n-----END PRIVATE KEY-----\n".into();
+        let e = ServiceAccountKey::from_json(&v.to_string()).unwrap_err();
+        assert!(e.contains("private_key"), "{e}");
+        assert!(!e.contains("secretbits"), "{e}");
+        assert!(ServiceAccountKey::from_json("{}")
+            .unwrap_err()
+            .contains("missing field"));
+        let mut v: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+        v["token_uri"] = "http://oauth2.googleapis.com/token".into();
+        assert!(ServiceAccountKey::from_json(&v.to_string())
+            .unwrap_err()
+            .contains("https"));
+        let mut v: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+        v["type"] = "authorized_user".into();
+        assert!(ServiceAccountKey::from_json(&v.to_string()).is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_the_private_key() {
+        let key = ServiceAccountKey::from_json(FIXTURE).unwrap();
+        let text = format!("{key:?}");
+        assert!(!text.contains("PRIVATE"));
+        assert!(text.contains("redacted"));
+    }
+}

@@ -1,0 +1,413 @@
+//! BigQuery logging: every console record also becomes a row in a BigQuery table, sent with
+//! `tabledata.insertAll`, the way Stape's tag offered "persistent logging".
+//!
+//! [`BigQueryLog`] is the per-worker state the glue drives: rows built from console
+//! [`Record`]s ([`rows`]), the bounded insert pipeline ([`batch`]), and the access-token cache
+//! ([`token`], with service-account assertions from [`jwt`]). It is pure and has its own queue
+//! and callouts, separate from delivery's: a slow, failing or misconfigured BigQuery costs
+//! only its own bounded buffer and never touches an API call.
+
+pub mod batch;
+pub mod jwt;
+pub mod rows;
+pub mod token;
+
+use crate::config::{AccessToken, BigQuery};
+use crate::observe::console::Record;
+use batch::{InsertBatch, InsertResult, Outbox, Outcome};
+use token::{TokenFetch, TokenSource, Tokens};
+
+pub const AUTHORITY: &str = "bigquery.googleapis.com";
+/// Per-insert timeout.
+pub const INSERT_TIMEOUT_MS: u64 = 10_000;
+/// Per-token-fetch timeout.
+pub const TOKEN_TIMEOUT_MS: u64 = 5_000;
+/// Longest insert response read (enough for `insertErrors` of a full batch).
+pub const MAX_INSERT_RESPONSE: usize = 256 * 1024;
+
+/// BigQuery's counters, published like the filter's others (`openai_capi.<name>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    RowsSent,
+    RowsFailed,
+    RowsDropped,
+    TokenErrors,
+}
+
+impl Counter {
+    pub const ALL: [Counter; 4] = [
+        Counter::RowsSent,
+        Counter::RowsFailed,
+        Counter::RowsDropped,
+        Counter::TokenErrors,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Counter::RowsSent => "bigquery_rows_sent",
+            Counter::RowsFailed => "bigquery_rows_failed",
+            Counter::RowsDropped => "bigquery_rows_dropped",
+            Counter::TokenErrors => "bigquery_token_errors",
+        }
+    }
+}
+
+/// One insert callout for the glue to make.
+#[derive(Debug)]
+pub struct Insert {
+    pub batch: InsertBatch,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Per-worker BigQuery logging state.
+#[derive(Debug)]
+pub struct BigQueryLog {
+    cluster: String,
+    path: String,
+    outbox: Outbox,
+    tokens: Tokens,
+}
+
+impl BigQueryLog {
+    /// `id_prefix` must be random per VM; see [`Outbox::new`].
+    pub fn new(config: &BigQuery, id_prefix: String) -> BigQueryLog {
+        let source = match &config.access_token {
+            AccessToken::Static(token) => TokenSource::Static(token.clone()),
+            AccessToken::GcpMetadata { cluster } => TokenSource::Metadata {
+                cluster: cluster.clone(),
+            },
+            AccessToken::ServiceAccount { key, cluster } => TokenSource::ServiceAccount {
+                key: key.clone(),
+                cluster: cluster.clone(),
+            },
+        };
+        BigQueryLog {
+            cluster: config.cluster.clone(),
+            path: insert_path(config),
+            outbox: Outbox::new(id_prefix),
+            tokens: Tokens::new(source),
+        }
+    }
+
+    pub fn cluster(&self) -> &str {
+        &self.cluster
+    }
+
+    /// The insert's headers, with the current token (empty authorization when none).
+    fn headers(&self, now_ms: u64) -> Vec<(&'static str, String)> {
+        let token = self.tokens.current(now_ms).map_or("", |t| t.expose());
+        vec![
+            (":method", "POST".to_owned()),
+            (":path", self.path.clone()),
+            (":authority", AUTHORITY.to_owned()),
+            ("authorization", format!("Bearer {token}")),
+            ("content-type", "application/json".to_owned()),
+        ]
+    }
+
+    /// Buffers the row for a record; returns the rows dropped to make room.
+    pub fn push(&mut self, record: &Record<'_>, now_ms: u64) -> u64 {
+        self.outbox.push(rows::row_json(record, now_ms), now_ms)
+    }
+
+    pub fn has_work(&self) -> bool {
+        self.outbox.has_work()
+    }
+
+    /// A token fetch to start, when a batch is due and no valid token is cached.
+    pub fn token_fetch(&mut self, now_ms: u64) -> Option<TokenFetch> {
+        if !self.outbox.wants_to_send(now_ms) {
+            return None;
+        }
+        self.tokens.fetch(now_ms, now_ms / 1000)
+    }
+
+    /// Inserts to send now (none while no token is valid).
+    pub fn take_due(&mut self, now_ms: u64) -> Vec<Insert> {
+        if self.tokens.current(now_ms).is_none() {
+            return Vec::new();
+        }
+        let headers = self.headers(now_ms);
+        self.outbox
+            .take_due(now_ms)
+            .into_iter()
+            .map(|batch| Insert {
+                body: batch.body(),
+                headers: headers.clone(),
+                batch,
+            })
+            .collect()
+    }
+
+    /// The plugin is shutting down: inserts for every row not yet sent, and the number of rows
+    /// that cannot go because no token is valid (the caller counts them as dropped).
+    pub fn shutdown(&mut self, now_ms: u64) -> (Vec<Insert>, u64) {
+        if self.tokens.current(now_ms).is_none() {
+            let batches = self.outbox.take_all(now_ms);
+            let rows = batches.iter().map(|b| b.rows.len() as u64).sum();
+            for batch in batches {
+                // Not sent: release the in-flight slot take_all reserved.
+                self.outbox.abandon(batch);
+            }
+            return (Vec::new(), rows);
+        }
+        let headers = self.headers(now_ms);
+        let inserts = self
+            .outbox
+            .take_all(now_ms)
+            .into_iter()
+            .map(|batch| Insert {
+                body: batch.body(),
+                headers: headers.clone(),
+                batch,
+            })
+            .collect();
+        (inserts, 0)
+    }
+
+    /// An insert ended.
+    pub fn complete(
+        &mut self,
+        batch: InsertBatch,
+        result: InsertResult,
+        now_ms: u64,
+        jitter: f64,
+    ) -> Outcome {
+        let refreshable = self.tokens.refreshable();
+        let outcome = self
+            .outbox
+            .complete(batch, result, now_ms, refreshable, jitter);
+        if outcome.token_refused {
+            self.tokens.invalidate();
+        }
+        outcome
+    }
+
+    /// An insert Envoy refused to start: retried like a reset.
+    pub fn give_back(&mut self, batch: InsertBatch, now_ms: u64) -> Outcome {
+        self.outbox.give_back(batch, now_ms)
+    }
+
+    /// A token fetch was answered.
+    pub fn token_fetched(&mut self, status: u16, body: &[u8], now_ms: u64) -> Result<(), String> {
+        self.tokens.fetched(status, body, now_ms)
+    }
+
+    /// A token fetch got no answer.
+    pub fn token_failed(&mut self, now_ms: u64) -> String {
+        self.tokens.failed(now_ms)
+    }
+}
+
+/// `tabledata.insertAll` path; the ids are percent-encoded as path segments.
+pub fn insert_path(config: &BigQuery) -> String {
+    let seg = |s: &str| -> String {
+        url::form_urlencoded::byte_serialize(s.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20")
+    };
+    format!(
+        "/bigquery/v2/projects/{}/datasets/{}/tables/{}/insertAll",
+        seg(&config.project_id),
+        seg(&config.dataset_id),
+        seg(&config.table_id)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+    use crate::observe::console::RecordType;
+
+    fn config(token: AccessToken) -> BigQuery {
+        BigQuery {
+            project_id: "my-project".into(),
+            dataset_id: "capi_logs".into(),
+            table_id: "events".into(),
+            cluster: "bigquery".into(),
+            access_token: token,
+        }
+    }
+
+    #[test]
+    fn insert_goes_to_the_insertall_path_with_the_bearer_token() {
+        let mut log = BigQueryLog::new(
+            &config(AccessToken::Static(Secret::new("lit".into()))),
+            "p".into(),
+        );
+        log.push(&Record::new(RecordType::Request), 0);
+        assert!(log.token_fetch(1000).is_none());
+        let inserts = log.take_due(1000);
+        assert_eq!(inserts.len(), 1);
+        let h = &inserts[0].headers;
+        assert!(h.contains(&(
+            ":path",
+            "/bigquery/v2/projects/my-project/datasets/capi_logs/tables/events/insertAll".into()
+        )));
+        assert!(h.contains(&(":authority", "bigquery.googleapis.com".into())));
+        assert!(h.contains(&("authorization", "Bearer lit".into())));
+        assert!(h.contains(&(":method", "POST".into())));
+    }
+
+    #[test]
+    fn no_insert_leaves_before_a_token_is_fetched_and_one_fetch_serves_many_inserts() {
+        let mut log = BigQueryLog::new(
+            &config(AccessToken::GcpMetadata {
+                cluster: "metadata".into(),
+            }),
+            "p".into(),
+        );
+        log.push(&Record::new(RecordType::Request), 0);
+        // Nothing due yet: no fetch either.
+        assert!(log.token_fetch(10).is_none());
+        assert!(log.token_fetch(1000).is_some());
+        assert!(log.take_due(1000).is_empty());
+        log.token_fetched(200, br#"{"access_token":"ya29.x","expires_in":3599}"#, 1000)
+            .unwrap();
+        let insert = log.take_due(1000).remove(0);
+        assert!(insert
+            .headers
+            .contains(&("authorization", "Bearer ya29.x".into())));
+        log.complete(
+            insert.batch,
+            InsertResult::Answered {
+                status: 200,
+                body: b"{}".to_vec(),
+            },
+            1001,
+            0.0,
+        );
+        log.push(&Record::new(RecordType::Response), 1001);
+        assert!(log.token_fetch(2001).is_none());
+        assert_eq!(log.take_due(2001).len(), 1);
+    }
+
+    #[test]
+    fn a_401_discards_the_token_and_the_batch_waits_for_a_new_one() {
+        let mut log = BigQueryLog::new(
+            &config(AccessToken::GcpMetadata {
+                cluster: "metadata".into(),
+            }),
+            "p".into(),
+        );
+        log.push(&Record::new(RecordType::Request), 0);
+        log.token_fetch(1000).unwrap();
+        log.token_fetched(200, br#"{"access_token":"old","expires_in":3599}"#, 1000)
+            .unwrap();
+        let insert = log.take_due(1000).remove(0);
+        let outcome = log.complete(
+            insert.batch,
+            InsertResult::Answered {
+                status: 401,
+                body: vec![],
+            },
+            1000,
+            0.0,
+        );
+        assert!(outcome.token_refused);
+        assert!(log.take_due(1000).is_empty());
+        assert!(log.token_fetch(1000).is_some());
+        log.token_fetched(200, br#"{"access_token":"new","expires_in":3599}"#, 1000)
+            .unwrap();
+        let insert = log.take_due(1000).remove(0);
+        assert!(insert
+            .headers
+            .contains(&("authorization", "Bearer new".into())));
+    }
+
+    #[test]
+    fn shutdown_sends_everything_now_or_counts_it_dropped_without_a_token() {
+        let mut log = BigQueryLog::new(
+            &config(AccessToken::Static(Secret::new("lit".into()))),
+            "p".into(),
+        );
+        log.push(&Record::new(RecordType::Request), 0);
+        let (inserts, dropped) = log.shutdown(1);
+        assert_eq!((inserts.len(), dropped), (1, 0));
+        assert!(log.has_work(), "the insert is in flight");
+        let mut log = BigQueryLog::new(
+            &config(AccessToken::GcpMetadata {
+                cluster: "metadata".into(),
+            }),
+            "p".into(),
+        );
+        log.push(&Record::new(RecordType::Request), 0);
+        log.push(&Record::new(RecordType::Response), 0);
+        let (inserts, dropped) = log.shutdown(1);
+        assert_eq!((inserts.len(), dropped), (0, 2));
+        assert!(!log.has_work());
+    }
+
+    #[test]
+    fn delivery_records_become_rows_even_with_console_logging_off() {
+        use crate::delivery::retry::CallResult;
+        use crate::delivery::{Call, Delivery};
+        use crate::observe::console;
+        use crate::observe::metrics::MemoryMetrics;
+        use crate::payload::EncodedEvent;
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        const NOW: u64 = 1_800_000_000_000;
+
+        let log = Rc::new(RefCell::new(BigQueryLog::new(
+            &config(AccessToken::Static(Secret::new("lit".into()))),
+            "p".into(),
+        )));
+        let sink = Rc::clone(&log);
+        console::set_tap(Some(Box::new(move |r: &Record<'_>| {
+            sink.borrow_mut().push(r, NOW);
+        })));
+        let c = crate::test_support::config(serde_json::json!({"logging": {"console": "off"}}));
+        let m = MemoryMetrics::default();
+        let mut d = Delivery::new(&c);
+        let event = EncodedEvent {
+            id: "e1".into(),
+            name: "order_created".into(),
+            timestamp_ms: NOW,
+            json: r#"{"id":"e1"}"#.into(),
+        };
+        let dispatch = d.prepare(Call::new(vec![event], None), NOW, &m).unwrap();
+        let answer = CallResult::Answered {
+            status: 200,
+            retry_after: None,
+            body: b"{}".to_vec(),
+            from_envoy: false,
+        };
+        d.complete(dispatch, answer, Some(3), NOW, &mut || 0.0, &m);
+        console::set_tap(None);
+
+        let insert = log.borrow_mut().take_due(NOW + 1000).remove(0);
+        let body: serde_json::Value = serde_json::from_slice(&insert.body).unwrap();
+        let rows = body["rows"].as_array().unwrap();
+        let kinds: Vec<&str> = rows
+            .iter()
+            .map(|r| r["json"]["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["Request", "Response"]);
+        assert_eq!(rows[0]["json"]["event_name"], "order_created");
+        assert_eq!(rows[1]["json"]["response_status_code"], 200);
+    }
+
+    #[test]
+    fn ids_are_percent_encoded_in_the_path() {
+        let mut c = config(AccessToken::Static(Secret::new("t".into())));
+        c.table_id = "a/b c".into();
+        assert!(insert_path(&c).ends_with("/tables/a%2Fb%20c/insertAll"));
+    }
+
+    #[test]
+    fn metric_names() {
+        let names: Vec<_> = Counter::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "bigquery_rows_sent",
+                "bigquery_rows_failed",
+                "bigquery_rows_dropped",
+                "bigquery_token_errors"
+            ]
+        );
+    }
+}

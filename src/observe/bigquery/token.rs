@@ -1,0 +1,314 @@
+//! Access tokens for BigQuery: a configured literal, the GCE/GKE metadata server, or a
+//! service-account key exchanged at Google's token endpoint.
+//!
+//! [`Tokens`] is the per-VM cache. A fetched token is used until five minutes before it
+//! expires; at most one fetch is in flight; a failed fetch backs off before the next one so a
+//! broken metadata server is not hammered; a `401` from BigQuery discards the cached token so the
+//! next insert fetches a fresh one. It is pure: the glue performs the [`TokenFetch`] callouts and
+//! reports their answers. Tokens are [`Secret`]s and never appear in logs or errors.
+
+use super::jwt::ServiceAccountKey;
+use crate::config::Secret;
+use serde::Deserialize;
+
+/// Where tokens come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenSource {
+    Static(Secret),
+    /// The metadata server, through this Envoy cluster.
+    Metadata {
+        cluster: String,
+    },
+    /// A service-account key; the exchange goes to the key's `token_uri` through this cluster.
+    ServiceAccount {
+        key: Box<ServiceAccountKey>,
+        cluster: String,
+    },
+}
+
+pub const METADATA_AUTHORITY: &str = "metadata.google.internal";
+pub const METADATA_PATH: &str = "/computeMetadata/v1/instance/service-accounts/default/token";
+/// A token is refreshed this long before Google says it expires.
+const REFRESH_MARGIN_MS: u64 = 5 * 60 * 1000;
+const FIRST_BACKOFF_MS: u64 = 1000;
+const MAX_BACKOFF_MS: u64 = 60_000;
+/// Longest token response read.
+pub const MAX_TOKEN_RESPONSE: usize = 16 * 1024;
+
+/// One token callout for the glue to make.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenFetch {
+    pub cluster: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    token: Secret,
+    refresh_at_ms: u64,
+}
+
+/// The per-VM token cache.
+#[derive(Debug)]
+pub struct Tokens {
+    source: TokenSource,
+    cached: Option<Cached>,
+    fetching: bool,
+    failures: u32,
+    next_fetch_ms: u64,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: u64,
+}
+
+impl Tokens {
+    pub fn new(source: TokenSource) -> Tokens {
+        Tokens {
+            source,
+            cached: None,
+            fetching: false,
+            failures: 0,
+            next_fetch_ms: 0,
+        }
+    }
+
+    /// The token to send now, if one is valid.
+    pub fn current(&self, now_ms: u64) -> Option<&Secret> {
+        match &self.source {
+            TokenSource::Static(token) => Some(token),
+            _ => self
+                .cached
+                .as_ref()
+                .filter(|c| now_ms < c.refresh_at_ms)
+                .map(|c| &c.token),
+        }
+    }
+
+    /// Whether a fetch is in flight.
+    pub fn is_fetching(&self) -> bool {
+        self.fetching
+    }
+
+    /// A fetch to start now, when there is no valid token, none in flight and no backoff
+    /// pending. The caller must report its outcome with [`Tokens::fetched`] or
+    /// [`Tokens::failed`].
+    pub fn fetch(&mut self, now_ms: u64, now_s: u64) -> Option<TokenFetch> {
+        if self.fetching || self.current(now_ms).is_some() || now_ms < self.next_fetch_ms {
+            return None;
+        }
+        let fetch = match &self.source {
+            TokenSource::Static(_) => return None,
+            TokenSource::Metadata { cluster } => TokenFetch {
+                cluster: cluster.clone(),
+                headers: vec![
+                    (":method", "GET".to_owned()),
+                    (":path", METADATA_PATH.to_owned()),
+                    (":authority", METADATA_AUTHORITY.to_owned()),
+                    ("metadata-flavor", "Google".to_owned()),
+                ],
+                body: None,
+            },
+            TokenSource::ServiceAccount { key, cluster } => TokenFetch {
+                cluster: cluster.clone(),
+                headers: vec![
+                    (":method", "POST".to_owned()),
+                    (":path", key.token_uri.path.clone()),
+                    (":authority", key.token_uri.authority.clone()),
+                    (
+                        "content-type",
+                        "application/x-www-form-urlencoded".to_owned(),
+                    ),
+                ],
+                body: Some(key.grant_body(now_s).into_bytes()),
+            },
+        };
+        self.fetching = true;
+        Some(fetch)
+    }
+
+    /// A token endpoint answered `status` with `body`. Returns the reason when no token could
+    /// be taken from it (the caller counts and logs it; the reason never quotes the body).
+    pub fn fetched(&mut self, status: u16, body: &[u8], now_ms: u64) -> Result<(), String> {
+        self.fetching = false;
+        if status != 200 {
+            return Err(self.back_off(format!("token endpoint answered HTTP {status}"), now_ms));
+        }
+        let parsed: TokenResponse = match serde_json::from_slice(body) {
+            Ok(p) => p,
+            Err(_) => {
+                return Err(self.back_off(
+                    "token response is not JSON with access_token and expires_in".to_owned(),
+                    now_ms,
+                ))
+            }
+        };
+        let token = parsed.access_token.trim();
+        if token.is_empty() || token.chars().any(|c| c.is_control() || !c.is_ascii()) {
+            return Err(self.back_off(
+                "token response holds an unusable access_token".to_owned(),
+                now_ms,
+            ));
+        }
+        let lifetime_ms = parsed.expires_in.saturating_mul(1000);
+        let usable_ms = if lifetime_ms > 2 * REFRESH_MARGIN_MS {
+            lifetime_ms - REFRESH_MARGIN_MS
+        } else {
+            lifetime_ms / 2
+        };
+        self.cached = Some(Cached {
+            token: Secret::new(token.to_owned()),
+            refresh_at_ms: now_ms.saturating_add(usable_ms),
+        });
+        self.failures = 0;
+        self.next_fetch_ms = 0;
+        Ok(())
+    }
+
+    /// The fetch got no answer (reset, timeout, refused dispatch).
+    pub fn failed(&mut self, now_ms: u64) -> String {
+        self.fetching = false;
+        self.back_off("token endpoint unreachable".to_owned(), now_ms)
+    }
+
+    /// BigQuery refused the token: drop it so the next insert fetches a new one. A static token
+    /// cannot be refreshed.
+    pub fn invalidate(&mut self) {
+        self.cached = None;
+    }
+
+    /// Whether the source can yield a new token after a `401`.
+    pub fn refreshable(&self) -> bool {
+        !matches!(self.source, TokenSource::Static(_))
+    }
+
+    fn back_off(&mut self, reason: String, now_ms: u64) -> String {
+        let shift = self.failures.min(6);
+        self.failures = self.failures.saturating_add(1);
+        self.next_fetch_ms = now_ms.saturating_add((FIRST_BACKOFF_MS << shift).min(MAX_BACKOFF_MS));
+        reason
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata() -> Tokens {
+        Tokens::new(TokenSource::Metadata {
+            cluster: "metadata".into(),
+        })
+    }
+
+    #[test]
+    fn metadata_fetch_carries_the_flavor_header_and_path() {
+        let mut t = metadata();
+        let f = t.fetch(0, 0).unwrap();
+        assert_eq!(f.cluster, "metadata");
+        assert!(f.headers.contains(&(":method", "GET".into())));
+        assert!(f.headers.contains(&(":path", METADATA_PATH.into())));
+        assert!(f
+            .headers
+            .contains(&(":authority", "metadata.google.internal".into())));
+        assert!(f.headers.contains(&("metadata-flavor", "Google".into())));
+        assert_eq!(f.body, None);
+    }
+
+    #[test]
+    fn at_most_one_fetch_is_in_flight() {
+        let mut t = metadata();
+        assert!(t.fetch(0, 0).is_some());
+        assert!(t.fetch(1, 0).is_none());
+        t.fetched(
+            200,
+            br#"{"access_token":"ya29.a","expires_in":3599,"token_type":"Bearer"}"#,
+            10,
+        )
+        .unwrap();
+        assert_eq!(t.current(10).unwrap().expose(), "ya29.a");
+        assert!(t.fetch(11, 0).is_none());
+    }
+
+    #[test]
+    fn token_is_cached_until_five_minutes_before_expiry() {
+        let mut t = metadata();
+        t.fetch(0, 0);
+        t.fetched(200, br#"{"access_token":"ya29.a","expires_in":3600}"#, 1000)
+            .unwrap();
+        let refresh_at = 1000 + 3_300_000;
+        assert!(t.current(refresh_at - 1).is_some());
+        assert!(t.current(refresh_at).is_none());
+        assert!(t.fetch(refresh_at, 0).is_some());
+    }
+
+    #[test]
+    fn short_lived_tokens_are_used_for_half_their_life() {
+        let mut t = metadata();
+        t.fetch(0, 0);
+        t.fetched(200, br#"{"access_token":"ya29.a","expires_in":60}"#, 0)
+            .unwrap();
+        assert!(t.current(29_999).is_some());
+        assert!(t.current(30_000).is_none());
+    }
+
+    #[test]
+    fn failed_fetches_back_off_and_never_quote_the_body() {
+        let mut t = metadata();
+        t.fetch(0, 0);
+        let reason = t.fetched(500, b"secret-ish body", 0).unwrap_err();
+        assert!(reason.contains("500") && !reason.contains("secret"));
+        assert!(t.fetch(999, 0).is_none());
+        assert!(t.fetch(1000, 0).is_some());
+        let reason = t.failed(1000);
+        assert!(reason.contains("unreachable"));
+        assert!(t.fetch(2999, 0).is_none());
+        assert!(t.fetch(3000, 0).is_some());
+        assert!(t
+            .fetched(200, b"{\"access_token\":\"\",\"expires_in\":5}", 3000)
+            .is_err());
+    }
+
+    #[test]
+    fn a_401_discards_the_cached_token() {
+        let mut t = metadata();
+        t.fetch(0, 0);
+        t.fetched(200, br#"{"access_token":"ya29.a","expires_in":3600}"#, 0)
+            .unwrap();
+        assert!(t.refreshable());
+        t.invalidate();
+        assert!(t.current(1).is_none());
+        assert!(t.fetch(1, 0).is_some());
+    }
+
+    #[test]
+    fn a_static_token_is_always_current_and_never_fetched() {
+        let mut t = Tokens::new(TokenSource::Static(Secret::new("lit".into())));
+        assert_eq!(t.current(u64::MAX).unwrap().expose(), "lit");
+        assert!(t.fetch(0, 0).is_none());
+        assert!(!t.refreshable());
+    }
+
+    #[test]
+    fn service_account_fetch_posts_the_jwt_bearer_grant_to_the_token_uri() {
+        let key = ServiceAccountKey::from_json(include_str!(
+            "../../../tests/fixtures/google/test-service-account.json"
+        ))
+        .unwrap();
+        let mut t = Tokens::new(TokenSource::ServiceAccount {
+            key: Box::new(key),
+            cluster: "oauth2".into(),
+        });
+        let f = t.fetch(0, 1_700_000_000).unwrap();
+        assert_eq!(f.cluster, "oauth2");
+        assert!(f.headers.contains(&(":method", "POST".into())));
+        assert!(f.headers.contains(&(":path", "/token".into())));
+        assert!(f
+            .headers
+            .contains(&(":authority", "oauth2.googleapis.com".into())));
+        let body = String::from_utf8(f.body.unwrap()).unwrap();
+        assert!(body.contains("grant-type%3Ajwt-bearer&assertion="));
+    }
+}
