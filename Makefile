@@ -10,7 +10,7 @@ ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
 .PHONY: build envoy test lint unit e2e validate run clean bench soak wasm-target compose-check \
-	run-check dist dist-check
+	run-check dist dist-check fuzz fuzz-smoke fuzz-tools
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -33,10 +33,12 @@ lint: wasm-target
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --release --target $(WASM_TARGET) -p openai-capi-filter --lib -- -D warnings
 
-## unit: host unit tests of the core, the stand-in and the ingest fixtures
+## unit: host unit tests of the core, the stand-in, the ingest fixtures and the peak allocation
+## per request (counting allocator, every format, normal and adversarial shapes)
 unit:
 	$(CARGO) test --workspace --lib --bins
 	$(CARGO) test -p openai-capi-filter --test ingest_fixtures
+	$(CARGO) test -p openai-capi-filter --release --test memory_per_request
 
 ## e2e: end-to-end tests in real Envoy (needs build + envoy)
 e2e: build envoy
@@ -53,6 +55,31 @@ validate: build envoy
 	./scripts/install-tools.sh yaml
 	./scripts/validate-configs.sh $(ENVOY) $(WASM)
 
+## fuzz: each cargo-fuzz target for FUZZ_SECONDS (default 300) from seeds made from
+## tests/fixtures, with the format dictionary; a crash, a timeout or an allocation above the
+## 20x bound fails it. Own workspace under fuzz/, nightly only there.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := ga4_get ga4_post ga4_loader mp data_get data_post config cookie_domain json_encoder
+FUZZ_FLAGS = -dict=$(abspath fuzz/collect.dict) -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 -print_final_stats=1
+
+fuzz-tools:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@$(CARGO) +nightly fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+
+fuzz: fuzz-tools
+	python3 fuzz/seeds.py
+	cd fuzz && $(CARGO) +nightly fuzz build -O
+	@mkdir -p fuzz/artifacts && cd fuzz && for target in $(FUZZ_TARGETS); do \
+	  echo "fuzz $$target for $(FUZZ_SECONDS) s"; \
+	  $(CARGO) +nightly fuzz run -O $$target -- $(FUZZ_FLAGS) 2>&1 | tee artifacts/$$target.log \
+	    | grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|==[0-9]+==|SUMMARY|thread .* panicked)' ; \
+	  test $${PIPESTATUS[0]} -eq 0 || { tail -40 artifacts/$$target.log; exit 1; }; \
+	done
+
+## fuzz-smoke: every fuzz target for 20 s (part of make test)
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=20
+
 ## compose-check: envoy/docker-compose.yaml's services reach each other as configured (no
 ## Docker engine needed: `docker compose` v2 or `docker-compose` v1 resolves the file)
 compose-check:
@@ -60,7 +87,7 @@ compose-check:
 	./scripts/check-compose.py --self-test
 
 ## test: everything CI runs
-test: lint unit e2e validate compose-check run-check dist-check
+test: lint unit e2e validate compose-check run-check dist-check fuzz-smoke
 	@echo "make test: all checks passed"
 
 ## dist: dist/openai_capi_filter.wasm + .sha256, and dist/oci, an OCI image layout for Istio

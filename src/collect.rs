@@ -3,13 +3,17 @@
 //!
 //! This is the single entry point the glue calls once it has the request's headers and body;
 //! it returns the encoded events to deliver and the `Set-Cookie` values to add, and reports
-//! every count through [`Metrics`]. Dropped events are logged at debug with their reason, so a
-//! user can see why a conversion did not leave.
+//! every count through [`Metrics`]. Events are tagged and encoded one at a time as ingest builds
+//! them, within the request's work [`Budget`], so a request's memory stays proportional to its
+//! size. Dropped events are logged at debug with their reason, so a user can see why a
+//! conversion did not leave; a request that exceeds its budget is counted
+//! (`work_budget_exceeded`) and logged at warn.
 
 use crate::config::{Config, Format};
 use crate::event::text_at;
-use crate::ingest::{self, Limits};
+use crate::ingest::{self, Budget, Limits, Resource};
 use crate::observe::console::{self, Record};
+use crate::observe::loss;
 use crate::observe::metrics::{Counter, Metrics};
 use crate::observe::redact::Escaped;
 use crate::payload::{encode_event, EncodedEvent};
@@ -17,6 +21,7 @@ use crate::request::RequestFacts;
 use crate::response::{cookie, domain};
 use crate::tag::{self, CookieValues, Outcome, RequestScope, Skip};
 use std::borrow::Cow;
+use std::cell::Cell;
 
 /// What the glue does with a collection request after the core has seen it.
 #[derive(Debug, Default, PartialEq)]
@@ -38,70 +43,87 @@ pub fn collect(
     metrics: &dyn Metrics,
 ) -> Collected {
     metrics.add(Counter::CollectRequests, 1);
-    let ingested = ingest::ingest(
+    let mut collected = Collected::default();
+    let mut cookie_source: Option<(CookieValues, Option<String>)> = None;
+    let mut scope = RequestScope::new(config, request, now_ms, random);
+    let mut budget = Budget::for_request(request.size_bytes().saturating_add(body.len()));
+    let mut index = 0;
+    // Each event is tagged and encoded as soon as it is built, and its data dropped before the
+    // next one is built.
+    let report = ingest::ingest_each(
         format,
         request,
         body,
-        &Limits::new(config.collect.max_events_per_request),
+        &Limits {
+            trust_client_ip_and_user_agent: config.collect.trust_client_ip_and_user_agent,
+            ..Limits::new(config.collect.max_events_per_request)
+        },
+        &mut budget,
+        &mut |event, budget| {
+            let outcome = tag::process(&mut scope, event, index);
+            index += 1;
+            for skip in scope.field_skips.drain(..) {
+                metrics.add(Counter::UserFieldsSkipped, 1);
+                log::debug!("user field not sent ({}): {skip}", skip.code());
+            }
+            let page_location = || text_at(event, "page_location").map(Cow::into_owned);
+            match outcome {
+                Outcome::Skipped(Skip::Trigger) => metrics.add(Counter::EventsSkippedTrigger, 1),
+                Outcome::Skipped(Skip::Consent) => metrics.add(Counter::EventsSkippedConsent, 1),
+                Outcome::Invalid {
+                    name,
+                    reason,
+                    cookies,
+                } => {
+                    metrics.add(Counter::EventsInvalid, 1);
+                    let code = reason.code();
+                    let reason = reason.to_string();
+                    console::emit(
+                        config.logging.console,
+                        &Record {
+                            event_name: name.as_deref(),
+                            trace_id: request.trace_id.as_deref(),
+                            ..Record::message("Event not sent: invalid", Some(&reason))
+                        },
+                    );
+                    log::debug!(
+                        "event {} dropped ({code}): {}",
+                        Escaped(name.as_deref().unwrap_or("(unnamed)")),
+                        Escaped(&reason)
+                    );
+                    remember_cookies(&mut cookie_source, cookies, page_location);
+                }
+                Outcome::Ready {
+                    event: api_event,
+                    cookies,
+                } => {
+                    match encode_event(&api_event) {
+                        Some(encoded) => keep(encoded, budget, &mut collected.events, metrics),
+                        None => metrics.add(Counter::EventsInvalid, 1),
+                    }
+                    remember_cookies(&mut cookie_source, cookies, page_location);
+                }
+            }
+        },
     );
     metrics.add(
         Counter::EventsReceived,
-        (ingested.events.len() + ingested.rejected.len()) as u64,
+        (report.accepted + report.rejected) as u64,
     );
-    metrics.add(Counter::EventsInvalid, ingested.rejected.len() as u64);
-    for rejection in &ingested.rejected {
-        log::debug!("collection input dropped: {}", Escaped(&rejection.reason));
+    metrics.add(Counter::EventsInvalid, report.rejected as u64);
+    for reason in &report.reasons {
+        log::debug!("collection input dropped: {}", Escaped(reason));
     }
-    for note in &ingested.notes {
+    for note in &report.notes {
         log::debug!("collection input: {}", Escaped(note));
     }
-
-    let mut collected = Collected::default();
-    let mut cookie_source: Option<(CookieValues, Option<Cow<'_, str>>)> = None;
-    let mut scope = RequestScope::new(config, request, now_ms, random);
-    for (index, event) in ingested.events.iter().enumerate() {
-        let page_location = || text_at(event, "page_location");
-        let outcome = tag::process(&mut scope, event, index);
-        for skip in scope.field_skips.drain(..) {
-            metrics.add(Counter::UserFieldsSkipped, 1);
-            log::debug!("user field not sent ({}): {skip}", skip.code());
-        }
-        match outcome {
-            Outcome::Skipped(Skip::Trigger) => metrics.add(Counter::EventsSkippedTrigger, 1),
-            Outcome::Skipped(Skip::Consent) => metrics.add(Counter::EventsSkippedConsent, 1),
-            Outcome::Invalid {
-                name,
-                reason,
-                cookies,
-            } => {
-                metrics.add(Counter::EventsInvalid, 1);
-                let code = reason.code();
-                let reason = reason.to_string();
-                console::emit(
-                    config.logging.console,
-                    &Record {
-                        event_name: name.as_deref(),
-                        trace_id: request.trace_id.as_deref(),
-                        ..Record::message("Event not sent: invalid", Some(&reason))
-                    },
-                );
-                log::debug!(
-                    "event {} dropped ({code}): {}",
-                    Escaped(name.as_deref().unwrap_or("(unnamed)")),
-                    Escaped(&reason)
-                );
-                remember_cookies(&mut cookie_source, cookies, page_location);
-            }
-            Outcome::Ready {
-                event: api_event,
-                cookies,
-            } => {
-                match encode_event(&api_event) {
-                    Some(encoded) => collected.events.push(encoded),
-                    None => metrics.add(Counter::EventsInvalid, 1),
-                }
-                remember_cookies(&mut cookie_source, cookies, page_location);
-            }
+    if report.notes_dropped > 0 {
+        log::debug!("collection input: {} more remarks", report.notes_dropped);
+    }
+    if let Some(resource) = budget.exceeded() {
+        metrics.add(Counter::WorkBudgetExceeded, 1);
+        if let Some(line) = budget_warning(resource, report.rejected, now_ms) {
+            log::warn!("{line}");
         }
     }
     if let Some((values, page)) = cookie_source {
@@ -110,12 +132,57 @@ pub fn collect(
     collected
 }
 
+thread_local! {
+    /// When this VM last logged a request over its work budget, and how many more went over
+    /// since then without a line of their own.
+    static BUDGET_WARNINGS: Cell<(Option<u64>, u64)> = const { Cell::new((None, 0)) };
+}
+
+/// The warn line for a request that ran out of its work budget, at most one per
+/// [`loss::WINDOW_MS`] (a flood of hostile requests must not flood the log); the line counts
+/// the requests it stood in for.
+fn budget_warning(resource: Resource, dropped: usize, now_ms: u64) -> Option<String> {
+    BUDGET_WARNINGS.with(|warnings| {
+        let (last, unreported) = warnings.get();
+        if last.is_some_and(|at| now_ms.saturating_sub(at) < loss::WINDOW_MS) {
+            warnings.set((last, unreported.saturating_add(1)));
+            return None;
+        }
+        warnings.set((Some(now_ms), 0));
+        Some(format!(
+            "collection request exceeded its work budget ({resource}): {dropped} of its events \
+             or lines dropped; {unreported} more requests over budget since the last such line"
+        ))
+    })
+}
+
+/// Keeps an encoded event for delivery while the request's budget allows; past it the event is
+/// dropped and counted as invalid (the summary after the intake logs why).
+fn keep(
+    mut encoded: EncodedEvent,
+    budget: &mut Budget,
+    events: &mut Vec<EncodedEvent>,
+    metrics: &dyn Metrics,
+) {
+    // Kept until delivery: without the encoder's spare capacity, and charged at what it holds
+    // (twice its own size for the room a growing list keeps).
+    encoded.json.shrink_to_fit();
+    let held = encoded.json.capacity()
+        + encoded.id.capacity()
+        + encoded.name.capacity()
+        + 2 * std::mem::size_of::<EncodedEvent>();
+    match budget.charge(Resource::KeptBytes, held) {
+        Ok(()) => events.push(encoded),
+        Err(_) => metrics.add(Counter::EventsInvalid, 1),
+    }
+}
+
 /// The first event that yields a cookie value decides the cookies (a request comes from one
 /// browser, so its events agree); its page decides the cookie domain.
-fn remember_cookies<'a>(
-    slot: &mut Option<(CookieValues, Option<Cow<'a, str>>)>,
+fn remember_cookies(
+    slot: &mut Option<(CookieValues, Option<String>)>,
     values: CookieValues,
-    page_location: impl FnOnce() -> Option<Cow<'a, str>>,
+    page_location: impl FnOnce() -> Option<String>,
 ) {
     match slot {
         None if values != CookieValues::default() => *slot = Some((values, page_location())),

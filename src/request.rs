@@ -107,6 +107,20 @@ impl RequestFacts {
         saw_path.then_some(facts)
     }
 
+    /// Bytes of the request line and headers as kept here: with the body, the size a request's
+    /// work budget is measured against.
+    pub fn size_bytes(&self) -> usize {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(name, value)| name.len() + value.len())
+            .sum();
+        self.path.len()
+            + self.query.len()
+            + self.authority.as_ref().map_or(0, String::len)
+            + headers
+    }
+
     /// First value of the cookie `name`.
     pub fn cookie(&self, name: &str) -> Option<&str> {
         self.cookies

@@ -189,3 +189,55 @@ fn google_phone_hash_from_measurement_protocol_is_skipped_raw_phone_used() {
     assert_eq!(e["user"].get("phone_numbers_sha256"), None);
     assert_eq!(m.counter(Counter::UserFieldsSkipped), 1);
 }
+
+// Before the fix, every line's event was built before any was tagged, each with its own copy of
+// the shared query: 1,000 five-byte lines under an 8 KB page URL kept 1,000 encoded copies of
+// that URL. Now the encoded events a request keeps are bounded by its size, the overrun is
+// counted, and every event is still accounted for.
+#[test]
+fn a_request_past_its_work_budget_keeps_what_fits_and_counts_the_overrun() {
+    let config = config(json!({"collect": {"max_events_per_request": 1000}}));
+    let path = format!(
+        "/g/collect?v=2&cid=1.2&dl=https%3A%2F%2Fshop.example.co.uk%2F%3Fq%3D{}",
+        "a".repeat(8000)
+    );
+    let body = b"en=page_view\n".repeat(1000);
+    let (c, m) = run(&config, &path, None, &body);
+    assert!(!c.events.is_empty());
+    assert!(c.events.len() < 100, "{} events kept", c.events.len());
+    let kept: usize = c.events.iter().map(|e| e.json.len()).sum();
+    assert!(
+        kept <= 10 * (path.len() + body.len() + 100),
+        "{kept} bytes kept"
+    );
+    assert_eq!(m.counter(Counter::WorkBudgetExceeded), 1);
+    assert_eq!(m.counter(Counter::EventsReceived), 1000);
+    assert_eq!(
+        m.counter(Counter::EventsInvalid),
+        1000 - c.events.len() as u64
+    );
+}
+
+#[test]
+fn a_normal_batch_stays_within_its_budget() {
+    let config = config(json!({}));
+    let body = b"en=page_view&_s=1\nen=sign_up&_s=2&ep.method=email\nen=generate_lead&_s=3";
+    let (c, m) = run(&config, LANDING, None, body);
+    assert_eq!(c.events.len(), 3);
+    assert_eq!(m.counter(Counter::WorkBudgetExceeded), 0);
+}
+
+#[test]
+fn work_budget_lines_are_rate_limited_with_counts() {
+    let first = budget_warning(Resource::KeptBytes, 962, NOW).unwrap();
+    assert_eq!(
+        first,
+        "collection request exceeded its work budget (encoded event bytes kept): 962 of its \
+         events or lines dropped; 0 more requests over budget since the last such line"
+    );
+    assert_eq!(budget_warning(Resource::Params, 5, NOW + 1), None);
+    assert_eq!(budget_warning(Resource::Params, 5, NOW + 9_999), None);
+    let next = budget_warning(Resource::Params, 5, NOW + 10_000).unwrap();
+    assert!(next.contains("(parameters merged): 5 of"), "{next}");
+    assert!(next.contains("; 2 more requests over budget"), "{next}");
+}

@@ -98,6 +98,11 @@ pub struct Collect {
     /// request headers while it reads a POST body (needed for `direct_response` routes); when
     /// false it reads the body as it streams to the upstream (Istio, older Envoy).
     pub allow_on_headers_stop_iteration: bool,
+    /// Data-Client requests only: `true` lets an IP and User-Agent in the request's own data
+    /// (`ip_override`, `ip`, `user_agent`, …) beat the peer address and `User-Agent` header, as
+    /// Stape's Data Client does. `false` (the default) trusts the peer: a browser cannot claim
+    /// someone else's address.
+    pub trust_client_ip_and_user_agent: bool,
 }
 
 impl Collect {
@@ -609,6 +614,7 @@ fn collect(raw: RawCollect) -> Result<Collect, ConfigError> {
             API_MAX_EVENTS,
         )?),
         allow_on_headers_stop_iteration: raw.allow_on_headers_stop_iteration,
+        trust_client_ip_and_user_agent: raw.trust_client_ip_and_user_agent,
     })
 }
 

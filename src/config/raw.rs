@@ -92,6 +92,8 @@ pub struct RawCollect {
     pub max_events_per_request: u64,
     #[serde(default)]
     pub allow_on_headers_stop_iteration: bool,
+    #[serde(default)]
+    pub trust_client_ip_and_user_agent: bool,
 }
 
 impl Default for RawCollect {
@@ -101,6 +103,7 @@ impl Default for RawCollect {
             max_body_bytes: default_max_body_bytes(),
             max_events_per_request: default_max_events_per_request(),
             allow_on_headers_stop_iteration: false,
+            trust_client_ip_and_user_agent: false,
         }
     }
 }

@@ -51,6 +51,7 @@ fn minimal_config_gets_the_spec_defaults() {
     assert_eq!(c.collect.max_body_bytes, 65536);
     assert_eq!(c.collect.max_events_per_request, 50);
     assert!(!c.collect.allow_on_headers_stop_iteration);
+    assert!(!c.collect.trust_client_ip_and_user_agent);
     assert_eq!(c.trigger.event_names, None);
     assert_eq!(
         c.trigger.exclude_event_names,
@@ -117,7 +118,8 @@ fn the_full_spec_example_parses() {
         "optimistic": true,
         "integration_source": "Acme_Envoy",
         "collect": {"endpoints": [{"path": "/g/collect", "format": "ga4"}], "max_body_bytes": 1024,
-                    "max_events_per_request": 10, "allow_on_headers_stop_iteration": true},
+                    "max_events_per_request": 10, "allow_on_headers_stop_iteration": true,
+                    "trust_client_ip_and_user_agent": true},
         "trigger": {"event_names": ["purchase"], "exclude_event_names": ["scroll"]},
         "consent": {"mode": "required", "user_data_requires_ad_user_data": false},
         "click_id_cookie": {"enabled": false, "expiration_days": 7},
@@ -144,6 +146,7 @@ fn the_full_spec_example_parses() {
     );
     assert_eq!(c.integration_source.as_deref(), Some("acme_envoy"));
     assert!(c.collect.allow_on_headers_stop_iteration);
+    assert!(c.collect.trust_client_ip_and_user_agent);
     assert_eq!(c.trigger.event_names, Some(vec!["purchase".to_owned()]));
     assert_eq!(c.consent.mode, ConsentMode::Required);
     assert_eq!(

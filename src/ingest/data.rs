@@ -7,10 +7,13 @@
 
 use serde_json::{Map, Value};
 
+use serde_json::value::RawValue;
+
+use super::budget::{for_each_element, JsonError};
 use super::ga4_loader::decode_base64;
 use super::{
-    cap_json, form, insert_path, path_segments, quoted, set_if_absent, too_long_note, Ingested,
-    Limits, PathError,
+    cap_json, form, insert_path, note, path_segments, set_if_absent, too_long_note, Budget, Intake,
+    Limits,
 };
 use crate::event::{lookup, text, EventData};
 use crate::request::{Method, RequestFacts};
@@ -27,6 +30,9 @@ const ALIASES: &[(&str, &[&str])] = &[
     ("user_id", &["userId"]),
     ("value", &["e_v"]),
 ];
+
+/// Keys that come from the peer unless the sender is trusted with them.
+const PEER_FACTS: &[&str] = &["ip_override", "user_agent"];
 
 /// `user_data` path ← flat aliases, used only when no `user_data` object was sent.
 const USER_DATA_ALIASES: &[(&[&str], &[&str])] = &[
@@ -63,56 +69,81 @@ const USER_DATA_ALIASES: &[(&[&str], &[&str])] = &[
     (&["address", "country"], &["country"]),
 ];
 
-pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: &mut Ingested) {
+pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: &mut Intake<'_>) {
     let is_get = request.method == Method::Get;
     let mut query_notes = Vec::new();
-    let query = match query_event(&request.query, is_get, limits, &mut query_notes) {
+    let mut query = match query_event(
+        &request.query,
+        is_get,
+        limits,
+        out.budget(),
+        &mut query_notes,
+    ) {
         Ok(query) => query,
         Err(reason) => {
             out.reject(reason);
             return;
         }
     };
-    out.notes
-        .extend(query_notes.into_iter().map(|n| format!("query: {n}")));
+    out.notes(query_notes.into_iter().map(|n| format!("query: {n}")));
     let body = if is_get { &[][..] } else { body.trim_ascii() };
-    let bodies = if body.is_empty() {
-        vec![(0, Map::new())]
+    if body.is_empty() {
+        emit(&mut query, 0, Map::new(), request, limits, out);
     } else if is_form(request) {
         let mut notes = Vec::new();
-        let parsed = form_body(body, limits, &mut notes);
-        out.notes
-            .extend(notes.into_iter().map(|n| format!("body: {n}")));
+        let parsed = form_body(body, limits, out.budget(), &mut notes);
+        out.notes(notes.into_iter().map(|n| format!("body: {n}")));
         match parsed {
-            Ok(map) => vec![(0, map)],
-            Err(reason) => {
-                out.reject(reason);
-                return;
-            }
+            Ok(map) => emit(&mut query, 0, map, request, limits, out),
+            Err(reason) => out.reject(reason),
         }
     } else {
-        match json_bodies(body, out) {
-            Some(bodies) => bodies,
-            None => return,
+        json_bodies(body, &mut query, request, limits, out);
+    }
+}
+
+/// The event of body object `own` (number `index` in the body) over the query's keys, handed
+/// on. The query's values are lent to the event and taken back once it has been handed on, so
+/// a query under a thousand body objects is never copied.
+fn emit(
+    query: &mut EventData,
+    index: usize,
+    own: Map<String, Value>,
+    request: &RequestFacts,
+    limits: &Limits,
+    out: &mut Intake<'_>,
+) {
+    if out.is_full(limits) {
+        out.reject_over_cap(limits);
+        return;
+    }
+    let mut event = own;
+    let lent: Vec<String> = query
+        .keys()
+        .filter(|key| !event.contains_key(*key))
+        .cloned()
+        .collect();
+    for key in &lent {
+        if let Some(value) = query.remove(key) {
+            event.insert(key.clone(), value);
         }
-    };
-    for (index, own) in bodies {
-        if out.is_full(limits) {
-            out.reject_over_cap(limits);
-            continue;
+    }
+    if event.is_empty() {
+        out.reject("request carries no event data");
+        return;
+    }
+    let mut notes = Vec::new();
+    normalize(&mut event, request, limits);
+    cap_json(&mut event, limits, &mut notes);
+    out.notes(notes.into_iter().map(|n| format!("event {index}: {n}")));
+    out.accept(&mut event, limits);
+    // Event data is only read downstream, and the query's values are strings that normalize
+    // never replaces (except the peer's IP and User-Agent, the same for every event), so what
+    // comes back is what was lent, less what the caps removed from every event alike.
+    for key in lent {
+        if let Some(value) = event.remove(&key) {
+            query.insert(key, value);
         }
-        let mut event = query.clone();
-        event.extend(own);
-        if event.is_empty() {
-            out.reject("request carries no event data");
-            continue;
-        }
-        let mut notes = Vec::new();
-        normalize(&mut event, request);
-        cap_json(&mut event, limits, &mut notes);
-        out.notes
-            .extend(notes.into_iter().map(|n| format!("event {index}: {n}")));
-        out.accept(event, limits);
     }
 }
 
@@ -121,6 +152,7 @@ fn query_event(
     query: &str,
     is_get: bool,
     limits: &Limits,
+    budget: &mut Budget,
     notes: &mut Vec<String>,
 ) -> Result<EventData, String> {
     if query.contains('\u{FFFD}') {
@@ -131,14 +163,16 @@ fn query_event(
     let mut expanded = Vec::new();
     for (name, value) in pairs {
         if value.len() > limits.max_value_bytes {
-            notes.push(too_long_note(&name, limits));
+            note(notes, too_long_note(&name, limits));
             continue;
         }
         match name.as_str() {
-            "dtcd" if is_get => expanded.push(parse_object(value.as_bytes(), "dtcd")?),
+            "dtcd" if is_get => {
+                expanded.push(parse_object(value.as_bytes(), "dtcd", budget)?);
+            }
             "dtdc" if is_get => {
                 let json = decode_base64(&value).ok_or("`dtdc` is not valid base64")?;
-                expanded.push(parse_object(&json, "dtdc")?);
+                expanded.push(parse_object(&json, "dtdc", budget)?);
             }
             _ => {
                 event.insert(name, Value::String(value));
@@ -151,11 +185,16 @@ fn query_event(
     Ok(event)
 }
 
-fn parse_object(json: &[u8], name: &str) -> Result<Map<String, Value>, String> {
-    match serde_json::from_slice::<Value>(json) {
+fn parse_object(
+    json: &[u8],
+    name: &str,
+    budget: &mut Budget,
+) -> Result<Map<String, Value>, String> {
+    match budget.parse_json(json) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(format!("`{name}` is not a JSON object")),
-        Err(_) => Err(format!("`{name}` is not valid JSON")),
+        Err(JsonError::Syntax) => Err(format!("`{name}` is not valid JSON")),
+        Err(JsonError::Budget) => Err(format!("`{name}` exceeds the work budget")),
     }
 }
 
@@ -171,61 +210,47 @@ fn is_form(request: &RequestFacts) -> bool {
 fn form_body(
     body: &[u8],
     limits: &Limits,
+    budget: &mut Budget,
     notes: &mut Vec<String>,
 ) -> Result<Map<String, Value>, String> {
     let pairs = form::parse_pairs(body, true).map_err(|e| format!("body: {e}"))?;
     let mut map = Map::new();
     for (name, value) in pairs {
         if value.len() > limits.max_value_bytes {
-            notes.push(too_long_note(&name, limits));
+            note(notes, too_long_note(&name, limits));
             continue;
         }
-        let value = serde_json::from_str::<Value>(&value).unwrap_or(Value::String(value));
+        let value = match budget.parse_json(value.as_bytes()) {
+            Ok(parsed) => parsed,
+            Err(JsonError::Syntax) => Value::String(value),
+            Err(JsonError::Budget) => return Err("body: exceeds the work budget".to_owned()),
+        };
         let result = match path_segments(&name) {
-            Some(segments) => insert_path(&mut map, &segments, value, limits.max_items),
+            Some(segments) => insert_path(&mut map, &segments, value, limits.max_items, budget),
             None => {
                 map.insert(name.clone(), value);
                 Ok(())
             }
         };
-        match result {
-            Ok(()) => {}
-            Err(PathError::Conflict) => notes.push(format!(
-                "parameter {} ignored: its key already holds a value",
-                quoted(&name)
-            )),
-            Err(PathError::IndexTooLarge) => notes.push(format!(
-                "parameter {} ignored: array index above {}",
-                quoted(&name),
-                limits.max_items
-            )),
+        if let Err(e) = result {
+            note(notes, e.note(&name, limits));
         }
     }
     Ok(map)
 }
 
-/// A JSON body: an object is one event, an array of objects several; anything else is rejected.
-/// Non-object array elements are rejected one by one (and hold no place in the event order).
-/// Each object comes with its index in the body, which notes name.
-fn json_bodies(body: &[u8], out: &mut Ingested) -> Option<Vec<(usize, Map<String, Value>)>> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Some(vec![(0, map)]),
-        Ok(Value::Array(list)) => Some(
-            list.into_iter()
-                .enumerate()
-                .filter_map(|(index, element)| match element {
-                    Value::Object(map) => Some((index, map)),
-                    _ => {
-                        out.reject(format!("body element {index} is not a JSON object"));
-                        None
-                    }
-                })
-                .collect(),
-        ),
-        Ok(_) => {
-            out.reject("body is neither a JSON object nor an array of objects");
-            None
-        }
+/// A JSON body: an object is one event, an array of objects several (parsed and handed on one
+/// at a time); anything else is rejected. Non-object array elements are rejected one by one.
+/// Each event's notes name its index in the body.
+fn json_bodies(
+    body: &[u8],
+    query: &mut EventData,
+    request: &RequestFacts,
+    limits: &Limits,
+    out: &mut Intake<'_>,
+) {
+    let raw = match serde_json::from_slice::<&RawValue>(body) {
+        Ok(raw) => raw,
         Err(e) => {
             out.reject(format!(
                 "body is not valid JSON ({:?} error at line {} column {})",
@@ -233,14 +258,44 @@ fn json_bodies(body: &[u8], out: &mut Ingested) -> Option<Vec<(usize, Map<String
                 e.line(),
                 e.column()
             ));
-            None
+            return;
         }
+    };
+    match raw.get().as_bytes().first() {
+        Some(b'{') => match out.budget().parse_json(raw.get().as_bytes()) {
+            Ok(Value::Object(map)) => emit(query, 0, map, request, limits, out),
+            _ => out.reject_over_cap(limits),
+        },
+        Some(b'[') => {
+            // Already checked to be JSON, so only an array can reach here.
+            let _ = for_each_element(raw, &mut |index, element| {
+                if out.is_full(limits) {
+                    out.reject_over_cap(limits);
+                    return true;
+                }
+                match out.budget().parse_json(element.get().as_bytes()) {
+                    Ok(Value::Object(map)) => emit(query, index, map, request, limits, out),
+                    Ok(_) => {
+                        out.reject_with(|| format!("body element {index} is not a JSON object"))
+                    }
+                    Err(_) => out.reject_over_cap(limits),
+                }
+                true
+            });
+        }
+        _ => out.reject("body is neither a JSON object nor an array of objects"),
     }
 }
 
 /// The Data Client's aliases and request facts, each only where the canonical key is missing.
-fn normalize(event: &mut EventData, request: &RequestFacts) {
+/// The IP and User-Agent are the peer's unless the config trusts the sender's own (as Stape's
+/// Data Client does): by default a browser cannot claim another address or agent.
+fn normalize(event: &mut EventData, request: &RequestFacts, limits: &Limits) {
+    let trust_sender = limits.trust_client_ip_and_user_agent;
     for (canonical, aliases) in ALIASES {
+        if !trust_sender && PEER_FACTS.contains(canonical) {
+            continue;
+        }
         if let Some(value) = first_present(event, aliases) {
             set_if_absent(event, canonical, value);
         }
@@ -248,11 +303,21 @@ fn normalize(event: &mut EventData, request: &RequestFacts) {
     if let Some(dcid) = request.cookie("_dcid") {
         set_if_absent(event, "client_id", Value::String(dcid.to_owned()));
     }
-    if let Some(ip) = &request.peer_ip {
-        set_if_absent(event, "ip_override", Value::String(ip.clone()));
-    }
-    if let Some(ua) = &request.user_agent {
-        set_if_absent(event, "user_agent", Value::String(ua.clone()));
+    let peer = [
+        ("ip_override", request.peer_ip.as_ref()),
+        ("user_agent", request.user_agent.as_ref()),
+    ];
+    for (key, fact) in peer {
+        match fact {
+            Some(fact) if trust_sender => set_if_absent(event, key, Value::String(fact.clone())),
+            Some(fact) => {
+                event.insert(key.to_owned(), Value::String(fact.clone()));
+            }
+            None if trust_sender => {}
+            None => {
+                event.remove(key);
+            }
+        }
     }
     if let Some(currency) = lookup(event, "items.0.currency").filter(|v| text(v).is_some()) {
         let currency = currency.clone();
@@ -271,7 +336,7 @@ fn flat_user_data(event: &EventData) -> Map<String, Value> {
     for (path, aliases) in USER_DATA_ALIASES {
         if let Some(value) = first_present(event, aliases) {
             // Fixed, distinct paths into a fresh map: a conflict cannot occur.
-            insert_path(&mut user_data, path, value, 1).ok();
+            insert_path(&mut user_data, path, value, 1, &mut Budget::for_request(0)).ok();
         }
     }
     user_data

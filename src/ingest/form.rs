@@ -23,7 +23,14 @@ pub(super) enum FormError {
     /// A name that cannot be a parameter name: empty, too long, or with control characters,
     /// whitespace or JSON punctuation (binary garbage and JSON fragments end up here).
     BadName,
+    /// More than [`MAX_PAIRS`] pairs.
+    TooManyPairs,
 }
+
+/// Most pairs one text may carry: a GA4 purchase with 200 items and its event parameters has
+/// about 300. More is not a collection hit, and each decoded pair costs the heap many times the
+/// two bytes (`a&`) it can take, so parsing stops there.
+pub(super) const MAX_PAIRS: usize = 1024;
 
 impl fmt::Display for FormError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -38,6 +45,7 @@ impl fmt::Display for FormError {
             FormError::NotUtf8 { param } => write!(f, "{} is not valid UTF-8", place(param)),
             FormError::NotPairs => f.write_str("not `key=value&…` form"),
             FormError::BadName => f.write_str("a parameter name is not a valid name"),
+            FormError::TooManyPairs => write!(f, "more than {MAX_PAIRS} parameters"),
         }
     }
 }
@@ -114,6 +122,9 @@ fn parse<'a>(
                     }
                     let value = piece(input, text, value_start..at, escaped_value)
                         .map_err(|e| e.at(Some(&name)))?;
+                    if pairs.len() == MAX_PAIRS {
+                        return Err(FormError::TooManyPairs);
+                    }
                     pairs.push((name, value));
                 }
                 segment_start = at + 1;

@@ -5,25 +5,26 @@
 //! items (`pr1…`) are decoded in `ga4_items` and user-provided data (`em`) in `ga4_em`.
 
 use serde_json::{Map, Value};
-use std::borrow::Cow;
 use std::collections::HashSet;
 
+use super::budget::ENTRY_COST;
 use super::form::{self, FormError, Pair};
 use super::{
-    ga4_em, ga4_items, insert_new, insert_path, number_or_text, path_segments, quoted,
-    too_long_note, Ingested, Limits, PathError,
+    ga4_em, ga4_items, insert_new, insert_path, note, number_or_text, path_segments, too_long_note,
+    Budget, Intake, Limits, Resource,
 };
 use crate::event::EventData;
 use crate::request::{Method, RequestFacts};
 
 /// Parses a GA4 hit whose shared parameters are `query` (the request's own query, or the one a
-/// Stape loader parameter decoded to).
+/// Stape loader parameter decoded to). The query is parsed once and shared by reference: each
+/// line's event is built from it and the line, handed on, and dropped before the next line.
 pub(super) fn ingest(
     request: &RequestFacts,
     query: &str,
     body: &[u8],
     limits: &Limits,
-    out: &mut Ingested,
+    out: &mut Intake<'_>,
 ) {
     // The query reached us through a lossy UTF-8 conversion of the `:path` header; U+FFFD marks
     // bytes that were not UTF-8 there.
@@ -48,11 +49,8 @@ pub(super) fn ingest(
         match shared {
             Ok(pairs) if pairs.is_empty() => out.reject("request carries no GA4 parameters"),
             Ok(pairs) => {
-                let mut notes = Vec::new();
-                let event = build_event(pairs, request, limits, &mut notes);
-                out.notes
-                    .extend(notes.into_iter().map(|n| format!("query: {n}")));
-                out.accept(event, limits);
+                let merged: Vec<(&str, &str)> = pairs.iter().map(as_strs).collect();
+                emit(&merged, request, limits, out, "query");
             }
             Err(e) => out.reject(format!("query: {e}")),
         }
@@ -68,34 +66,58 @@ pub(super) fn ingest(
         let shared = match &shared {
             Ok(pairs) => pairs,
             Err(e) => {
-                out.reject(format!("line {number}: the shared query is invalid: {e}"));
+                out.reject_with(|| format!("line {number}: the shared query is invalid: {e}"));
                 continue;
             }
         };
         match form::parse_pairs_borrowed(line, true) {
             Ok(own) => {
-                let merged = merge(shared, own);
-                let mut notes = Vec::new();
-                let event = build_event(merged, request, limits, &mut notes);
-                out.notes
-                    .extend(notes.into_iter().map(|n| format!("line {number}: {n}")));
-                out.accept(event, limits);
+                let merged = merge(shared, &own);
+                emit(&merged, request, limits, out, &format!("line {number}"));
             }
-            Err(e) => out.reject(format!("line {number}: {e}")),
+            Err(e) => out.reject_with(|| format!("line {number}: {e}")),
         }
     }
 }
 
+fn as_strs<'p>((name, value): &'p Pair<'_>) -> (&'p str, &'p str) {
+    (name.as_ref(), value.as_ref())
+}
+
+/// Builds the event of `merged` parameters (from `place`: the query or a line) within the
+/// request's budget and hands it on.
+fn emit(
+    merged: &[(&str, &str)],
+    request: &RequestFacts,
+    limits: &Limits,
+    out: &mut Intake<'_>,
+    place: &str,
+) {
+    if out.budget().charge(Resource::Params, merged.len()).is_err() {
+        out.reject_over_cap(limits);
+        return;
+    }
+    let mut notes = Vec::new();
+    let built = build_event(merged, request, limits, out.budget(), &mut notes);
+    out.notes(notes.into_iter().map(|n| format!("{place}: {n}")));
+    match built {
+        Some(mut event) => out.accept(&mut event, limits),
+        None => out.reject_over_cap(limits),
+    }
+}
+
 /// The query's pairs minus the names the line carries, then the line's pairs: the line wins per
-/// name (d8a's receiver merges the same way).
-fn merge<'a>(shared: &[Pair<'a>], own: Vec<Pair<'a>>) -> Vec<Pair<'a>> {
+/// name (d8a's receiver merges the same way). Borrowed from both, nothing copied.
+fn merge<'p>(shared: &'p [Pair<'_>], own: &'p [Pair<'_>]) -> Vec<(&'p str, &'p str)> {
     let overridden: HashSet<&str> = own.iter().map(|(k, _)| k.as_ref()).collect();
-    let mut merged: Vec<Pair<'a>> = shared
-        .iter()
-        .filter(|(k, _)| !overridden.contains(k.as_ref()))
-        .cloned()
-        .collect();
-    merged.extend(own);
+    let mut merged: Vec<(&str, &str)> = Vec::with_capacity(shared.len() + own.len());
+    merged.extend(
+        shared
+            .iter()
+            .filter(|(k, _)| !overridden.contains(k.as_ref()))
+            .map(as_strs),
+    );
+    merged.extend(own.iter().map(as_strs));
     merged
 }
 
@@ -204,34 +226,43 @@ fn item_index(digits: &str) -> Option<u32> {
     canonical.then(|| digits.parse().ok()).flatten()
 }
 
-/// Builds one event from its merged parameters and the request facts.
+/// Builds one event from its merged parameters and the request facts, or `None` when its data
+/// would exceed the request's budget.
 fn build_event(
-    mut pairs: Vec<Pair<'_>>,
+    pairs: &[(&str, &str)],
     request: &RequestFacts,
     limits: &Limits,
+    budget: &mut Budget,
     notes: &mut Vec<String>,
-) -> EventData {
+) -> Option<EventData> {
+    let cost = pairs
+        .iter()
+        .map(|(n, v)| n.len() + v.len() + ENTRY_COST)
+        .fold(0, usize::saturating_add);
+    budget.charge(Resource::EventBytes, cost).ok()?;
     let mut event = EventData::new();
-    // Parameters handled after the first pass, by index into `pairs`. Sized for the worst case
-    // up front: growing them item by item costs more than the unused room.
-    let mut event_params = Vec::with_capacity(pairs.len());
-    let mut item_indices = Vec::with_capacity(pairs.len());
+    // Parameters handled after the first pass.
+    let mut event_params = Vec::new();
+    let mut items = Vec::new();
     let mut em = None;
     let mut system = Map::new();
     let mut sst = Map::new();
     let mut user_properties = Map::new();
 
-    // Values filed at once are moved out of `pairs` (no copy per parameter); deferred ones
-    // stay in place and are read in the second pass.
-    for (i, (name, value)) in pairs.iter_mut().enumerate() {
+    for &(name, value) in pairs {
         if value.len() > limits.max_value_bytes {
-            notes.push(too_long_note(name, limits));
+            note(notes, too_long_note(name, limits));
             continue;
         }
         match classify(name, value) {
-            Slot::Text(key) => put(&mut event, key, owned(value)),
+            Slot::Text(key) => put(&mut event, key, text(value)),
             Slot::Number(key) => put(&mut event, key, number_or_text(name, value, notes)),
-            Slot::EventParam { numeric, .. } => event_params.push((i, numeric)),
+            Slot::EventParam { path, numeric } => event_params.push(EventParam {
+                name,
+                path,
+                value,
+                numeric,
+            }),
             Slot::UserProperty {
                 name: prop,
                 numeric,
@@ -239,48 +270,29 @@ fn build_event(
                 let value = if numeric {
                     number_or_text(name, value, notes)
                 } else {
-                    owned(value)
+                    text(value)
                 };
                 user_properties.entry(prop.to_owned()).or_insert(value);
             }
-            Slot::Item(index) => item_indices.push((index, i)),
+            Slot::Item(index) => items.push((index, name, value)),
             Slot::System("ee") => {
                 system.insert("ee".to_owned(), Value::Bool(true));
             }
             Slot::System(flag) => {
-                system.insert(flag.to_owned(), owned(value));
+                system.insert(flag.to_owned(), text(value));
             }
             Slot::Sst(key) => {
-                sst.insert(key.to_owned(), owned(value));
+                sst.insert(key.to_owned(), text(value));
             }
-            Slot::Internal(key) => put(&mut event, joined("x-ga-", key), owned(value)),
-            Slot::Unknown => put(&mut event, joined("x-ga-mp2-", name), owned(value)),
+            Slot::Internal(key) => put(&mut event, joined("x-ga-", key), text(value)),
+            Slot::Unknown => put(&mut event, joined("x-ga-mp2-", name), text(value)),
             Slot::Skip => {}
             Slot::Em => {
-                put(
-                    &mut event,
-                    "x-ga-em",
-                    Value::String(value.as_ref().to_owned()),
-                );
-                em = Some(i);
+                put(&mut event, "x-ga-em", text(value));
+                em = Some(value);
             }
         }
     }
-    let pair = |i: usize| pairs.get(i).map(|(n, v)| (n.as_ref(), v.as_ref()));
-    let mut items = Vec::with_capacity(item_indices.len());
-    items.extend(
-        item_indices
-            .into_iter()
-            .filter_map(|(index, i)| pair(i).map(|(n, v)| (index, n, v))),
-    );
-    let event_params = event_params.into_iter().filter_map(|(i, numeric)| {
-        let (name, value) = pair(i)?;
-        let Slot::EventParam { path, .. } = classify(name, value) else {
-            return None;
-        };
-        Some((name, path, value, numeric))
-    });
-    let em = em.and_then(pair).map(|(_, v)| v);
 
     put_object(&mut event, "x-ga-system_properties", system);
     put_object(&mut event, "x-sst-system_properties", sst);
@@ -290,8 +302,8 @@ fn build_event(
         put(&mut event, "items", Value::Array(items));
     }
     // Named parameters first, so `cu` beats an `ep.currency` of the same hit.
-    for (name, path, value, numeric) in event_params {
-        put_event_param(&mut event, name, path, value, numeric, limits, notes);
+    for param in event_params {
+        put_event_param(&mut event, param, limits, budget, notes);
     }
     if let Some(em) = em {
         ga4_em::decode_into(em, &mut event, notes);
@@ -303,12 +315,11 @@ fn build_event(
     if let Some(ua) = &request.user_agent {
         event.insert("user_agent".to_owned(), Value::String(ua.clone()));
     }
-    event
+    Some(event)
 }
 
-/// A parameter value moved into event data (copied only when it still borrows the request).
-fn owned(value: &mut Cow<'_, str>) -> Value {
-    Value::String(std::mem::take(value).into_owned())
+fn text(value: &str) -> Value {
+    Value::String(value.to_owned())
 }
 
 /// Writes a top-level key unless an earlier parameter already did.
@@ -330,37 +341,41 @@ fn put_object(event: &mut EventData, key: &str, map: Map<String, Value>) {
     }
 }
 
+/// One `ep.X` / `epn.X` parameter: its name, the path after the prefix, its value, and whether
+/// it is numeric (`epn.`).
+struct EventParam<'a> {
+    name: &'a str,
+    path: &'a str,
+    value: &'a str,
+    numeric: bool,
+}
+
 /// `ep.X` / `epn.X` at the top level; dotted names become nested objects so
 /// `ep.user_data.email_address` reads back as `user_data.email_address`.
 fn put_event_param(
     event: &mut EventData,
-    name: &str,
-    path: &str,
-    value: &str,
-    numeric: bool,
+    param: EventParam<'_>,
     limits: &Limits,
+    budget: &mut Budget,
     notes: &mut Vec<String>,
 ) {
+    let EventParam {
+        name,
+        path,
+        value,
+        numeric,
+    } = param;
     let value = if numeric {
         number_or_text(name, value, notes)
     } else {
         Value::String(value.to_owned())
     };
     let result = match path_segments(path) {
-        Some(segments) => insert_path(event, &segments, value, limits.max_items),
+        Some(segments) => insert_path(event, &segments, value, limits.max_items, budget),
         None => insert_new(event, path, value),
     };
-    match result {
-        Ok(()) => {}
-        Err(PathError::Conflict) => notes.push(format!(
-            "parameter {} ignored: its key already holds a value",
-            quoted(name)
-        )),
-        Err(PathError::IndexTooLarge) => notes.push(format!(
-            "parameter {} ignored: array index above {}",
-            quoted(name),
-            limits.max_items
-        )),
+    if let Err(e) = result {
+        note(notes, e.note(name, limits));
     }
 }
 

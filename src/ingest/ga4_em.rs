@@ -9,8 +9,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use super::form;
 use super::scan::split_ascii;
+use super::{form, note};
 use crate::event::EventData;
 
 /// Field → (key below `user_data`, hashed?).
@@ -30,7 +30,10 @@ const FIELDS: &[(&str, &[&str], bool)] = &[
 pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<String>) {
     let mut tokens = split_ascii(raw, b'~');
     if tokens.next() != Some("tv.1") {
-        notes.push("parameter `em` lacks the `tv.1` prefix; not decoded".to_owned());
+        note(
+            notes,
+            "parameter `em` lacks the `tv.1` prefix; not decoded".to_owned(),
+        );
         return;
     }
     let mut found: Vec<(&[&str], String)> = Vec::new();
@@ -50,9 +53,10 @@ pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<Stri
             continue;
         }
         if is_error_code(value) {
-            notes.push(format!(
-                "`em` field `{field}` carries an error code; ignored"
-            ));
+            note(
+                notes,
+                format!("`em` field `{field}` carries an error code; ignored"),
+            );
             continue;
         }
         let decoded = if *hashed {
@@ -63,20 +67,24 @@ pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<Stri
         };
         match decoded {
             Some(text) => found.push((path, text)),
-            None => notes.push(format!(
-                "`em` field `{field}` is not a SHA-256 hash; ignored"
-            )),
+            None => note(
+                notes,
+                format!("`em` field `{field}` is not a SHA-256 hash; ignored"),
+            ),
         }
     }
     if found.is_empty() {
-        notes.push("parameter `em` carries no user data".to_owned());
+        note(notes, "parameter `em` carries no user data".to_owned());
         return;
     }
     let user_data = event
         .entry("user_data".to_owned())
         .or_insert_with(|| Value::Object(Map::new()));
     let Value::Object(user_data) = user_data else {
-        notes.push("`user_data` is not an object; `em` not decoded".to_owned());
+        note(
+            notes,
+            "`user_data` is not an object; `em` not decoded".to_owned(),
+        );
         return;
     };
     for (path, text) in found {
@@ -102,12 +110,15 @@ fn write_if_absent(
                 Value::Array(list) => match list.first_mut() {
                     Some(Value::Object(map)) => (map, *key),
                     _ => {
-                        notes.push(format!("`user_data.{parent}` has no object to extend"));
+                        note(
+                            notes,
+                            format!("`user_data.{parent}` has no object to extend"),
+                        );
                         return;
                     }
                 },
                 _ => {
-                    notes.push(format!("`user_data.{parent}` is not an object"));
+                    note(notes, format!("`user_data.{parent}` is not an object"));
                     return;
                 }
             }

@@ -8,7 +8,7 @@ use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use super::scan::split_ascii;
-use super::{not_a_number_note, parse_number, quoted, Limits};
+use super::{not_a_number_note, note, parse_number, quoted, Limits};
 
 /// Code → item key for text fields. Matched on bytes: per token, a chain of two-byte string
 /// comparisons would each call `memcmp`.
@@ -55,11 +55,14 @@ pub(super) fn decode_all(
 ) -> Vec<Value> {
     raw.sort_by_key(|(index, _, _)| *index);
     if raw.len() > limits.max_items {
-        notes.push(format!(
-            "{} items beyond the limit of {} dropped",
-            raw.len() - limits.max_items,
-            limits.max_items
-        ));
+        note(
+            notes,
+            format!(
+                "{} items beyond the limit of {} dropped",
+                raw.len() - limits.max_items,
+                limits.max_items
+            ),
+        );
         raw.truncate(limits.max_items);
     }
     let mut items = Vec::with_capacity(raw.len());
@@ -74,10 +77,10 @@ pub(super) fn decode_all(
 /// One item, or `None` for an empty `prN`.
 fn decode_item(param: &str, raw: &str, notes: &mut Vec<String>) -> Option<Map<String, Value>> {
     if raw.is_empty() {
-        notes.push(format!(
-            "item parameter {} is empty; skipped",
-            quoted(param)
-        ));
+        note(
+            notes,
+            format!("item parameter {} is empty; skipped", quoted(param)),
+        );
         return None;
     }
     let mut item = Map::new();
@@ -101,7 +104,7 @@ fn decode_item(param: &str, raw: &str, notes: &mut Vec<String>) -> Option<Map<St
             // The first value of a code wins; a later one is not even parsed.
             if let Entry::Vacant(slot) = item.entry(key) {
                 slot.insert(parse_number(value).unwrap_or_else(|| {
-                    notes.push(not_a_number_note(&format!("{param}.{code}")));
+                    note(notes, not_a_number_note(&format!("{param}.{code}")));
                     Value::String(value.to_owned())
                 }));
             }

@@ -7,12 +7,12 @@
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 
-use super::{form, ga4, Ingested, Limits};
+use super::{form, ga4, Intake, Limits};
 use crate::request::RequestFacts;
 
 const COLLECT_PATH: &str = "/g/collect";
 
-pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: &mut Ingested) {
+pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: &mut Intake<'_>) {
     match collect_query(&request.query) {
         Some(query) => ga4::ingest(request, &query, body, limits, out),
         None => out.reject(format!(

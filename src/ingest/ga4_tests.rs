@@ -379,12 +379,33 @@ fn ten_thousand_lines_keep_max_events_and_reject_the_rest_fast() {
     let elapsed = start.elapsed();
     assert_eq!(out.events.len(), 50);
     assert_eq!(out.events[49]["event_name"], json!("e49"));
-    assert_eq!(out.rejected.len(), 9_950);
+    // Only the first reasons are kept; all 9,950 are counted (see the report test below).
+    assert_eq!(out.rejected.len(), crate::ingest::MAX_REPORTED);
     assert!(out
         .rejected
         .iter()
         .all(|r| r.reason == "more than 50 events in one request"));
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+}
+
+// Before the fix every rejected line kept its own reason string: 30,000 bad lines of two bytes
+// each became 30,000 strings, about 30 times the body.
+#[test]
+fn a_flood_of_bad_lines_is_counted_with_only_the_first_reasons_kept() {
+    let body = b"x\n".repeat(30_000);
+    let request = facts("POST", "/g/collect?v=2&cid=1", &[]);
+    let mut budget = crate::ingest::Budget::for_request(body.len());
+    let report = crate::ingest::ingest_each(
+        Format::Ga4,
+        &request,
+        &body,
+        &Limits::new(50),
+        &mut budget,
+        &mut |_, _| panic!("no line is an event"),
+    );
+    assert_eq!(report.rejected, 30_000);
+    assert_eq!(report.reasons.len(), crate::ingest::MAX_REPORTED);
+    assert_eq!(report.reasons[0], "line 1: not `key=value&…` form");
 }
 
 #[test]

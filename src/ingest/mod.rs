@@ -1,13 +1,17 @@
-//! Ingest: one collection request (facts + bounded body) → GTM-style event data.
+//! Ingest: one collection request (facts + bounded body) → GTM-style event data, one event at
+//! a time.
 //!
-//! This module owns the interface the orchestrator calls ([`ingest`]), the limits every format
-//! shares ([`Limits`]), and the helpers that keep output bounded and typed the same way in every
-//! format: the per-request event cap, the per-value byte cap, number parsing, and the dotted-path
-//! writer that turns `user_data.address.city` into nested objects. The wire formats live in their
+//! This module owns the interface the orchestrator calls ([`ingest_each`], which hands each
+//! event on as soon as it is built), the limits every format shares ([`Limits`], and the work
+//! [`Budget`] of a request), and the helpers that keep output bounded and typed the same way in
+//! every format: the per-request event cap, the per-value byte cap, the cap on reasons and
+//! notes, number parsing, and the dotted-path writer that turns `user_data.address.city` into
+//! nested objects. The wire formats live in their
 //! own modules: [`form`] (strict `k=v&…` decoding), `ga4` (+ `ga4_items`, `ga4_em`, `ga4_loader`),
 //! `mp` and `data`. Nothing here panics on any input, and no reason or note ever carries a raw
 //! parameter value (only parameter names), so they are safe to log at debug level.
 
+pub mod budget;
 mod data;
 mod form;
 mod ga4;
@@ -16,6 +20,8 @@ mod ga4_items;
 mod ga4_loader;
 mod mp;
 mod scan;
+
+pub use budget::{Budget, Resource};
 
 use crate::config::Format;
 use crate::event::EventData;
@@ -41,6 +47,9 @@ pub struct Limits {
     pub max_items: usize,
     /// Values longer than this are dropped (with a note).
     pub max_value_bytes: usize,
+    /// Data-Client requests: whether an IP and User-Agent in the request's own data beat the
+    /// peer's (`collect.trust_client_ip_and_user_agent`).
+    pub trust_client_ip_and_user_agent: bool,
 }
 
 impl Limits {
@@ -49,16 +58,130 @@ impl Limits {
             max_events_per_request,
             max_items: DEFAULT_MAX_ITEMS,
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
+            trust_client_ip_and_user_agent: false,
         }
     }
 }
 
-/// What one collection request yielded.
+/// Most rejection reasons and notes kept per request for the debug log; later ones are only
+/// counted (a flood of bad lines must not become a flood of strings).
+pub const MAX_REPORTED: usize = 32;
+
+/// What the intake of one collection request dropped, for counting and the debug log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Events handed on.
+    pub accepted: usize,
+    /// Events or lines dropped.
+    pub rejected: usize,
+    /// Why, for the first [`MAX_REPORTED`] of them. Names parameters, never their values.
+    pub reasons: Vec<String>,
+    /// Remarks about dropped parts of kept events, the first [`MAX_REPORTED`].
+    pub notes: Vec<String>,
+    /// Remarks beyond those.
+    pub notes_dropped: usize,
+}
+
+/// Where a format hands each event as soon as it is built, so a request never holds more than
+/// one event's data: the receiver tags and encodes it before the next one is built. The event
+/// is lent, not given: a format takes back the parts its events share (MP `user_properties`,
+/// the Data-Client query) and lends them to the next event instead of copying them.
+pub struct Intake<'a> {
+    receive: &'a mut dyn FnMut(&mut EventData, &mut Budget),
+    budget: &'a mut Budget,
+    report: Report,
+}
+
+impl Intake<'_> {
+    /// Hands `event` on unless the request already holds the most events allowed or has spent
+    /// its budget.
+    fn accept(&mut self, event: &mut EventData, limits: &Limits) {
+        if self.is_full(limits) {
+            self.reject_over_cap(limits);
+        } else {
+            self.report.accepted += 1;
+            (self.receive)(event, self.budget);
+        }
+    }
+
+    /// No further event can be accepted: the event cap is reached or the budget is spent.
+    fn is_full(&self, limits: &Limits) -> bool {
+        self.report.accepted >= limits.max_events_per_request || self.budget.exceeded().is_some()
+    }
+
+    /// Rejects an event that came after the intake was full, naming why.
+    fn reject_over_cap(&mut self, limits: &Limits) {
+        match self.budget.exceeded() {
+            Some(resource) => self.reject_with(|| format!("work budget exceeded ({resource})")),
+            None => self.reject_with(|| {
+                format!(
+                    "more than {} events in one request",
+                    limits.max_events_per_request
+                )
+            }),
+        }
+    }
+
+    fn reject(&mut self, reason: impl Into<String>) {
+        let reason = reason.into();
+        self.reject_with(|| reason);
+    }
+
+    /// Counts a rejection; its reason is only built while it will be kept.
+    fn reject_with(&mut self, reason: impl FnOnce() -> String) {
+        self.report.rejected += 1;
+        if self.report.reasons.len() < MAX_REPORTED {
+            self.report.reasons.push(reason());
+        }
+    }
+
+    fn notes(&mut self, notes: impl IntoIterator<Item = String>) {
+        for note in notes {
+            if self.report.notes.len() < MAX_REPORTED {
+                self.report.notes.push(note);
+            } else {
+                self.report.notes_dropped += 1;
+            }
+        }
+    }
+
+    fn budget(&mut self) -> &mut Budget {
+        self.budget
+    }
+}
+
+/// Parses one collection request of the given format and hands each event to `receive` as soon
+/// as it is built. Never panics; malformed parts become rejections or notes, and work beyond
+/// `budget` ends the intake (see [`budget`]).
+pub fn ingest_each(
+    format: Format,
+    request: &RequestFacts,
+    body: &[u8],
+    limits: &Limits,
+    budget: &mut Budget,
+    receive: &mut dyn FnMut(&mut EventData, &mut Budget),
+) -> Report {
+    let mut out = Intake {
+        receive,
+        budget,
+        report: Report::default(),
+    };
+    match format {
+        Format::Ga4 => ga4::ingest(request, &request.query, body, limits, &mut out),
+        Format::Ga4Loader => ga4_loader::ingest(request, body, limits, &mut out),
+        Format::Mp => mp::ingest(request, body, limits, &mut out),
+        Format::Data => data::ingest(request, body, limits, &mut out),
+    }
+    out.report
+}
+
+/// Every event of one collection request at once, with what was dropped: for tests and tools
+/// that look at event data rather than tag it. Same budget as a request through the filter.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ingested {
     /// Events in request order; the position is the event's line index downstream.
     pub events: Vec<EventData>,
-    /// One per dropped event or line.
+    /// One per dropped event or line (the first [`MAX_REPORTED`]).
     pub rejected: Vec<Rejection>,
     /// Debug remarks about dropped parts of kept events.
     pub notes: Vec<String>,
@@ -70,45 +193,35 @@ pub struct Rejection {
     pub reason: String,
 }
 
-impl Ingested {
-    /// Keeps `event` unless the request already holds the most events allowed.
-    fn accept(&mut self, event: EventData, limits: &Limits) {
-        if self.is_full(limits) {
-            self.reject_over_cap(limits);
-        } else {
-            self.events.push(event);
-        }
-    }
-
-    fn is_full(&self, limits: &Limits) -> bool {
-        self.events.len() >= limits.max_events_per_request
-    }
-
-    fn reject_over_cap(&mut self, limits: &Limits) {
-        self.reject(format!(
-            "more than {} events in one request",
-            limits.max_events_per_request
-        ));
-    }
-
-    fn reject(&mut self, reason: impl Into<String>) {
-        self.rejected.push(Rejection {
-            reason: reason.into(),
-        });
+/// [`ingest_each`], collected.
+pub fn ingest(format: Format, request: &RequestFacts, body: &[u8], limits: &Limits) -> Ingested {
+    let mut budget = Budget::for_request(request.size_bytes().saturating_add(body.len()));
+    let mut events = Vec::new();
+    let report = ingest_each(
+        format,
+        request,
+        body,
+        limits,
+        &mut budget,
+        &mut |event, _| events.push(EventData::clone(event)),
+    );
+    Ingested {
+        events,
+        rejected: report
+            .reasons
+            .into_iter()
+            .map(|reason| Rejection { reason })
+            .collect(),
+        notes: report.notes,
     }
 }
 
-/// Parses one collection request of the given format. Never panics; malformed parts become
-/// rejections or notes.
-pub fn ingest(format: Format, request: &RequestFacts, body: &[u8], limits: &Limits) -> Ingested {
-    let mut out = Ingested::default();
-    match format {
-        Format::Ga4 => ga4::ingest(request, &request.query, body, limits, &mut out),
-        Format::Ga4Loader => ga4_loader::ingest(request, body, limits, &mut out),
-        Format::Mp => mp::ingest(request, body, limits, &mut out),
-        Format::Data => data::ingest(request, body, limits, &mut out),
+/// Adds a note about one event while it has fewer than [`MAX_REPORTED`]: a hostile hit with a
+/// thousand odd parameters must not turn into a thousand strings.
+fn note(notes: &mut Vec<String>, note: String) {
+    if notes.len() < MAX_REPORTED {
+        notes.push(note);
     }
-    out
 }
 
 /// A parameter name fit for a log line: bounded, without control characters.
@@ -202,7 +315,7 @@ fn looks_numeric(text: &str) -> Option<Numeric> {
 /// A number when `text` is numeric, else the text itself plus a note naming the parameter.
 fn number_or_text(name: &str, text: &str, notes: &mut Vec<String>) -> Value {
     parse_number(text).unwrap_or_else(|| {
-        notes.push(not_a_number_note(name));
+        note(notes, not_a_number_note(name));
         Value::String(text.to_owned())
     })
 }
@@ -216,19 +329,52 @@ fn not_a_number_note(name: &str) -> String {
 enum PathError {
     /// The path, or a prefix of it, already holds a value; the first value is kept.
     Conflict,
-    /// An array index at or above the item limit (it would allocate a huge array).
+    /// An array index at or above the item limit.
     IndexTooLarge,
+    /// An array index past the end of its array: arrays only grow by one element at a time, so
+    /// `items.199.x` cannot allocate 199 empty slots before it.
+    IndexSkipsAhead,
+    /// The request's budget of array slots is spent.
+    Budget,
+}
+
+impl PathError {
+    /// The note for parameter `name` that could not be written.
+    fn note(self, name: &str, limits: &Limits) -> String {
+        match self {
+            PathError::Conflict => format!(
+                "parameter {} ignored: its key already holds a value",
+                quoted(name)
+            ),
+            PathError::IndexTooLarge => format!(
+                "parameter {} ignored: array index above {}",
+                quoted(name),
+                limits.max_items
+            ),
+            PathError::IndexSkipsAhead => format!(
+                "parameter {} ignored: array index skips past the end of its array",
+                quoted(name)
+            ),
+            PathError::Budget => format!(
+                "parameter {} ignored: the request's array slots are spent",
+                quoted(name)
+            ),
+        }
+    }
 }
 
 /// Writes `value` at `segments` below `map`, creating objects for name segments and arrays for
 /// index segments (`0`…), so `items.0.item_id` and `user_data.address.city` read back with
 /// [`crate::event::lookup`] and `address` arrays look like the ones other formats send. An
-/// existing value is never overwritten: the first one wins.
+/// existing value is never overwritten: the first one wins. An index may address an existing
+/// element or append one (senders write `items.0…` before `items.1…`); every appended slot is
+/// charged to `budget`.
 fn insert_path(
     map: &mut Map<String, Value>,
     segments: &[&str],
     value: Value,
     max_index: usize,
+    budget: &mut Budget,
 ) -> Result<(), PathError> {
     // Checked up front so a failed write never leaves an empty container behind.
     if segments
@@ -240,18 +386,29 @@ fn insert_path(
     let Some((first, rest)) = segments.split_first() else {
         return Err(PathError::Conflict);
     };
+    if let Some(next) = rest.first() {
+        // An index segment right below a new container can only be 0.
+        if !map.contains_key(*first) && index_segment(next).is_some_and(|i| i > 0) {
+            return Err(PathError::IndexSkipsAhead);
+        }
+    }
     match rest.first() {
         None => insert_new(map, first, value),
         Some(next) => {
             let child = map
                 .entry((*first).to_owned())
                 .or_insert_with(|| empty_container(next));
-            insert_value(child, rest, value)
+            insert_value(child, rest, value, budget)
         }
     }
 }
 
-fn insert_value(container: &mut Value, segments: &[&str], value: Value) -> Result<(), PathError> {
+fn insert_value(
+    container: &mut Value,
+    segments: &[&str],
+    value: Value,
+    budget: &mut Budget,
+) -> Result<(), PathError> {
     let Some((first, rest)) = segments.split_first() else {
         return Err(PathError::Conflict);
     };
@@ -264,8 +421,14 @@ fn insert_value(container: &mut Value, segments: &[&str], value: Value) -> Resul
         },
         Value::Array(list) => {
             let index = index_segment(first).ok_or(PathError::Conflict)?;
-            if list.len() <= index {
-                list.resize(index + 1, Value::Null);
+            if index > list.len() {
+                return Err(PathError::IndexSkipsAhead);
+            }
+            if index == list.len() {
+                budget
+                    .charge(Resource::ArraySlots, 1)
+                    .map_err(|_| PathError::Budget)?;
+                list.push(Value::Null);
             }
             let slot = list.get_mut(index).ok_or(PathError::Conflict)?;
             match rest.first() {
@@ -284,7 +447,7 @@ fn insert_value(container: &mut Value, segments: &[&str], value: Value) -> Resul
         }
         _ => return Err(PathError::Conflict),
     };
-    insert_value(slot, rest, value)
+    insert_value(slot, rest, value, budget)
 }
 
 /// Writes `key` unless it already holds a value (one map search for both).
@@ -336,11 +499,14 @@ fn cap_json(event: &mut EventData, limits: &Limits, notes: &mut Vec<String>) {
 
 fn cap_items(items: &mut Vec<Value>, limits: &Limits, notes: &mut Vec<String>) {
     if items.len() > limits.max_items {
-        notes.push(format!(
-            "{} items beyond the limit of {} dropped",
-            items.len() - limits.max_items,
-            limits.max_items
-        ));
+        note(
+            notes,
+            format!(
+                "{} items beyond the limit of {} dropped",
+                items.len() - limits.max_items,
+                limits.max_items
+            ),
+        );
         items.truncate(limits.max_items);
     }
 }
@@ -349,7 +515,7 @@ fn cap_items(items: &mut Vec<Value>, limits: &Limits, notes: &mut Vec<String>) {
 fn keep_capped(key: &str, value: &mut Value, limits: &Limits, notes: &mut Vec<String>) -> bool {
     match value {
         Value::String(s) if s.len() > limits.max_value_bytes => {
-            notes.push(too_long_note(key, limits));
+            note(notes, too_long_note(key, limits));
             false
         }
         Value::Object(map) => {

@@ -5,9 +5,13 @@
 //! `user_data` arrays reduced to element 0, `consent` to booleans, `timestamp_micros` as an
 //! integer). The `api_secret` is never read, copied, or mentioned.
 
+use serde_json::error::Category;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
-use super::{cap_json, form, parse_number, set_if_absent, Ingested, Limits};
+use super::budget::for_each_element;
+use super::{cap_json, form, note, parse_number, set_if_absent, Budget, Intake, Limits};
 use crate::event::EventData;
 use crate::request::{Method, RequestFacts};
 
@@ -25,7 +29,7 @@ const ADDRESS_FIELDS: &[&str] = &[
 /// Never copied into event data, wherever a sender puts it.
 const SECRET_KEY: &str = "api_secret";
 
-pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: &mut Ingested) {
+pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: &mut Intake<'_>) {
     if request.method != Method::Post {
         out.reject("Measurement Protocol requests must be POST");
         return;
@@ -34,9 +38,11 @@ pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: 
         out.reject("Measurement Protocol request without a body");
         return;
     }
-    let root = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(root)) => root,
-        Ok(_) => {
+    // The top level only, with every value left as unparsed text: the events are parsed one at
+    // a time below, each within the request's budget.
+    let root = match serde_json::from_slice::<BTreeMap<String, &RawValue>>(body) {
+        Ok(root) => root,
+        Err(e) if e.classify() == Category::Data => {
             out.reject("Measurement Protocol body is not a JSON object");
             return;
         }
@@ -50,33 +56,46 @@ pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: 
             return;
         }
     };
-    let Some(Value::Array(events)) = root.get("events") else {
+    let Some(events) = root.get("events") else {
         out.reject("Measurement Protocol body has no `events` array");
         return;
     };
-    let shared = Shared::from_request(request, &root);
-    for (index, element) in events.iter().enumerate() {
+    let mut shared = Shared::from_request(request, &root, out.budget());
+    let streamed = for_each_element(events, &mut |index, element| {
         if out.is_full(limits) {
             out.reject_over_cap(limits);
-            continue;
+            return true;
         }
-        let Value::Object(element) = element else {
-            out.reject(format!("events[{index}] is not an object"));
-            continue;
+        let element = match out.budget().parse_json(element.get().as_bytes()) {
+            Ok(Value::Object(element)) => element,
+            Ok(_) => {
+                out.reject_with(|| format!("events[{index}] is not an object"));
+                return true;
+            }
+            Err(_) => {
+                out.reject_over_cap(limits);
+                return true;
+            }
         };
         let Some(Value::String(name)) = element.get("name") else {
-            out.reject(format!("events[{index}] has no string `name`"));
-            continue;
+            out.reject_with(|| format!("events[{index}] has no string `name`"));
+            return true;
         };
+        let name = name.clone();
         let mut notes = Vec::new();
-        let event = build_event(name, element, &shared, limits, &mut notes);
-        out.notes
-            .extend(notes.into_iter().map(|n| format!("events[{index}]: {n}")));
-        out.accept(event, limits);
+        let mut event = build_event(name, element, &mut shared, limits, &mut notes);
+        out.notes(notes.into_iter().map(|n| format!("events[{index}]: {n}")));
+        out.accept(&mut event, limits);
+        shared.take_back(&mut event);
+        true
+    });
+    if streamed.is_err() {
+        out.reject("Measurement Protocol body has no `events` array");
     }
 }
 
-/// Request-level fields every event of the body inherits.
+/// Request-level fields every event of the body inherits. The maps are lent to each event in
+/// turn ([`Shared::lend`], [`Shared::take_back`]), never copied.
 struct Shared {
     measurement_id: Option<String>,
     fields: Vec<(&'static str, Value)>,
@@ -84,15 +103,25 @@ struct Shared {
     user_data: Map<String, Value>,
     consent: Map<String, Value>,
     timestamp_micros: Option<Value>,
+    /// Which maps the current event holds.
+    lent: [bool; 3],
 }
 
 impl Shared {
-    fn from_request(request: &RequestFacts, root: &Map<String, Value>) -> Shared {
+    fn from_request(
+        request: &RequestFacts,
+        root: &BTreeMap<String, &RawValue>,
+        budget: &mut Budget,
+    ) -> Shared {
+        let mut field = |key: &str| {
+            root.get(key)
+                .and_then(|raw| budget.parse_json(raw.get().as_bytes()).ok())
+        };
         let fields = ["client_id", "user_id", "ip_override", "user_agent"]
             .into_iter()
-            .filter_map(|key| match root.get(key) {
-                Some(Value::String(s)) if !s.is_empty() => Some((key, Value::String(s.clone()))),
-                Some(Value::Number(n)) if key != "ip_override" => {
+            .filter_map(|key| match field(key)? {
+                Value::String(s) if !s.is_empty() => Some((key, Value::String(s))),
+                Value::Number(n) if key != "ip_override" => {
                     Some((key, Value::String(n.to_string())))
                 }
                 _ => None,
@@ -101,10 +130,54 @@ impl Shared {
         Shared {
             measurement_id: measurement_id(&request.query),
             fields,
-            user_properties: user_properties(root.get("user_properties")),
-            user_data: user_data(root.get("user_data")),
-            consent: consent(root.get("consent")),
-            timestamp_micros: root.get("timestamp_micros").and_then(integer),
+            user_properties: user_properties(field("user_properties")),
+            user_data: user_data(field("user_data").as_ref()),
+            consent: consent(field("consent").as_ref()),
+            timestamp_micros: field("timestamp_micros").as_ref().and_then(integer),
+            lent: [false; 3],
+        }
+    }
+}
+
+/// The keys under which the shared maps are lent to an event.
+const LENT: [&str; 3] = ["x-ga-mp2-user_properties", "user_data", "consent_state"];
+
+impl Shared {
+    fn map_mut(&mut self, key: &str) -> Option<&mut Map<String, Value>> {
+        match key {
+            "x-ga-mp2-user_properties" => Some(&mut self.user_properties),
+            "user_data" => Some(&mut self.user_data),
+            "consent_state" => Some(&mut self.consent),
+            _ => None,
+        }
+    }
+
+    /// Moves each non-empty shared map into `event` where the event has none of its own;
+    /// returns which were lent.
+    fn lend(&mut self, event: &mut EventData) -> [bool; 3] {
+        LENT.map(|key| {
+            let Some(map) = self.map_mut(key) else {
+                return false;
+            };
+            if map.is_empty() || !event.get(key).is_none_or(Value::is_null) {
+                return false;
+            }
+            event.insert(key.to_owned(), Value::Object(std::mem::take(map)));
+            true
+        })
+    }
+
+    /// Takes back what [`Shared::lend`] lent once the event has been handed on. Event data is
+    /// only read downstream, so what comes back is what was lent (less any value the caps
+    /// removed, which they would remove from every event alike).
+    fn take_back(&mut self, event: &mut EventData) {
+        let lent = std::mem::take(&mut self.lent);
+        for (key, was_lent) in LENT.into_iter().zip(lent) {
+            if let (true, Some(Value::Object(map))) = (was_lent, event.remove(key)) {
+                if let Some(slot) = self.map_mut(key) {
+                    *slot = map;
+                }
+            }
         }
     }
 }
@@ -120,50 +193,31 @@ fn measurement_id(query: &str) -> Option<String> {
         .filter(|id| !id.is_empty())
 }
 
+/// One event from its element (moved in, not copied) and the shared fields: the small ones
+/// copied, the maps lent (see [`Shared::lend`]).
 fn build_event(
-    name: &str,
-    element: &Map<String, Value>,
-    shared: &Shared,
+    name: String,
+    mut element: Map<String, Value>,
+    shared: &mut Shared,
     limits: &Limits,
     notes: &mut Vec<String>,
 ) -> EventData {
     let mut event = EventData::new();
-    if let Some(Value::Object(params)) = element.get("params") {
-        for (key, value) in params {
-            if key != SECRET_KEY {
-                event.insert(key.clone(), value.clone());
-            }
-        }
+    if let Some(Value::Object(params)) = element.remove("params") {
+        event.extend(params.into_iter().filter(|(key, _)| key != SECRET_KEY));
     }
-    event.insert("event_name".to_owned(), Value::String(name.to_owned()));
+    event.insert("event_name".to_owned(), Value::String(name));
     // Params are the most specific source; request-level fields fill in.
     for (key, value) in &shared.fields {
         set_if_absent(&mut event, key, value.clone());
     }
-    if !shared.user_properties.is_empty() {
-        set_if_absent(
-            &mut event,
-            "x-ga-mp2-user_properties",
-            Value::Object(shared.user_properties.clone()),
-        );
-    }
-    if !shared.user_data.is_empty() {
-        set_if_absent(
-            &mut event,
-            "user_data",
-            Value::Object(shared.user_data.clone()),
-        );
-    }
-    if !shared.consent.is_empty() {
-        set_if_absent(
-            &mut event,
-            "consent_state",
-            Value::Object(shared.consent.clone()),
-        );
-    }
+    shared.lent = shared.lend(&mut event);
     let timestamp = match element.get("timestamp_micros") {
         Some(raw) => integer(raw).or_else(|| {
-            notes.push("`timestamp_micros` is not an integer; ignored".to_owned());
+            note(
+                notes,
+                "`timestamp_micros` is not an integer; ignored".to_owned(),
+            );
             None
         }),
         None => None,
@@ -184,19 +238,19 @@ fn build_event(
 }
 
 /// `{"name": {"value": v}}` → `{"name": v}`; an unwrapped value is taken as it is.
-fn user_properties(raw: Option<&Value>) -> Map<String, Value> {
+fn user_properties(raw: Option<Value>) -> Map<String, Value> {
     let Some(Value::Object(props)) = raw else {
         return Map::new();
     };
     props
-        .iter()
+        .into_iter()
         .filter(|(name, _)| name.as_str() != SECRET_KEY)
         .filter_map(|(name, prop)| {
             let value = match prop {
-                Value::Object(wrapper) => wrapper.get("value")?.clone(),
-                other => other.clone(),
+                Value::Object(mut wrapper) => wrapper.remove("value")?,
+                other => other,
             };
-            (!value.is_null()).then(|| (name.clone(), value))
+            (!value.is_null()).then_some((name, value))
         })
         .collect()
 }

@@ -161,3 +161,42 @@ fn huge_values_and_items_are_capped() {
     assert_eq!(out.events[0]["items"].as_array().unwrap().len(), 200);
     assert_eq!(out.notes.len(), 2);
 }
+
+// Before the fix, `user_properties`, `user_data` and `consent` were cloned into every event (8 KB
+// of properties under 1,000 events: 31 MB). They are now lent to each event in turn; every
+// event still sees them, and one event's own `user_data` does not leak into the next.
+#[test]
+fn shared_maps_reach_every_event_without_being_copied() {
+    let events: Vec<String> = (0..5)
+        .map(|i| {
+            if i == 2 {
+                r#"{"name": "own", "params": {"user_data": {"sha256_email_address": "own"}}}"#
+                    .to_owned()
+            } else {
+                format!(r#"{{"name": "e{i}"}}"#)
+            }
+        })
+        .collect();
+    let out = mp(&format!(
+        r#"{{"user_properties": {{"tier": {{"value": "gold"}}}},
+            "user_data": {{"sha256_email_address": ["{}"]}},
+            "consent": {{"ad_user_data": "GRANTED"}}, "events": [{}]}}"#,
+        "a".repeat(64),
+        events.join(",")
+    ));
+    assert_eq!(out.events.len(), 5);
+    for (i, event) in out.events.iter().enumerate() {
+        assert_eq!(
+            event["x-ga-mp2-user_properties"],
+            json!({"tier": "gold"}),
+            "{i}"
+        );
+        assert_eq!(event["consent_state"], json!({"ad_user_data": true}), "{i}");
+        let email = &event["user_data"]["sha256_email_address"];
+        if i == 2 {
+            assert_eq!(email, &json!("own"));
+        } else {
+            assert_eq!(email, &json!("a".repeat(64)), "{i}");
+        }
+    }
+}

@@ -41,7 +41,8 @@ fn limits_defaults() {
         Limits {
             max_events_per_request: 7,
             max_items: 200,
-            max_value_bytes: 8192
+            max_value_bytes: 8192,
+            trust_client_ip_and_user_agent: false
         }
     );
 }
@@ -67,49 +68,84 @@ fn numbers_keep_integers_and_decimal_text() {
 #[test]
 fn dotted_paths_build_objects_and_arrays_and_keep_the_first_value() {
     let mut map = Map::new();
-    insert_path(
-        &mut map,
-        &["user_data", "email_address"],
-        json!("a@b.c"),
-        200,
-    )
-    .unwrap();
-    insert_path(
+    let budget = &mut Budget::for_request(1000);
+    let mut put = |map: &mut Map<String, Value>, path: &[&str], value: Value| {
+        insert_path(map, path, value, 200, budget)
+    };
+    put(&mut map, &["user_data", "email_address"], json!("a@b.c")).unwrap();
+    put(
         &mut map,
         &["user_data", "address", "0", "city"],
         json!("Oslo"),
-        200,
     )
     .unwrap();
-    insert_path(&mut map, &["items", "1", "item_id"], json!("B"), 200).unwrap();
+    put(&mut map, &["items", "0", "item_id"], json!("A")).unwrap();
+    put(&mut map, &["items", "1", "item_id"], json!("B")).unwrap();
+    put(&mut map, &["items", "0", "price"], json!(1)).unwrap();
     assert_eq!(
-        insert_path(&mut map, &["user_data", "email_address"], json!("x"), 200),
+        put(&mut map, &["user_data", "email_address"], json!("x")),
         Err(PathError::Conflict)
     );
     assert_eq!(
-        insert_path(
+        put(
             &mut map,
             &["user_data", "email_address", "deep"],
-            json!("x"),
-            200
+            json!("x")
         ),
         Err(PathError::Conflict)
     );
     assert_eq!(
-        insert_path(&mut map, &["big", "5000", "x"], json!(1), 200),
+        put(&mut map, &["big", "5000", "x"], json!(1)),
         Err(PathError::IndexTooLarge)
     );
     assert_eq!(
         Value::Object(map),
         json!({
             "user_data": {"email_address": "a@b.c", "address": [{"city": "Oslo"}]},
-            "items": [null, {"item_id": "B"}]
+            "items": [{"item_id": "A", "price": 1}, {"item_id": "B"}]
         })
     );
     assert_eq!(path_segments("a..b"), None);
     assert_eq!(path_segments("a.b"), Some(vec!["a", "b"]));
     assert_eq!(index_segment("007"), None);
     assert_eq!(index_segment("0"), Some(0));
+}
+
+// Before the fix, `items.199.x` allocated an array of 199 nulls and the value: a key of a dozen
+// bytes cost 6 KB of heap.
+#[test]
+fn indexed_keys_only_append_so_no_array_holds_empty_slots() {
+    let mut map = Map::new();
+    let budget = &mut Budget::for_request(1000);
+    assert_eq!(
+        insert_path(&mut map, &["items", "199", "x"], json!(1), 200, budget),
+        Err(PathError::IndexSkipsAhead)
+    );
+    assert_eq!(map.get("items"), None, "no empty container is left behind");
+    insert_path(&mut map, &["items", "0", "x"], json!(1), 200, budget).unwrap();
+    assert_eq!(
+        insert_path(&mut map, &["items", "2", "x"], json!(1), 200, budget),
+        Err(PathError::IndexSkipsAhead)
+    );
+    assert_eq!(Value::Object(map), json!({"items": [{"x": 1}]}));
+}
+
+#[test]
+fn array_slots_are_charged_to_the_request_budget() {
+    let mut map = Map::new();
+    let budget = &mut Budget::for_request(0);
+    let mut written = 0;
+    let result = loop {
+        let index = (written % 200).to_string();
+        let name = format!("a{}", written / 200);
+        match insert_path(&mut map, &[&name, &index], json!(1), 200, budget) {
+            Ok(()) => written += 1,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(result, PathError::Budget);
+    assert_eq!(written, 4096);
+    assert_eq!(budget.exceeded(), Some(Resource::ArraySlots));
 }
 
 #[test]

@@ -26,13 +26,14 @@ pub enum Counter {
     ApiRetries,
     RetryQueueDropped,
     BodiesTooLarge,
+    WorkBudgetExceeded,
     BodiesUnread,
     UserFieldsSkipped,
     EventsLostOnShutdown,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 18] = [
+    pub const ALL: [Counter; 19] = [
         Counter::CollectRequests,
         Counter::EventsReceived,
         Counter::EventsSent,
@@ -48,6 +49,7 @@ impl Counter {
         Counter::ApiRetries,
         Counter::RetryQueueDropped,
         Counter::BodiesTooLarge,
+        Counter::WorkBudgetExceeded,
         Counter::BodiesUnread,
         Counter::UserFieldsSkipped,
         Counter::EventsLostOnShutdown,
@@ -70,6 +72,7 @@ impl Counter {
             Counter::ApiRetries => "api_retries",
             Counter::RetryQueueDropped => "retry_queue_dropped",
             Counter::BodiesTooLarge => "bodies_too_large",
+            Counter::WorkBudgetExceeded => "work_budget_exceeded",
             Counter::BodiesUnread => "bodies_unread",
             Counter::UserFieldsSkipped => "user_fields_skipped",
             Counter::EventsLostOnShutdown => "events_lost_on_shutdown",

@@ -16,6 +16,7 @@ mod harness;
 
 mod batching;
 mod bigquery;
+mod client_identity;
 mod config_refusal;
 mod delivery;
 mod edges;
@@ -24,6 +25,10 @@ mod hostile;
 mod ingest;
 mod injection;
 mod lossless;
+mod memory;
 mod release;
 mod soak;
 mod tag_logic;
+
+#[path = "../support/shapes.rs"]
+mod shapes;
