@@ -10,7 +10,7 @@ ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
 .PHONY: build envoy test lint unit e2e validate run clean bench soak wasm-target compose-check \
-	run-check dist dist-check fuzz fuzz-smoke fuzz-tools
+	run-check dist dist-check fuzz fuzz-smoke fuzz-tools schema monitoring
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -37,8 +37,18 @@ lint: wasm-target
 ## per request (counting allocator, every format, normal and adversarial shapes)
 unit:
 	$(CARGO) test --workspace --lib --bins
-	$(CARGO) test -p openai-capi-filter --test ingest_fixtures
+	$(CARGO) test -p openai-capi-filter --test ingest_fixtures --test config_examples --test monitoring
 	$(CARGO) test -p openai-capi-filter --release --test memory_per_request
+
+## schema: regenerate config.schema.json from the config types (commit the result)
+schema:
+	UPDATE_CONFIG_SCHEMA=1 $(CARGO) test -p openai-capi-filter --lib config::schema
+
+## monitoring: promtool checks and unit-tests the alert rules in monitoring/
+monitoring:
+	./scripts/install-tools.sh promtool
+	promtool check rules monitoring/alerts.yaml
+	promtool test rules monitoring/alerts.test.yaml
 
 ## e2e: end-to-end tests in real Envoy (needs build + envoy)
 e2e: build envoy
@@ -87,7 +97,7 @@ compose-check:
 	./scripts/check-compose.py --self-test
 
 ## test: everything CI runs
-test: lint unit e2e validate compose-check run-check dist-check fuzz-smoke
+test: lint unit monitoring e2e validate compose-check run-check dist-check fuzz-smoke
 	@echo "make test: all checks passed"
 
 ## dist: dist/openai_capi_filter.wasm + .sha256, and dist/oci, an OCI image layout for Istio

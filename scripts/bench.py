@@ -176,7 +176,14 @@ class Envoy:
             name, _, value = line.partition(": ")
             name = name.replace("wasmcustom.", "")
             if name.startswith("openai_capi.") and value.strip().isdigit():
-                out[name[len("openai_capi."):]] = int(value)
+                name = name[len("openai_capi."):]
+                out[name] = int(value)
+                # A labelled series <family>.<key>.<value> also counts as <family>_<value>
+                # and towards the family total (events_invalid = every reason).
+                parts = name.split(".")
+                if len(parts) == 3:
+                    out[f"{parts[0]}_{parts[2]}"] = int(value)
+                    out[parts[0]] = out.get(parts[0], 0) + int(value)
         return out
 
     def stop(self):

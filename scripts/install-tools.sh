@@ -3,6 +3,7 @@
 #   install-tools.sh compose   docker-compose v1 (unless `docker compose` v2 works) + PyYAML
 #   install-tools.sh yaml      PyYAML for /usr/bin/python3 (the config checks read YAML)
 #   install-tools.sh oci       umoci (writes the OCI image layout) + skopeo (checks it)
+#   install-tools.sh promtool  prometheus (promtool checks and unit-tests monitoring/alerts.yaml)
 set -euo pipefail
 want=()
 for need in "$@"; do
@@ -16,6 +17,8 @@ for need in "$@"; do
     oci)
       command -v umoci >/dev/null 2>&1 || want+=(umoci)
       command -v skopeo >/dev/null 2>&1 || want+=(skopeo) ;;
+    promtool)
+      command -v promtool >/dev/null 2>&1 || want+=(prometheus) ;;
     *) echo "install-tools.sh: unknown tool set $need" >&2; exit 2 ;;
   esac
 done

@@ -91,7 +91,7 @@ cat <<MSG
 $($bigquery && echo "  Google stand-in:         http://127.0.0.1:$GOOGLE_PORT    (BigQuery rows, printed below as \"── Google\")")
 
   Try:  curl -i 'http://127.0.0.1:$ENVOY_PORT/g/collect?v=2&tid=G-DEMO&cid=555.666&en=page_view&dl=https%3A%2F%2Fshop.example.com%2F%3Foppref%3Ddemo-click-1' -H 'Host: shop.example.com'
-  Stats: curl -s http://127.0.0.1:$ENVOY_ADMIN_PORT/stats/prometheus | grep openai_capi
+  Stats: curl -s http://127.0.0.1:$ENVOY_ADMIN_PORT/stats/prometheus | grep '^openai_capi_'
   Stop:  Ctrl-C
 
 MSG

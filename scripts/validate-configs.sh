@@ -21,7 +21,9 @@ validate() {
 
 validate envoy/envoy.yaml envoy/envoy.yaml
 for f in envoy/docker/envoy.yaml envoy/production.yaml; do
-  sed "s#/etc/envoy/openai_capi_filter.wasm#$WASM#" "$f" > "$tmp/$(basename "$(dirname "$f")")-$(basename "$f")"
+  # Templates ship REPLACE_WITH_* placeholders, which the filter refuses; fill them in.
+  sed -e "s#/etc/envoy/openai_capi_filter.wasm#$WASM#" -e "s#REPLACE_WITH_PIXEL_ID#validate-pixel#" \
+    "$f" > "$tmp/$(basename "$(dirname "$f")")-$(basename "$f")"
   validate "$f" "$tmp/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
 

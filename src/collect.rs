@@ -30,6 +30,28 @@ pub struct Collected {
     pub events: Vec<EncodedEvent>,
     /// `Set-Cookie` header values for the response.
     pub set_cookies: Vec<String>,
+    /// The request's event counts, for the access log.
+    pub summary: Summary,
+}
+
+/// What happened to one collection request's events: `sent` were handed to delivery,
+/// `skipped` were not selected (trigger, consent), `invalid` were dropped as unusable.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub received: usize,
+    pub sent: usize,
+    pub skipped: usize,
+    pub invalid: usize,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "received={} sent={} skipped={} invalid={}",
+            self.received, self.sent, self.skipped, self.invalid
+        )
+    }
 }
 
 /// Runs the core for one collection request of `format` with `body` (already bounded).
@@ -48,6 +70,9 @@ pub fn collect(
     let mut scope = RequestScope::new(config, request, now_ms, random);
     let mut budget = Budget::for_request(request.size_bytes().saturating_add(body.len()));
     let mut index = 0;
+    let mut skipped = 0;
+    let mut invalid = 0;
+    let request_url = request.url();
     // Each event is tagged and encoded as soon as it is built, and its data dropped before the
     // next one is built.
     let report = ingest::ingest_each(
@@ -68,20 +93,30 @@ pub fn collect(
             }
             let page_location = || text_at(event, "page_location").map(Cow::into_owned);
             match outcome {
-                Outcome::Skipped(Skip::Trigger) => metrics.add(Counter::EventsSkippedTrigger, 1),
-                Outcome::Skipped(Skip::Consent) => metrics.add(Counter::EventsSkippedConsent, 1),
+                Outcome::Skipped(skip) => {
+                    skipped += 1;
+                    metrics.add(
+                        match skip {
+                            Skip::Trigger => Counter::EventsSkippedTrigger,
+                            Skip::Consent => Counter::EventsSkippedConsent,
+                        },
+                        1,
+                    );
+                }
                 Outcome::Invalid {
                     name,
                     reason,
                     cookies,
                 } => {
-                    metrics.add(Counter::EventsInvalid, 1);
+                    invalid += 1;
+                    metrics.add(reason.counter(), 1);
                     let code = reason.code();
                     let reason = reason.to_string();
                     console::emit(
                         config.logging.console,
                         &Record {
                             event_name: name.as_deref(),
+                            request_url: Some(&request_url),
                             trace_id: request.trace_id.as_deref(),
                             ..Record::message("Event not sent: invalid", Some(&reason))
                         },
@@ -98,8 +133,15 @@ pub fn collect(
                     cookies,
                 } => {
                     match encode_event(&api_event) {
-                        Some(encoded) => keep(encoded, budget, &mut collected.events, metrics),
-                        None => metrics.add(Counter::EventsInvalid, 1),
+                        Some(encoded) => {
+                            if !keep(encoded, budget, &mut collected.events, metrics) {
+                                invalid += 1;
+                            }
+                        }
+                        None => {
+                            invalid += 1;
+                            metrics.add(Counter::EventsInvalidEncoding, 1);
+                        }
                     }
                     remember_cookies(&mut cookie_source, cookies, page_location);
                 }
@@ -110,7 +152,7 @@ pub fn collect(
         Counter::EventsReceived,
         (report.accepted + report.rejected) as u64,
     );
-    metrics.add(Counter::EventsInvalid, report.rejected as u64);
+    metrics.add(Counter::EventsInvalidInput, report.rejected as u64);
     for reason in &report.reasons {
         log::debug!("collection input dropped: {}", Escaped(reason));
     }
@@ -126,6 +168,12 @@ pub fn collect(
             log::warn!("{line}");
         }
     }
+    collected.summary = Summary {
+        received: report.accepted + report.rejected,
+        sent: collected.events.len(),
+        skipped,
+        invalid: invalid + report.rejected,
+    };
     if let Some((values, page)) = cookie_source {
         collected.set_cookies = set_cookies(config, request, &values, page.as_deref());
     }
@@ -157,13 +205,14 @@ fn budget_warning(resource: Resource, dropped: usize, now_ms: u64) -> Option<Str
 }
 
 /// Keeps an encoded event for delivery while the request's budget allows; past it the event is
-/// dropped and counted as invalid (the summary after the intake logs why).
+/// dropped and counted as invalid (the summary after the intake logs why). Says whether it was
+/// kept.
 fn keep(
     mut encoded: EncodedEvent,
     budget: &mut Budget,
     events: &mut Vec<EncodedEvent>,
     metrics: &dyn Metrics,
-) {
+) -> bool {
     // Kept until delivery: without the encoder's spare capacity, and charged at what it holds
     // (twice its own size for the room a growing list keeps).
     encoded.json.shrink_to_fit();
@@ -172,8 +221,14 @@ fn keep(
         + encoded.name.capacity()
         + 2 * std::mem::size_of::<EncodedEvent>();
     match budget.charge(Resource::KeptBytes, held) {
-        Ok(()) => events.push(encoded),
-        Err(_) => metrics.add(Counter::EventsInvalid, 1),
+        Ok(()) => {
+            events.push(encoded);
+            true
+        }
+        Err(_) => {
+            metrics.add(Counter::EventsInvalidInput, 1);
+            false
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! The glue hands over raw header bytes and Envoy's resolved downstream address; this module
 //! turns them into bounded, lossless-enough strings: the method and path that decide whether the
 //! request is a collection request at all, the query, cookies (all `Cookie` headers, first value
-//! wins), `User-Agent`, `Referer`, `:authority`, `trace-id`, and the peer IP with its port
+//! wins), `User-Agent`, `Referer`, `:authority`, the trace id (`trace-id`, else Envoy's
+//! `x-request-id`), the scheme the client used, and the peer IP with its port
 //! stripped. Non-UTF-8 header bytes never panic: they are decoded lossily, so a value with
 //! invalid bytes carries U+FFFD and is later refused wherever it would be written out (cookies).
 
@@ -40,8 +41,12 @@ pub struct RequestFacts {
     pub user_agent: Option<String>,
     pub referer: Option<String>,
     pub content_type: Option<String>,
-    /// The `trace-id` header, echoed in console logs.
+    /// The `trace-id` header, else `x-request-id` (which Envoy sets on every request), echoed
+    /// in console logs so a log line can be matched with the access log.
     pub trace_id: Option<String>,
+    /// `http` or `https` as the client used it: `x-forwarded-proto` (set or sanitised by
+    /// Envoy's connection manager), else `:scheme`.
+    pub scheme: Option<String>,
     /// Cookie name/value pairs in header order; duplicates kept (first wins on lookup).
     pub cookies: Vec<(String, String)>,
     /// All headers, lower-case names, bounded (for `{{header.…}}` references).
@@ -65,10 +70,13 @@ impl RequestFacts {
             referer: None,
             content_type: None,
             trace_id: None,
+            scheme: None,
             cookies: Vec::new(),
             headers: Vec::new(),
         };
         let mut saw_path = false;
+        let mut request_id = None;
+        let mut pseudo_scheme = None;
         for (name, raw) in pairs {
             let limit = if name == ":path" {
                 MAX_PATH_BYTES
@@ -97,6 +105,9 @@ impl RequestFacts {
                     facts.content_type = non_empty(&value)
                 }
                 "trace-id" if facts.trace_id.is_none() => facts.trace_id = non_empty(&value),
+                "x-request-id" if request_id.is_none() => request_id = non_empty(&value),
+                ":scheme" => pseudo_scheme = web_scheme(&value),
+                "x-forwarded-proto" if facts.scheme.is_none() => facts.scheme = web_scheme(&value),
                 "cookie" => parse_cookies(&value, &mut facts.cookies),
                 _ => {}
             }
@@ -104,6 +115,8 @@ impl RequestFacts {
                 facts.headers.push((name.clone(), value.into_owned()));
             }
         }
+        facts.trace_id = facts.trace_id.or(request_id);
+        facts.scheme = facts.scheme.or(pseudo_scheme);
         saw_path.then_some(facts)
     }
 
@@ -119,6 +132,17 @@ impl RequestFacts {
             + self.query.len()
             + self.authority.as_ref().map_or(0, String::len)
             + headers
+    }
+
+    /// `scheme://authority/path` of the collection request as the client sent it (no query:
+    /// it may carry user data), for logs.
+    pub fn url(&self) -> String {
+        format!(
+            "{}://{}{}",
+            self.scheme.as_deref().unwrap_or("http"),
+            self.authority.as_deref().unwrap_or_default(),
+            self.path
+        )
     }
 
     /// First value of the cookie `name`.
@@ -154,6 +178,15 @@ fn bounded_text(raw: &[u8], limit: usize) -> Cow<'_, str> {
         Ok(text) => Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(raw),
     }
+}
+
+/// `http` or `https` (first of a comma-separated list, any case); anything else is unknown.
+fn web_scheme(value: &str) -> Option<String> {
+    let first = value.split(',').next().unwrap_or_default().trim();
+    ["http", "https"]
+        .into_iter()
+        .find(|s| first.eq_ignore_ascii_case(s))
+        .map(str::to_owned)
 }
 
 fn non_empty(value: &str) -> Option<String> {
@@ -234,6 +267,44 @@ mod tests {
         assert_eq!(facts.trace_id.as_deref(), Some("t-1"));
         assert_eq!(facts.query_param("en").as_deref(), Some("page_view"));
         assert_eq!(facts.header("user-agent"), Some("Mozilla/5.0"));
+    }
+
+    #[test]
+    fn trace_id_falls_back_to_x_request_id() {
+        let facts =
+            |list: &[(&str, &[u8])]| RequestFacts::from_headers(&pairs(list), None).unwrap();
+        let only_request_id = facts(&[(":path", b"/g"), ("x-request-id", b"r-1")]);
+        assert_eq!(only_request_id.trace_id.as_deref(), Some("r-1"));
+        // trace-id wins whatever the header order.
+        let both = facts(&[
+            (":path", b"/g"),
+            ("x-request-id", b"r-1"),
+            ("trace-id", b"t-9"),
+        ]);
+        assert_eq!(both.trace_id.as_deref(), Some("t-9"));
+        assert_eq!(facts(&[(":path", b"/g")]).trace_id, None);
+    }
+
+    #[test]
+    fn scheme_comes_from_x_forwarded_proto_else_pseudo_header() {
+        let facts =
+            |list: &[(&str, &[u8])]| RequestFacts::from_headers(&pairs(list), None).unwrap();
+        let behind_lb = facts(&[
+            (":path", b"/g"),
+            (":scheme", b"http"),
+            ("x-forwarded-proto", b"HTTPS, http"),
+        ]);
+        assert_eq!(behind_lb.scheme.as_deref(), Some("https"));
+        let direct = facts(&[(":path", b"/g"), (":scheme", b"http")]);
+        assert_eq!(direct.scheme.as_deref(), Some("http"));
+        let full = facts(&[
+            (":path", b"/g/collect?v=2&em=x"),
+            (":authority", b"shop.example"),
+            ("x-forwarded-proto", b"https"),
+        ]);
+        assert_eq!(full.url(), "https://shop.example/g/collect");
+        let junk = facts(&[(":path", b"/g"), ("x-forwarded-proto", b"gopher")]);
+        assert_eq!(junk.scheme, None);
     }
 
     #[test]

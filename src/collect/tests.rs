@@ -122,8 +122,23 @@ fn every_received_event_is_accounted_for() {
     );
     assert_eq!(c.events.len(), 2);
     assert_eq!(m.counter(Counter::EventsReceived), 6);
-    assert_eq!(m.counter(Counter::EventsInvalid), 3);
+    assert_eq!(m.counter(Counter::EventsInvalidInput), 2);
+    assert_eq!(m.counter(Counter::EventsInvalidEventName), 1);
+    assert_eq!(m.family_total("events_invalid"), 3);
     assert_eq!(m.counter(Counter::EventsSkippedTrigger), 1);
+    assert_eq!(
+        c.summary,
+        Summary {
+            received: 6,
+            sent: 2,
+            skipped: 1,
+            invalid: 3
+        }
+    );
+    assert_eq!(
+        c.summary.to_string(),
+        "received=6 sent=2 skipped=1 invalid=3"
+    );
 }
 
 #[test]
@@ -138,7 +153,7 @@ fn app_events_require_mobile_app_the_rest_of_the_request_still_goes_out() {
     assert_eq!(c.events.len(), 1);
     let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
     assert_eq!(e["type"], json!("page_viewed"));
-    assert_eq!(m.counter(Counter::EventsInvalid), 2);
+    assert_eq!(m.counter(Counter::EventsInvalidActionSource), 2);
 }
 
 #[test]
@@ -213,7 +228,7 @@ fn a_request_past_its_work_budget_keeps_what_fits_and_counts_the_overrun() {
     assert_eq!(m.counter(Counter::WorkBudgetExceeded), 1);
     assert_eq!(m.counter(Counter::EventsReceived), 1000);
     assert_eq!(
-        m.counter(Counter::EventsInvalid),
+        m.family_total("events_invalid"),
         1000 - c.events.len() as u64
     );
 }

@@ -6,38 +6,24 @@
 //! field and the reason; the glue logs it and returns `false`, so Envoy refuses the config.
 
 mod callout_target;
+mod error;
+mod placeholder;
+mod proto_struct;
 mod raw;
+#[cfg(test)]
+mod schema;
+mod shape;
 pub mod value_source;
 
 use crate::observe::bigquery::jwt::ServiceAccountKey;
 use crate::payload::ActionSource;
 use crate::tag::event_name::{EventType, StandardType};
+pub use error::{ConfigError, TextPosition};
+use placeholder::refuse_placeholder;
 use raw::*;
 use serde_json::Value;
 use std::fmt;
 pub use value_source::ValueSource;
-
-/// A configuration problem: the dotted field path and why it is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub field: String,
-    pub reason: String,
-}
-
-impl ConfigError {
-    fn new(field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
-        ConfigError {
-            field: field.into(),
-            reason: reason.into(),
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid configuration: {}: {}", self.field, self.reason)
-    }
-}
 
 /// The API key (or any credential): printable only through [`Secret::expose`].
 #[derive(Clone, PartialEq, Eq)]
@@ -326,6 +312,8 @@ pub struct Config {
     pub event_parameters: EventParameters,
     pub api: Api,
     pub logging: Logging,
+    /// First segment of every stat name, so two plugin instances keep separate series.
+    pub metric_prefix: String,
 }
 
 /// Largest body the filter buffers; Envoy's default per-connection buffer is 1 MiB and a body
@@ -340,24 +328,45 @@ pub const MAX_RETRY_HORIZON_MS: u64 = 86_400_000;
 pub const MAX_COOKIE_DAYS: u64 = 400;
 
 impl Config {
-    /// Parses and validates the plugin configuration. `env` reads the VM environment for
-    /// `{"env": NAME}` secrets.
+    /// Parses and validates the plugin configuration as Envoy hands it over: JSON text (a
+    /// `StringValue`) or a protobuf-encoded `google.protobuf.Struct` (native YAML). `env` reads
+    /// the VM environment for `{"env": NAME}` secrets.
+    pub fn from_plugin_configuration(
+        bytes: &[u8],
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        match proto_struct::decode(bytes) {
+            // Through JSON text, so one deserializer serves both forms (a second one for
+            // `serde_json::Value` would double the config code in the `.wasm`). Positions in
+            // that text would mean nothing to the user: the field path says where.
+            Some(value) => {
+                Config::from_json(value.to_string().as_bytes(), env).map_err(|e| ConfigError {
+                    position: None,
+                    ..e
+                })
+            }
+            None => Config::from_json(bytes, env),
+        }
+    }
+
+    /// Parses and validates the configuration from JSON text; a parse error names its line and
+    /// column.
     pub fn from_json(
         bytes: &[u8],
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
+        // Syntax first, as a plain value: its errors carry line and column, and the value lets
+        // `shape` refuse arrays that serde would read as positional structs.
+        let value: Value = serde_json::from_slice(bytes)
+            .map_err(|e| ConfigError::from_serde(String::new(), &e))?;
+        shape::refuse_positional_objects(&value, "")?;
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let raw: RawConfig = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." || path == "?" {
-                "(top level)".to_owned()
-            } else {
-                path
-            };
-            ConfigError::new(field, strip_position(&e.into_inner().to_string()))
+            ConfigError::from_serde(path, e.inner())
         })?;
         de.end()
-            .map_err(|e| ConfigError::new("(top level)", strip_position(&e.to_string())))?;
+            .map_err(|e| ConfigError::from_serde(String::new(), &e))?;
         Config::from_raw(raw, env)
     }
 
@@ -375,6 +384,7 @@ impl Config {
                 "must be at most 256 printable characters",
             ));
         }
+        refuse_placeholder("pixel_id", &pixel_id, true)?;
         let api_key = secret("api_key", raw.api_key, env)?;
         let action_source = ActionSource::parse(&raw.action_source).ok_or_else(|| {
             ConfigError::new(
@@ -435,15 +445,8 @@ impl Config {
             event_parameters: event_parameters(raw.event_parameters)?,
             api: api(raw.api)?,
             logging: logging(raw.logging, env)?,
+            metric_prefix: metric_prefix(raw.metric_prefix)?,
         })
-    }
-}
-
-/// serde_json appends " at line 1 column 5"; the field path already says where.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message.get(..at).unwrap_or(message).to_owned(),
-        None => message.to_owned(),
     }
 }
 
@@ -462,10 +465,14 @@ fn secret(
                 ));
             }
             env(&name).ok_or_else(|| {
+                // The VM cannot see vm_config: a key listed in host_env_keys but unset in
+                // Envoy's own environment looks the same as an unlisted one, so name both.
                 ConfigError::new(
                     format!("{field}.env"),
                     format!(
-                        "environment variable {name} is not set in the VM (list it in vm_config.environment_variables)"
+                        "environment variable {name} is not visible to the VM: it must be set in \
+                         Envoy's environment and listed in vm_config.environment_variables.host_env_keys \
+                         (Istio: vmConfig.env), or given in environment_variables.key_values"
                     ),
                 )
             })?
@@ -475,6 +482,7 @@ fn secret(
     if value.is_empty() {
         return Err(ConfigError::new(field, "must not be empty"));
     }
+    refuse_placeholder(field, &value, false)?;
     // A header value: control characters would break or inject into the request.
     if value.chars().any(|c| c.is_control() || !c.is_ascii()) {
         return Err(ConfigError::new(
@@ -523,6 +531,7 @@ fn standard_list() -> String {
 }
 
 fn integration_source(value: String) -> Result<String, ConfigError> {
+    refuse_placeholder("integration_source", &value, true)?;
     // The API trims and lowercases before checking 1–64 of [a-z0-9._-] with an alphanumeric start.
     let v = value.trim().to_ascii_lowercase();
     let ok = (1..=64).contains(&v.len())
@@ -535,6 +544,22 @@ fn integration_source(value: String) -> Result<String, ConfigError> {
         Err(ConfigError::new(
             "integration_source",
             "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
+        ))
+    }
+}
+
+fn metric_prefix(value: String) -> Result<String, ConfigError> {
+    let ok = (1..=64).contains(&value.len())
+        && value.starts_with(|c: char| c.is_ascii_lowercase())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(value)
+    } else {
+        Err(ConfigError::new(
+            "metric_prefix",
+            format!("{value:?} must be 1-64 of a-z, 0-9 and '_', starting with a letter"),
         ))
     }
 }
@@ -852,10 +877,10 @@ fn event_parameters(raw: RawEventParameters) -> Result<EventParameters, ConfigEr
 fn non_empty(field: &str, value: String) -> Result<String, ConfigError> {
     let v = value.trim().to_owned();
     if v.is_empty() {
-        Err(ConfigError::new(field, "must not be empty"))
-    } else {
-        Ok(v)
+        return Err(ConfigError::new(field, "must not be empty"));
     }
+    refuse_placeholder(field, &v, true)?;
+    Ok(v)
 }
 
 fn api(raw: RawApi) -> Result<Api, ConfigError> {

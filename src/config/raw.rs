@@ -1,4 +1,7 @@
-//! The configuration as it is written: serde shapes of the JSON config, with defaults.
+//! The configuration as it is written: serde shapes with their defaults.
+//!
+//! The same types generate `config.schema.json` (test-only derive, see `schema.rs`), so a field
+//! added here reaches the schema without further work.
 //!
 //! Every object denies unknown keys, and `serde_path_to_error` turns a type error into a message
 //! naming the field (`collect.endpoints[0].format: unknown variant …`). Semantic checks (ranges,
@@ -8,6 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     pub pixel_id: String,
@@ -44,10 +48,13 @@ pub struct RawConfig {
     pub api: RawApi,
     #[serde(default)]
     pub logging: RawLogging,
+    #[serde(default = "default_metric_prefix")]
+    pub metric_prefix: String,
 }
 
 /// A secret: a literal string or `{"env": NAME}` read from the VM environment.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum RawSecret {
     Literal(String),
@@ -55,12 +62,14 @@ pub enum RawSecret {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawEnvRef {
     pub env: String,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawEventName {
     #[serde(default = "default_setup")]
@@ -82,6 +91,7 @@ impl Default for RawEventName {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawCollect {
     #[serde(default = "default_endpoints")]
@@ -109,6 +119,7 @@ impl Default for RawCollect {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawEndpoint {
     pub path: String,
@@ -116,6 +127,7 @@ pub struct RawEndpoint {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawTrigger {
     #[serde(default)]
@@ -142,6 +154,7 @@ fn default_exclude_event_names() -> Vec<String> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawConsent {
     #[serde(default = "default_consent_mode")]
@@ -160,6 +173,7 @@ impl Default for RawConsent {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawCookieSetting {
     #[serde(default = "default_true")]
@@ -168,6 +182,7 @@ pub struct RawCookieSetting {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawCookie {
     #[serde(default = "default_auto")]
@@ -189,6 +204,7 @@ impl Default for RawCookie {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawServerEventData {
     #[serde(default = "default_true")]
@@ -213,6 +229,7 @@ impl Default for RawServerEventData {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawServerOverrides {
     pub timestamp_ms: Option<Value>,
@@ -222,6 +239,7 @@ pub struct RawServerOverrides {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawUserData {
     #[serde(default = "default_true")]
@@ -240,6 +258,7 @@ impl Default for RawUserData {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawUserOverrides {
     pub email: Option<Value>,
@@ -258,6 +277,7 @@ pub struct RawUserOverrides {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawEventParameters {
     #[serde(default = "default_true")]
@@ -279,6 +299,7 @@ impl Default for RawEventParameters {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawParamOverrides {
     pub amount: Option<Value>,
@@ -289,6 +310,7 @@ pub struct RawParamOverrides {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawApi {
     #[serde(default = "default_cluster")]
@@ -319,6 +341,7 @@ impl Default for RawApi {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawRetry {
     #[serde(default = "default_horizon_ms")]
@@ -349,6 +372,7 @@ impl Default for RawRetry {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawBatch {
     #[serde(default = "default_batch_max_events")]
@@ -367,6 +391,7 @@ impl Default for RawBatch {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawLogging {
     #[serde(default = "default_console")]
@@ -388,6 +413,7 @@ impl Default for RawLogging {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawBigQuery {
     pub project_id: String,
@@ -400,6 +426,7 @@ pub struct RawBigQuery {
 /// A BigQuery token: literal, `{"env": NAME}`, `{"gcp_metadata": {"cluster": NAME}}`, or
 /// `{"service_account_key": {"env": NAME, "cluster": NAME}}`.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum RawAccessToken {
     Literal(String),
@@ -409,12 +436,14 @@ pub enum RawAccessToken {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawServiceAccountRef {
     pub service_account_key: RawServiceAccountKey,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawServiceAccountKey {
     pub env: String,
@@ -427,12 +456,14 @@ fn default_oauth2_cluster() -> String {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawMetadataRef {
     pub gcp_metadata: RawMetadataCluster,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawMetadataCluster {
     pub cluster: String,
@@ -525,6 +556,9 @@ fn default_batch_max_events() -> u64 {
 }
 fn default_batch_max_delay_ms() -> u64 {
     100
+}
+fn default_metric_prefix() -> String {
+    crate::observe::metrics::DEFAULT_PREFIX.into()
 }
 fn default_console() -> String {
     "debug".into()

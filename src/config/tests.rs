@@ -645,6 +645,121 @@ fn logging_rules() {
 }
 
 #[test]
+fn parse_errors_name_line_and_column() {
+    let text = b"{\n  \"pixel_id\": \"px\",\n  \"api_key\": \"k\",\n  \"collect\": {\"max_body_bytes\": \"big\"}\n}";
+    let e = Config::from_json(text, &no_env).unwrap_err();
+    assert_eq!(e.field, "collect.max_body_bytes");
+    assert_eq!(
+        e.position,
+        Some(TextPosition {
+            line: 4,
+            column: 37
+        })
+    );
+    assert!(e.to_string().ends_with("(line 4, column 37)"), "{e}");
+    let e = Config::from_json(b"{\"pixel_id\": \"px\",\n oops}", &no_env).unwrap_err();
+    assert_eq!(e.field, "(top level)");
+    assert_eq!(e.position.map(|p| p.line), Some(2));
+    // A semantic error has no text position.
+    assert_eq!(
+        parse(with(&["pixel_id"], json!(" "))).unwrap_err().position,
+        None
+    );
+}
+
+#[test]
+fn placeholders_are_refused_naming_the_field() {
+    let e = parse(with(&["pixel_id"], json!("REPLACE_WITH_PIXEL_ID"))).unwrap_err();
+    assert_eq!(e.field, "pixel_id");
+    assert!(e.reason.contains("placeholder"), "{e}");
+    let e = parse(with(&["api_key"], json!("<your api key>"))).unwrap_err();
+    assert_eq!(e.field, "api_key");
+    assert!(
+        !e.reason.contains("your api key"),
+        "a secret is not quoted: {e}"
+    );
+    let env = |n: &str| (n == "KEY").then(|| "REPLACE_WITH_API_KEY".to_owned());
+    let v = with(&["api_key"], json!({"env": "KEY"}));
+    let e = Config::from_json(v.to_string().as_bytes(), &env).unwrap_err();
+    assert_eq!(e.field, "api_key");
+    assert_eq!(
+        field_of(with(&["api", "cluster"], json!("REPLACE_WITH_CLUSTER"))),
+        "api.cluster"
+    );
+    assert_eq!(
+        field_of(with(&["integration_source"], json!("REPLACE_WITH_SOURCE"))),
+        "integration_source"
+    );
+}
+
+#[test]
+fn a_missing_env_var_message_names_both_causes_without_blaming_vm_config() {
+    let e = parse(with(&["api_key"], json!({"env": "OPENAI_CAPI_KEY"}))).unwrap_err();
+    assert_eq!(e.field, "api_key.env");
+    assert!(e.reason.contains("Envoy's environment"), "{e}");
+    assert!(e.reason.contains("host_env_keys"), "{e}");
+    assert!(!e.reason.contains("(list it in"), "{e}");
+}
+
+#[test]
+fn a_protobuf_struct_configuration_is_accepted_like_json() {
+    use prost::Message;
+    use prost_types::value::Kind;
+    use std::collections::BTreeMap;
+    let text = |s: &str| prost_types::Value {
+        kind: Some(Kind::StringValue(s.into())),
+    };
+    let collect = prost_types::Struct {
+        fields: BTreeMap::from([(
+            "max_events_per_request".into(),
+            prost_types::Value {
+                kind: Some(Kind::NumberValue(20.0)),
+            },
+        )]),
+    };
+    let s = prost_types::Struct {
+        fields: BTreeMap::from([
+            ("pixel_id".into(), text("px")),
+            ("api_key".into(), text("k")),
+            (
+                "collect".into(),
+                prost_types::Value {
+                    kind: Some(Kind::StructValue(collect)),
+                },
+            ),
+        ]),
+    };
+    let c = Config::from_plugin_configuration(&s.encode_to_vec(), &no_env).unwrap();
+    assert_eq!(c.pixel_id, "px");
+    assert_eq!(c.collect.max_events_per_request, 20);
+    let json = Config::from_plugin_configuration(minimal().to_string().as_bytes(), &no_env);
+    assert_eq!(json.unwrap().pixel_id, "px_123");
+    let bad = prost_types::Struct {
+        fields: BTreeMap::from([("pixel_id".into(), text("px"))]),
+    };
+    let e = Config::from_plugin_configuration(&bad.encode_to_vec(), &no_env).unwrap_err();
+    assert!(e.reason.contains("api_key"), "{e}");
+}
+
+#[test]
+fn metric_prefix_defaults_and_is_a_stat_segment() {
+    assert_eq!(parse(minimal()).unwrap().metric_prefix, "openai_capi");
+    assert_eq!(
+        parse(with(&["metric_prefix"], json!("shop_a")))
+            .unwrap()
+            .metric_prefix,
+        "shop_a"
+    );
+    for bad in ["", "Shop", "a.b", "1x", "a-b"] {
+        assert_eq!(
+            field_of(with(&["metric_prefix"], json!(bad))),
+            "metric_prefix",
+            "{bad}"
+        );
+    }
+}
+
+#[test]
 fn bigquery_service_account_key_is_read_from_the_env_and_parsed_at_configure_time() {
     let key = include_str!("../../tests/fixtures/google/test-service-account.json");
     let v = with(

@@ -15,7 +15,6 @@ use crate::observe::bigquery::{
     BigQueryLog, Counter, Insert, INSERT_TIMEOUT_MS, MAX_INSERT_RESPONSE, TOKEN_TIMEOUT_MS,
 };
 use crate::observe::console::{self, Record};
-use crate::observe::metrics::PREFIX;
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, MapType, MetricType};
 use std::cell::RefCell;
@@ -37,7 +36,7 @@ pub struct BigQueryLink {
 }
 
 impl BigQueryLink {
-    pub fn new(config: &BigQuery) -> Rc<BigQueryLink> {
+    pub fn new(config: &BigQuery, metric_prefix: &str) -> Rc<BigQueryLink> {
         let mut prefix = String::with_capacity(32);
         for b in host::random16() {
             let _ = write!(prefix, "{b:02x}");
@@ -48,8 +47,11 @@ impl BigQueryLink {
             counters: Counter::ALL
                 .iter()
                 .map(|c| {
-                    hostcalls::define_metric(MetricType::Counter, &format!("{PREFIX}{}", c.name()))
-                        .ok()
+                    hostcalls::define_metric(
+                        MetricType::Counter,
+                        &format!("{metric_prefix}.{}", c.name()),
+                    )
+                    .ok()
                 })
                 .collect(),
         })

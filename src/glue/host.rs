@@ -2,7 +2,7 @@
 //! bytes, and reading a callout's response into the core's `CallResult`.
 
 use crate::delivery::retry::CallResult;
-use crate::observe::metrics::{Counter, Gauge, Histogram, Metrics, PREFIX};
+use crate::observe::metrics::{Counter, Gauge, Histogram, Metrics};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, LogLevel, MapType, MetricType};
 use std::cell::Cell;
@@ -11,7 +11,8 @@ use std::time::UNIX_EPOCH;
 /// Largest callout response body read (for logs only).
 const MAX_RESPONSE_BODY: usize = 4096;
 
-/// Metric ids, defined once per VM in `on_configure`.
+/// Metric ids, defined once per root context in `on_configure` under the configured prefix
+/// (two plugin instances with different prefixes keep separate series).
 pub struct HostMetrics {
     counters: Vec<Option<u32>>,
     gauges: Vec<Option<u32>>,
@@ -19,9 +20,9 @@ pub struct HostMetrics {
 }
 
 impl HostMetrics {
-    pub fn define() -> HostMetrics {
-        let define = |kind: MetricType, name: &str| {
-            hostcalls::define_metric(kind, &format!("{PREFIX}{name}")).ok()
+    pub fn define(prefix: &str) -> HostMetrics {
+        let define = |kind: MetricType, name: String| {
+            hostcalls::define_metric(kind, &format!("{prefix}.{name}")).ok()
         };
         HostMetrics {
             counters: Counter::ALL
@@ -52,7 +53,7 @@ impl Metrics for HostMetrics {
         if by == 0 {
             return;
         }
-        if let Some(id) = id_of(&Counter::ALL, &self.counters, counter) {
+        if let Some(id) = id_of(Counter::ALL, &self.counters, counter) {
             let _ = hostcalls::increment_metric(id, i64::try_from(by).unwrap_or(i64::MAX));
         }
     }
@@ -61,13 +62,13 @@ impl Metrics for HostMetrics {
         if delta == 0 {
             return;
         }
-        if let Some(id) = id_of(&Gauge::ALL, &self.gauges, gauge) {
+        if let Some(id) = id_of(Gauge::ALL, &self.gauges, gauge) {
             let _ = hostcalls::increment_metric(id, delta);
         }
     }
 
     fn record(&self, histogram: Histogram, value: u64) {
-        if let Some(id) = id_of(&Histogram::ALL, &self.histograms, histogram) {
+        if let Some(id) = id_of(Histogram::ALL, &self.histograms, histogram) {
             let _ = hostcalls::record_metric(id, value);
         }
     }

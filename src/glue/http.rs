@@ -10,6 +10,7 @@ use crate::config::Format;
 use crate::delivery::retry::CallResult;
 use crate::delivery::{Call, Dispatch};
 use crate::observe::metrics::{Counter, Metrics};
+use crate::observe::redact::Escaped;
 use crate::request::{split_path, RequestFacts};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext};
@@ -65,6 +66,16 @@ impl Http {
         );
         self.set_cookies = collected.set_cookies;
         host::report_memory(&shared.metrics);
+        let summary = collected.summary.to_string();
+        // Host, path and trace id come from the request: escaped, so they cannot forge a line.
+        log::debug!(
+            "collection request {} (trace {}): {summary}",
+            Escaped(&facts.url()),
+            Escaped(facts.trace_id.as_deref().unwrap_or("-"))
+        );
+        // Filter state `wasm.<prefix>.summary`, for %FILTER_STATE(…:PLAIN)% in access logs.
+        let _ =
+            hostcalls::set_property(vec![shared.summary_key.as_str()], Some(summary.as_bytes()));
         if collected.events.is_empty() {
             return false;
         }
@@ -157,6 +168,7 @@ impl Context for Http {
         else {
             return;
         };
+        host::follow_host_log_level();
         let result = host::call_result(num_headers, body_size);
         self.shared.complete(dispatch, result, Some(sent_at_ms));
         let _ = hostcalls::resume_http_request();
@@ -199,6 +211,8 @@ impl HttpContext for Http {
         else {
             return Action::Continue;
         };
+        // Per request, not per configure: `POST /logging?wasm=debug` takes effect at once.
+        host::follow_host_log_level();
         let pairs = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
         let source = hostcalls::get_property(vec!["source", "address"])
             .ok()

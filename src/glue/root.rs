@@ -29,6 +29,8 @@ use std::time::Duration;
 pub struct Shared {
     pub config: Config,
     pub metrics: HostMetrics,
+    /// Filter state key of the per-request summary: `<metric_prefix>.summary`.
+    pub summary_key: String,
     pub delivery: RefCell<Delivery>,
     /// Headers of every API call (built once; they carry the key).
     api_headers: Vec<(&'static str, String)>,
@@ -239,6 +241,7 @@ impl Context for Root {
             }
             return;
         };
+        host::follow_host_log_level();
         let result = host::call_result(num_headers, body_size);
         shared.complete(call.dispatch, result, Some(call.sent_at_ms));
         if self.lifecycle == Lifecycle::Draining {
@@ -298,14 +301,16 @@ impl RootContext for Root {
             .ok()
             .flatten()
             .unwrap_or_default();
-        let config = match Config::from_json(&bytes, &|name| std::env::var(name).ok()) {
-            Ok(c) => c,
-            Err(e) => {
-                // Field names and values in the message come from the configuration as written.
-                log::error!("{}", Escaped(&e.to_string()));
-                return false;
-            }
-        };
+        let config =
+            match Config::from_plugin_configuration(&bytes, &|name| std::env::var(name).ok()) {
+                Ok(c) => c,
+                Err(e) => {
+                    // Field names and values in the message come from the configuration as
+                    // written.
+                    log::error!("{}", Escaped(&e.to_string()));
+                    return false;
+                }
+            };
         if self.shared.is_some() {
             // Envoy gives a changed configuration a new root context; a second call on this
             // one would orphan queued retries, so keep the first.
@@ -318,11 +323,16 @@ impl RootContext for Root {
         self.shared = Some(Rc::new(Shared {
             api_headers: api_headers(&config),
             delivery: RefCell::new(Delivery::new(&config)),
-            metrics: HostMetrics::define(),
+            metrics: HostMetrics::define(&config.metric_prefix),
+            summary_key: format!("{}.summary", config.metric_prefix),
             body_watch: RefCell::new(Vec::new()),
             tick_armed: Cell::new(false),
             tick: Duration::from_millis(tick_ms),
-            bigquery: config.logging.bigquery.as_ref().map(BigQueryLink::new),
+            bigquery: config
+                .logging
+                .bigquery
+                .as_ref()
+                .map(|bq| BigQueryLink::new(bq, &config.metric_prefix)),
             config,
             unread_bodies: RefCell::new(Throttle::new(ONCE_PER_MINUTE_MS)),
         }));
@@ -338,6 +348,7 @@ impl RootContext for Root {
         let Some(shared) = self.shared.clone() else {
             return;
         };
+        host::follow_host_log_level();
         shared.release_stalled(self.context_id);
         self.flush(&shared);
         if let Some(bigquery) = &shared.bigquery {

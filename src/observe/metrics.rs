@@ -1,116 +1,113 @@
-//! Metrics: the exported metric names and the trait the core reports through.
+//! Metrics: every series the filter exports, and the trait the core reports through.
 //!
 //! The core never talks to Envoy: it counts through [`Metrics`], which the glue implements with
-//! proxy-wasm metric hostcalls (ids defined once per VM) and tests implement in memory. Names are
-//! fixed here so `/stats` shows `openai_capi.<name>` and Prometheus `openai_capi_<name>`.
+//! proxy-wasm metric hostcalls (ids defined once per root context) and tests implement in
+//! memory. The proxy-wasm ABI has no labels, so a labelled series is one Envoy stat named
+//! `<prefix>.<family>.<label>.<value>` (e.g. `openai_capi.events_skipped.reason.consent`); the
+//! `stats_tags` shipped in the Envoy configs ([`TAG_REGEXES`]) turn that into
+//! `openai_capi_events_skipped{reason="consent"}` on `/stats/prometheus`. Each series is one line
+//! in the tables below, so adding a metric or a reason is a one-line change. A new label *key*
+//! also needs its regex in [`TAG_REGEXES`] and the shipped Envoy configs (tests check both), and
+//! `monitoring/` queries are checked against these tables.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-pub const PREFIX: &str = "openai_capi.";
+/// Default first segment of every stat name (`metric_prefix` in the configuration).
+pub const DEFAULT_PREFIX: &str = "openai_capi";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Counter {
-    CollectRequests,
-    EventsReceived,
-    EventsSent,
-    EventsFailed,
-    EventsInvalid,
-    EventsSkippedConsent,
-    EventsSkippedTrigger,
-    ApiRequests,
-    ApiResponses2xx,
-    ApiResponses4xx,
-    ApiResponses5xx,
-    ApiErrors,
-    ApiRetries,
-    RetryQueueDropped,
-    BodiesTooLarge,
-    WorkBudgetExceeded,
-    BodiesUnread,
-    UserFieldsSkipped,
-    EventsLostOnShutdown,
-}
+/// The label keys series may carry, with the Envoy `stats_tags` regex that extracts each one
+/// (first group: the part removed from the name; second: the label value).
+pub const TAG_REGEXES: [(&str, &str); 2] = [
+    ("reason", r"(\.reason\.([a-z0-9_]+))$"),
+    ("status_class", r"(\.status_class\.([0-9a-z]+))$"),
+];
 
-impl Counter {
-    pub const ALL: [Counter; 19] = [
-        Counter::CollectRequests,
-        Counter::EventsReceived,
-        Counter::EventsSent,
-        Counter::EventsFailed,
-        Counter::EventsInvalid,
-        Counter::EventsSkippedConsent,
-        Counter::EventsSkippedTrigger,
-        Counter::ApiRequests,
-        Counter::ApiResponses2xx,
-        Counter::ApiResponses4xx,
-        Counter::ApiResponses5xx,
-        Counter::ApiErrors,
-        Counter::ApiRetries,
-        Counter::RetryQueueDropped,
-        Counter::BodiesTooLarge,
-        Counter::WorkBudgetExceeded,
-        Counter::BodiesUnread,
-        Counter::UserFieldsSkipped,
-        Counter::EventsLostOnShutdown,
-    ];
+/// Declares a metric kind: the enum, its list, and each variant's family and optional label.
+macro_rules! series {
+    ($kind:ident { $( $(#[$doc:meta])* $variant:ident => $family:literal $(, $key:literal = $value:literal)? ;)* }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $kind { $( $(#[$doc])* $variant, )* }
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Counter::CollectRequests => "collect_requests",
-            Counter::EventsReceived => "events_received",
-            Counter::EventsSent => "events_sent",
-            Counter::EventsFailed => "events_failed",
-            Counter::EventsInvalid => "events_invalid",
-            Counter::EventsSkippedConsent => "events_skipped_consent",
-            Counter::EventsSkippedTrigger => "events_skipped_trigger",
-            Counter::ApiRequests => "api_requests",
-            Counter::ApiResponses2xx => "api_responses_2xx",
-            Counter::ApiResponses4xx => "api_responses_4xx",
-            Counter::ApiResponses5xx => "api_responses_5xx",
-            Counter::ApiErrors => "api_errors",
-            Counter::ApiRetries => "api_retries",
-            Counter::RetryQueueDropped => "retry_queue_dropped",
-            Counter::BodiesTooLarge => "bodies_too_large",
-            Counter::WorkBudgetExceeded => "work_budget_exceeded",
-            Counter::BodiesUnread => "bodies_unread",
-            Counter::UserFieldsSkipped => "user_fields_skipped",
-            Counter::EventsLostOnShutdown => "events_lost_on_shutdown",
+        impl $kind {
+            pub const ALL: &'static [$kind] = &[$($kind::$variant),*];
+
+            /// The metric family (the Prometheus name after the prefix).
+            pub fn family(self) -> &'static str {
+                match self { $($kind::$variant => $family,)* }
+            }
+
+            /// The series' label, if the family is split by one.
+            pub fn label(self) -> Option<(&'static str, &'static str)> {
+                match self { $($kind::$variant => series!(@label $($key, $value)?),)* }
+            }
+
+            /// The stat name after the prefix: the family, then `.label.value` if labelled.
+            pub fn name(self) -> String {
+                match self.label() {
+                    Some((key, value)) => format!("{}.{key}.{value}", self.family()),
+                    None => self.family().to_owned(),
+                }
+            }
         }
-    }
+    };
+    (@label) => { None };
+    (@label $key:literal, $value:literal) => { Some(($key, $value)) };
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Gauge {
-    RetryQueueDepth,
-    VmMemoryBytes,
-}
+series!(Counter {
+    /// Requests to a collection endpoint (GET or POST).
+    CollectRequests => "collect_requests";
+    /// Events found in collection requests, valid or not.
+    EventsReceived => "events_received";
+    /// Events the API accepted.
+    EventsSent => "events_sent";
+    /// Events given up on: rejected by the API, out of retries, or dropped from a full queue.
+    EventsFailed => "events_failed";
+    /// A body line or event the ingest could not read (malformed, over the per-request cap).
+    EventsInvalidInput => "events_invalid", "reason" = "input";
+    EventsInvalidEventName => "events_invalid", "reason" = "event_name";
+    EventsInvalidId => "events_invalid", "reason" = "id";
+    EventsInvalidTimestamp => "events_invalid", "reason" = "timestamp";
+    EventsInvalidSourceUrl => "events_invalid", "reason" = "source_url";
+    /// An app event (`app_installed`, `app_opened`) with an action source other than mobile_app.
+    EventsInvalidActionSource => "events_invalid", "reason" = "action_source";
+    EventsInvalidContents => "events_invalid", "reason" = "contents";
+    EventsInvalidAmount => "events_invalid", "reason" = "amount";
+    EventsInvalidCurrency => "events_invalid", "reason" = "currency";
+    /// The event could not be encoded for the API.
+    EventsInvalidEncoding => "events_invalid", "reason" = "encoding";
+    /// `consent.mode: required` and ad_storage not granted.
+    EventsSkippedConsent => "events_skipped", "reason" = "consent";
+    /// Not selected by `trigger` (or a GTM preview hit).
+    EventsSkippedTrigger => "events_skipped", "reason" = "trigger";
+    ApiRequests => "api_requests";
+    ApiResponses2xx => "api_responses", "status_class" = "2xx";
+    ApiResponses4xx => "api_responses", "status_class" = "4xx";
+    ApiResponses5xx => "api_responses", "status_class" = "5xx";
+    /// Calls that got no answer from the API (reset, timeout, connect failure).
+    ApiErrors => "api_errors";
+    ApiRetries => "api_retries";
+    RetryQueueDropped => "retry_queue_dropped";
+    BodiesTooLarge => "bodies_too_large";
+    /// Collection requests that ran out of their per-request work budget (events past it dropped).
+    WorkBudgetExceeded => "work_budget_exceeded";
+    /// Collection bodies Envoy never delivered to the filter (the request went on unread).
+    BodiesUnread => "bodies_unread";
+    /// User-data fields left out of an event because their value was unusable.
+    UserFieldsSkipped => "user_fields_skipped";
+    /// Events still queued when Envoy shut the filter down or replaced its configuration.
+    EventsLostOnShutdown => "events_lost_on_shutdown";
+});
 
-impl Gauge {
-    pub const ALL: [Gauge; 2] = [Gauge::RetryQueueDepth, Gauge::VmMemoryBytes];
+series!(Gauge {
+    RetryQueueDepth => "retry_queue_depth";
+    VmMemoryBytes => "vm_memory_bytes";
+});
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Gauge::RetryQueueDepth => "retry_queue_depth",
-            Gauge::VmMemoryBytes => "vm_memory_bytes",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Histogram {
-    ApiLatencyMs,
-}
-
-impl Histogram {
-    pub const ALL: [Histogram; 1] = [Histogram::ApiLatencyMs];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Histogram::ApiLatencyMs => "api_latency_ms",
-        }
-    }
-}
+series!(Histogram {
+    ApiLatencyMs => "api_latency_ms";
+});
 
 /// Where the core reports counts. Gauges are per VM (one per Envoy worker); Envoy sums nothing
 /// for gauges, so each VM adds and subtracts its own contribution.
@@ -132,6 +129,15 @@ pub struct MemoryMetrics {
 impl MemoryMetrics {
     pub fn counter(&self, c: Counter) -> u64 {
         self.counters.borrow().get(&c).copied().unwrap_or(0)
+    }
+    /// The sum over every series of a counter family (all reasons of `events_invalid`, …).
+    pub fn family_total(&self, family: &str) -> u64 {
+        self.counters
+            .borrow()
+            .iter()
+            .filter(|(c, _)| c.family() == family)
+            .map(|(_, n)| n)
+            .sum()
     }
     pub fn gauge(&self, g: Gauge) -> i64 {
         self.gauges.borrow().get(&g).copied().unwrap_or(0)
@@ -166,29 +172,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_spec_metric_has_its_name() {
-        let names: Vec<_> = Counter::ALL.iter().map(|c| c.name()).collect();
-        for spec in [
+    fn flat_series_keep_their_names() {
+        let names: Vec<String> = Counter::ALL.iter().map(|c| c.name()).collect();
+        for flat in [
             "collect_requests",
             "events_received",
             "events_sent",
             "events_failed",
-            "events_invalid",
-            "events_skipped_consent",
-            "events_skipped_trigger",
             "api_requests",
-            "api_responses_2xx",
-            "api_responses_4xx",
-            "api_responses_5xx",
             "api_errors",
             "api_retries",
             "retry_queue_dropped",
             "bodies_too_large",
         ] {
-            assert!(names.contains(&spec), "{spec}");
+            assert!(names.iter().any(|n| n == flat), "{flat}");
         }
         assert_eq!(Gauge::RetryQueueDepth.name(), "retry_queue_depth");
         assert_eq!(Histogram::ApiLatencyMs.name(), "api_latency_ms");
+    }
+
+    #[test]
+    fn labelled_series_are_named_family_key_value() {
+        assert_eq!(
+            Counter::EventsSkippedConsent.name(),
+            "events_skipped.reason.consent"
+        );
+        assert_eq!(
+            Counter::ApiResponses4xx.name(),
+            "api_responses.status_class.4xx"
+        );
+        assert_eq!(Counter::EventsInvalidInput.family(), "events_invalid");
+        assert_eq!(Counter::EventsSent.label(), None);
+    }
+
+    #[test]
+    fn every_label_key_has_a_tag_regex_and_names_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Counter::ALL {
+            assert!(seen.insert(c.name()), "duplicate series {}", c.name());
+            if let Some((key, value)) = c.label() {
+                assert!(
+                    TAG_REGEXES.iter().any(|(k, _)| *k == key),
+                    "label {key} of {} has no stats_tags regex",
+                    c.family()
+                );
+                assert!(
+                    value
+                        .chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'),
+                    "label value {value} would not match the tag regex"
+                );
+            }
+        }
     }
 
     #[test]

@@ -28,6 +28,16 @@ pub enum ActionSource {
 }
 
 impl ActionSource {
+    pub const ALL: [ActionSource; 7] = [
+        ActionSource::Web,
+        ActionSource::MobileApp,
+        ActionSource::Offline,
+        ActionSource::PhysicalStore,
+        ActionSource::PhoneCall,
+        ActionSource::Email,
+        ActionSource::Other,
+    ];
+
     /// The serialised name (as the derive writes it).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,16 +52,7 @@ impl ActionSource {
     }
 
     pub fn parse(value: &str) -> Option<ActionSource> {
-        Some(match value {
-            "web" => ActionSource::Web,
-            "mobile_app" => ActionSource::MobileApp,
-            "offline" => ActionSource::Offline,
-            "physical_store" => ActionSource::PhysicalStore,
-            "phone_call" => ActionSource::PhoneCall,
-            "email" => ActionSource::Email,
-            "other" => ActionSource::Other,
-            _ => return None,
-        })
+        ActionSource::ALL.into_iter().find(|a| a.as_str() == value)
     }
 }
 

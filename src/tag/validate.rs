@@ -5,6 +5,7 @@
 //! label). Rules that the configuration already guarantees (pixel id and
 //! action source present) have no variant: an invalid config never reaches this point.
 
+use crate::observe::metrics::Counter;
 use crate::tag::event_name::NameError;
 use std::fmt;
 
@@ -103,6 +104,30 @@ impl fmt::Display for Invalid {
 }
 
 impl Invalid {
+    /// The `events_invalid` series (by reason) this rule is counted in.
+    pub fn counter(&self) -> Counter {
+        match self {
+            Invalid::MissingEventName | Invalid::EventName(_) => Counter::EventsInvalidEventName,
+            Invalid::MissingId | Invalid::IdTooLong => Counter::EventsInvalidId,
+            Invalid::MissingTimestamp
+            | Invalid::TimestampNotInteger
+            | Invalid::TimestampOutOfWindow { .. } => Counter::EventsInvalidTimestamp,
+            Invalid::MissingSourceUrl | Invalid::SourceUrlNotAbsolute => {
+                Counter::EventsInvalidSourceUrl
+            }
+            Invalid::AppEventNeedsMobileApp => Counter::EventsInvalidActionSource,
+            Invalid::ContentTypeMissing { .. }
+            | Invalid::ContentNotObject { .. }
+            | Invalid::ContentsNotArray
+            | Invalid::QuantityNotInteger { .. }
+            | Invalid::VariantDictNotStrings { .. } => Counter::EventsInvalidContents,
+            Invalid::AmountNotInteger { .. } => Counter::EventsInvalidAmount,
+            Invalid::CurrencyMissingForAmount
+            | Invalid::ItemCurrencyMissing { .. }
+            | Invalid::CurrencyInvalid => Counter::EventsInvalidCurrency,
+        }
+    }
+
     /// The rule's stable snake_case name, for metric labels and log filters.
     pub fn code(&self) -> &'static str {
         match self {
@@ -164,6 +189,31 @@ mod tests {
         assert!(check_window(now + ahead, now).is_ok());
         assert!(check_window(now + ahead + 1, now).is_err());
         assert!(check_window(0, now).is_err());
+    }
+
+    #[test]
+    fn each_rule_counts_under_its_reason() {
+        assert_eq!(
+            Invalid::MissingSourceUrl.counter(),
+            Counter::EventsInvalidSourceUrl
+        );
+        assert_eq!(
+            Invalid::TimestampOutOfWindow {
+                timestamp_ms: 0,
+                now_ms: 1
+            }
+            .counter(),
+            Counter::EventsInvalidTimestamp
+        );
+        assert_eq!(
+            Invalid::QuantityNotInteger { index: 0 }.counter(),
+            Counter::EventsInvalidContents
+        );
+        assert_eq!(
+            Invalid::CurrencyInvalid.counter(),
+            Counter::EventsInvalidCurrency
+        );
+        assert_eq!(Invalid::MissingId.counter(), Counter::EventsInvalidId);
     }
 
     #[test]

@@ -240,7 +240,7 @@ fn metrics_are_exported_to_prometheus() {
         "openai_capi_events_received{} 1",
         "openai_capi_events_sent{} 1",
         "openai_capi_api_requests{} 1",
-        "openai_capi_api_responses_2xx{} 1",
+        "openai_capi_api_responses{status_class=\"2xx\"} 1",
         "openai_capi_retry_queue_depth{} 0",
         "openai_capi_api_latency_ms_bucket",
         "openai_capi_api_latency_ms_count{} 1",

@@ -6,6 +6,7 @@
 //! missing, and dumps the Envoy log when a test fails.
 
 use capi_standin::{Standin, StandinConfig, Upstream};
+use openai_capi_filter::observe::metrics::TAG_REGEXES;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -73,11 +74,24 @@ pub struct Options {
     pub allow_on_headers_stop_iteration: bool,
     /// Extra `vm_config.environment_variables.key_values`.
     pub env: Vec<(String, String)>,
+    /// `vm_config.environment_variables.host_env_keys`.
+    pub host_env_keys: Vec<&'static str>,
     pub wasm_log_level: &'static str,
     /// The API cluster's port; `None` = the stand-in.
     pub api_port: Option<u16>,
     /// More loopback clusters: (name, port).
     pub clusters: Vec<(String, u16)>,
+    /// How the filter configuration is written in the PluginConfig.
+    pub config_form: ConfigForm,
+}
+
+/// The two ways Envoy's `PluginConfig.configuration` can carry the filter configuration.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ConfigForm {
+    /// A `google.protobuf.StringValue` holding JSON text.
+    JsonString,
+    /// A `google.protobuf.Struct` written as native YAML.
+    Struct,
 }
 
 impl Default for Options {
@@ -87,8 +101,10 @@ impl Default for Options {
             shape: Shape::DirectResponse,
             allow_on_headers_stop_iteration: true,
             env: Vec::new(),
+            host_env_keys: Vec::new(),
             wasm_log_level: "debug",
             api_port: None,
+            config_form: ConfigForm::JsonString,
             clusters: Vec::new(),
         }
     }
@@ -103,6 +119,10 @@ pub struct Env {
     log_path: PathBuf,
     dir: PathBuf,
 }
+
+/// Access log line format of every environment: the path and the filter's per-request summary.
+pub const ACCESS_LOG_FORMAT: &str =
+    "%REQ(:PATH)% rid=%REQ(X-REQUEST-ID)% summary=%FILTER_STATE(wasm.openai_capi.summary:PLAIN)%";
 
 /// A parsed HTTP response.
 #[derive(Debug, Clone)]
@@ -171,6 +191,7 @@ impl Env {
             admin,
             options.api_port.unwrap_or(api.port()),
             upstream.port(),
+            &dir,
         );
         let config_path = dir.join("envoy.yaml");
         std::fs::write(&config_path, yaml).unwrap();
@@ -220,6 +241,7 @@ impl Env {
             admin,
             free_port(),
             free_port(),
+            &dir,
         );
         let config_path = dir.join("envoy.yaml");
         std::fs::write(&config_path, yaml).unwrap();
@@ -267,6 +289,17 @@ impl Env {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
+    /// The access log written so far (see [`ACCESS_LOG_FORMAT`]).
+    pub fn access_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default()
+    }
+
+    /// Sends an admin request (e.g. `POST /logging?wasm=debug`) and returns the response.
+    pub fn admin(&self, method: &str, path: &str) -> Response {
+        try_request(self.admin, &build(method, path, &[("host", "admin")], None))
+            .unwrap_or_else(|e| panic!("admin request failed: {e}"))
+    }
+
     /// Sends raw bytes to the listener (anything, including invalid HTTP bytes).
     pub fn raw(&self, request: &[u8]) -> Response {
         try_request(self.port, request)
@@ -283,23 +316,38 @@ impl Env {
 
     /// `openai_capi.*` counters and gauges from `/stats`, without the prefix. Envoy 1.40 lists
     /// wasm-defined stats as `wasmcustom.openai_capi.<name>` in this text output.
+    ///
+    /// A labelled series `<family>.<key>.<value>` is listed under that name, under
+    /// `<family>_<value>` (`events_skipped_consent`, `api_responses_4xx`), and adds to the
+    /// family total `<family>` (`events_invalid` = every reason).
     pub fn stats(&self) -> HashMap<String, u64> {
         let r = try_request(
             self.admin,
             b"GET /stats?filter=openai_capi HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n",
         )
         .unwrap();
-        String::from_utf8_lossy(&r.body)
-            .lines()
-            .filter_map(|line| {
-                let (name, value) = line.split_once(": ")?;
-                let name = name
-                    .strip_prefix("wasmcustom.")
-                    .unwrap_or(name)
-                    .strip_prefix("openai_capi.")?;
-                Some((name.to_owned(), value.trim().parse().ok()?))
-            })
-            .collect()
+        let mut stats = HashMap::new();
+        for line in String::from_utf8_lossy(&r.body).lines() {
+            let Some((name, value)) = line.split_once(": ") else {
+                continue;
+            };
+            let Some(name) = name
+                .strip_prefix("wasmcustom.")
+                .unwrap_or(name)
+                .strip_prefix("openai_capi.")
+            else {
+                continue;
+            };
+            let Ok(value) = value.trim().parse::<u64>() else {
+                continue;
+            };
+            if let [family, _key, label] = name.split('.').collect::<Vec<_>>()[..] {
+                *stats.entry(family.to_owned()).or_default() += value;
+                stats.insert(format!("{family}_{label}"), value);
+            }
+            stats.insert(name.to_owned(), value);
+        }
+        stats
     }
 
     pub fn stat(&self, name: &str) -> u64 {
@@ -483,6 +531,7 @@ fn envoy_yaml(
     admin: u16,
     api_port: u16,
     upstream_port: u16,
+    dir: &std::path::Path,
 ) -> String {
     let collect_route = match options.shape {
         Shape::DirectResponse => "direct_response: {status: 204}".to_owned(),
@@ -494,7 +543,26 @@ fn envoy_yaml(
         .map(|(k, v)| format!("{k}: {}", serde_json::to_string(v).unwrap()))
         .collect::<Vec<_>>()
         .join(", ");
-    let configuration = serde_json::to_string(&filter.to_string()).unwrap();
+    // JSON is YAML: a Struct is written as the object itself, a StringValue as a JSON string.
+    let configuration = match options.config_form {
+        ConfigForm::JsonString => format!(
+            "{{\"@type\": type.googleapis.com/google.protobuf.StringValue, value: {}}}",
+            serde_json::to_string(&filter.to_string()).unwrap()
+        ),
+        ConfigForm::Struct => {
+            format!("{{\"@type\": type.googleapis.com/google.protobuf.Struct, value: {filter}}}")
+        }
+    };
+    let stats_tags: String = TAG_REGEXES
+        .iter()
+        .map(|(tag, regex)| {
+            format!(
+                "\n  - tag_name: {tag}\n    regex: {}",
+                serde_json::to_string(regex).unwrap()
+            )
+        })
+        .collect();
+    let access_log = dir.join("access.log");
     let extra_clusters: String = options
         .clusters
         .iter()
@@ -510,6 +578,8 @@ admin:
   address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}
 # Histograms reach the admin output on each flush; 5 s by default.
 stats_flush_interval: 0.5s
+stats_config:
+  stats_tags:{stats_tags}
 static_resources:
   listeners:
   - name: main
@@ -520,6 +590,12 @@ static_resources:
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
           stat_prefix: ingress
+          access_log:
+          - name: envoy.access_loggers.file
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+              path: {access_log}
+              log_format: {{text_format_source: {{inline_string: "{ACCESS_LOG_FORMAT}\n"}}}}
           route_config:
             virtual_hosts:
             - name: site
@@ -538,13 +614,11 @@ static_resources:
                 root_id: openai_capi
                 failure_policy: FAIL_OPEN
                 allow_on_headers_stop_iteration: {allow}
-                configuration:
-                  "@type": type.googleapis.com/google.protobuf.StringValue
-                  value: {configuration}
+                configuration: {configuration}
                 vm_config:
                   runtime: envoy.wasm.runtime.v8
                   code: {{local: {{filename: {wasm}}}}}
-                  environment_variables: {{key_values: {{{env_values}}}}}
+                  environment_variables: {{host_env_keys: {host_env_keys:?}, key_values: {{{env_values}}}}}
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
@@ -562,6 +636,8 @@ static_resources:
 "#,
         allow = options.allow_on_headers_stop_iteration,
         wasm = wasm_path().display(),
+        access_log = access_log.display(),
+        host_env_keys = options.host_env_keys,
     );
     yaml + &extra_clusters
 }

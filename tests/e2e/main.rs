@@ -26,6 +26,7 @@ mod ingest;
 mod injection;
 mod lossless;
 mod memory;
+mod observe;
 mod release;
 mod soak;
 mod tag_logic;

@@ -1,0 +1,231 @@
+//! `config.schema.json`: the JSON Schema editors and CI check configurations against.
+//!
+//! Generated from the raw config types (a test-only `schemars` derive, so the `.wasm` carries
+//! none of it), then tightened with the closed sets and ranges that [`super::Config`] enforces,
+//! taken from the same constants. The checked-in file must equal the generated one: a field
+//! added to the raw types without regenerating (`make schema`) fails
+//! `checked_in_schema_is_generated_from_the_config_types`.
+
+use super::raw::RawConfig;
+use super::{API_MAX_EVENTS, MAX_BODY_BYTES_LIMIT, MAX_COOKIE_DAYS, MAX_RETRY_HORIZON_MS};
+use crate::payload::ActionSource;
+use crate::tag::event_name::StandardType;
+use serde_json::{json, Value};
+
+pub const SCHEMA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config.schema.json");
+
+/// A constraint the semantic checks apply, added at a JSON pointer of the generated schema.
+fn constraints() -> Vec<(&'static str, Value)> {
+    let standard: Vec<&str> = StandardType::ALL.iter().map(|t| t.as_str()).collect();
+    let action_sources: Vec<&str> = ActionSource::ALL.iter().map(|a| a.as_str()).collect();
+    // Template markers refused as values (see placeholder.rs).
+    let no_placeholder = json!({"pattern": "REPLACE_WITH|REPLACE_ME|^<.*>$|^\\$\\{.*\\}$"});
+    let non_empty = json!({"minLength": 1, "pattern": "\\S", "not": no_placeholder});
+    vec![
+        ("/properties/pixel_id", non_empty.clone()),
+        ("/$defs/RawSecret/anyOf/0", non_empty.clone()),
+        ("/properties/action_source", json!({"enum": action_sources})),
+        (
+            "/properties/metric_prefix",
+            json!({"pattern": "^[a-z][a-z0-9_]{0,63}$"}),
+        ),
+        (
+            "/properties/integration_source",
+            json!({"pattern": "^\\s*[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\s*$", "not": no_placeholder}),
+        ),
+        (
+            "/$defs/RawEventName/properties/setup",
+            json!({"enum": ["inherit", "standard", "custom"]}),
+        ),
+        (
+            "/$defs/RawEventName/properties/standard",
+            json!({"enum": standard}),
+        ),
+        (
+            "/$defs/RawEndpoint/properties/format",
+            json!({"enum": ["ga4", "ga4_loader", "mp", "data"]}),
+        ),
+        (
+            "/$defs/RawEndpoint/properties/path",
+            json!({"pattern": "^/[^?#\\s]*$"}),
+        ),
+        (
+            "/$defs/RawCollect/properties/endpoints",
+            json!({"minItems": 1}),
+        ),
+        (
+            "/$defs/RawCollect/properties/max_body_bytes",
+            json!({"minimum": 1, "maximum": MAX_BODY_BYTES_LIMIT}),
+        ),
+        (
+            "/$defs/RawCollect/properties/max_events_per_request",
+            json!({"minimum": 1, "maximum": API_MAX_EVENTS}),
+        ),
+        (
+            "/$defs/RawConsent/properties/mode",
+            json!({"enum": ["optional", "required"]}),
+        ),
+        (
+            "/$defs/RawCookieSetting/properties/expiration_days",
+            json!({"minimum": 1, "maximum": MAX_COOKIE_DAYS}),
+        ),
+        (
+            "/$defs/RawCookie/properties/same_site",
+            json!({"enum": ["lax", "strict", "none", "Lax", "Strict", "None"]}),
+        ),
+        (
+            "/$defs/RawEventParameters/properties/item_id_key",
+            non_empty.clone(),
+        ),
+        ("/$defs/RawApi/properties/cluster", non_empty.clone()),
+        ("/$defs/RawApi/properties/authority", non_empty.clone()),
+        (
+            "/$defs/RawApi/properties/path",
+            json!({"pattern": "^\\s*/[^?#]*$"}),
+        ),
+        (
+            "/$defs/RawApi/properties/timeout_ms",
+            json!({"minimum": 1, "maximum": 300_000}),
+        ),
+        (
+            "/$defs/RawRetry/properties/horizon_ms",
+            json!({"minimum": 0, "maximum": MAX_RETRY_HORIZON_MS}),
+        ),
+        (
+            "/$defs/RawRetry/properties/max_attempts",
+            json!({"minimum": 1, "maximum": 1000}),
+        ),
+        (
+            "/$defs/RawRetry/properties/initial_backoff_ms",
+            json!({"minimum": 1, "maximum": 3_600_000}),
+        ),
+        (
+            "/$defs/RawRetry/properties/max_backoff_ms",
+            json!({"minimum": 1, "maximum": 3_600_000}),
+        ),
+        (
+            "/$defs/RawRetry/properties/max_queued_events",
+            json!({"minimum": API_MAX_EVENTS, "maximum": 1_000_000}),
+        ),
+        (
+            "/$defs/RawRetry/properties/max_queued_bytes",
+            json!({"minimum": 1024 * 1024, "maximum": 256 * 1024 * 1024}),
+        ),
+        (
+            "/$defs/RawBatch/properties/max_events",
+            json!({"minimum": 1, "maximum": API_MAX_EVENTS}),
+        ),
+        (
+            "/$defs/RawBatch/properties/max_delay_ms",
+            json!({"minimum": 0, "maximum": 60_000}),
+        ),
+        (
+            "/$defs/RawLogging/properties/console",
+            json!({"enum": ["off", "debug", "always"]}),
+        ),
+    ]
+}
+
+/// The schema as it must be checked in.
+pub fn generate() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let mut schema =
+        serde_json::to_value(generator.into_root_schema_for::<RawConfig>()).unwrap_or_default();
+    if let Some(root) = schema.as_object_mut() {
+        root.insert(
+            "title".into(),
+            json!("openai-capi-filter plugin configuration"),
+        );
+        root.insert(
+            "description".into(),
+            json!("The JSON (or YAML Struct) in the Envoy/Istio plugin configuration of the openai-capi-filter wasm filter."),
+        );
+    }
+    for (pointer, extra) in constraints() {
+        let Some(Value::Object(target)) = schema.pointer_mut(pointer) else {
+            // A renamed or removed field: the constraint table must follow.
+            return json!({"error": format!("constraint target {pointer} not in the generated schema")});
+        };
+        if let Value::Object(extra) = extra {
+            target.extend(extra);
+        }
+    }
+    schema
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::shape::LIST_FIELDS;
+
+    /// Dotted paths of every array-typed property, following `$ref`s from the root.
+    fn array_fields(schema: &Value, node: &Value, path: &str, out: &mut Vec<String>) {
+        if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+            let target = schema.pointer(reference.trim_start_matches('#'));
+            if let Some(target) = target {
+                array_fields(schema, target, path, out);
+            }
+            return;
+        }
+        for branch in ["anyOf", "oneOf", "allOf"] {
+            for sub in node
+                .get(branch)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                array_fields(schema, sub, path, out);
+            }
+        }
+        let types = node.get("type");
+        let is_array = types == Some(&json!("array"))
+            || types
+                .and_then(Value::as_array)
+                .is_some_and(|t| t.contains(&json!("array")));
+        if is_array && !out.iter().any(|p| p == path) {
+            out.push(path.to_owned());
+        }
+        for (key, sub) in node
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if key == "overrides" {
+                continue;
+            }
+            let child = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            array_fields(schema, sub, &child, out);
+        }
+    }
+
+    #[test]
+    fn every_list_field_of_the_schema_is_allowed_by_the_shape_check() {
+        let schema = generate();
+        let mut found = Vec::new();
+        array_fields(&schema, &schema, "", &mut found);
+        found.sort();
+        let mut expected: Vec<String> = LIST_FIELDS.iter().map(|s| s.to_string()).collect();
+        expected.sort();
+        assert_eq!(found, expected, "update shape::LIST_FIELDS");
+    }
+
+    #[test]
+    fn checked_in_schema_is_generated_from_the_config_types() {
+        let generated = generate();
+        assert!(generated.get("error").is_none(), "{generated}");
+        let text = format!("{}\n", serde_json::to_string_pretty(&generated).unwrap());
+        if std::env::var_os("UPDATE_CONFIG_SCHEMA").is_some() {
+            std::fs::write(SCHEMA_FILE, &text).unwrap();
+        }
+        let checked_in = std::fs::read_to_string(SCHEMA_FILE).unwrap_or_default();
+        assert!(
+            checked_in == text,
+            "config.schema.json is stale: the config types changed. Run `make schema` and commit it."
+        );
+    }
+}
