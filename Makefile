@@ -32,6 +32,7 @@ lint: wasm-target
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --release --target $(WASM_TARGET) -p openai-capi-filter --lib -- -D warnings
+	$(CARGO) clippy --release --target $(WASM_TARGET) -p capi-ceiling -- -D warnings
 
 ## unit: host unit tests of the core, the stand-in, the ingest fixtures and the peak allocation
 ## per request (counting allocator, every format, normal and adversarial shapes)
@@ -121,9 +122,10 @@ run-check: build envoy
 	$(CARGO) build --release -p capi-standin
 	ENVOY_BIN=$(abspath $(ENVOY)) ./scripts/test-run-local.sh
 
-## bench: the filter against plain Envoy under wrk, plus the core pipeline (see BENCHMARKS.md)
+## bench: the filter against plain Envoy and a minimal wasm filter under wrk, plus the core pipeline (see BENCHMARKS.md)
 bench: build envoy
 	$(CARGO) build --release -p capi-standin
+	$(CARGO) build --release --target $(WASM_TARGET) -p capi-ceiling
 	./scripts/bench.py $(ENVOY) $(WASM)
 	$(CARGO) bench --bench pipeline -- --warm-up-time 2 --measurement-time 5
 

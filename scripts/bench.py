@@ -2,9 +2,14 @@
 """make bench: the filter against Envoy itself, in one run, on this machine.
 
 Starts a fast keep-alive sink, a *baseline* Envoy without the filter that proxies each
-collection request to the sink, and Envoy *with* the filter (collection path answered by
-direct_response, API callouts to the same kind of sink) in three modes: held, optimistic
-without batching, optimistic with batching. The API side is a plain sink during the throughput
+collection request to the sink, Envoy *with* the filter (collection path answered by
+direct_response, API callouts to the same kind of sink) in five modes: held with shared
+callouts (the default), held with one call per hit, optimistic without batching, optimistic
+with batching, and a *ceiling*: a minimal proxy-wasm filter (benches/ceiling: reads :path,
+adds one Set-Cookie, no callout) answering with the same direct_response, the floor that
+entering V8 imposes. Non-collection traffic is measured through the shipped envoy/envoy.yaml
+itself: as shipped (the filter disabled on its catch-all route), with the filter entered on
+that route (the config before that change), and with the filter removed. The API side is a plain sink during the throughput
 runs so that a callout costs what the baseline's proxied request costs: the validating stand-in
 parses and checks every body, which on a 2-core machine would take CPU from Envoy and measure
 the stand-in instead of the filter. Correctness under load is shown by the memory run, which
@@ -13,7 +18,7 @@ gets the same wrk load (fixed connections and duration, after a warm-up) and the
 requests/s, p50, p99 and the ratios against the baseline measured in the same run. Then it
 sends 100,000 requests to one filter Envoy and reports the VM's linear memory before and after.
 
-Usage: bench.py <envoy> <wasm> [--duration S] [--connections N] [--quick]
+Usage: bench.py <envoy> <wasm> [--ceiling WASM] [--duration S] [--connections N]
 """
 
 import argparse
@@ -59,7 +64,8 @@ SCENARIOS = {
 }
 
 MODES = {
-    "held": {},
+    "held (shared callouts)": {},
+    "held, one call per hit": {"api": {"batch": {"held_window_ms": 0}}},
     "optimistic": {"optimistic": True, "api": {"batch": {"max_delay_ms": 0}}},
     "optimistic+batch": {"optimistic": True, "api": {"batch": {"max_events": 100, "max_delay_ms": 100}}},
 }
@@ -138,12 +144,34 @@ def merge(base, extra):
     return base
 
 
+CEILING_YAML = """          - name: envoy.filters.http.wasm
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+              config:
+                name: ceiling
+                root_id: ceiling
+                failure_policy: FAIL_OPEN
+                allow_on_headers_stop_iteration: true
+                vm_config:
+                  runtime: envoy.wasm.runtime.v8
+                  code: {{local: {{filename: {wasm}}}}}
+"""
+
+CEILING = "ceiling: minimal wasm filter"
+
+
 class Envoy:
-    def __init__(self, envoy, wasm, api_port, sink_port, mode, tmp):
+    def __init__(self, envoy, wasm, api_port, sink_port, mode, tmp, ceiling=None, yaml_text=None):
         self.port, self.admin = free_port(), free_port()
-        if mode is None:
+        name = re.sub(r"\W+", "_", mode or "baseline")
+        if yaml_text is not None:
+            text = yaml_text(self.port, self.admin)
+        elif mode is None:
             route = "route: {cluster: sink}"
             filt = ""
+        elif mode == CEILING:
+            route = "direct_response: {status: 204}"
+            filt = CEILING_YAML.format(wasm=ceiling)
         else:
             route = "direct_response: {status: 204}"
             config = merge(
@@ -157,10 +185,12 @@ class Envoy:
                 json.loads(json.dumps(MODES[mode])),
             )
             filt = FILTER_YAML.format(config=json.dumps(json.dumps(config)), wasm=wasm)
-        path = os.path.join(tmp, f"envoy-{mode or 'baseline'}.yaml")
+        if yaml_text is None:
+            text = ENVOY_YAML.format(admin=self.admin, port=self.port, route=route, filter=filt, api=api_port, sink=sink_port)
+        path = os.path.join(tmp, f"envoy-{name}.yaml")
         with open(path, "w") as f:
-            f.write(ENVOY_YAML.format(admin=self.admin, port=self.port, route=route, filter=filt, api=api_port, sink=sink_port))
-        self.log = open(os.path.join(tmp, f"envoy-{mode or 'baseline'}.log"), "w")
+            f.write(text)
+        self.log = open(os.path.join(tmp, f"envoy-{name}.log"), "w")
         self.proc = subprocess.Popen(
             [envoy, "-c", path, "--concurrency", "1", "--disable-hot-restart", "-l", "warning"],
             stdout=subprocess.DEVNULL, stderr=self.log,
@@ -190,6 +220,47 @@ class Envoy:
         self.proc.terminate()
         self.proc.wait(timeout=10)
         self.log.close()
+
+
+SHIPPED = os.path.join(ROOT, "envoy/envoy.yaml")
+# Non-collection traffic through the shipped config: (label, variant).
+NON_COLLECTION = [
+    ("shipped, without the filter", "removed"),
+    ("shipped (filter off this route)", "as-is"),
+    ("filter entered on this route (before)", "entered"),
+]
+ROUTE_OFF = re.compile(r"^ +typed_per_filter_config:\n +openai_capi:\n.*\n +disabled: true\n", re.M)
+
+
+def swap(text, old, new):
+    if old not in text:
+        sys.exit(f"envoy/envoy.yaml changed: {old!r} not found; update scripts/bench.py")
+    return text.replace(old, new)
+
+
+def shipped_yaml(variant, wasm, api_port):
+    """envoy/envoy.yaml made runnable here (ports, API sink, this build, console off)."""
+    with open(SHIPPED) as f:
+        text = f.read()
+
+    def make(port, admin):
+        t = swap(text, "port_value: 10000", f"port_value: {port}")
+        t = swap(t, "port_value: 9901", f"port_value: {admin}")
+        t = swap(t, "127.0.0.1:8081", f"127.0.0.1:{api_port}")
+        t = swap(t, "port_value: 8081", f"port_value: {api_port}")
+        t = swap(t, "filename: target/wasm32-wasip1/release/openai_capi_filter.wasm", f"filename: {wasm}")
+        t = swap(t, '"logging": {"console": "always"}', '"logging": {"console": "off"}')
+        if variant == "entered":
+            t = swap(t, "disabled: true", "config: {}")
+        elif variant == "removed":
+            t, n = ROUTE_OFF.subn("", t)
+            if n != 1:
+                sys.exit("envoy/envoy.yaml changed: the catch-all route's FilterConfig not found; update scripts/bench.py")
+            start = t.index("          - name: openai_capi")
+            t = t[:start] + t[t.index("          - name: envoy.filters.http.router"):]
+        return t
+
+    return make
 
 
 def wrk_script(tmp, name, method, path, body):
@@ -244,6 +315,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("envoy")
     ap.add_argument("wasm")
+    ap.add_argument("--ceiling", default=os.path.join(ROOT, "target/wasm32-wasip1/release/capi_ceiling.wasm"))
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--connections", type=int, default=16)
@@ -251,6 +323,9 @@ def main():
     args = ap.parse_args()
     ensure_wrk()
     wasm = os.path.abspath(args.wasm)
+    ceiling = os.path.abspath(args.ceiling)
+    if not os.path.isfile(ceiling):
+        sys.exit(f"{ceiling} missing: cargo build --release --target wasm32-wasip1 -p capi-ceiling")
     tmp = tempfile.mkdtemp(prefix="capi-bench-")
     api_port, sink_port, api_sink_port = free_port(), free_port(), free_port()
     procs = [
@@ -264,10 +339,24 @@ def main():
     print(f"wasm: {os.path.getsize(wasm)} bytes; wrk -t2 -c{args.connections} -d{args.duration}s after a {args.warmup}s warm-up; Envoy --concurrency 1\n", flush=True)
 
     results = {}
-    setups = [None] + list(MODES)
+    setups = [None] + list(MODES) + [CEILING]
     try:
+        # Non-collection traffic: GET / through the shipped config, three ways.
+        lua = wrk_script(tmp, "non-collection", "GET", "/", None)
+        for label, variant in NON_COLLECTION:
+            envoy = Envoy(args.envoy, wasm, api_sink_port, sink_port, label, tmp,
+                          yaml_text=shipped_yaml(variant, wasm, api_sink_port))
+            try:
+                run_wrk(envoy.port, lua, args.warmup, args.connections)
+                r = run_wrk(envoy.port, lua, args.duration, args.connections)
+                results[("non-collection GET /", label)] = r
+                print(f"  {'non-collection GET /':30} {label:38} {r['rps']:9.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms"
+                      + (f"  non-2xx {r['non2xx']}" if r["non2xx"] else ""), flush=True)
+            finally:
+                envoy.stop()
+
         for setup in setups:
-            envoy = Envoy(args.envoy, wasm, api_sink_port, sink_port, setup, tmp)
+            envoy = Envoy(args.envoy, wasm, api_sink_port, sink_port, setup, tmp, ceiling=ceiling)
             try:
                 for scenario, (method, path, body) in SCENARIOS.items():
                     lua = wrk_script(tmp, scenario, method, path, body)
@@ -275,25 +364,32 @@ def main():
                     r = run_wrk(envoy.port, lua, args.duration, args.connections)
                     results[(scenario, setup)] = r
                     label = setup or "baseline (proxy to sink)"
-                    print(f"  {scenario:30} {label:26} {r['rps']:9.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms"
+                    print(f"  {scenario:30} {label:38} {r['rps']:9.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms"
                           + (f"  non-2xx {r['non2xx']}" if r["non2xx"] else "") + (f"  socket errors {r['errors']}" if r["errors"] else ""), flush=True)
-                if setup is not None:
+                if setup in MODES:
                     time.sleep(1.5)  # let batches and retries drain
                     s = envoy.stats()
                     results[("stats", setup)] = s
-                    print(f"  {'':30} {setup:26} events received {s.get('events_received', 0)}, sent {s.get('events_sent', 0)}, "
+                    print(f"  {'':30} {setup:38} events received {s.get('events_received', 0)}, sent {s.get('events_sent', 0)}, "
                           f"failed {s.get('events_failed', 0)}, invalid {s.get('events_invalid', 0)}; API calls {s.get('api_requests', 0)}", flush=True)
             finally:
                 envoy.stop()
 
-        print("\n| scenario | setup | req/s | ratio | p50 ms | p99 ms | added p99 ms |")
-        print("|---|---|---:|---:|---:|---:|---:|")
+        print("\n| scenario | setup | req/s | ratio | vs ceiling | p50 ms | p99 ms | added p99 ms |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        scenario = "non-collection GET /"
+        base = results[(scenario, NON_COLLECTION[0][0])]
+        for label, _ in NON_COLLECTION:
+            r = results[(scenario, label)]
+            print(f"| {scenario} | {label} | {r['rps']:.0f} | {r['rps'] / base['rps']:.2f} | | {r['p50']:.2f} | {r['p99']:.2f} | {r['p99'] - base['p99']:+.2f} |")
         for scenario in SCENARIOS:
             base = results[(scenario, None)]
-            print(f"| {scenario} | baseline: proxy to upstream | {base['rps']:.0f} | 1.00 | {base['p50']:.2f} | {base['p99']:.2f} | |")
+            top = results[(scenario, CEILING)]
+            print(f"| {scenario} | baseline: proxy to upstream | {base['rps']:.0f} | 1.00 | | {base['p50']:.2f} | {base['p99']:.2f} | |")
+            print(f"| {scenario} | {CEILING} | {top['rps']:.0f} | {top['rps'] / base['rps']:.2f} | 1.00 | {top['p50']:.2f} | {top['p99']:.2f} | {top['p99'] - base['p99']:+.2f} |")
             for mode in MODES:
                 r = results[(scenario, mode)]
-                print(f"| {scenario} | filter, {mode} | {r['rps']:.0f} | {r['rps'] / base['rps']:.2f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['p99'] - base['p99']:+.2f} |")
+                print(f"| {scenario} | filter, {mode} | {r['rps']:.0f} | {r['rps'] / base['rps']:.2f} | {r['rps'] / top['rps']:.2f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['p99'] - base['p99']:+.2f} |")
 
         # Linear memory across many requests, after warm-up, through the validating stand-in.
         envoy = Envoy(args.envoy, wasm, api_port, sink_port, "optimistic+batch", tmp)

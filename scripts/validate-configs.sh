@@ -19,6 +19,15 @@ validate() {
   fi
 }
 
+# Every shipped config keeps its non-collection routes out of the filter (README: Keeping other
+# traffic out of the filter); the e2e tests run envoy.yaml and docker/envoy.yaml to prove it.
+for f in envoy/envoy.yaml envoy/docker/envoy.yaml envoy/production.yaml; do
+  if ! grep -q 'envoy.config.route.v3.FilterConfig' "$f" || ! grep -q 'disabled: true' "$f"; then
+    echo "INVALID: $f: no route disables the filter (typed_per_filter_config openai_capi: FilterConfig disabled: true)"
+    exit 1
+  fi
+done
+
 validate envoy/envoy.yaml envoy/envoy.yaml
 for f in envoy/docker/envoy.yaml envoy/production.yaml; do
   # Templates ship REPLACE_WITH_* placeholders, which the filter refuses; fill them in.

@@ -248,6 +248,9 @@ pub struct Api {
     pub timeout_ms: u64,
     pub retry: Retry,
     pub batch: Batch,
+    /// Held mode: how long a shared batch of held requests stays open (`api.batch.
+    /// held_window_ms`); 0 sends one call per request.
+    pub held_window_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -326,6 +329,9 @@ pub const API_MAX_EVENTS: u64 = 1000;
 pub const MAX_RETRY_HORIZON_MS: u64 = 86_400_000;
 /// Browsers cap cookie lifetimes at 400 days (RFC 6265bis).
 pub const MAX_COOKIE_DAYS: u64 = 400;
+/// Upper bound of `api.batch.held_window_ms`: a held request waits up to this long before its
+/// batch is even sent, so a longer window would only be a misconfiguration.
+pub const MAX_HELD_WINDOW_MS: u64 = 1000;
 
 impl Config {
     /// Parses and validates the plugin configuration as Envoy hands it over: JSON text (a
@@ -942,6 +948,12 @@ fn api(raw: RawApi) -> Result<Api, ConfigError> {
             )?),
             max_delay_ms: in_range("api.batch.max_delay_ms", raw.batch.max_delay_ms, 0, 60_000)?,
         },
+        held_window_ms: in_range(
+            "api.batch.held_window_ms",
+            raw.batch.held_window_ms,
+            0,
+            MAX_HELD_WINDOW_MS,
+        )?,
     })
 }
 

@@ -379,6 +379,8 @@ pub struct RawBatch {
     pub max_events: u64,
     #[serde(default = "default_batch_max_delay_ms")]
     pub max_delay_ms: u64,
+    #[serde(default = "default_held_window_ms")]
+    pub held_window_ms: u64,
 }
 
 impl Default for RawBatch {
@@ -386,6 +388,7 @@ impl Default for RawBatch {
         RawBatch {
             max_events: default_batch_max_events(),
             max_delay_ms: default_batch_max_delay_ms(),
+            held_window_ms: default_held_window_ms(),
         }
     }
 }
@@ -559,6 +562,10 @@ fn default_batch_max_delay_ms() -> u64 {
 }
 fn default_metric_prefix() -> String {
     crate::observe::metrics::DEFAULT_PREFIX.into()
+}
+/// Short: every held request waits this long at most before its batch is sent.
+fn default_held_window_ms() -> u64 {
+    2
 }
 fn default_console() -> String {
     "debug".into()

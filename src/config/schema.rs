@@ -7,7 +7,9 @@
 //! `checked_in_schema_is_generated_from_the_config_types`.
 
 use super::raw::RawConfig;
-use super::{API_MAX_EVENTS, MAX_BODY_BYTES_LIMIT, MAX_COOKIE_DAYS, MAX_RETRY_HORIZON_MS};
+use super::{
+    API_MAX_EVENTS, MAX_BODY_BYTES_LIMIT, MAX_COOKIE_DAYS, MAX_HELD_WINDOW_MS, MAX_RETRY_HORIZON_MS,
+};
 use crate::payload::ActionSource;
 use crate::tag::event_name::StandardType;
 use serde_json::{json, Value};
@@ -118,6 +120,10 @@ fn constraints() -> Vec<(&'static str, Value)> {
         (
             "/$defs/RawBatch/properties/max_delay_ms",
             json!({"minimum": 0, "maximum": 60_000}),
+        ),
+        (
+            "/$defs/RawBatch/properties/held_window_ms",
+            json!({"minimum": 0, "maximum": MAX_HELD_WINDOW_MS}),
         ),
         (
             "/$defs/RawLogging/properties/console",

@@ -617,6 +617,17 @@ fn api_rules() {
         f(&["api", "batch", "max_delay_ms"], json!(60_001)),
         "api.batch.max_delay_ms"
     );
+    assert_eq!(
+        f(&["api", "batch", "held_window_ms"], json!(1001)),
+        "api.batch.held_window_ms"
+    );
+}
+
+#[test]
+fn held_window_defaults_to_a_few_ms_and_zero_turns_held_batching_off() {
+    assert_eq!(parse(minimal()).unwrap().api.held_window_ms, 2);
+    let off = parse(with(&["api", "batch", "held_window_ms"], json!(0))).unwrap();
+    assert_eq!(off.api.held_window_ms, 0);
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //! call is no longer retried: its events are lost on shutdown.
 
 pub mod batch;
+pub mod held;
 pub mod queue;
 pub mod retry;
 

@@ -1,8 +1,12 @@
-//! HTTP context: one per request. Anything that is not a collection request passes after one
-//! `:path` lookup. A collection request is read (headers, then a bounded body), handed to the
-//! core, and continued: at once in optimistic mode (its events join the root's batch), or after
-//! the first API attempt answers or times out in held mode. The response gets the cookies.
+//! HTTP context: one per request the filter sees (routes that disable the filter never create
+//! one). Anything that is not a collection request passes after one `:path` lookup. A
+//! collection request is read (headers, then a bounded body), handed to the core, and
+//! continued: at once in optimistic mode (its events join the root's batch), or in held mode
+//! after the first API attempt for its events answers or times out — the attempt of a batch
+//! shared with the worker's other held requests (`glue::held`), or with `held_window_ms: 0`
+//! its own callout. The response gets the cookies.
 
+use super::held;
 use super::host;
 use super::root::Shared;
 use crate::collect::collect;
@@ -26,7 +30,9 @@ enum State {
         facts: Box<RequestFacts>,
         seen: usize,
     },
-    /// Held: waiting for the first API attempt.
+    /// Held in a batch shared with other requests: the root resumes it.
+    Batched,
+    /// Held: waiting for the first attempt of its own API call.
     Waiting {
         token: u32,
         dispatch: Dispatch,
@@ -88,6 +94,19 @@ impl Http {
             );
             shared.arm_tick();
             return false;
+        }
+        if shared.held.borrow().enabled() {
+            let hold = held::join(
+                &shared,
+                self.context_id,
+                collected.events,
+                facts.trace_id.clone(),
+                now,
+            );
+            if hold {
+                self.state = State::Batched;
+            }
+            return hold;
         }
         let call = Call::new(collected.events, facts.trace_id.clone());
         let Some(dispatch) = shared.delivery.borrow().prepare(call, now, &shared.metrics) else {
@@ -176,6 +195,10 @@ impl Context for Http {
 
     fn on_done(&mut self) -> bool {
         self.shared.unwatch_body(self.context_id);
+        if matches!(self.state, State::Batched) {
+            // The batch is the root's: it is still sent; only nobody resumes this request.
+            self.shared.held.borrow_mut().leave(self.context_id);
+        }
         // The client left while a held call was in flight: its answer will never reach this
         // context, so the root sends it again (the API deduplicates on the event id).
         if let State::Waiting { dispatch, .. } =

@@ -2,14 +2,16 @@
 //! pure core and performs the HTTP callouts the core asks for; it decides nothing itself.
 //!
 //! `root` owns the configuration and the per-VM delivery state (batches, retry queue, in-flight
-//! callouts) and drives it from the timer; `http` handles one collection request; `host`
-//! implements the core's traits (metrics, clock, randomness) with hostcalls.
+//! callouts) and drives it from the timer; `http` handles one collection request; `held` lets
+//! held requests share the root's callouts; `host` implements the core's traits (metrics,
+//! clock, randomness) with hostcalls.
 //!
 //! Panics: wasm32 only has `panic = "abort"`, so a panic traps the VM. The hook installed here
 //! logs the panic message at critical level first, so the Envoy log says what happened; the
 //! shipped configs use `failure_policy: FAIL_OPEN` so that traffic keeps flowing (see README).
 
 mod bigquery;
+mod held;
 mod host;
 mod http;
 mod root;

@@ -1,7 +1,8 @@
 //! Root context: one per plugin configuration per VM (one VM per Envoy worker). It parses the
 //! configuration, owns the delivery state shared with its HTTP contexts, and sends every
-//! callout that must outlive a collection request (optimistic batches, retries, split halves)
-//! from its timer — a callout made by an HTTP context dies with that stream.
+//! callout that must outlive a collection request (optimistic batches, shared held batches,
+//! retries, split halves) from its timer — a callout made by an HTTP context dies with that
+//! stream.
 //!
 //! Shutdown: Envoy calls `on_done` when this root's plugin configuration is replaced (a new
 //! root takes over new traffic; this one is dropped once its listener drained) and when the
@@ -10,9 +11,11 @@
 //! fails meanwhile is counted in `events_lost_on_shutdown` and logged at warn.
 
 use super::bigquery::BigQueryLink;
+use super::held;
 use super::host::{self, HostMetrics};
 use super::http::Http;
 use crate::config::Config;
+use crate::delivery::held::HeldBatches;
 use crate::delivery::retry::CallResult;
 use crate::delivery::{api_headers, Delivery, Dispatch};
 use crate::observe::redact::Escaped;
@@ -32,6 +35,8 @@ pub struct Shared {
     /// Filter state key of the per-request summary: `<metric_prefix>.summary`.
     pub summary_key: String,
     pub delivery: RefCell<Delivery>,
+    /// Held mode: the batches held requests share (see `glue::held`).
+    pub held: RefCell<HeldBatches>,
     /// Headers of every API call (built once; they carry the key).
     api_headers: Vec<(&'static str, String)>,
     /// Requests whose headers are held while their body is awaited, with the time by which
@@ -40,6 +45,8 @@ pub struct Shared {
     /// Whether the root's timer is running.
     tick_armed: Cell<bool>,
     tick: Duration,
+    /// The period the timer runs at now: `tick`, or shorter until the next tick.
+    tick_now: Cell<Duration>,
     /// BigQuery logging, when configured: its own state and callouts, driven by the timer.
     bigquery: Option<Rc<BigQueryLink>>,
     /// Collection bodies the route answered before they were read: one warning a minute.
@@ -55,12 +62,46 @@ impl Shared {
             && hostcalls::set_tick_period(self.tick).is_ok()
         {
             self.tick_armed.set(true);
+            self.tick_now.set(self.tick);
         }
+    }
+
+    /// Restarts the root's timer so that it next fires `period` from now (Envoy re-creates the
+    /// timer on every period change). Returns whether the host accepted it.
+    pub fn restart_tick(&self, period: Duration) -> bool {
+        let ok = hostcalls::set_tick_period(period).is_ok();
+        if ok {
+            self.tick_armed.set(true);
+            self.tick_now.set(period);
+        }
+        ok
+    }
+
+    /// After a tick: the timer runs at its period, or sooner while a held batch is due before
+    /// that (its window is shorter than the period, and a tick may come a little early).
+    fn retime_tick(&self) {
+        let now = host::now_ms();
+        let period = self
+            .held
+            .borrow()
+            .due_at()
+            .map(|due| Duration::from_millis(due.saturating_sub(now).max(1)))
+            .filter(|soon| *soon < self.tick)
+            .unwrap_or(self.tick);
+        if !self.ticking_at(period) {
+            self.restart_tick(period);
+        }
+    }
+
+    /// Whether the timer runs at exactly `period` now.
+    pub fn ticking_at(&self, period: Duration) -> bool {
+        self.tick_armed.get() && self.tick_now.get() == period
     }
 
     fn has_work(&self) -> bool {
         !self.delivery.borrow().is_idle()
             || !self.body_watch.borrow().is_empty()
+            || self.held.borrow().has_pending()
             || self.bigquery.as_ref().is_some_and(|b| b.has_work())
     }
 
@@ -69,6 +110,7 @@ impl Shared {
     fn wake_for_logging(&self) {
         if !self.tick_armed.get() && hostcalls::set_tick_period(self.tick).is_ok() {
             self.tick_armed.set(true);
+            self.tick_now.set(self.tick);
         }
     }
 
@@ -222,6 +264,20 @@ impl Root {
             }
         }
     }
+
+    /// Sends the held batches that are due, tracked like every root callout.
+    fn flush_held(&mut self, shared: &Shared) {
+        let in_flight = &mut self.in_flight;
+        held::flush(shared, self.context_id, |token, dispatch, sent_at_ms| {
+            in_flight.insert(
+                token,
+                InFlight {
+                    dispatch,
+                    sent_at_ms,
+                },
+            );
+        });
+    }
 }
 
 impl Context for Root {
@@ -244,6 +300,9 @@ impl Context for Root {
         host::follow_host_log_level();
         let result = host::call_result(num_headers, body_size);
         shared.complete(call.dispatch, result, Some(call.sent_at_ms));
+        if held::answered(&shared, self.context_id, token_id) {
+            self.flush_held(&shared);
+        }
         if self.lifecycle == Lifecycle::Draining {
             // Split halves go out at once; failures are lost, not retried.
             self.flush(&shared);
@@ -275,6 +334,9 @@ impl Context for Root {
             self.in_flight.len()
         );
         self.flush(&shared);
+        // Held batches still gathering go now too; their requests wait for the answer.
+        shared.held.borrow_mut().send_open_now();
+        self.flush_held(&shared);
         if let Some(bigquery) = &shared.bigquery {
             bigquery.shutdown();
         }
@@ -319,15 +381,25 @@ impl RootContext for Root {
             );
             return true;
         }
+        let held_window_ms = if config.optimistic {
+            0
+        } else {
+            config.api.held_window_ms
+        };
         let tick_ms = (config.api.batch.max_delay_ms / 4).clamp(1, 20);
         self.shared = Some(Rc::new(Shared {
             api_headers: api_headers(&config),
             delivery: RefCell::new(Delivery::new(&config)),
+            held: RefCell::new(HeldBatches::new(
+                held_window_ms,
+                config.api.batch.max_events,
+            )),
             metrics: HostMetrics::define(&config.metric_prefix),
             summary_key: format!("{}.summary", config.metric_prefix),
             body_watch: RefCell::new(Vec::new()),
             tick_armed: Cell::new(false),
             tick: Duration::from_millis(tick_ms),
+            tick_now: Cell::new(Duration::from_millis(tick_ms)),
             bigquery: config
                 .logging
                 .bigquery
@@ -354,8 +426,13 @@ impl RootContext for Root {
         if let Some(bigquery) = &shared.bigquery {
             bigquery.poll();
         }
-        if !shared.has_work() && hostcalls::set_tick_period(Duration::ZERO).is_ok() {
-            shared.tick_armed.set(false);
+        self.flush_held(&shared);
+        if !shared.has_work() {
+            if hostcalls::set_tick_period(Duration::ZERO).is_ok() {
+                shared.tick_armed.set(false);
+            }
+        } else {
+            shared.retime_tick();
         }
     }
 

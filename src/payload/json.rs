@@ -198,13 +198,9 @@ impl Object<'_> {
 /// Appends `n` in decimal, as serde_json (itoa) writes it: the leading digits first, by
 /// recursion at most 20 deep (measured cheaper here than filling a buffer from the right, as
 /// most numbers are short).
+/// Decimal digits of `n`, written in one copy (a `push` per digit checks capacity each time).
 fn push_u64(out: &mut String, n: u64) {
-    if n >= 10 {
-        push_u64(out, n / 10);
-    }
-    // `% 10` is below 10, so the cast cannot truncate.
-    #[allow(clippy::cast_possible_truncation)]
-    out.push(char::from(b'0' + (n % 10) as u8));
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// `0x01` in every byte.

@@ -76,14 +76,9 @@ pub fn set_cookie(
     Some(out)
 }
 
-/// Appends `n` in decimal (the leading digits first, by recursion at most 20 deep).
+/// Appends `n` in decimal, in one copy.
 fn push_decimal(out: &mut String, n: u64) {
-    if n >= 10 {
-        push_decimal(out, n / 10);
-    }
-    // `% 10` is below 10, so the cast cannot truncate.
-    #[allow(clippy::cast_possible_truncation)]
-    out.push(char::from(b'0' + (n % 10) as u8));
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// RFC 6265 §4.1.1: %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E.

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 pub const API_KEY: &str = "e2e-secret-key";
 pub const PIXEL_ID: &str = "e2e-pixel";
 
-fn root() -> PathBuf {
+pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -165,12 +165,6 @@ impl Env {
             ..StandinConfig::default()
         })
         .expect("start API stand-in");
-        let upstream = Upstream::start().expect("start upstream recorder");
-        let port = free_port();
-        let admin = free_port();
-        let dir = std::env::temp_dir().join(format!("capi-e2e-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-
         let mut filter = options.filter.clone();
         let obj = filter.as_object_mut().expect("filter config is an object");
         obj.entry("pixel_id").or_insert(json!(PIXEL_ID));
@@ -183,16 +177,39 @@ impl Env {
                 .entry("allow_on_headers_stop_iteration")
                 .or_insert(json!(true));
         }
+        Env::launch(
+            api,
+            options.wasm_log_level,
+            &[],
+            |port, admin, api_port, upstream_port, dir| {
+                envoy_yaml(
+                    &options,
+                    &filter,
+                    port,
+                    admin,
+                    options.api_port.unwrap_or(api_port),
+                    upstream_port,
+                    dir,
+                )
+            },
+        )
+    }
 
-        let yaml = envoy_yaml(
-            &options,
-            &filter,
-            port,
-            admin,
-            options.api_port.unwrap_or(api.port()),
-            upstream.port(),
-            &dir,
-        );
+    /// Starts Envoy with a configuration written by `yaml(port, admin, api_port,
+    /// upstream_port, dir)` (`dir` holds its files, e.g. the access log), next to `api` and a fresh upstream recorder; `host_env` is set in
+    /// Envoy's own environment (for `host_env_keys`).
+    pub fn launch(
+        api: Standin,
+        wasm_log_level: &str,
+        host_env: &[(&str, &str)],
+        yaml: impl FnOnce(u16, u16, u16, u16, &std::path::Path) -> String,
+    ) -> Env {
+        let upstream = Upstream::start().expect("start upstream recorder");
+        let port = free_port();
+        let admin = free_port();
+        let dir = std::env::temp_dir().join(format!("capi-e2e-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let yaml = yaml(port, admin, api.port(), upstream.port(), &dir);
         let config_path = dir.join("envoy.yaml");
         std::fs::write(&config_path, yaml).unwrap();
         let log_path = dir.join("envoy.log");
@@ -208,7 +225,8 @@ impl Env {
                 "warning",
             ])
             .arg("--component-log-level")
-            .arg(format!("wasm:{}", options.wasm_log_level))
+            .arg(format!("wasm:{wasm_log_level}"))
+            .envs(host_env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

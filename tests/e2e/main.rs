@@ -21,6 +21,7 @@ mod config_refusal;
 mod delivery;
 mod edges;
 mod first_path;
+mod held_batching;
 mod hostile;
 mod ingest;
 mod injection;
@@ -28,6 +29,7 @@ mod lossless;
 mod memory;
 mod observe;
 mod release;
+mod shipped_configs;
 mod soak;
 mod tag_logic;
 

@@ -1,0 +1,356 @@
+//! Held batching: collection requests held on one worker share API calls.
+//!
+//! In held mode a request waits until the API answered its events. Rather than one callout per
+//! request, concurrent held requests put their events into one shared batch, which is cut when
+//! it holds `api.batch.max_events` events, when the worker's previous shared call answers (the
+//! requests that arrived meanwhile go together, as in a group commit), or at the latest
+//! `api.batch.held_window_ms` after it opened. A batch opened while no shared call is in flight
+//! has nobody to wait for and goes out at once ([`HeldBatches::idle`]). This
+//! module pairs each batch with the requests waiting on it (their HTTP context ids) through
+//! every stage: open, cut and ready to send, in flight under a callout token. When the first
+//! attempt of a batch answers (or times out), [`HeldBatches::answered`] names the requests to
+//! resume; retries and splits then belong to [`super::Delivery`] like any other call. A request
+//! whose client left early simply stops waiting ([`HeldBatches::leave`]); its events still go.
+
+use super::Call;
+use crate::payload::EncodedEvent;
+
+/// A batch cut from the open one: the call to send and the requests waiting for its answer.
+#[derive(Debug, PartialEq)]
+pub struct HeldCall {
+    pub call: Call,
+    pub waiters: Vec<u32>,
+}
+
+/// What joining did, so the glue can time the send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joined {
+    /// The request opened a new batch behind a call in flight: it is due one window from now.
+    Opened,
+    /// The request joined the open batch.
+    Added,
+    /// A batch is due now: it reached `max_events`, or it opened with no call in flight.
+    Ready,
+}
+
+#[derive(Debug)]
+struct Open {
+    events: Vec<EncodedEvent>,
+    waiters: Vec<u32>,
+    /// Trace id of the first request (logs carry one).
+    trace_id: Option<String>,
+    due_ms: u64,
+}
+
+/// Per-worker held batches. Bounded by the requests Envoy holds: every waiter is one held
+/// stream, and a batch holds at most `max_events` events unless one request alone brings more
+/// (its events are never split across batches, so it waits for one answer only).
+#[derive(Debug)]
+pub struct HeldBatches {
+    window_ms: u64,
+    max_events: usize,
+    open: Option<Open>,
+    ready: Vec<HeldCall>,
+    /// Calls sent, by callout token, with the requests still waiting for their first answer.
+    in_flight: Vec<(u32, Vec<u32>)>,
+}
+
+impl HeldBatches {
+    pub fn new(window_ms: u64, max_events: usize) -> HeldBatches {
+        HeldBatches {
+            window_ms,
+            max_events: max_events.max(1),
+            open: None,
+            ready: Vec::new(),
+            in_flight: Vec::new(),
+        }
+    }
+
+    /// Whether held requests share calls at all (`held_window_ms` > 0).
+    pub fn enabled(&self) -> bool {
+        self.window_ms > 0
+    }
+
+    /// Adds one held request's events to the open batch; the request waits for that batch.
+    pub fn join(
+        &mut self,
+        waiter: u32,
+        events: Vec<EncodedEvent>,
+        trace_id: Option<String>,
+        now_ms: u64,
+    ) -> Joined {
+        // A request's events stay together: if they do not fit, the open batch goes first.
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.events.len().saturating_add(events.len()) > self.max_events)
+        {
+            self.cut();
+        }
+        let joined = match &mut self.open {
+            Some(open) => {
+                open.events.extend(events);
+                open.waiters.push(waiter);
+                Joined::Added
+            }
+            None => {
+                let idle = self.idle();
+                self.open = Some(Open {
+                    events,
+                    waiters: vec![waiter],
+                    trace_id,
+                    due_ms: if idle {
+                        now_ms
+                    } else {
+                        now_ms.saturating_add(self.window_ms)
+                    },
+                });
+                if idle {
+                    Joined::Ready
+                } else {
+                    Joined::Opened
+                }
+            }
+        };
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.events.len() >= self.max_events)
+        {
+            self.cut();
+        }
+        if self.ready.is_empty() {
+            joined
+        } else {
+            Joined::Ready
+        }
+    }
+
+    fn cut(&mut self) {
+        if let Some(open) = self.open.take() {
+            self.ready.push(HeldCall {
+                call: Call::new(open.events, open.trace_id),
+                waiters: open.waiters,
+            });
+        }
+    }
+
+    /// Whether no shared call with waiting requests is in flight: a batch opened now would
+    /// only wait for its window, so the glue sends it at once.
+    pub fn idle(&self) -> bool {
+        self.in_flight.is_empty()
+    }
+
+    /// A shared call answered: the open batch is sent now rather than at its window's end.
+    pub fn send_open_now(&mut self) {
+        self.cut();
+    }
+
+    /// Batches to send now: those cut when full, and the open one once it is due.
+    pub fn take_due(&mut self, now_ms: u64) -> Vec<HeldCall> {
+        if self.open.as_ref().is_some_and(|o| now_ms >= o.due_ms) {
+            self.cut();
+        }
+        std::mem::take(&mut self.ready)
+    }
+
+    /// When the next batch is due (`None`: nothing waits to be sent).
+    pub fn due_at(&self) -> Option<u64> {
+        if self.ready.is_empty() {
+            self.open.as_ref().map(|o| o.due_ms)
+        } else {
+            Some(0)
+        }
+    }
+
+    /// Whether a batch still waits to be sent (the glue keeps its timer running).
+    pub fn has_pending(&self) -> bool {
+        self.open.is_some() || !self.ready.is_empty()
+    }
+
+    /// The glue sent a batch under `token`; its waiters wait for that callout's answer.
+    pub fn sent(&mut self, token: u32, waiters: Vec<u32>) {
+        if !waiters.is_empty() {
+            self.in_flight.push((token, waiters));
+        }
+    }
+
+    /// The first attempt under `token` ended (answer, error or timeout): the requests to
+    /// resume. `None` when `token` carries no held requests (a retry, an optimistic batch).
+    pub fn answered(&mut self, token: u32) -> Option<Vec<u32>> {
+        let at = self.in_flight.iter().position(|(t, _)| *t == token)?;
+        Some(self.in_flight.swap_remove(at).1)
+    }
+
+    /// A held request ended before its batch answered (the client left): nobody resumes it.
+    /// Its events stay in their batch.
+    pub fn leave(&mut self, waiter: u32) {
+        let lists = self
+            .open
+            .iter_mut()
+            .map(|o| &mut o.waiters)
+            .chain(self.ready.iter_mut().map(|r| &mut r.waiters))
+            .chain(self.in_flight.iter_mut().map(|(_, w)| w));
+        for list in lists {
+            list.retain(|w| *w != waiter);
+        }
+        self.in_flight.retain(|(_, w)| !w.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(n: usize, prefix: &str) -> Vec<EncodedEvent> {
+        (0..n)
+            .map(|i| EncodedEvent {
+                id: format!("{prefix}{i}"),
+                name: "order_created".into(),
+                timestamp_ms: 0,
+                json: "{}".into(),
+            })
+            .collect()
+    }
+
+    fn ids(call: &HeldCall) -> Vec<&str> {
+        call.call.events.iter().map(|e| e.id.as_str()).collect()
+    }
+
+    /// Puts a shared call in flight (token 1000), so that the next batch waits for its window.
+    fn busy(h: &mut HeldBatches, now: u64) {
+        h.join(99, events(1, "busy"), None, now);
+        let call = h.take_due(now).pop().unwrap();
+        h.sent(1000, call.waiters);
+    }
+
+    #[test]
+    fn a_batch_opened_with_no_call_in_flight_is_due_at_once() {
+        let mut h = HeldBatches::new(5, 100);
+        assert_eq!(h.join(1, events(1, "a"), None, 1000), Joined::Ready);
+        assert_eq!(h.join(2, events(1, "b"), None, 1000), Joined::Added);
+        let due = h.take_due(1000);
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            due[0].waiters,
+            [1, 2],
+            "what arrived before the send goes along"
+        );
+    }
+
+    #[test]
+    fn behind_a_call_in_flight_held_requests_share_a_batch_sent_after_the_window() {
+        let mut h = HeldBatches::new(5, 100);
+        busy(&mut h, 1000);
+        let t1 = Some("t1".to_owned());
+        assert_eq!(h.join(1, events(1, "a"), t1, 1000), Joined::Opened);
+        assert_eq!(h.join(2, events(2, "b"), None, 1003), Joined::Added);
+        assert_eq!(h.due_at(), Some(1005));
+        assert!(h.take_due(1004).is_empty(), "the window has not passed");
+        let due = h.take_due(1005);
+        assert_eq!(due.len(), 1);
+        assert_eq!(ids(&due[0]), ["a0", "b0", "b1"]);
+        assert_eq!(due[0].waiters, [1, 2]);
+        assert_eq!(due[0].call.trace_id.as_deref(), Some("t1"));
+        assert!(!h.has_pending());
+    }
+
+    #[test]
+    fn an_answer_sends_the_batch_that_gathered_meanwhile() {
+        let mut h = HeldBatches::new(50, 100);
+        busy(&mut h, 0);
+        h.join(2, events(1, "b"), None, 10);
+        h.join(3, events(1, "c"), None, 12);
+        assert_eq!(h.answered(1000), Some(vec![99]));
+        assert!(h.idle());
+        h.send_open_now();
+        let next = h.take_due(13);
+        assert_eq!(next.len(), 1, "sent well before its window (60)");
+        assert_eq!(next[0].waiters, [2, 3]);
+    }
+
+    #[test]
+    fn a_full_batch_is_ready_at_once() {
+        let mut h = HeldBatches::new(5, 3);
+        busy(&mut h, 0);
+        assert_eq!(h.join(1, events(2, "a"), None, 0), Joined::Opened);
+        assert_eq!(h.join(2, events(1, "b"), None, 0), Joined::Ready);
+        assert_eq!(h.due_at(), Some(0), "due at once");
+        let due = h.take_due(0);
+        assert_eq!(due.len(), 1, "sent before the window passed");
+        assert_eq!(h.due_at(), None);
+        assert_eq!(due[0].waiters, [1, 2]);
+    }
+
+    #[test]
+    fn a_request_that_does_not_fit_starts_the_next_batch_and_keeps_its_events_together() {
+        let mut h = HeldBatches::new(5, 3);
+        busy(&mut h, 0);
+        h.join(1, events(2, "a"), None, 0);
+        assert_eq!(h.join(2, events(2, "b"), None, 1), Joined::Ready);
+        let due = h.take_due(1);
+        assert_eq!(due.len(), 1);
+        assert_eq!(ids(&due[0]), ["a0", "a1"]);
+        assert!(h.has_pending(), "the second request opened its own batch");
+        let due = h.take_due(6);
+        assert_eq!(ids(&due[0]), ["b0", "b1"]);
+        assert_eq!(due[0].waiters, [2]);
+    }
+
+    #[test]
+    fn a_request_larger_than_a_batch_goes_alone_in_one_call() {
+        let mut h = HeldBatches::new(5, 3);
+        busy(&mut h, 0);
+        assert_eq!(h.join(1, events(7, "a"), None, 0), Joined::Ready);
+        let due = h.take_due(0);
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            due[0].call.events.len(),
+            7,
+            "one request waits for one answer"
+        );
+    }
+
+    #[test]
+    fn the_first_answer_resumes_every_waiter_of_the_batch_once() {
+        let mut h = HeldBatches::new(5, 100);
+        h.join(1, events(1, "a"), None, 0);
+        h.join(2, events(1, "b"), None, 0);
+        let due = h.take_due(0).pop().unwrap();
+        h.sent(42, due.waiters);
+        assert_eq!(h.answered(7), None, "not a held call (a retry)");
+        assert_eq!(h.answered(42), Some(vec![1, 2]));
+        assert_eq!(h.answered(42), None, "a retry of the batch resumes nobody");
+    }
+
+    #[test]
+    fn a_client_that_leaves_early_is_not_resumed_and_its_events_still_go() {
+        let mut h = HeldBatches::new(5, 100);
+        busy(&mut h, 0);
+        h.join(1, events(1, "a"), None, 0);
+        h.join(2, events(1, "b"), None, 0);
+        h.leave(1);
+        let due = h.take_due(5).pop().unwrap();
+        assert_eq!(ids(&due), ["a0", "b0"], "the leaver's event is still sent");
+        assert_eq!(due.waiters, [2]);
+        h.sent(9, due.waiters);
+        h.leave(2);
+        assert_eq!(h.answered(9), None, "nobody left to resume");
+    }
+
+    #[test]
+    fn a_batch_whose_waiters_all_left_is_still_sent() {
+        let mut h = HeldBatches::new(5, 100);
+        h.join(1, events(1, "a"), None, 0);
+        h.leave(1);
+        let due = h.take_due(0);
+        assert_eq!(due.len(), 1);
+        assert!(due[0].waiters.is_empty());
+    }
+
+    #[test]
+    fn zero_window_means_held_batching_is_off() {
+        assert!(!HeldBatches::new(0, 100).enabled());
+        assert!(HeldBatches::new(1, 100).enabled());
+    }
+}
