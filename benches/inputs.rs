@@ -63,3 +63,14 @@ pub fn batch_of_five() -> (String, &'static [u8]) {
           en=begin_checkout&_s=5&cu=EUR&epn.value=19.99&pr1=idSKU_1~nmTee~pr19.99~qt1",
     )
 }
+
+/// The GA4 purchase `make bench` sends: 2 items and an `em` enhanced-conversion parameter (the
+/// case the per-event instruction target is set for).
+pub fn purchase_2_items_em() -> String {
+    "/g/collect?v=2&tid=G-BENCH1&gtm=45je5580h2&gcs=G111&gcd=13t3t3t3t5l1&cid=1234567890.1700000000&ul=en-us\
+     &sr=1512x982&sid=1700000000&sct=3&seg=1&_p=1700000000123&_s=7&dl=https%3A%2F%2Fshop.example.com%2Fcheckout%2Fthank-you\
+     &en=purchase&cu=EUR&ep.transaction_id=T-100045&epn.value=59.97\
+     &pr1=idSKU_1~nmTee~brAcme~caApparel~pr19.99~qt2&pr2=idSKU_2~nmCap~brAcme~caHats~pr19.99~qt1\
+     &em=tv.1~em.huC55WwXzE0SOH4ZSbhQU_vnO8POWhGIcTqdMAzGEz0~pn.dY-_aJRfIcQWgUxTmrV4dnyNmPtp5tppLe-SzVJBf-A~co0.DE"
+        .to_owned()
+}

@@ -3,7 +3,8 @@
 //! criterion's wall-clock times move by ±10 % between runs. Used by `make bench`.
 //!
 //! `cargo run --release --example pipeline_instructions -- purchase 1000` (inputs: page_view,
-//! purchase, batch5 — a POST of five events, counted per request).
+//! purchase (10 items, full user data), purchase2 (2 items and `em`, as `make bench` sends),
+//! batch5 — a POST of five events, counted per request).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -22,11 +23,12 @@ fn main() {
     let (req, body, per_run): (_, &[u8], usize) = match which.as_str() {
         "page_view" => (inputs::request(&inputs::page_view()), b"", 1),
         "purchase" => (inputs::request(&inputs::purchase_10_items()), b"", 1),
+        "purchase2" => (inputs::request(&inputs::purchase_2_items_em()), b"", 1),
         "batch5" => {
             let (path, body) = inputs::batch_of_five();
             (inputs::request_with(&path, "POST"), body, 5)
         }
-        other => panic!("unknown input {other:?}: page_view | purchase | batch5"),
+        other => panic!("unknown input {other:?}: page_view | purchase | purchase2 | batch5"),
     };
     let config = Config::from_json(
         br#"{"pixel_id": "2atj5meVpvtJ5kCtqhG3yX", "api_key": "sk-bench"}"#,

@@ -55,8 +55,13 @@ pub fn set_cookie(
     let mut out = String::with_capacity(name.len() + value.len() + 96);
     out.push_str(name);
     out.push('=');
-    // Only `%` is left to encode here: every other byte is a cookie-octet.
-    out.extend(utf8_percent_encode(value, NOT_COOKIE_OCTET));
+    // Only `%` is left to encode here: every other byte is a cookie-octet. Without one (the
+    // usual click id and browser id) the value is copied whole instead of piece by piece.
+    if value.contains('%') {
+        out.extend(utf8_percent_encode(value, NOT_COOKIE_OCTET));
+    } else {
+        out.push_str(value);
+    }
     if let Some(d) = domain {
         out.push_str("; Domain=");
         out.push_str(d);

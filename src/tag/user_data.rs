@@ -60,12 +60,14 @@ pub fn build_user(
     let o = &config.overrides;
     let automap = config.automap;
     let over = |source: &Option<ValueSource>| resolve_text(source, event, request);
-    // `user_data` is looked up once; the `user_data.…` keys below read from it.
-    let user_data = if automap {
-        event.get("user_data")
+    // The top-level keys are found in one walk over the event; the `user_data.…` keys below
+    // read from `user_data`.
+    let top = if automap {
+        TopLevel::find(event)
     } else {
-        None
+        TopLevel::default()
     };
+    let user_data = top.get("user_data");
     let auto = |paths: &[&str]| -> Option<Cow<'_, str>> {
         if !automap {
             return None;
@@ -73,6 +75,7 @@ pub fn build_user(
         paths.iter().find_map(|path| {
             let value = match path.strip_prefix("user_data.") {
                 Some(below) => lookup_below(user_data?, below),
+                None if TopLevel::slot(path).is_some() => top.get(path),
                 None => lookup(event, path),
             };
             value.and_then(scalar_text)
@@ -185,6 +188,55 @@ pub fn build_user(
     );
     user.obref = pick("obref", over(&o.obref), obref.map(Cow::Owned), opaque_ref);
     user
+}
+
+/// The top-level event keys user data reads, in [`TopLevel`] slot order.
+const TOP_LEVEL_KEYS: [&str; 8] = [
+    "email",
+    "email_address",
+    "phone",
+    "phone_number",
+    "user_id",
+    "ip_override",
+    "user_agent",
+    "user_data",
+];
+
+/// The values of [`TOP_LEVEL_KEYS`] in one event, found in one walk over its keys: a `match` on
+/// a key is a switch on its length and one comparison, where each map lookup is a chain of
+/// string comparisons, and user data reads eight top-level keys per event.
+#[derive(Default)]
+struct TopLevel<'a>([Option<&'a Value>; TOP_LEVEL_KEYS.len()]);
+
+impl<'a> TopLevel<'a> {
+    fn find(event: &'a EventData) -> Self {
+        let mut found = Self::default();
+        for (key, value) in event {
+            if let Some(slot) = Self::slot(key).and_then(|i| found.0.get_mut(i)) {
+                *slot = Some(value);
+            }
+        }
+        found
+    }
+
+    fn slot(key: &str) -> Option<usize> {
+        Some(match key {
+            "email" => 0,
+            "email_address" => 1,
+            "phone" => 2,
+            "phone_number" => 3,
+            "user_id" => 4,
+            "ip_override" => 5,
+            "user_agent" => 6,
+            "user_data" => 7,
+            _ => return None,
+        })
+    }
+
+    /// The value at a top-level key that has a slot (`None` for any other key).
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        Self::slot(key).and_then(|i| self.0.get(i).copied().flatten())
+    }
 }
 
 /// Email: trim, then Unicode lowercase. `None` when nothing is left.
@@ -363,8 +415,12 @@ fn country(raw: &str) -> Option<String> {
 /// `ip:port` form is accepted with the port removed.
 fn ip_address(raw: &str) -> Option<String> {
     let first = raw.split(',').next()?.trim();
-    if let Ok(ip) = first.parse::<IpAddr>() {
-        return Some(ip.to_string());
+    match first.parse::<IpAddr>() {
+        // The IPv4 parser takes only the dotted-decimal form without leading zeros, which is
+        // exactly how it prints: the text is kept, saving a formatting pass per event.
+        Ok(IpAddr::V4(_)) => return Some(first.to_owned()),
+        Ok(ip) => return Some(ip.to_string()),
+        Err(_) => {}
     }
     first
         .parse::<SocketAddr>()

@@ -808,3 +808,19 @@ fn invalid_sha256_values_are_dropped_with_a_reason_never_rehashed() {
     assert_eq!(user.emails_sha256, vec![sha("a@b.co")]);
     assert!(skipped.is_empty());
 }
+
+#[test]
+fn top_level_keys_are_found_in_one_walk_each_in_its_slot() {
+    for (i, key) in TOP_LEVEL_KEYS.iter().enumerate() {
+        assert_eq!(TopLevel::slot(key), Some(i), "{key}");
+    }
+    let e = data(
+        json!({"email": "a@b.example", "user_agent": "UA", "en": "x", "user_data": {"phone": "1"}}),
+    );
+    let top = TopLevel::find(&e);
+    assert_eq!(top.get("email"), Some(&json!("a@b.example")));
+    assert_eq!(top.get("user_agent"), Some(&json!("UA")));
+    assert_eq!(top.get("user_data"), Some(&json!({"phone": "1"})));
+    assert_eq!(top.get("phone"), None);
+    assert_eq!(top.get("en"), None);
+}
