@@ -1,4 +1,4 @@
-//! Stape Data Tag → Data Client requests (`/data`; research/ga4-collection.md §5). A GET carries
+//! Stape Data Tag → Data Client requests (`/data`, as Stape's Data Tag template sends them). A GET carries
 //! the event in its query (plus `dtcd`, a raw JSON object, and `dtdc`, a base64 JSON object); a
 //! POST carries a JSON object (one event), a JSON array of objects (several events), or a
 //! form-encoded body with dotted names. Query keys are merged first and body keys win. This module

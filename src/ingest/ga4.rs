@@ -1,5 +1,5 @@
 //! GA4 web hits (`/g/collect`, protocol v2) → event data, as the sGTM GA4 client builds it
-//! (research/ga4-collection.md §1–§2). The query carries the parameters every event of the request
+//! (the GA4 v2 protocol as gtag.js sends it). The query carries the parameters every event of the request
 //! shares; a POST body carries one event per line whose parameters replace the query's; no lines
 //! means one event from the query. This module owns that batching and the parameter → key table;
 //! items (`pr1…`) are decoded in `ga4_items` and user-provided data (`em`) in `ga4_em`.

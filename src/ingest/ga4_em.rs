@@ -1,5 +1,5 @@
-//! Enhanced-conversions user data carried in the GA4 `em` parameter (research/ga4-collection.md
-//! §1.6): `tv.1~em.<hash>~pn.<hash>~fn0.<hash>~ln0.<hash>~sa0.<hash>~ct0.<city>~rg0.<region>~
+//! Enhanced-conversions user data carried in the GA4 `em` parameter (gtag.js user-provided
+//! data): `tv.1~em.<hash>~pn.<hash>~fn0.<hash>~ln0.<hash>~sa0.<hash>~ct0.<city>~rg0.<region>~
 //! pc0.<postal>~co0.<country>`. This module decodes it into `user_data.*` the way CAPI mappers read
 //! it: hashes as lowercase hex (gtag sends 64-char hex or 43-char unpadded base64url), plain
 //! address fields as text, address 0 only, first `em`/`pn` only, error codes (`e<digits>`)

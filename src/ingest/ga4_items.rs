@@ -1,4 +1,4 @@
-//! GA4 item encoding (`pr1` … `prN`, research/ga4-collection.md §1.4) → `items[]`. Each item is a
+//! GA4 item encoding (`pr1` … `prN` in the GA4 v2 protocol) → `items[]`. Each item is a
 //! `~`-separated list of tokens, each a two-character code followed directly by its value
 //! (`idSKU1~nmShirt~pr9.99~qt2`); custom item parameters come as `k<i><name>` / `v<i><value>`
 //! pairs. This module owns the code table, the numeric fields, the k/v pairing, item order and

@@ -1,4 +1,4 @@
-//! GA4 hits behind Stape's custom loader (research/ga4-collection.md §1.1): the hit is sent to a
+//! GA4 hits behind Stape's custom loader (Stape's "custom loader" option): the hit is sent to a
 //! random path with a single random-named query parameter whose value is the base64 of the
 //! original `/g/collect?<query>`. This module finds that parameter (standard or URL-safe base64,
 //! padded or not, percent-encoded or not), recovers the GA4 query and hands it, with the body, to

@@ -1,5 +1,5 @@
-//! GA4 Measurement Protocol (`POST /mp/collect?measurement_id=…&api_secret=…`, JSON body;
-//! research/ga4-collection.md §4) → one event per `events[i]`. The sender is a server, so its
+//! GA4 Measurement Protocol (`POST /mp/collect?measurement_id=…&api_secret=…`, JSON body,
+//! as Google documents it) → one event per `events[i]`. The sender is a server, so its
 //! address and User-Agent are not the user's: `ip_override` / `user_agent` come only from the body.
 //! This module owns that mapping (params at the top level, `user_properties` unwrapped, hashed
 //! `user_data` arrays reduced to element 0, `consent` to booleans, `timestamp_micros` as an

@@ -1,4 +1,4 @@
-//! The Stape tag's acceptance scenarios (research/stape-openai-capi.md §4) through the whole
+//! The Stape tag's acceptance scenarios (the reference tag's own test file) through the whole
 //! pipeline. Scenarios about a single rule live beside that rule's module; this file covers the
 //! ones that need every step, using Stape's common test setup.
 

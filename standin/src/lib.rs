@@ -22,7 +22,7 @@
 //! non-JSON 200 body. With [`StandinConfig::verbose`] each request is printed with the key
 //! masked, the JSON pretty-printed, and the verdict.
 //!
-//! ## Rules enforced (v4 schema, Sept 2026; see `shared/research/openai-capi-api.md` §1–7)
+//! ## Rules enforced (v4 schema, Sept 2026, from OpenAI's Conversions API reference)
 //!
 //! * Request: method `POST`; path = [`StandinConfig::path`]; query `pid` present once and equal
 //!   to the pixel id; `Authorization` exactly `Bearer <api key>`; `Content-Type`

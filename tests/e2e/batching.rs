@@ -1,4 +1,4 @@
-//! Cross-request batching in optimistic mode (SPEC §6 `api.batch`).
+//! Cross-request batching in optimistic mode (`api.batch`).
 
 use crate::harness::{Env, Options};
 use capi_standin::Faults;
