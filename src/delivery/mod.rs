@@ -19,7 +19,7 @@ use crate::config::{Config, ConsoleLogging, Retry, API_MAX_EVENTS};
 use crate::observe::console::{self, Record, RecordType};
 use crate::observe::loss::{LossLog, LossReason};
 use crate::observe::metrics::{Counter, Gauge, Histogram, Metrics};
-use crate::observe::redact::{self, LoggedRequestBody, LoggedResponseBody};
+use crate::observe::redact::{self, LoggedRequestBody, LoggedResponseBody, LoggedResponseHeaders};
 use crate::observe::throttle::{Throttle, ONCE_PER_MINUTE_MS};
 use crate::payload::{EncodedEvent, RequestBody};
 use crate::tag::validate::check_window;
@@ -482,18 +482,25 @@ impl Delivery {
             return;
         }
         let names = call.event_names();
-        let (status, body) = match result {
-            CallResult::Answered { status, body, .. } => (
+        let (status, headers, body) = match result {
+            CallResult::Answered {
+                status,
+                body,
+                headers,
+                ..
+            } => (
                 Some(*status),
+                LoggedResponseHeaders::new(headers),
                 LoggedResponseBody::new(body, self.settings.full_bodies),
             ),
-            CallResult::Reset => (None, None),
+            CallResult::Reset => (None, None, None),
         };
         console::emit(
             self.settings.console,
             &Record {
                 event_name: Some(&names),
                 response_status_code: status,
+                response_headers: headers.as_ref(),
                 response_body: body.as_ref(),
                 message: status
                     .is_none()

@@ -25,6 +25,8 @@ pub enum CallResult {
         retry_after: Option<String>,
         body: Vec<u8>,
         from_envoy: bool,
+        /// The answer's headers (bounded by the glue), for the Response record.
+        headers: Vec<(String, String)>,
     },
     /// No response headers at all: the connection was reset or the call could not be made.
     Reset,
@@ -171,6 +173,7 @@ mod tests {
             retry_after: None,
             body: Vec::new(),
             from_envoy: false,
+            headers: Vec::new(),
         }
     }
 
@@ -203,6 +206,7 @@ mod tests {
             retry_after: None,
             body: b"upstream request timeout".to_vec(),
             from_envoy: true,
+            headers: Vec::new(),
         };
         assert_eq!(classify(&timeout, 3).1, ResultClass::TransportError);
     }
@@ -240,6 +244,7 @@ mod tests {
             retry_after: None,
             body: vec![],
             from_envoy: true,
+            headers: Vec::new(),
         };
         assert_eq!(auth_failure(&from_envoy), None);
         assert_eq!(auth_failure(&CallResult::Reset), None);
@@ -252,6 +257,7 @@ mod tests {
             retry_after: Some("7".into()),
             body: vec![],
             from_envoy: false,
+            headers: Vec::new(),
         };
         assert_eq!(
             classify(&r, 1).0,

@@ -22,6 +22,7 @@ fn status(code: u16) -> CallResult {
         retry_after: None,
         body: b"{}".to_vec(),
         from_envoy: false,
+        headers: Vec::new(),
     }
 }
 
@@ -109,6 +110,7 @@ fn retry_after_delays_the_retry() {
         retry_after: Some("2".into()),
         body: vec![],
         from_envoy: false,
+        headers: Vec::new(),
     };
     d.complete(first, r, Some(1), NOW, &mut || 0.0, &m);
     assert_eq!(d.next_due_ms(), Some(NOW + 2000));

@@ -10,6 +10,8 @@ use std::time::UNIX_EPOCH;
 
 /// Largest callout response body read (for logs only).
 const MAX_RESPONSE_BODY: usize = 4096;
+/// Response headers kept for the Response record (the record keeps fewer still).
+const MAX_RESPONSE_HEADERS: usize = 64;
 
 /// Metric ids, defined once per root context in `on_configure` under the configured prefix
 /// (two plugin instances with different prefixes keep separate series).
@@ -150,11 +152,18 @@ pub fn call_result(num_headers: usize, body_size: usize) -> CallResult {
     let from_envoy = status >= 500
         && header("x-envoy-upstream-service-time").is_none()
         && body.starts_with(b"upstream ");
+    let logged_headers = headers
+        .iter()
+        .filter(|(name, _)| !name.starts_with(':'))
+        .take(MAX_RESPONSE_HEADERS)
+        .map(|(name, value)| (name.clone(), String::from_utf8_lossy(value).into_owned()))
+        .collect();
     CallResult::Answered {
         status,
         retry_after: header("retry-after"),
         body,
         from_envoy,
+        headers: logged_headers,
     }
 }
 

@@ -8,7 +8,7 @@
 //! by `logging.full_bodies` (see [`super::redact`]), request bodies hold hashed user data only,
 //! the authorization header is never part of a record, and a line never holds a raw line break.
 
-use super::redact::{self, LoggedRequestBody, LoggedResponseBody};
+use super::redact::{self, LoggedRequestBody, LoggedResponseBody, LoggedResponseHeaders};
 use crate::config::ConsoleLogging;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -72,6 +72,8 @@ pub struct Record<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_status_code: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_headers: Option<&'a LoggedResponseHeaders>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_body: Option<&'a LoggedResponseBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<&'a str>,
@@ -91,6 +93,7 @@ impl<'a> Record<'a> {
             request_url: None,
             request_body: None,
             response_status_code: None,
+            response_headers: None,
             response_body: None,
             message: None,
             reason: None,

@@ -210,6 +210,51 @@ impl LoggedResponseBody {
     }
 }
 
+/// Most response headers a record keeps, and the longest value: an answer cannot grow a record
+/// without bound.
+pub const MAX_LOGGED_HEADERS: usize = 32;
+pub const MAX_LOGGED_HEADER_VALUE: usize = 256;
+
+/// The API's response headers as a record carries them (`ResponseHeaders`, a JSON object, as
+/// Stape's tag logged them). Pseudo-headers and `set-cookie` are left out (a cookie is no
+/// business of a log); at most [`MAX_LOGGED_HEADERS`] headers, values cut to
+/// [`MAX_LOGGED_HEADER_VALUE`] bytes. Header names and values are the API's, not the user's,
+/// so they are kept whatever `logging.full_bodies` says.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LoggedResponseHeaders(Vec<(String, String)>);
+
+impl LoggedResponseHeaders {
+    pub fn new(headers: &[(String, String)]) -> Option<LoggedResponseHeaders> {
+        let kept: Vec<(String, String)> = headers
+            .iter()
+            .filter(|(name, _)| !name.starts_with(':') && !name.eq_ignore_ascii_case("set-cookie"))
+            .take(MAX_LOGGED_HEADERS)
+            .map(|(name, value)| {
+                let mut end = value.len().min(MAX_LOGGED_HEADER_VALUE);
+                while !value.is_char_boundary(end) {
+                    end -= 1;
+                }
+                (
+                    name.to_ascii_lowercase(),
+                    value.get(..end).unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        (!kept.is_empty()).then_some(LoggedResponseHeaders(kept))
+    }
+}
+
+impl Serialize for LoggedResponseHeaders {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
 /// How a warn or info line describes an API answer: the body (escaped) when full bodies are
 /// on, else only its size and how to see it.
 pub fn response_summary(status: u16, body: &[u8], full: bool) -> String {
@@ -225,6 +270,26 @@ pub fn response_summary(status: u16, body: &[u8], full: bool) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn response_headers_are_logged_without_pseudo_headers_or_cookies_and_bounded() {
+        let headers = vec![
+            (":status".to_owned(), "200".to_owned()),
+            ("Content-Type".to_owned(), "application/json".to_owned()),
+            ("set-cookie".to_owned(), "session=secret".to_owned()),
+            ("x-long".to_owned(), "é".repeat(200)),
+        ];
+        let logged = super::LoggedResponseHeaders::new(&headers).unwrap();
+        let json = serde_json::to_value(&logged).unwrap();
+        assert_eq!(json["content-type"], "application/json");
+        assert!(json.get(":status").is_none() && json.get("set-cookie").is_none());
+        assert_eq!(json["x-long"].as_str().unwrap().len(), 256);
+        let many: Vec<(String, String)> = (0..100).map(|i| (format!("h{i}"), "v".into())).collect();
+        let logged =
+            serde_json::to_value(super::LoggedResponseHeaders::new(&many).unwrap()).unwrap();
+        assert_eq!(logged.as_object().unwrap().len(), super::MAX_LOGGED_HEADERS);
+        assert!(super::LoggedResponseHeaders::new(&headers[..1]).is_none());
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -178,6 +178,20 @@ fn page_view_and_purchase_become_request_and_response_rows_with_one_metadata_tok
     let response = rows.iter().find(|r| r["type"] == "Response").unwrap();
     assert_eq!(response["response_status_code"], 200);
     assert!(response["timestamp"].as_u64().unwrap() > 1_700_000_000_000);
+    // The API's answer headers, as JSON text: the stand-in answers JSON.
+    let headers: Value = serde_json::from_str(
+        response["response_headers"]
+            .as_str()
+            .expect("response_headers"),
+    )
+    .expect("response_headers is JSON text");
+    assert!(
+        headers["content-type"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("application/json")),
+        "{headers}"
+    );
+    assert!(headers.get(":status").is_none());
     // The purchase row carries the hashed e-mail, never the raw one.
     let purchase = rows
         .iter()

@@ -374,6 +374,7 @@ mod tests {
             retry_after: None,
             body: b"{}".to_vec(),
             from_envoy: false,
+            headers: vec![("content-type".into(), "application/json".into())],
         };
         d.complete(dispatch, answer, Some(3), NOW, &mut || 0.0, &m);
         console::set_tap(None);
@@ -388,6 +389,11 @@ mod tests {
         assert_eq!(kinds, ["Request", "Response"]);
         assert_eq!(rows[0]["json"]["event_name"], "order_created");
         assert_eq!(rows[1]["json"]["response_status_code"], 200);
+        // JSON-valued columns hold JSON text, as Stape stored them.
+        assert_eq!(
+            rows[1]["json"]["response_headers"],
+            r#"{"content-type":"application/json"}"#
+        );
     }
 
     #[test]
