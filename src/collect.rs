@@ -72,7 +72,6 @@ pub fn collect(
     let mut index = 0;
     let mut skipped = 0;
     let mut invalid = 0;
-    let request_url = request.url();
     // Each event is tagged and encoded as soon as it is built, and its data dropped before the
     // next one is built.
     let report = ingest::ingest_each(
@@ -112,6 +111,8 @@ pub fn collect(
                     metrics.add(reason.counter(), 1);
                     let code = reason.code();
                     let reason = reason.to_string();
+                    // Built only for an invalid event: valid traffic never pays for it.
+                    let request_url = request.url();
                     console::emit(
                         config.logging.console,
                         &Record {

@@ -233,10 +233,11 @@ fn read_response(num_headers: usize, body_size: usize, max_body: usize) -> Inser
     if num_headers == 0 {
         return InsertResult::NoAnswer;
     }
-    let status = hostcalls::get_map_value(MapType::HttpCallResponseHeaders, ":status")
+    // Bytes, not the String getter: the SDK panics on a value that is not UTF-8.
+    let status = hostcalls::get_map_value_bytes(MapType::HttpCallResponseHeaders, ":status")
         .ok()
         .flatten()
-        .and_then(|s| s.trim().parse::<u16>().ok());
+        .and_then(|s| std::str::from_utf8(&s).ok()?.trim().parse::<u16>().ok());
     let Some(status) = status else {
         return InsertResult::NoAnswer;
     };
