@@ -8,7 +8,7 @@
 
 use super::held;
 use super::host;
-use super::root::Shared;
+use super::root::{without_body, Shared};
 use crate::collect::collect;
 use crate::config::Format;
 use crate::delivery::retry::CallResult;
@@ -116,7 +116,7 @@ impl Http {
             Some(token) => {
                 self.state = State::Waiting {
                     token,
-                    dispatch,
+                    dispatch: without_body(dispatch),
                     sent_at_ms: now,
                 };
                 true

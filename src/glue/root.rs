@@ -203,6 +203,23 @@ struct InFlight {
     sent_at_ms: u64,
 }
 
+impl InFlight {
+    fn new(dispatch: Dispatch, sent_at_ms: u64) -> InFlight {
+        InFlight {
+            dispatch: without_body(dispatch),
+            sent_at_ms,
+        }
+    }
+}
+
+/// A sent call without its body: Envoy copied the body when it accepted the callout, and the
+/// answer (or a retry, which encodes the events again) needs only the events. Keeping a batch
+/// body for its whole flight held up to a second copy of every in-flight event.
+pub fn without_body(mut dispatch: Dispatch) -> Dispatch {
+    dispatch.body = Vec::new();
+    dispatch
+}
+
 /// Where the root is in its shutdown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lifecycle {
@@ -252,13 +269,7 @@ impl Root {
         for dispatch in due {
             match shared.dispatch(&dispatch) {
                 Some(token) => {
-                    self.in_flight.insert(
-                        token,
-                        InFlight {
-                            dispatch,
-                            sent_at_ms: now,
-                        },
-                    );
+                    self.in_flight.insert(token, InFlight::new(dispatch, now));
                 }
                 None => shared.complete(dispatch, CallResult::Reset, None),
             }
@@ -269,13 +280,7 @@ impl Root {
     fn flush_held(&mut self, shared: &Shared) {
         let in_flight = &mut self.in_flight;
         held::flush(shared, self.context_id, |token, dispatch, sent_at_ms| {
-            in_flight.insert(
-                token,
-                InFlight {
-                    dispatch,
-                    sent_at_ms,
-                },
-            );
+            in_flight.insert(token, InFlight::new(dispatch, sent_at_ms));
         });
     }
 }
