@@ -182,22 +182,22 @@ impl HeldBatches {
         self.open.is_some() || !self.ready.is_empty()
     }
 
-    /// The glue sent a batch under `token`; its waiters wait for that callout's answer.
+    /// The glue sent a batch under `token`; its waiters wait for that callout's answer. Tracked
+    /// even with no waiter left: its answer still sends the batch gathered behind it.
     pub fn sent(&mut self, token: u32, waiters: Vec<u32>) {
-        if !waiters.is_empty() {
-            self.in_flight.push((token, waiters));
-        }
+        self.in_flight.push((token, waiters));
     }
 
     /// The first attempt under `token` ended (answer, error or timeout): the requests to
-    /// resume. `None` when `token` carries no held requests (a retry, an optimistic batch).
+    /// resume (maybe none, if all left). `None` when `token` is not a shared held call's first
+    /// attempt (a retry, an optimistic batch).
     pub fn answered(&mut self, token: u32) -> Option<Vec<u32>> {
         let at = self.in_flight.iter().position(|(t, _)| *t == token)?;
         Some(self.in_flight.swap_remove(at).1)
     }
 
     /// A held request ended before its batch answered (the client left): nobody resumes it.
-    /// Its events stay in their batch.
+    /// Its events stay in their batch, and a call in flight stays one (see [`Self::sent`]).
     pub fn leave(&mut self, waiter: u32) {
         let lists = self
             .open
@@ -208,7 +208,6 @@ impl HeldBatches {
         for list in lists {
             list.retain(|w| *w != waiter);
         }
-        self.in_flight.retain(|(_, w)| !w.is_empty());
     }
 }
 
@@ -402,7 +401,27 @@ mod tests {
         assert_eq!(due.waiters, [2]);
         h.sent(9, due.waiters);
         h.leave(2);
-        assert_eq!(h.answered(9), None, "nobody left to resume");
+        assert_eq!(h.answered(9), Some(vec![]), "nobody left to resume");
+    }
+
+    #[test]
+    fn a_call_whose_requests_all_left_still_sends_the_batch_behind_it_when_it_answers() {
+        let mut h = HeldBatches::new(1000, 100);
+        h.join(1, events(1, "a"), None, 0);
+        let first = h.take_due(0).pop().unwrap();
+        h.sent(7, first.waiters);
+        h.leave(1);
+        assert!(!h.idle(), "its call is still in flight");
+        assert_eq!(h.join(2, events(1, "b"), None, 1), Joined::Opened);
+        assert_eq!(h.answered(7), Some(vec![]), "the shared call ended");
+        h.send_open_now();
+        let next = h.take_due(5);
+        assert_eq!(
+            next.len(),
+            1,
+            "sent on the answer, not after the window (1001)"
+        );
+        assert_eq!(next[0].waiters, [2]);
     }
 
     #[test]
@@ -413,6 +432,10 @@ mod tests {
         let due = h.take_due(0);
         assert_eq!(due.len(), 1);
         assert!(due[0].waiters.is_empty());
+        h.sent(3, Vec::new());
+        assert!(!h.idle(), "a batch behind it waits for its answer");
+        assert_eq!(h.answered(3), Some(vec![]));
+        assert!(h.idle());
     }
 
     #[test]
