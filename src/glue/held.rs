@@ -41,6 +41,8 @@ pub fn join(
         Joined::Added => return true,
         Joined::Due => {
             if shared.wake_root() {
+                // The timer stays the backstop should a wake-up never arrive.
+                shared.arm_tick();
                 return true;
             }
             // No wake queue: the soonest the host's timer fires, after a millisecond.

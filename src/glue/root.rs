@@ -453,12 +453,8 @@ impl RootContext for Root {
         if shared.wake_queue != Some(queue_id) {
             return;
         }
-        // Empties the queue (one item unless a dequeue failed before); bounded all the same.
-        for _ in 0..WAKE_DRAIN_LIMIT {
-            if !matches!(hostcalls::dequeue_shared_queue(queue_id), Ok(Some(_))) {
-                break;
-            }
-        }
+        // Envoy calls this once per item enqueued, and one wake-up is queued at a time.
+        let _ = hostcalls::dequeue_shared_queue(queue_id);
         shared.wake_pending.set(false);
         self.flush_held(&shared);
     }
@@ -492,9 +488,6 @@ impl RootContext for Root {
         Some(ContextType::HttpContext)
     }
 }
-
-/// Items taken from the wake queue per `on_queue_ready`.
-const WAKE_DRAIN_LIMIT: usize = 16;
 
 /// Registers this root's wake queue. Envoy keys queues by VM id and name, and every worker's VM
 /// shares the VM id, so the name carries random bytes to stay this root's own.
