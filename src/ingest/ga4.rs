@@ -10,10 +10,10 @@ use std::collections::HashSet;
 use super::budget::ENTRY_COST;
 use super::form::{self, FormError, Pair};
 use super::{
-    ga4_em, ga4_items, insert_new, insert_path, note, number_or_text, path_segments, too_long_note,
-    Budget, Intake, Limits, Resource,
+    ga4_em, ga4_items, insert_path, note, number_or_text, path_segments, too_long_note, Budget,
+    Intake, Limits, Object, Resource,
 };
-use crate::event::EventData;
+use crate::event::{EventData, Key};
 use crate::request::{Method, RequestFacts};
 
 /// Parses a GA4 hit whose shared parameters are `query` (the request's own query, or the one a
@@ -240,7 +240,8 @@ fn build_event(
         .map(|(n, v)| n.len() + v.len() + ENTRY_COST)
         .fold(0, usize::saturating_add);
     budget.charge(Resource::EventBytes, cost).ok()?;
-    let mut event = EventData::new();
+    // Every parameter is at most one top-level key, plus the few added below.
+    let mut event = EventData::with_capacity(pairs.len() + 4);
     // Parameters handled after the first pass.
     let mut event_params = Vec::new();
     let mut items = Vec::new();
@@ -310,10 +311,10 @@ fn build_event(
     }
     // The browser is the sender: its address and User-Agent are the user's.
     if let Some(ip) = &request.peer_ip {
-        event.insert("ip_override".to_owned(), Value::String(ip.clone()));
+        event.insert("ip_override", Value::String(ip.clone()));
     }
     if let Some(ua) = &request.user_agent {
-        event.insert("user_agent".to_owned(), Value::String(ua.clone()));
+        event.insert("user_agent", Value::String(ua.clone()));
     }
     Some(event)
 }
@@ -323,8 +324,8 @@ fn text(value: &str) -> Value {
 }
 
 /// Writes a top-level key unless an earlier parameter already did.
-fn put(event: &mut EventData, key: impl Into<String>, value: Value) {
-    event.entry(key).or_insert(value);
+fn put(event: &mut EventData, key: impl Into<Key>, value: Value) {
+    event.insert_if_absent(key, value);
 }
 
 /// `prefix` + `name` as a key, built in place (no `format!`, and the map takes the string).
@@ -335,7 +336,7 @@ fn joined(prefix: &str, name: &str) -> String {
     key
 }
 
-fn put_object(event: &mut EventData, key: &str, map: Map<String, Value>) {
+fn put_object(event: &mut EventData, key: &'static str, map: Map<String, Value>) {
     if !map.is_empty() {
         put(event, key, Value::Object(map));
     }
@@ -372,7 +373,7 @@ fn put_event_param(
     };
     let result = match path_segments(path) {
         Some(segments) => insert_path(event, &segments, value, limits.max_items, budget),
-        None => insert_new(event, path, value),
+        None => event.insert_new(path, value),
     };
     if let Err(e) = result {
         note(notes, e.note(name, limits));

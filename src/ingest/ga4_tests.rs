@@ -10,7 +10,7 @@ fn one(query: &str) -> Value {
     let out = run(Format::Ga4, "GET", &format!("/g/collect?{query}"), b"");
     assert!(out.rejected.is_empty(), "{:?}", out.rejected);
     assert_eq!(out.events.len(), 1);
-    Value::Object(out.events.into_iter().next().unwrap())
+    Value::from(out.events.into_iter().next().unwrap())
 }
 
 #[test]
