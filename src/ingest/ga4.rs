@@ -109,17 +109,32 @@ fn emit(
 /// The query's pairs minus the names the line carries, then the line's pairs: the line wins per
 /// name (d8a's receiver merges the same way). Borrowed from both, nothing copied.
 fn merge<'p>(shared: &'p [Pair<'_>], own: &'p [Pair<'_>]) -> Vec<(&'p str, &'p str)> {
-    let overridden: HashSet<&str> = own.iter().map(|(k, _)| k.as_ref()).collect();
     let mut merged: Vec<(&str, &str)> = Vec::with_capacity(shared.len() + own.len());
-    merged.extend(
-        shared
-            .iter()
-            .filter(|(k, _)| !overridden.contains(k.as_ref()))
-            .map(as_strs),
-    );
+    if own.len() <= FEW_LINE_PAIRS {
+        // A real line has a handful of pairs: comparing each shared name with them (lengths
+        // first) is cheaper than hashing every name of both into a set.
+        merged.extend(
+            shared
+                .iter()
+                .filter(|(k, _)| !own.iter().any(|(o, _)| o == k))
+                .map(as_strs),
+        );
+    } else {
+        let overridden: HashSet<&str> = own.iter().map(|(k, _)| k.as_ref()).collect();
+        merged.extend(
+            shared
+                .iter()
+                .filter(|(k, _)| !overridden.contains(k.as_ref()))
+                .map(as_strs),
+        );
+    }
     merged.extend(own.iter().map(as_strs));
     merged
 }
+
+/// Most pairs of a body line whose names are compared one by one in [`merge`]; a longer line
+/// (a hostile one may carry a thousand) gets a hash set, so the merge never goes quadratic.
+const FEW_LINE_PAIRS: usize = 16;
 
 /// How one parameter is filed.
 enum Slot<'a> {
