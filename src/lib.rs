@@ -30,6 +30,7 @@ pub mod payload;
 pub mod request;
 pub mod response;
 pub mod tag;
+mod url_path;
 
 #[cfg(test)]
 mod test_support;

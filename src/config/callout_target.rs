@@ -56,30 +56,7 @@ pub(super) fn api_path(raw: String) -> Result<String, ConfigError> {
                 .get(i + 1..i + 3)
                 .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
     });
-    let chars_ok = bytes.iter().all(|b| {
-        b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'/' | b'-'
-                    | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'%'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b':'
-                    | b'@'
-            )
-    });
+    let chars_ok = bytes.iter().copied().all(crate::url_path::is_path_byte);
     if path.starts_with('/') && chars_ok && escapes_ok && !has_control {
         Ok(path)
     } else {

@@ -241,30 +241,10 @@ fn is_serialised_form(url: &str) -> bool {
         && !rest.contains("/.")
         && !rest.contains("%2e")
         && !rest.contains("%2E")
-        && rest.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'-' | b'.'
-                        | b'_'
-                        | b'~'
-                        | b'!'
-                        | b'$'
-                        | b'&'
-                        | b'('
-                        | b')'
-                        | b'*'
-                        | b'+'
-                        | b','
-                        | b';'
-                        | b'='
-                        | b':'
-                        | b'@'
-                        | b'/'
-                        | b'?'
-                        | b'%'
-                )
-        })
+        // `'` is percent-encoded by the parser in a query, and `?` starts one.
+        && rest
+            .bytes()
+            .all(|b| (crate::url_path::is_path_byte(b) && b != b'\'') || b == b'?')
 }
 
 #[cfg(test)]
