@@ -35,13 +35,6 @@ impl EventData {
         EventData::default()
     }
 
-    /// Room for `capacity` keys without growing.
-    pub fn with_capacity(capacity: usize) -> EventData {
-        EventData {
-            entries: Vec::with_capacity(capacity),
-        }
-    }
-
     fn position(&self, key: &str) -> Option<usize> {
         self.entries.iter().position(|(k, _)| k.as_ref() == key)
     }

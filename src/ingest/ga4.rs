@@ -255,8 +255,9 @@ fn build_event(
         .map(|(n, v)| n.len() + v.len() + ENTRY_COST)
         .fold(0, usize::saturating_add);
     budget.charge(Resource::EventBytes, cost).ok()?;
-    // Every parameter is at most one top-level key, plus the few added below.
-    let mut event = EventData::with_capacity(pairs.len() + 4);
+    // Not sized from the pair count: items and event parameters share a few keys, and one
+    // large block per event cost more in the allocator than growing a small one.
+    let mut event = EventData::new();
     // Parameters handled after the first pass.
     let mut event_params = Vec::new();
     let mut items = Vec::new();
