@@ -176,6 +176,15 @@ impl From<EventData> for Value {
     }
 }
 
+/// Writes every pair, a later value replacing an earlier one (as `Map::extend` does).
+impl Extend<(String, Value)> for EventData {
+    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, pairs: I) {
+        for (key, value) in pairs {
+            self.insert(key, value);
+        }
+    }
+}
+
 /// The value at a dotted path such as `user_data.address.city` or `items.0.price`.
 /// Numeric segments index arrays. Keys that themselves contain dots (`x-ga-mp2-…` never do,
 /// but `common_cookie.__oppref` is a path) are looked up segment by segment.
@@ -328,14 +337,5 @@ mod tests {
         assert_eq!(text(&json!(["x@y.z", "b"])).as_deref(), Some("x@y.z"));
         assert_eq!(text(&json!({"a": 1})), None);
         assert_eq!(text(&Value::Null), None);
-    }
-}
-
-/// Writes every pair, a later value replacing an earlier one (as `Map::extend` does).
-impl Extend<(String, Value)> for EventData {
-    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, pairs: I) {
-        for (key, value) in pairs {
-            self.insert(key, value);
-        }
     }
 }

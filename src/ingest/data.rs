@@ -346,7 +346,7 @@ fn flat_user_data(event: &EventData) -> Map<String, Value> {
 fn first_present(event: &EventData, aliases: &[&str]) -> Option<Value> {
     aliases
         .iter()
-        .filter_map(|alias| event.get(*alias))
+        .filter_map(|alias| event.get(alias))
         .find(|v| match v {
             Value::Null => false,
             Value::String(s) => !s.is_empty(),
