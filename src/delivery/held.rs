@@ -5,7 +5,9 @@
 //! it holds `api.batch.max_events` events, when the worker's previous shared call answers (the
 //! requests that arrived meanwhile go together, as in a group commit), or at the latest
 //! `api.batch.held_window_ms` after it opened. A batch opened while no shared call is in flight
-//! has nobody to wait for and goes out at once ([`HeldBatches::idle`]). This
+//! has nobody to wait for and goes out at once ([`HeldBatches::idle`]): the first request that
+//! makes a batch due asks the glue to wake its sender ([`Joined::Due`]), once until the due
+//! batches are taken, so a burst of arrivals costs one wake-up. This
 //! module pairs each batch with the requests waiting on it (their HTTP context ids) through
 //! every stage: open, cut and ready to send, in flight under a callout token. When the first
 //! attempt of a batch answers (or times out), [`HeldBatches::answered`] names the requests to
@@ -27,10 +29,12 @@ pub struct HeldCall {
 pub enum Joined {
     /// The request opened a new batch behind a call in flight: it is due one window from now.
     Opened,
-    /// The request joined the open batch.
+    /// The request joined a batch whose send is already arranged (a timer, or a wake-up asked
+    /// for and not yet answered by [`HeldBatches::take_due`]).
     Added,
-    /// A batch is due now: it reached `max_events`, or it opened with no call in flight.
-    Ready,
+    /// A batch is due now (it reached `max_events`, or it opened with no call in flight) and
+    /// no wake-up is outstanding: the glue wakes the sender at once.
+    Due,
 }
 
 #[derive(Debug)]
@@ -53,6 +57,8 @@ pub struct HeldBatches {
     ready: Vec<HeldCall>,
     /// Calls sent, by callout token, with the requests still waiting for their first answer.
     in_flight: Vec<(u32, Vec<u32>)>,
+    /// A [`Joined::Due`] was returned and no [`HeldBatches::take_due`] has run since.
+    wake_asked: bool,
 }
 
 impl HeldBatches {
@@ -63,6 +69,7 @@ impl HeldBatches {
             open: None,
             ready: Vec::new(),
             in_flight: Vec::new(),
+            wake_asked: false,
         }
     }
 
@@ -106,7 +113,7 @@ impl HeldBatches {
                     },
                 });
                 if idle {
-                    Joined::Ready
+                    Joined::Due
                 } else {
                     Joined::Opened
                 }
@@ -119,11 +126,16 @@ impl HeldBatches {
         {
             self.cut();
         }
-        if self.ready.is_empty() {
-            joined
-        } else {
-            Joined::Ready
+        let due = joined == Joined::Due || !self.ready.is_empty();
+        if !due {
+            return joined;
         }
+        if self.wake_asked {
+            // Whoever answers the wake-up takes this batch too.
+            return Joined::Added;
+        }
+        self.wake_asked = true;
+        Joined::Due
     }
 
     fn cut(&mut self) {
@@ -146,8 +158,10 @@ impl HeldBatches {
         self.cut();
     }
 
-    /// Batches to send now: those cut when full, and the open one once it is due.
+    /// Batches to send now: those cut when full, and the open one once it is due. Answers any
+    /// wake-up asked for: a batch due after this asks again.
     pub fn take_due(&mut self, now_ms: u64) -> Vec<HeldCall> {
+        self.wake_asked = false;
         if self.open.as_ref().is_some_and(|o| now_ms >= o.due_ms) {
             self.cut();
         }
@@ -168,22 +182,22 @@ impl HeldBatches {
         self.open.is_some() || !self.ready.is_empty()
     }
 
-    /// The glue sent a batch under `token`; its waiters wait for that callout's answer.
+    /// The glue sent a batch under `token`; its waiters wait for that callout's answer. Tracked
+    /// even with no waiter left: its answer still sends the batch gathered behind it.
     pub fn sent(&mut self, token: u32, waiters: Vec<u32>) {
-        if !waiters.is_empty() {
-            self.in_flight.push((token, waiters));
-        }
+        self.in_flight.push((token, waiters));
     }
 
     /// The first attempt under `token` ended (answer, error or timeout): the requests to
-    /// resume. `None` when `token` carries no held requests (a retry, an optimistic batch).
+    /// resume (maybe none, if all left). `None` when `token` is not a shared held call's first
+    /// attempt (a retry, an optimistic batch).
     pub fn answered(&mut self, token: u32) -> Option<Vec<u32>> {
         let at = self.in_flight.iter().position(|(t, _)| *t == token)?;
         Some(self.in_flight.swap_remove(at).1)
     }
 
     /// A held request ended before its batch answered (the client left): nobody resumes it.
-    /// Its events stay in their batch.
+    /// Its events stay in their batch, and a call in flight stays one (see [`Self::sent`]).
     pub fn leave(&mut self, waiter: u32) {
         let lists = self
             .open
@@ -194,7 +208,6 @@ impl HeldBatches {
         for list in lists {
             list.retain(|w| *w != waiter);
         }
-        self.in_flight.retain(|(_, w)| !w.is_empty());
     }
 }
 
@@ -227,7 +240,7 @@ mod tests {
     #[test]
     fn a_batch_opened_with_no_call_in_flight_is_due_at_once() {
         let mut h = HeldBatches::new(5, 100);
-        assert_eq!(h.join(1, events(1, "a"), None, 1000), Joined::Ready);
+        assert_eq!(h.join(1, events(1, "a"), None, 1000), Joined::Due);
         assert_eq!(h.join(2, events(1, "b"), None, 1000), Joined::Added);
         let due = h.take_due(1000);
         assert_eq!(due.len(), 1);
@@ -235,6 +248,59 @@ mod tests {
             due[0].waiters,
             [1, 2],
             "what arrived before the send goes along"
+        );
+    }
+
+    #[test]
+    fn a_due_batch_asks_for_one_wake_up_until_the_due_batches_are_taken() {
+        let mut h = HeldBatches::new(5, 100);
+        assert_eq!(h.join(1, events(1, "a"), None, 0), Joined::Due);
+        assert_eq!(
+            h.join(2, events(1, "b"), None, 0),
+            Joined::Added,
+            "the wake-up asked for takes it along"
+        );
+        assert_eq!(h.take_due(0).len(), 1);
+        assert_eq!(
+            h.join(3, events(1, "c"), None, 0),
+            Joined::Due,
+            "a batch due after the take asks again"
+        );
+    }
+
+    #[test]
+    fn batches_due_while_a_wake_up_is_pending_ride_on_it() {
+        let mut h = HeldBatches::new(5, 2);
+        assert_eq!(h.join(1, events(1, "a"), None, 0), Joined::Due);
+        assert_eq!(h.join(2, events(1, "b"), None, 0), Joined::Added, "full");
+        assert_eq!(
+            h.join(3, events(3, "c"), None, 0),
+            Joined::Added,
+            "oversized"
+        );
+        assert_eq!(
+            h.join(4, events(1, "d"), None, 0),
+            Joined::Added,
+            "idle, due"
+        );
+        let due = h.take_due(0);
+        let waiters: Vec<&[u32]> = due.iter().map(|c| c.waiters.as_slice()).collect();
+        assert_eq!(
+            waiters,
+            [&[1, 2][..], &[3], &[4]],
+            "one wake-up sends all three"
+        );
+    }
+
+    #[test]
+    fn a_batch_behind_a_call_in_flight_asks_for_no_wake_up() {
+        let mut h = HeldBatches::new(5, 100);
+        busy(&mut h, 0);
+        assert_eq!(h.join(1, events(1, "a"), None, 0), Joined::Opened);
+        assert_eq!(h.join(2, events(1, "b"), None, 1), Joined::Added);
+        assert!(
+            h.take_due(1).is_empty(),
+            "it waits for the answer or its window"
         );
     }
 
@@ -274,7 +340,7 @@ mod tests {
         let mut h = HeldBatches::new(5, 3);
         busy(&mut h, 0);
         assert_eq!(h.join(1, events(2, "a"), None, 0), Joined::Opened);
-        assert_eq!(h.join(2, events(1, "b"), None, 0), Joined::Ready);
+        assert_eq!(h.join(2, events(1, "b"), None, 0), Joined::Due);
         assert_eq!(h.due_at(), Some(0), "due at once");
         let due = h.take_due(0);
         assert_eq!(due.len(), 1, "sent before the window passed");
@@ -287,7 +353,7 @@ mod tests {
         let mut h = HeldBatches::new(5, 3);
         busy(&mut h, 0);
         h.join(1, events(2, "a"), None, 0);
-        assert_eq!(h.join(2, events(2, "b"), None, 1), Joined::Ready);
+        assert_eq!(h.join(2, events(2, "b"), None, 1), Joined::Due);
         let due = h.take_due(1);
         assert_eq!(due.len(), 1);
         assert_eq!(ids(&due[0]), ["a0", "a1"]);
@@ -301,7 +367,7 @@ mod tests {
     fn a_request_larger_than_a_batch_goes_alone_in_one_call() {
         let mut h = HeldBatches::new(5, 3);
         busy(&mut h, 0);
-        assert_eq!(h.join(1, events(7, "a"), None, 0), Joined::Ready);
+        assert_eq!(h.join(1, events(7, "a"), None, 0), Joined::Due);
         let due = h.take_due(0);
         assert_eq!(due.len(), 1);
         assert_eq!(
@@ -335,7 +401,27 @@ mod tests {
         assert_eq!(due.waiters, [2]);
         h.sent(9, due.waiters);
         h.leave(2);
-        assert_eq!(h.answered(9), None, "nobody left to resume");
+        assert_eq!(h.answered(9), Some(vec![]), "nobody left to resume");
+    }
+
+    #[test]
+    fn a_call_whose_requests_all_left_still_sends_the_batch_behind_it_when_it_answers() {
+        let mut h = HeldBatches::new(1000, 100);
+        h.join(1, events(1, "a"), None, 0);
+        let first = h.take_due(0).pop().unwrap();
+        h.sent(7, first.waiters);
+        h.leave(1);
+        assert!(!h.idle(), "its call is still in flight");
+        assert_eq!(h.join(2, events(1, "b"), None, 1), Joined::Opened);
+        assert_eq!(h.answered(7), Some(vec![]), "the shared call ended");
+        h.send_open_now();
+        let next = h.take_due(5);
+        assert_eq!(
+            next.len(),
+            1,
+            "sent on the answer, not after the window (1001)"
+        );
+        assert_eq!(next[0].waiters, [2]);
     }
 
     #[test]
@@ -346,6 +432,10 @@ mod tests {
         let due = h.take_due(0);
         assert_eq!(due.len(), 1);
         assert!(due[0].waiters.is_empty());
+        h.sent(3, Vec::new());
+        assert!(!h.idle(), "a batch behind it waits for its answer");
+        assert_eq!(h.answered(3), Some(vec![]));
+        assert!(h.idle());
     }
 
     #[test]

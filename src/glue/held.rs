@@ -1,14 +1,17 @@
 //! Held batching in Envoy: held requests on a worker share API calls sent by the root.
 //!
 //! A held request joins the worker's open batch ([`HeldBatches`]) and stays paused. Batches are
-//! sent only from root callbacks, as callouts of the root context, so no single request's
-//! stream owns them and a client that leaves early cancels nothing: from the timer when a batch
-//! is full or opened while no shared call was in flight (the timer is moved to the next
-//! millisecond), or one `api.batch.held_window_ms` after it opened (the timer is restarted for
-//! that); and from the root's callout answer, which sends the batch gathered meanwhile. When a
-//! batch's first attempt answers or times out, the root resumes every request still waiting on
-//! it with `set_effective_context` + `resume_http_request`; Envoy runs the resumptions after
-//! the root's callback returns.
+//! sent only from root callbacks, so each is a callout of the root context: the SDK delivers a
+//! callout's answer to the context that was running when it was sent, and drops it if that
+//! context is gone, so a batch sent from one request's callback would be lost to the others
+//! once that request ended. A batch that is due now (opened while no shared call was in flight,
+//! or full) wakes the root through its wake queue: Envoy delivers `on_queue_ready` to the root
+//! on the next event-loop turn, without the timer's one-millisecond floor (the timer is the
+//! fallback if the queue is refused). A batch opened behind a call in flight is sent from the
+//! root's callout answer, which sends the batch gathered meanwhile, or by the timer one
+//! `api.batch.held_window_ms` after it opened. When a batch's first attempt answers or times
+//! out, the root resumes every request still waiting on it with `set_effective_context` +
+//! `resume_http_request`; Envoy runs the resumptions after the root's callback returns.
 //!
 //! [`HeldBatches`]: crate::delivery::held::HeldBatches
 
@@ -21,7 +24,7 @@ use proxy_wasm::hostcalls;
 use std::time::Duration;
 
 /// An HTTP context in held mode adds its events to the shared batch. Returns whether the
-/// request must stay paused: only while the root's timer is certain to send the batch.
+/// request must stay paused: only while the root is certain to send the batch.
 pub fn join(
     shared: &Shared,
     context_id: u32,
@@ -34,23 +37,22 @@ pub fn join(
         .borrow_mut()
         .join(context_id, events, trace_id, now_ms);
     let period = match joined {
-        Joined::Opened => Duration::from_millis(shared.config.api.held_window_ms),
-        // Full, or nothing in flight to gather behind: the soonest the host's timer fires, the
-        // next loop turn after a millisecond.
-        Joined::Ready => {
-            let soon = Duration::from_millis(1);
-            // Already due on the next tick: restarting it on every arrival could starve it.
-            if shared.ticking_at(soon) {
+        // The timer, the wake-up or the answer that sends this batch is arranged already.
+        Joined::Added => return true,
+        Joined::Due => {
+            if shared.wake_root() {
+                // The timer stays the backstop should a wake-up never arrive.
+                shared.arm_tick();
                 return true;
             }
-            soon
+            // No wake queue: the soonest the host's timer fires, after a millisecond.
+            Duration::from_millis(1)
         }
-        Joined::Added => {
-            shared.arm_tick();
-            return true;
-        }
+        Joined::Opened => Duration::from_millis(shared.config.api.held_window_ms),
     };
-    if shared.restart_tick(period) {
+    // A timer already running at most this period fires in time (the tick then waits only
+    // for what is still due); restarting it on every batch would cost a host timer each time.
+    if shared.ticking_within(period) || shared.restart_tick(period) {
         return true;
     }
     // Without a timer nothing would send the batch: never hold a request on that.
@@ -59,8 +61,8 @@ pub fn join(
     false
 }
 
-/// The root's timer: sends the held batches that are due, each as a callout of the root
-/// context. `track` records a sent call for `on_http_call_response`. A batch that cannot be
+/// The root's timer or wake-up: sends the held batches that are due, each as a callout of the
+/// root context. `track` records a sent call for `on_http_call_response`. A batch that cannot be
 /// sent (Envoy refused the callout, or every event fell out of the API's window) resumes its
 /// requests at once.
 pub fn flush(shared: &Shared, root_context_id: u32, mut track: impl FnMut(u32, Dispatch, u64)) {

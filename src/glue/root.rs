@@ -1,8 +1,8 @@
 //! Root context: one per plugin configuration per VM (one VM per Envoy worker). It parses the
 //! configuration, owns the delivery state shared with its HTTP contexts, and sends every
 //! callout that must outlive a collection request (optimistic batches, shared held batches,
-//! retries, split halves) from its timer — a callout made by an HTTP context dies with that
-//! stream.
+//! retries, split halves) from its own callbacks (timer, wake queue, callout answers): the SDK
+//! hands a callout's answer to the context that sent it and drops it once that stream is gone.
 //!
 //! Shutdown: Envoy calls `on_done` when this root's plugin configuration is replaced (a new
 //! root takes over new traffic; this one is dropped once its listener drained) and when the
@@ -51,6 +51,11 @@ pub struct Shared {
     bigquery: Option<Rc<BigQueryLink>>,
     /// Collection bodies the route answered before they were read: one warning a minute.
     pub unread_bodies: RefCell<Throttle>,
+    /// Held mode: this root's shared queue; an item in it makes Envoy call `on_queue_ready` on
+    /// the root on the next event-loop turn (see `glue::held`). `None`: held batching is off.
+    wake_queue: Option<u32>,
+    /// A wake-up is in the queue and `on_queue_ready` has not run yet.
+    wake_pending: Cell<bool>,
 }
 
 impl Shared {
@@ -93,8 +98,28 @@ impl Shared {
         }
     }
 
+    /// Has the root's `on_queue_ready` send the held batches that are due, on the next
+    /// event-loop turn. One wake-up at a time: the queue holds at most one item. Returns
+    /// whether the wake-up is on its way.
+    pub fn wake_root(&self) -> bool {
+        if self.wake_pending.get() {
+            return true;
+        }
+        let Some(queue) = self.wake_queue else {
+            return false;
+        };
+        let queued = hostcalls::enqueue_shared_queue(queue, Some(&[1])).is_ok();
+        self.wake_pending.set(queued);
+        queued
+    }
+
+    /// Whether the timer runs at `period` or sooner, so it fires within `period`.
+    pub fn ticking_within(&self, period: Duration) -> bool {
+        self.tick_armed.get() && self.tick_now.get() <= period
+    }
+
     /// Whether the timer runs at exactly `period` now.
-    pub fn ticking_at(&self, period: Duration) -> bool {
+    fn ticking_at(&self, period: Duration) -> bool {
         self.tick_armed.get() && self.tick_now.get() == period
     }
 
@@ -387,6 +412,9 @@ impl RootContext for Root {
             config.api.held_window_ms
         };
         let tick_ms = (config.api.batch.max_delay_ms / 4).clamp(1, 20);
+        let wake_queue = (held_window_ms > 0)
+            .then(|| register_wake_queue(&config.metric_prefix))
+            .flatten();
         self.shared = Some(Rc::new(Shared {
             api_headers: api_headers(&config),
             delivery: RefCell::new(Delivery::new(&config)),
@@ -407,6 +435,8 @@ impl RootContext for Root {
                 .map(|bq| BigQueryLink::new(bq, &config.metric_prefix)),
             config,
             unread_bodies: RefCell::new(Throttle::new(ONCE_PER_MINUTE_MS)),
+            wake_queue,
+            wake_pending: Cell::new(false),
         }));
         if let Some(shared) = &self.shared {
             host::report_memory(&shared.metrics);
@@ -414,6 +444,19 @@ impl RootContext for Root {
         }
         log::info!("configured (root context {})", self.context_id);
         true
+    }
+
+    fn on_queue_ready(&mut self, queue_id: u32) {
+        let Some(shared) = self.shared.clone() else {
+            return;
+        };
+        if shared.wake_queue != Some(queue_id) {
+            return;
+        }
+        // Envoy calls this once per item enqueued, and one wake-up is queued at a time.
+        let _ = hostcalls::dequeue_shared_queue(queue_id);
+        shared.wake_pending.set(false);
+        self.flush_held(&shared);
     }
 
     fn on_tick(&mut self) {
@@ -444,6 +487,23 @@ impl RootContext for Root {
     fn get_type(&self) -> Option<ContextType> {
         Some(ContextType::HttpContext)
     }
+}
+
+/// Registers this root's wake queue. Envoy keys queues by VM id and name, and every worker's VM
+/// shares the VM id, so the name carries random bytes to stay this root's own.
+fn register_wake_queue(metric_prefix: &str) -> Option<u32> {
+    let suffix: String = host::random16()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let name = format!("{metric_prefix}.held_wake.{suffix}");
+    hostcalls::register_shared_queue(&name)
+        .map_err(|status| {
+            log::warn!(
+                "the host refused a shared queue ({status:?}); held batches wait for the timer"
+            );
+        })
+        .ok()
 }
 
 /// Sends this VM's console records to `shared`'s BigQuery link. A configuration without

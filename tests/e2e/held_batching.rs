@@ -231,3 +231,62 @@ fn a_batch_waiting_behind_a_call_goes_when_that_call_answers() {
     assert_eq!(env.wait_stat("events_sent", 2, Duration::from_secs(5)), 2);
     assert_eq!(env.api.requests().len(), 2);
 }
+
+#[test]
+fn the_request_whose_hit_sent_a_shared_batch_may_leave_without_stalling_the_others() {
+    // A window longer than the API's delay: the batch behind goes on the answer, not the window.
+    let env = held(json!({"batch": {"held_window_ms": 1000}}));
+    env.api.set_faults(Faults {
+        delay_ms: 400,
+        ..Faults::default()
+    });
+    let port = env.port;
+    // The opener finds the worker idle: its hit makes a batch due at once, so the batch is sent
+    // on the wake-up its request asked for. Then its client leaves before the API answers.
+    let mut opener = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    opener.write_all(&build("GET", &hit(0), &[], None)).unwrap();
+    // The others arrive while that call is in flight and gather behind it: only its answer
+    // sends their batch, so an answer lost with the opener's stream would stall them.
+    std::thread::sleep(Duration::from_millis(20));
+    let stayers: Vec<_> = (1..=4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let r =
+                    crate::harness::try_request(port, &build("GET", &hit(i), &[], None)).unwrap();
+                (r.status, started.elapsed())
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    drop(opener);
+    let answers: Vec<(u16, Duration)> = stayers.into_iter().map(|t| t.join().unwrap()).collect();
+    // Sent when the opener's call answered (~380 ms) and answered in turn (~780 ms); had that
+    // answer been lost with the opener's stream, their batch would wait for its window (1 s).
+    for (status, waited) in &answers {
+        assert_eq!(*status, 204);
+        assert!(
+            *waited >= Duration::from_millis(700) && *waited < Duration::from_millis(1100),
+            "held {waited:?}: {answers:?}"
+        );
+    }
+    assert_eq!(env.wait_stat("events_sent", 5, Duration::from_secs(5)), 5);
+    let calls = env.api.requests();
+    let sent: Vec<String> = calls
+        .iter()
+        .flat_map(|c| c.events())
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    eprintln!(
+        "opener left: events per call {:?}",
+        calls.iter().map(|c| c.events().len()).collect::<Vec<_>>()
+    );
+    assert_eq!(sent.len(), 5, "every event sent exactly once: {sent:?}");
+    assert_eq!(delivered_ids(&env).len(), 5);
+    assert!(
+        calls[0].events().iter().any(|e| e["id"] == "T-0"),
+        "the opener's event went in the first call"
+    );
+    assert_eq!(env.stat("api_retries"), 0, "no call was lost and re-sent");
+    env.assert_no_crash();
+}
