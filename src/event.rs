@@ -3,14 +3,187 @@
 //! Every ingest format (GA4 hits, Measurement Protocol, Data-Client JSON) produces *event data*,
 //! the JSON object server-side GTM calls "common event data" (`event_name`, `page_location`,
 //! `client_id`, `user_data.*`, `items[]`, `x-ga-*`, …). The tag logic reads only this object plus
-//! the request facts, which is what makes it testable without Envoy. This module owns the
-//! read helpers: dotted-path lookup and the non-empty text rule the tag uses everywhere.
+//! the request facts, which is what makes it testable without Envoy. This module owns that
+//! object's representation ([`EventData`], a flat list of top-level keys) and the read helpers:
+//! dotted-path lookup and the non-empty text rule the tag uses everywhere.
 
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
-/// One event's data, keyed as in sGTM's common event data.
-pub type EventData = Map<String, Value>;
+/// One event's data, keyed as in sGTM's common event data: the top-level keys in the order they
+/// were first written, each with its JSON value (nested objects stay `serde_json` maps).
+///
+/// A flat list rather than a `BTreeMap<String, Value>`: an event has a few dozen top-level
+/// keys, built once, read a few dozen times and dropped, and most keys are fixed names
+/// (`event_name`, `page_location`, …) kept as `&'static str` without an allocation. A lookup
+/// compares lengths first and bytes only for a key of the same length, which for this size
+/// is cheaper than a tree's chain of string comparisons, and nothing is rebalanced or freed
+/// node by node. Keys are unique: every writer checks for the key first.
+#[derive(Debug, Clone, Default)]
+pub struct EventData {
+    entries: Vec<(Key, Value)>,
+}
+
+/// A top-level key: a fixed name, or one built from a parameter name.
+pub type Key = Cow<'static, str>;
+
+/// What indexing a missing key yields, as indexing a missing key of a `Value` does.
+static NULL: Value = Value::Null;
+
+impl EventData {
+    pub fn new() -> EventData {
+        EventData::default()
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.entries.iter().position(|(k, _)| k.as_ref() == key)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_ref() == key)
+            .map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| k.as_ref() == key)
+            .map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// Sets `key` to `value`, returning the value it replaces (it keeps its place).
+    pub fn insert(&mut self, key: impl Into<Key>, value: Value) -> Option<Value> {
+        let key = key.into();
+        match self.get_mut(&key) {
+            Some(slot) => Some(std::mem::replace(slot, value)),
+            None => {
+                self.entries.push((key, value));
+                None
+            }
+        }
+    }
+
+    /// Sets `key` to `value` unless it already holds one; `false` (and `value` dropped) then.
+    pub fn insert_if_absent(&mut self, key: impl Into<Key>, value: Value) -> bool {
+        let key = key.into();
+        if self.contains_key(&key) {
+            return false;
+        }
+        self.entries.push((key, value));
+        true
+    }
+
+    /// The value at `key`, first set to `make()` when the key is absent. (Always `Some`; an
+    /// `Option` only because the slot is found by index.)
+    pub fn get_or_insert_with(
+        &mut self,
+        key: &str,
+        make: impl FnOnce() -> Value,
+    ) -> Option<&mut Value> {
+        let at = match self.position(key) {
+            Some(at) => at,
+            None => {
+                self.entries.push((Cow::Owned(key.to_owned()), make()));
+                self.entries.len().checked_sub(1)?
+            }
+        };
+        self.entries.get_mut(at).map(|(_, value)| value)
+    }
+
+    /// Removes `key`, returning its value; the other keys keep their order.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let at = self.position(key)?;
+        Some(self.entries.remove(at).1)
+    }
+
+    /// Keeps only the keys for which `keep` says so.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut Value) -> bool) {
+        self.entries.retain_mut(|(k, v)| keep(k, v));
+    }
+
+    /// The keys, in the order they were first written.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| k.as_ref())
+    }
+
+    /// The keys and values, in the order the keys were first written.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Equal when they hold the same keys with equal values, in any order (as maps compare).
+impl PartialEq for EventData {
+    fn eq(&self, other: &EventData) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+/// `event["key"]`: the value, or `null` for a missing key.
+impl std::ops::Index<&str> for EventData {
+    type Output = Value;
+
+    fn index(&self, key: &str) -> &Value {
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl<'a> IntoIterator for &'a EventData {
+    type Item = (&'a str, &'a Value);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (Key, Value)>,
+        fn(&'a (Key, Value)) -> (&'a str, &'a Value),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+}
+
+/// The event data of a JSON object (a Data-Client body, a test literal).
+impl From<Map<String, Value>> for EventData {
+    fn from(map: Map<String, Value>) -> EventData {
+        EventData {
+            entries: map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
+        }
+    }
+}
+
+/// The event data as a JSON object.
+impl From<EventData> for Value {
+    fn from(event: EventData) -> Value {
+        Value::Object(
+            event
+                .entries
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), v))
+                .collect(),
+        )
+    }
+}
+
+/// Writes every pair, a later value replacing an earlier one (as `Map::extend` does).
+impl Extend<(String, Value)> for EventData {
+    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, pairs: I) {
+        for (key, value) in pairs {
+            self.insert(key, value);
+        }
+    }
+}
 
 /// The value at a dotted path such as `user_data.address.city` or `items.0.price`.
 /// Numeric segments index arrays. Keys that themselves contain dots (`x-ga-mp2-…` never do,
@@ -105,6 +278,35 @@ mod tests {
         let address = json!({"address": {"": 1}});
         assert_eq!(lookup_below(&address, "address."), Some(&json!(1)));
         assert_eq!(lookup_below(&address, ""), None);
+    }
+
+    #[test]
+    fn event_data_is_a_map_of_unique_keys_in_write_order() {
+        let mut e = EventData::new();
+        assert!(e.insert_if_absent("event_name", json!("a")));
+        assert!(!e.insert_if_absent("event_name", json!("b")));
+        assert_eq!(e.insert("client_id".to_owned(), json!("1")), None);
+        assert_eq!(e.insert("event_name", json!("c")), Some(json!("a")));
+        assert_eq!(e.keys().collect::<Vec<_>>(), ["event_name", "client_id"]);
+        assert_eq!(e["event_name"], json!("c"));
+        assert_eq!(e["missing"], Value::Null);
+        assert_eq!(
+            e.get_or_insert_with("user_data", || json!({})),
+            Some(&mut json!({}))
+        );
+        assert_eq!(
+            e.get_or_insert_with("client_id", || json!(0)),
+            Some(&mut json!("1"))
+        );
+        assert_eq!(e.remove("event_name"), Some(json!("c")));
+        assert_eq!(e.keys().collect::<Vec<_>>(), ["client_id", "user_data"]);
+        e.extend([("client_id".to_owned(), json!("2"))]);
+        assert_eq!(e.len(), 2);
+        // Compared as maps: the same keys and values in another order are equal.
+        let same = data(json!({"user_data": {}, "client_id": "2"}));
+        assert_eq!(e, same);
+        assert_ne!(e, data(json!({"user_data": {}, "client_id": "3"})));
+        assert_eq!(Value::from(e), json!({"client_id": "2", "user_data": {}}));
     }
 
     #[test]

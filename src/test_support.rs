@@ -18,7 +18,7 @@ pub fn config(extra: Value) -> Config {
 /// Event data from a JSON object literal.
 pub fn event(v: Value) -> EventData {
     match v {
-        Value::Object(map) => map,
+        Value::Object(map) => map.into(),
         other => panic!("event data must be an object, got {other}"),
     }
 }

@@ -177,7 +177,7 @@ fn every_fixture_produces_its_expected_event_data() {
                 errors.push(format!("notes {:?}, expected {want:?}", out.notes));
             }
         }
-        let actual = Value::Array(out.events.into_iter().map(Value::Object).collect());
+        let actual = Value::Array(out.events.into_iter().map(Value::from).collect());
         subset(&expected["events"], Some(&actual), "events", &mut errors);
         if !errors.is_empty() {
             failures.push(format!("{}:\n  {}", fixture.name, errors.join("\n  ")));

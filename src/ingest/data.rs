@@ -117,11 +117,11 @@ fn emit(
         out.reject_over_cap(limits);
         return;
     }
-    let mut event = own;
+    let mut event = EventData::from(own);
     let lent: Vec<String> = query
         .keys()
-        .filter(|key| !event.contains_key(*key))
-        .cloned()
+        .filter(|key| !event.contains_key(key))
+        .map(str::to_owned)
         .collect();
     for key in &lent {
         if let Some(value) = query.remove(key) {
@@ -346,7 +346,7 @@ fn flat_user_data(event: &EventData) -> Map<String, Value> {
 fn first_present(event: &EventData, aliases: &[&str]) -> Option<Value> {
     aliases
         .iter()
-        .filter_map(|alias| event.get(*alias))
+        .filter_map(|alias| event.get(alias))
         .find(|v| match v {
             Value::Null => false,
             Value::String(s) => !s.is_empty(),

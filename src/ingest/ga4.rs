@@ -10,10 +10,10 @@ use std::collections::HashSet;
 use super::budget::ENTRY_COST;
 use super::form::{self, FormError, Pair};
 use super::{
-    ga4_em, ga4_items, insert_new, insert_path, note, number_or_text, path_segments, too_long_note,
-    Budget, Intake, Limits, Resource,
+    ga4_em, ga4_items, insert_path, note, number_or_text, path_segments, too_long_note, Budget,
+    Intake, Limits, Object, Resource,
 };
-use crate::event::EventData;
+use crate::event::{EventData, Key};
 use crate::request::{Method, RequestFacts};
 
 /// Parses a GA4 hit whose shared parameters are `query` (the request's own query, or the one a
@@ -109,17 +109,32 @@ fn emit(
 /// The query's pairs minus the names the line carries, then the line's pairs: the line wins per
 /// name (d8a's receiver merges the same way). Borrowed from both, nothing copied.
 fn merge<'p>(shared: &'p [Pair<'_>], own: &'p [Pair<'_>]) -> Vec<(&'p str, &'p str)> {
-    let overridden: HashSet<&str> = own.iter().map(|(k, _)| k.as_ref()).collect();
     let mut merged: Vec<(&str, &str)> = Vec::with_capacity(shared.len() + own.len());
-    merged.extend(
-        shared
-            .iter()
-            .filter(|(k, _)| !overridden.contains(k.as_ref()))
-            .map(as_strs),
-    );
+    if own.len() <= FEW_LINE_PAIRS {
+        // A real line has a handful of pairs: comparing each shared name with them (lengths
+        // first) is cheaper than hashing every name of both into a set.
+        merged.extend(
+            shared
+                .iter()
+                .filter(|(k, _)| !own.iter().any(|(o, _)| o == k))
+                .map(as_strs),
+        );
+    } else {
+        let overridden: HashSet<&str> = own.iter().map(|(k, _)| k.as_ref()).collect();
+        merged.extend(
+            shared
+                .iter()
+                .filter(|(k, _)| !overridden.contains(k.as_ref()))
+                .map(as_strs),
+        );
+    }
     merged.extend(own.iter().map(as_strs));
     merged
 }
+
+/// Most pairs of a body line whose names are compared one by one in [`merge`]; a longer line
+/// (a hostile one may carry a thousand) gets a hash set, so the merge never goes quadratic.
+const FEW_LINE_PAIRS: usize = 16;
 
 /// How one parameter is filed.
 enum Slot<'a> {
@@ -240,6 +255,8 @@ fn build_event(
         .map(|(n, v)| n.len() + v.len() + ENTRY_COST)
         .fold(0, usize::saturating_add);
     budget.charge(Resource::EventBytes, cost).ok()?;
+    // Not sized from the pair count: items and event parameters share a few keys, and one
+    // large block per event cost more in the allocator than growing a small one.
     let mut event = EventData::new();
     // Parameters handled after the first pass.
     let mut event_params = Vec::new();
@@ -310,10 +327,10 @@ fn build_event(
     }
     // The browser is the sender: its address and User-Agent are the user's.
     if let Some(ip) = &request.peer_ip {
-        event.insert("ip_override".to_owned(), Value::String(ip.clone()));
+        event.insert("ip_override", Value::String(ip.clone()));
     }
     if let Some(ua) = &request.user_agent {
-        event.insert("user_agent".to_owned(), Value::String(ua.clone()));
+        event.insert("user_agent", Value::String(ua.clone()));
     }
     Some(event)
 }
@@ -323,8 +340,8 @@ fn text(value: &str) -> Value {
 }
 
 /// Writes a top-level key unless an earlier parameter already did.
-fn put(event: &mut EventData, key: impl Into<String>, value: Value) {
-    event.entry(key).or_insert(value);
+fn put(event: &mut EventData, key: impl Into<Key>, value: Value) {
+    event.insert_if_absent(key, value);
 }
 
 /// `prefix` + `name` as a key, built in place (no `format!`, and the map takes the string).
@@ -335,7 +352,7 @@ fn joined(prefix: &str, name: &str) -> String {
     key
 }
 
-fn put_object(event: &mut EventData, key: &str, map: Map<String, Value>) {
+fn put_object(event: &mut EventData, key: &'static str, map: Map<String, Value>) {
     if !map.is_empty() {
         put(event, key, Value::Object(map));
     }
@@ -372,7 +389,7 @@ fn put_event_param(
     };
     let result = match path_segments(path) {
         Some(segments) => insert_path(event, &segments, value, limits.max_items, budget),
-        None => insert_new(event, path, value),
+        None => event.insert_new(path, value),
     };
     if let Err(e) = result {
         note(notes, e.note(name, limits));

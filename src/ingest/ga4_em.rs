@@ -77,10 +77,8 @@ pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<Stri
         note(notes, "parameter `em` carries no user data".to_owned());
         return;
     }
-    let user_data = event
-        .entry("user_data".to_owned())
-        .or_insert_with(|| Value::Object(Map::new()));
-    let Value::Object(user_data) = user_data else {
+    let user_data = event.get_or_insert_with("user_data", || Value::Object(Map::new()));
+    let Some(Value::Object(user_data)) = user_data else {
         note(
             notes,
             "`user_data` is not an object; `em` not decoded".to_owned(),
@@ -176,7 +174,7 @@ mod tests {
         let mut event = EventData::new();
         let mut notes = Vec::new();
         decode_into(raw, &mut event, &mut notes);
-        (Value::Object(event), notes)
+        (Value::from(event), notes)
     }
 
     #[test]
@@ -247,7 +245,7 @@ mod tests {
             &mut notes,
         );
         assert_eq!(
-            Value::Object(event),
+            Value::from(event),
             json!({"user_data": {"sha256_email_address": "first",
                                  "address": [{"city": "Oslo", "country": "NO"}]}})
         );

@@ -10,7 +10,7 @@ fn one(query: &str) -> Value {
     let out = run(Format::Ga4, "GET", &format!("/g/collect?{query}"), b"");
     assert!(out.rejected.is_empty(), "{:?}", out.rejected);
     assert_eq!(out.events.len(), 1);
-    Value::Object(out.events.into_iter().next().unwrap())
+    Value::from(out.events.into_iter().next().unwrap())
 }
 
 #[test]
@@ -436,4 +436,41 @@ fn loader_hits_decode_to_the_same_event_as_plain_hits() {
         none.rejected[0].reason,
         "no query parameter decodes to a /g/collect request"
     );
+}
+
+#[test]
+fn a_line_overrides_the_query_per_name_with_few_or_many_pairs() {
+    use std::borrow::Cow;
+    let pairs = |names: &[&'static str], value: &'static str| -> Vec<super::Pair<'static>> {
+        names
+            .iter()
+            .map(|n| (Cow::Borrowed(*n), Cow::Borrowed(value)))
+            .collect()
+    };
+    let shared = pairs(&["v", "tid", "en", "cid", "dl"], "q");
+    let few = pairs(&["en", "dl", "_s"], "l");
+    assert_eq!(
+        super::merge(&shared, &few),
+        [
+            ("v", "q"),
+            ("tid", "q"),
+            ("cid", "q"),
+            ("en", "l"),
+            ("dl", "l"),
+            ("_s", "l")
+        ]
+    );
+    // Past the few-pairs bound the line's names go through a set, with the same result.
+    let many_names: Vec<&'static str> = (0..super::FEW_LINE_PAIRS + 1)
+        .map(|i| &*Box::leak(format!("ep.p{i}").into_boxed_str()))
+        .chain(["cid"])
+        .collect();
+    let many = pairs(&many_names, "l");
+    let merged = super::merge(&shared, &many);
+    assert_eq!(
+        merged.get(..4),
+        Some(&[("v", "q"), ("tid", "q"), ("en", "q"), ("dl", "q")][..])
+    );
+    assert_eq!(merged.len(), 4 + many.len());
+    assert_eq!(merged.last(), Some(&("cid", "l")));
 }

@@ -370,7 +370,7 @@ impl PathError {
 /// element or append one (senders write `items.0…` before `items.1…`); every appended slot is
 /// charged to `budget`.
 fn insert_path(
-    map: &mut Map<String, Value>,
+    map: &mut impl Object,
     segments: &[&str],
     value: Value,
     max_index: usize,
@@ -388,16 +388,16 @@ fn insert_path(
     };
     if let Some(next) = rest.first() {
         // An index segment right below a new container can only be 0.
-        if !map.contains_key(*first) && index_segment(next).is_some_and(|i| i > 0) {
+        if !map.has(first) && index_segment(next).is_some_and(|i| i > 0) {
             return Err(PathError::IndexSkipsAhead);
         }
     }
     match rest.first() {
-        None => insert_new(map, first, value),
+        None => map.insert_new(first, value),
         Some(next) => {
             let child = map
-                .entry((*first).to_owned())
-                .or_insert_with(|| empty_container(next));
+                .slot_or_insert_with(first, || empty_container(next))
+                .ok_or(PathError::Conflict)?;
             insert_value(child, rest, value, budget)
         }
     }
@@ -414,7 +414,7 @@ fn insert_value(
     };
     let slot = match container {
         Value::Object(map) => match rest.first() {
-            None => return insert_new(map, first, value),
+            None => return map.insert_new(first, value),
             Some(next) => map
                 .entry((*first).to_owned())
                 .or_insert_with(|| empty_container(next)),
@@ -450,14 +450,64 @@ fn insert_value(
     insert_value(slot, rest, value, budget)
 }
 
-/// Writes `key` unless it already holds a value (one map search for both).
-fn insert_new(map: &mut Map<String, Value>, key: &str, value: Value) -> Result<(), PathError> {
-    match map.entry(key) {
-        Entry::Vacant(slot) => {
-            slot.insert(value);
-            Ok(())
+/// What the dotted-path writer needs of an object: a JSON map, or an event's top level.
+trait Object {
+    fn has(&self, key: &str) -> bool;
+    /// The value at `key`, first set to `make()` when absent (`None` never happens in practice;
+    /// see [`EventData::get_or_insert_with`]).
+    fn slot_or_insert_with(
+        &mut self,
+        key: &str,
+        make: impl FnOnce() -> Value,
+    ) -> Option<&mut Value>;
+    /// Writes `key` unless it already holds a value.
+    fn insert_new(&mut self, key: &str, value: Value) -> Result<(), PathError>;
+}
+
+impl Object for Map<String, Value> {
+    fn has(&self, key: &str) -> bool {
+        self.contains_key(key)
+    }
+
+    fn slot_or_insert_with(
+        &mut self,
+        key: &str,
+        make: impl FnOnce() -> Value,
+    ) -> Option<&mut Value> {
+        Some(self.entry(key.to_owned()).or_insert_with(make))
+    }
+
+    /// One map search for both the check and the write.
+    fn insert_new(&mut self, key: &str, value: Value) -> Result<(), PathError> {
+        match self.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(value);
+                Ok(())
+            }
+            Entry::Occupied(_) => Err(PathError::Conflict),
         }
-        Entry::Occupied(_) => Err(PathError::Conflict),
+    }
+}
+
+impl Object for EventData {
+    fn has(&self, key: &str) -> bool {
+        self.contains_key(key)
+    }
+
+    fn slot_or_insert_with(
+        &mut self,
+        key: &str,
+        make: impl FnOnce() -> Value,
+    ) -> Option<&mut Value> {
+        self.get_or_insert_with(key, make)
+    }
+
+    fn insert_new(&mut self, key: &str, value: Value) -> Result<(), PathError> {
+        if self.insert_if_absent(key.to_owned(), value) {
+            Ok(())
+        } else {
+            Err(PathError::Conflict)
+        }
     }
 }
 

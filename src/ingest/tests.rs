@@ -29,7 +29,7 @@ pub(super) fn run(format: Format, method: &str, path: &str, body: &[u8]) -> Inge
 
 pub(super) fn obj(value: Value) -> EventData {
     match value {
-        Value::Object(map) => map,
+        Value::Object(map) => map.into(),
         other => panic!("not an object: {other}"),
     }
 }
@@ -161,7 +161,7 @@ fn json_caps_drop_long_strings_and_extra_items() {
     let mut notes = Vec::new();
     cap_json(&mut event, &limits, &mut notes);
     assert_eq!(
-        Value::Object(event),
+        Value::from(event),
         json!({"short": "abc", "nested": {"ok": 1},
                "items": [{"item_id": "1"}, {"item_id": "2"}]})
     );

@@ -128,11 +128,84 @@ fn host_name(host: &str) -> Option<String> {
 }
 
 /// eTLD+1 of a validated host name; `None` for single labels and public suffixes themselves.
+/// Answered from [`RecentDomains`] when the host was seen lately: every hit of a site names the
+/// same page host and collection host, and the list lookup costs several thousand instructions
+/// per hit while a cache hit costs a few comparisons.
 fn registrable(host: &str) -> Option<String> {
     if !host.contains('.') {
         return None;
     }
-    super::public_suffix::registrable_domain(host).map(str::to_owned)
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if let Some(known) = recent.get(host) {
+            return known.map(str::to_owned);
+        }
+        let domain = super::public_suffix::registrable_domain(host);
+        recent.put(host, domain);
+        domain.map(str::to_owned)
+    })
+}
+
+/// Most hosts whose registrable domain is remembered: a filter serves a handful of sites (their
+/// page hosts and collection hosts); a flood of made-up hosts only cycles these slots.
+const RECENT_HOSTS: usize = 8;
+
+/// The registrable domains of the last [`RECENT_HOSTS`] hosts looked up, replaced oldest first.
+/// Fixed-size and inline (8 × 253 bytes, no heap): nothing a request leaves behind.
+struct RecentDomains {
+    slots: [Remembered; RECENT_HOSTS],
+    /// The slot the next new host replaces.
+    next: usize,
+}
+
+/// One remembered host: its bytes, and where its registrable domain starts in it.
+#[derive(Clone, Copy)]
+struct Remembered {
+    host: [u8; MAX_HOST_NAME],
+    /// `0` for an unused slot (a looked-up host is never empty).
+    len: usize,
+    /// `None` when the host has no registrable domain.
+    domain_at: Option<usize>,
+}
+
+impl RecentDomains {
+    const EMPTY: RecentDomains = RecentDomains {
+        slots: [Remembered {
+            host: [0; MAX_HOST_NAME],
+            len: 0,
+            domain_at: None,
+        }; RECENT_HOSTS],
+        next: 0,
+    };
+
+    /// `Some(answer)` when `host` was looked up lately.
+    fn get<'h>(&self, host: &'h str) -> Option<Option<&'h str>> {
+        let known = self
+            .slots
+            .iter()
+            .find(|slot| slot.len != 0 && slot.host.get(..slot.len) == Some(host.as_bytes()))?;
+        Some(known.domain_at.and_then(|at| host.get(at..)))
+    }
+
+    /// Remembers `host` (a validated host name, at most [`MAX_HOST_NAME`] bytes) and its domain.
+    fn put(&mut self, host: &str, domain: Option<&str>) {
+        let Some(slot) = self.slots.get_mut(self.next) else {
+            return;
+        };
+        let Some(bytes) = slot.host.get_mut(..host.len()) else {
+            return;
+        };
+        bytes.copy_from_slice(host.as_bytes());
+        slot.len = host.len();
+        slot.domain_at = domain.map(|d| host.len().saturating_sub(d.len()));
+        self.next = (self.next + 1) % RECENT_HOSTS;
+    }
+}
+
+thread_local! {
+    /// Per VM (a proxy-wasm VM is single-threaded), so no lock and no sharing between workers.
+    static RECENT: std::cell::RefCell<RecentDomains> =
+        const { std::cell::RefCell::new(RecentDomains::EMPTY) };
 }
 
 #[cfg(test)]
@@ -407,5 +480,32 @@ mod tests {
             auto(Some("not a url"), None, Some("a.example.com")).as_deref(),
             Some("example.com")
         );
+    }
+
+    #[test]
+    fn remembered_domains_answer_as_the_list_does_and_stay_bounded() {
+        let hosts = [
+            "shop.example.com",
+            "a.b.example.co.uk",
+            "github.io",
+            "me.github.io",
+            "x.y.z.example.org",
+            "www.city.kawasaki.jp",
+        ];
+        // Twice over more hosts than slots, so answers come from the list, then from the
+        // cache, then from the list again after eviction.
+        for round in 0..3 {
+            for (i, host) in hosts.iter().chain(&hosts).enumerate() {
+                let filler = format!("h{round}-{i}.example.net");
+                assert_eq!(registrable(&filler).as_deref(), Some("example.net"));
+                let want = crate::response::public_suffix::registrable_domain(host);
+                assert_eq!(registrable(host).as_deref(), want, "{host}");
+                assert_eq!(registrable(host).as_deref(), want, "{host} again");
+            }
+        }
+        // A host longer than a slot cannot occur (host names are validated first), but is
+        // answered from the list all the same.
+        let long = format!("{}.example.com", "a".repeat(MAX_HOST_NAME));
+        assert_eq!(registrable(&long).as_deref(), Some("example.com"));
     }
 }

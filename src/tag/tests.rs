@@ -32,7 +32,7 @@ fn stape_config(extra: Value) -> Result<Config, ConfigError> {
 fn stape_event(extra: Value) -> EventData {
     let mut v = json!({"event_id": "123abc", "event_name": "page_view", "page_location": "https://example.com"});
     merge(&mut v, extra);
-    v.as_object().cloned().unwrap()
+    v.as_object().cloned().unwrap().into()
 }
 
 fn request(cookie: Option<&str>) -> RequestFacts {
@@ -456,7 +456,7 @@ fn the_stape_reference_example_maps_to_the_current_schema() {
     });
     let o = run_with(
         &config,
-        &event.as_object().cloned().unwrap(),
+        &event.as_object().cloned().unwrap().into(),
         Some("__obref=0b6e1c1e-8a3d-4f9e-9d51-2f1a7c6b9e10"),
     );
     assert_eq!(
