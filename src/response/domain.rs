@@ -24,7 +24,37 @@ pub fn cookie_domain(
     }
 }
 
+/// [`decide`], answered from [`RecentDecisions`] when the same plain page host and the same
+/// authority were seen lately: a site's hits repeat both, and validating, lower-casing and
+/// comparing the two hosts costs about two thousand instructions per hit, a cache hit a few
+/// comparisons. Only a page URL in the plain form is a key (its host is read without a URL
+/// parse), and only a decision the page host made: when that host is not a valid name the
+/// referer decides, and the referer is not part of the key.
 fn auto_domain(
+    page_location: Option<&str>,
+    referer: Option<&str>,
+    authority: Option<&str>,
+) -> Option<String> {
+    let key = page_location
+        .and_then(plain_http_host)
+        .zip(authority.map(str::trim));
+    if let Some((page, authority)) = key {
+        if let Some(known) = DECISIONS.with(|d| d.borrow().get(page, authority)) {
+            return known;
+        }
+    }
+    let decided = decide(page_location, referer, authority);
+    if let Some((page, authority)) = key {
+        if host_name(page).is_some() {
+            DECISIONS.with(|d| d.borrow_mut().put(page, authority, decided.as_deref()));
+        }
+    }
+    decided
+}
+
+/// The `auto` decision: the page's registrable domain if the request host lies within it,
+/// else the request host's own.
+fn decide(
     page_location: Option<&str>,
     referer: Option<&str>,
     authority: Option<&str>,
@@ -202,10 +232,93 @@ impl RecentDomains {
     }
 }
 
+/// Longest authority a decision is remembered for: a host name, its trailing dot and a port.
+const MAX_AUTHORITY: usize = MAX_HOST_NAME + 7;
+
+/// The decisions for the last [`RECENT_HOSTS`] (page host, authority) pairs, replaced oldest
+/// first. Fixed-size and inline like [`RecentDomains`] (8 × about 770 bytes, no heap).
+struct RecentDecisions {
+    slots: [Decision; RECENT_HOSTS],
+    /// The slot the next new pair replaces.
+    next: usize,
+}
+
+/// One remembered decision: the plain page host, the trimmed authority, and the domain.
+#[derive(Clone, Copy)]
+struct Decision {
+    page: [u8; MAX_HOST_NAME],
+    /// `0` for an unused slot (a plain page host is never empty).
+    page_len: usize,
+    authority: [u8; MAX_AUTHORITY],
+    authority_len: usize,
+    domain: [u8; MAX_HOST_NAME],
+    /// `None` for a host-only cookie.
+    domain_len: Option<usize>,
+}
+
+impl RecentDecisions {
+    const EMPTY: RecentDecisions = RecentDecisions {
+        slots: [Decision {
+            page: [0; MAX_HOST_NAME],
+            page_len: 0,
+            authority: [0; MAX_AUTHORITY],
+            authority_len: 0,
+            domain: [0; MAX_HOST_NAME],
+            domain_len: None,
+        }; RECENT_HOSTS],
+        next: 0,
+    };
+
+    /// `Some(decision)` when this page host and authority were decided lately.
+    fn get(&self, page: &str, authority: &str) -> Option<Option<String>> {
+        let known = self.slots.iter().find(|slot| {
+            slot.page_len != 0
+                && slot.page.get(..slot.page_len) == Some(page.as_bytes())
+                && slot.authority.get(..slot.authority_len) == Some(authority.as_bytes())
+        })?;
+        Some(known.domain_len.map(|len| {
+            let domain = known.domain.get(..len).unwrap_or_default();
+            String::from_utf8_lossy(domain).into_owned()
+        }))
+    }
+
+    /// Remembers a decision; pairs longer than a slot are not remembered (decided per hit).
+    fn put(&mut self, page: &str, authority: &str, domain: Option<&str>) {
+        let fits = page.len() <= MAX_HOST_NAME
+            && authority.len() <= MAX_AUTHORITY
+            && domain.is_none_or(|d| d.len() <= MAX_HOST_NAME);
+        let Some(slot) = self.slots.get_mut(self.next).filter(|_| fits) else {
+            return;
+        };
+        let (Some(p), Some(a)) = (
+            slot.page.get_mut(..page.len()),
+            slot.authority.get_mut(..authority.len()),
+        ) else {
+            return;
+        };
+        p.copy_from_slice(page.as_bytes());
+        a.copy_from_slice(authority.as_bytes());
+        slot.domain_len = None;
+        if let Some(domain) = domain {
+            let Some(d) = slot.domain.get_mut(..domain.len()) else {
+                return;
+            };
+            d.copy_from_slice(domain.as_bytes());
+            slot.domain_len = Some(domain.len());
+        }
+        slot.page_len = page.len();
+        slot.authority_len = authority.len();
+        self.next = (self.next + 1) % RECENT_HOSTS;
+    }
+}
+
 thread_local! {
     /// Per VM (a proxy-wasm VM is single-threaded), so no lock and no sharing between workers.
     static RECENT: std::cell::RefCell<RecentDomains> =
         const { std::cell::RefCell::new(RecentDomains::EMPTY) };
+    /// Per VM, as [`RECENT`].
+    static DECISIONS: std::cell::RefCell<RecentDecisions> =
+        const { std::cell::RefCell::new(RecentDecisions::EMPTY) };
 }
 
 #[cfg(test)]
@@ -507,5 +620,63 @@ mod tests {
         // answered from the list all the same.
         let long = format!("{}.example.com", "a".repeat(MAX_HOST_NAME));
         assert_eq!(registrable(&long).as_deref(), Some("example.com"));
+    }
+
+    #[test]
+    fn remembered_decisions_answer_as_deciding_does_and_stay_bounded() {
+        let pages = [
+            Some("https://shop.example.com/p?x=1"),
+            Some("https://www.example.co.uk/"),
+            Some("https://other.example.org/a"),
+            // Plain form, but not a valid host name: the referer decides, never cached.
+            Some("https://-bad.example.com/"),
+            Some("https://Shop.Example.com/"),
+            None,
+        ];
+        let referers = [
+            None,
+            Some("https://ref.example.com/"),
+            Some("https://x.example.org/"),
+        ];
+        let authorities = [
+            Some("sgtm.shop.example.com"),
+            Some(" SGTM.Shop.Example.COM.:8443 "),
+            Some("shop.example.co.uk"),
+            Some("10.0.0.1"),
+            Some("bad;host"),
+            None,
+        ];
+        // Three rounds over more pairs than slots: answers come from deciding, from the cache
+        // and from deciding again after eviction, each checked against `decide` itself.
+        for _ in 0..3 {
+            for page in pages {
+                for authority in authorities {
+                    for referer in referers {
+                        let want = decide(page, referer, authority);
+                        assert_eq!(
+                            auto(page, referer, authority),
+                            want,
+                            "{page:?} {referer:?} {authority:?}"
+                        );
+                        assert_eq!(
+                            auto(page, referer, authority),
+                            want,
+                            "{page:?} {referer:?} {authority:?} again"
+                        );
+                    }
+                }
+            }
+        }
+        // Longer than a slot: decided per hit all the same.
+        let long = format!("{}.example.com", "a".repeat(MAX_AUTHORITY));
+        let page = Some("https://www.example.com/");
+        assert_eq!(
+            auto(page, None, Some(&long)),
+            decide(page, None, Some(&long))
+        );
+        assert_eq!(
+            auto(page, None, Some(&long)),
+            decide(page, None, Some(&long))
+        );
     }
 }
