@@ -15,7 +15,7 @@
 //!
 //! [`HeldBatches`]: crate::delivery::held::HeldBatches
 
-use super::root::Shared;
+use super::shared::Shared;
 use crate::delivery::held::{HeldCall, Joined};
 use crate::delivery::retry::CallResult;
 use crate::delivery::Dispatch;

@@ -8,7 +8,7 @@
 
 use super::held;
 use super::host;
-use super::root::{without_body, Shared};
+use super::shared::{without_body, Shared};
 use crate::collect::collect;
 use crate::config::Format;
 use crate::delivery::retry::CallResult;

@@ -15,6 +15,7 @@ mod held;
 mod host;
 mod http;
 mod root;
+mod shared;
 
 use proxy_wasm::types::LogLevel;
 
