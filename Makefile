@@ -127,7 +127,7 @@ bench: build envoy
 	$(CARGO) build --release -p capi-standin
 	$(CARGO) build --release --target $(WASM_TARGET) -p capi-ceiling
 	./scripts/bench.py $(ENVOY) $(WASM)
-	$(CARGO) bench --bench pipeline -- --warm-up-time 1 --measurement-time 3
+	$(CARGO) bench -p capi-pipeline-bench --bench pipeline -- --warm-up-time 1 --measurement-time 3
 
 clean:
 	$(CARGO) clean

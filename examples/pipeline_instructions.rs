@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../benches/inputs.rs"]
+#[path = "../benches/pipeline/inputs.rs"]
 mod inputs;
 
 use openai_capi_filter::collect::collect;

@@ -17,7 +17,7 @@ use openai_capi_filter::observe::metrics::MemoryMetrics;
 use openai_capi_filter::request::RequestFacts;
 use std::hint::black_box;
 
-#[path = "inputs.rs"]
+#[path = "../inputs.rs"]
 mod inputs;
 use inputs::{page_view, purchase_10_items, request, NOW};
 
