@@ -248,10 +248,13 @@ pub fn encode_event(event: &ApiEvent) -> Option<EncodedEvent> {
     })
 }
 
-/// `,"integration_source":` before the quoted source.
+/// The envelope's parts, written by [`RequestBody::encode`] and counted for its size.
+const OPEN: &[u8] = b"{\"validate_only\":";
 const SOURCE_KEY: &[u8] = b",\"integration_source\":";
-/// The rest of the envelope at its longest: `{"validate_only":false` `,"events":[` `]}`.
-const ENVELOPE_BYTES: usize = 22 + 11 + 2;
+const EVENTS_KEY: &[u8] = b",\"events\":[";
+const CLOSE: &[u8] = b"]}";
+/// The envelope without the source, at its longest (`false`).
+const ENVELOPE_BYTES: usize = OPEN.len() + b"false".len() + EVENTS_KEY.len() + CLOSE.len();
 
 /// Top-level request options shared by every call of one configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -278,7 +281,7 @@ impl RequestBody {
                 .map_or(0, |q| SOURCE_KEY.len() + q.len())
             + events.iter().map(|e| e.json.len() + 1).sum::<usize>();
         let mut out = Vec::with_capacity(size);
-        out.extend_from_slice(b"{\"validate_only\":");
+        out.extend_from_slice(OPEN);
         out.extend_from_slice(if self.validate_only {
             b"true"
         } else {
@@ -288,14 +291,14 @@ impl RequestBody {
             out.extend_from_slice(SOURCE_KEY);
             out.extend_from_slice(quoted);
         }
-        out.extend_from_slice(b",\"events\":[");
+        out.extend_from_slice(EVENTS_KEY);
         for (i, event) in events.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
             out.extend_from_slice(event.json.as_bytes());
         }
-        out.extend_from_slice(b"]}");
+        out.extend_from_slice(CLOSE);
         out
     }
 }
