@@ -10,7 +10,9 @@
 //! connection; `Connection: close` honoured), validated, recorded ([`RecordedRequest`]) and
 //! answered:
 //!
-//! * valid → `200` with body `{}`;
+//! * valid → `200` with body `{}`; an event whose pixel + event name + `id` was already stored
+//!   is dropped silently, as the API does ("first event wins"), and listed in
+//!   [`RecordedRequest::duplicates`];
 //! * invalid → `400` with `{"error":{"message":"<path>: <what is wrong>; ..."}}`, every
 //!   violation naming its field path, e.g.
 //!   `events[0].user.emails_sha256[0]: must be lowercase 64-char hex`;
@@ -65,6 +67,7 @@
     )
 )]
 
+mod dedup;
 mod google;
 mod http;
 mod server;
@@ -125,6 +128,9 @@ pub struct RecordedRequest {
     pub violations: Vec<String>,
     /// Unix milliseconds when the whole request had been read.
     pub received_at_ms: u64,
+    /// Ids of the events the API would have dropped as duplicates of an earlier event (same
+    /// pixel, event name and id; "first event wins"), in body order. Only for accepted requests.
+    pub duplicates: Vec<String>,
 }
 
 impl RecordedRequest {

@@ -1,6 +1,7 @@
 //! The servers: a listener thread plus one thread per connection, shared recording state, fault
 //! decisions and the verbose printer.
 
+use crate::dedup::Dedup;
 use crate::google::{describe, Google, GoogleConfig, TableRow};
 use crate::http::{reason, Conn, ReadError, Request, Response};
 use crate::validate::{check_request, Verdict};
@@ -31,6 +32,10 @@ struct State {
     faults: Faults,
     /// Requests seen since the last `set_faults` (for `fail_first` and `reset`).
     since_faults: usize,
+    /// The API's dedup store (pixel + event name + id of every stored event).
+    dedup: Dedup,
+    /// Events dropped as duplicates since the last `clear`.
+    duplicates: usize,
 }
 
 struct Shared {
@@ -110,7 +115,10 @@ impl Server {
     }
 
     fn clear(&self) {
-        lock(&self.shared.state).requests.clear();
+        let mut state = lock(&self.shared.state);
+        state.requests.clear();
+        state.dedup.clear();
+        state.duplicates = 0;
     }
 }
 
@@ -266,6 +274,16 @@ fn handle(shared: &Shared, request: Request) -> Action {
         Action::Answer(response) => response.status,
         Action::Reset => 0,
     };
+    // Only a request the API itself accepted stores its events (a fault answers for it).
+    let duplicates = match (&shared.mode, &json) {
+        (Mode::Api(config), Some(body)) if fault_note.is_none() && answered_status == 200 => {
+            let mut state = lock(&shared.state);
+            let duplicates = state.dedup.admit(&config.pixel_id, body);
+            state.duplicates = state.duplicates.saturating_add(duplicates.len());
+            duplicates
+        }
+        _ => Vec::new(),
+    };
 
     let record = RecordedRequest {
         method: request.method,
@@ -277,6 +295,7 @@ fn handle(shared: &Shared, request: Request) -> Action {
         answered_status,
         violations: verdict.violations,
         received_at_ms,
+        duplicates,
     };
     match &shared.mode {
         Mode::Api(config) if config.verbose => {
@@ -473,6 +492,12 @@ fn print_request(
             out.push_str(&format!("      - {violation}\n"));
         }
     }
+    if !record.duplicates.is_empty() {
+        out.push_str(&format!(
+            "      dropped as duplicates of earlier events (first event wins): {}\n",
+            record.duplicates.join(", ")
+        ));
+    }
     let stdout = io::stdout();
     let mut lock = stdout.lock();
     let _ = lock.write_all(out.as_bytes());
@@ -535,9 +560,16 @@ impl Standin {
         self.server.wait_for_requests(n, timeout)
     }
 
-    /// Forgets the recorded requests (the fault plan and its counter are kept).
+    /// Forgets the recorded requests and the stored event ids (the fault plan and its counter
+    /// are kept).
     pub fn clear(&self) {
         self.server.clear();
+    }
+
+    /// Events dropped as duplicates (same pixel, event name and id as an event stored before)
+    /// since the start or the last [`Standin::clear`]: conversions the real API would not count.
+    pub fn duplicates(&self) -> usize {
+        lock(&self.server.shared.state).duplicates
     }
 
     /// Replaces the fault plan and restarts the "first N requests" counter used by
