@@ -27,7 +27,7 @@ fn main() {
         "batch5" => {
             let (path, body) = inputs::batch_of_five();
             // Five lines, four events: the `scroll` line is one of GA4's automatic events,
-            // which the default trigger skips (counted in `events_skipped_trigger`).
+            // which the default trigger skips (counted in `events_skipped{reason="excluded"}`).
             (inputs::request_with(&path, "POST"), body, 4)
         }
         other => panic!("unknown input {other:?}: page_view | purchase | purchase2 | batch5"),

@@ -19,7 +19,7 @@ use crate::observe::redact::Escaped;
 use crate::payload::{encode_event, EncodedEvent};
 use crate::request::RequestFacts;
 use crate::response::{cookie, domain};
-use crate::tag::{self, CookieValues, Outcome, RequestScope, Skip};
+use crate::tag::{self, CookieValues, Outcome, RequestScope};
 use std::borrow::Cow;
 use std::cell::Cell;
 
@@ -67,7 +67,7 @@ pub fn collect(
     metrics.add(Counter::CollectRequests, 1);
     let mut collected = Collected::default();
     let mut cookie_source: Option<(CookieValues, Option<String>)> = None;
-    let mut scope = RequestScope::new(config, request, now_ms, random);
+    let mut scope = RequestScope::new(config, format, request, now_ms, random);
     let mut budget = Budget::for_request(request.size_bytes().saturating_add(body.len()));
     let mut index = 0;
     let mut skipped = 0;
@@ -92,15 +92,20 @@ pub fn collect(
             }
             let page_location = || text_at(event, "page_location").map(Cow::into_owned);
             match outcome {
-                Outcome::Skipped(skip) => {
+                Outcome::Skipped { skip, cookies } => {
                     skipped += 1;
-                    metrics.add(
-                        match skip {
-                            Skip::Trigger => Counter::EventsSkippedTrigger,
-                            Skip::Consent => Counter::EventsSkippedConsent,
-                        },
-                        1,
+                    metrics.add(skip.counter(), 1);
+                    log::debug!(
+                        "event {} skipped ({}): {}",
+                        Escaped(
+                            text_at(event, "event_name")
+                                .as_deref()
+                                .unwrap_or("(unnamed)")
+                        ),
+                        skip.code(),
+                        skip.explanation()
                     );
+                    remember_cookies(&mut cookie_source, cookies, page_location);
                 }
                 Outcome::Invalid {
                     name,
@@ -175,7 +180,8 @@ pub fn collect(
         skipped,
         invalid: invalid + report.rejected,
     };
-    if let Some((values, page)) = cookie_source {
+    // A Measurement Protocol sender is a server: it keeps no cookies, so none are set.
+    if let Some((values, page)) = cookie_source.filter(|_| format.from_browser()) {
         collected.set_cookies = set_cookies(config, request, &values, page.as_deref());
     }
     collected

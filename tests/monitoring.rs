@@ -207,7 +207,7 @@ fn a_query_naming_a_missing_series_or_label_is_caught() {
     ));
     assert!(caught("rate(openai_capi_events_sent{colour=\"red\"}[5m])"));
     assert!(!caught(
-        "rate(openai_capi_events_skipped{reason=\"consent\"}[5m])"
+        "rate(openai_capi_events_skipped{reason=\"consent_missing\"}[5m])"
     ));
 }
 

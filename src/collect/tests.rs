@@ -98,15 +98,71 @@ fn a_cookie_value_that_could_inject_attributes_is_not_written_but_the_event_is_s
 }
 
 #[test]
-fn skipped_events_write_no_cookies_and_are_counted() {
+fn consent_skips_write_no_cookies_and_are_counted_by_reason() {
     let required = config(json!({"consent": {"mode": "required"}}));
     let (c, m) = run(&required, &format!("{LANDING}&gcs=G100"), None, b"");
     assert!(c.events.is_empty() && c.set_cookies.is_empty());
-    assert_eq!(m.counter(Counter::EventsSkippedConsent), 1);
+    assert_eq!(m.counter(Counter::EventsSkippedConsentDenied), 1);
+    let (c, m) = run(&required, LANDING, None, b"");
+    assert!(c.events.is_empty() && c.set_cookies.is_empty());
+    assert_eq!(m.counter(Counter::EventsSkippedConsentMissing), 1);
+    assert_eq!(m.family_total("events_skipped"), 1);
+}
+
+#[test]
+fn trigger_skips_refresh_the_cookies_and_are_counted_by_reason() {
     let trig = config(json!({"trigger": {"exclude_event_names": ["page_view"]}}));
     let (c, m) = run(&trig, LANDING, None, b"");
-    assert!(c.events.is_empty() && c.set_cookies.is_empty());
-    assert_eq!(m.counter(Counter::EventsSkippedTrigger), 1);
+    assert!(c.events.is_empty());
+    assert_eq!(m.counter(Counter::EventsSkippedExcluded), 1);
+    assert_eq!(
+        c.set_cookies[0],
+        "__oppref=click-1; Domain=example.co.uk; Path=/; Max-Age=2592000; Secure; SameSite=Lax"
+    );
+    assert!(c.set_cookies[1].starts_with("__obref="));
+    let only_purchases = config(json!({"trigger": {"event_names": ["purchase"]}}));
+    let (_, m) = run(&only_purchases, LANDING, None, b"");
+    assert_eq!(m.counter(Counter::EventsSkippedNotInTrigger), 1);
+    let off = config(json!({"trigger": {"event_names": ["purchase"], "refresh_cookies": false}}));
+    let (c, _) = run(&off, LANDING, None, b"");
+    assert!(c.set_cookies.is_empty());
+}
+
+#[test]
+fn measurement_ids_skip_other_streams_and_count_them() {
+    let shop = config(json!({"collect": {"measurement_ids": ["G-SHOP"]}}));
+    let (c, m) = run(&shop, &format!("{LANDING}&tid=G-SHOP"), None, b"");
+    assert_eq!(c.events.len(), 1);
+    let (c, m2) = run(&shop, &format!("{LANDING}&tid=G-OTHER"), None, b"");
+    assert!(c.events.is_empty());
+    assert_eq!(m.counter(Counter::EventsSkippedMeasurementId), 0);
+    assert_eq!(m2.counter(Counter::EventsSkippedMeasurementId), 1);
+}
+
+#[test]
+fn measurement_protocol_responses_set_no_cookies() {
+    let m = MemoryMetrics::default();
+    let body = br#"{"client_id": "1.2", "events": [{"name": "generate_lead",
+             "params": {"page_location": "https://shop.example.co.uk/?oppref=c1"}}]}"#;
+    let req = request("/mp/collect?measurement_id=G-1&api_secret=s", None, body);
+    let c = collect(
+        &config(json!({})),
+        Format::Mp,
+        &req,
+        body,
+        NOW,
+        &mut || [9; 16],
+        &m,
+    );
+    assert_eq!(c.events.len(), 1);
+    let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
+    assert_eq!(e["oppref"], json!("c1"), "the click id is still sent");
+    assert_eq!(
+        e["user"].get("obref"),
+        None,
+        "no browser id is minted for a server"
+    );
+    assert!(c.set_cookies.is_empty());
 }
 
 #[test]
@@ -125,7 +181,7 @@ fn every_received_event_is_accounted_for() {
     assert_eq!(m.counter(Counter::EventsInvalidInput), 2);
     assert_eq!(m.counter(Counter::EventsInvalidEventName), 1);
     assert_eq!(m.family_total("events_invalid"), 3);
-    assert_eq!(m.counter(Counter::EventsSkippedTrigger), 1);
+    assert_eq!(m.counter(Counter::EventsSkippedExcluded), 1);
     assert_eq!(
         c.summary,
         Summary {

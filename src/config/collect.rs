@@ -1,6 +1,7 @@
 //! The `collect` and `trigger` sections: which request paths the filter reads and in which wire
-//! [`Format`], how large a body and how many events per request it accepts, and which event names
-//! fire. Endpoint paths must be absolute, free of query and fragment, and listed once.
+//! [`Format`], how large a body and how many events per request it accepts, which GA4 streams
+//! count, which event names fire, and whether a skipped hit still refreshes the cookies.
+//! Endpoint paths must be absolute, free of query and fragment, and listed once.
 
 use super::raw::{RawCollect, RawTrigger};
 use super::{as_usize, in_range, ConfigError, API_MAX_EVENTS};
@@ -39,6 +40,9 @@ pub struct Collect {
     /// Stape's Data Client does. `false` (the default) trusts the peer: a browser cannot claim
     /// someone else's address.
     pub trust_client_ip_and_user_agent: bool,
+    /// The GA4 streams (measurement ids, `G-…`) whose hits are sent; `None` reads every stream.
+    /// Events that carry no measurement id (Data-Client requests) are never filtered by it.
+    pub measurement_ids: Option<Vec<String>>,
 }
 
 impl Collect {
@@ -51,11 +55,25 @@ impl Collect {
     }
 }
 
+impl Format {
+    /// Whether the sender is the user's browser, which keeps cookies: GA4 hits and Data-Client
+    /// requests. A Measurement Protocol request comes from a server, which has no cookie jar.
+    pub fn from_browser(self) -> bool {
+        match self {
+            Format::Ga4 | Format::Ga4Loader | Format::Data => true,
+            Format::Mp => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Trigger {
     /// `None`: every event name fires.
     pub event_names: Option<Vec<String>>,
     pub exclude_event_names: Vec<String>,
+    /// A hit the trigger skips still (re)writes the click-id and browser-id cookies when it
+    /// passes consent, so a landing hit keeps its click id for a later conversion.
+    pub refresh_cookies: bool,
 }
 
 /// Largest body the filter buffers; Envoy's default per-connection buffer is 1 MiB and a body
@@ -123,7 +141,39 @@ pub(super) fn collect(raw: RawCollect) -> Result<Collect, ConfigError> {
         )?),
         allow_on_headers_stop_iteration: raw.allow_on_headers_stop_iteration,
         trust_client_ip_and_user_agent: raw.trust_client_ip_and_user_agent,
+        measurement_ids: raw.measurement_ids.map(measurement_ids).transpose()?,
     })
+}
+
+/// `collect.measurement_ids`: trimmed, non-empty, each listed once (compared without case, as
+/// GA4 ids are upper case but hand-written configs may not be).
+fn measurement_ids(ids: Vec<String>) -> Result<Vec<String>, ConfigError> {
+    let field = "collect.measurement_ids";
+    if ids.is_empty() {
+        return Err(ConfigError::new(
+            field,
+            "must list at least one measurement id (e.g. [\"G-ABC123\"]), or be null to read every stream",
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    for (i, id) in ids.into_iter().enumerate() {
+        let id = id.trim().to_owned();
+        if id.is_empty() || id.len() > 64 || id.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(ConfigError::new(
+                format!("{field}[{i}]"),
+                "must be a measurement id such as \"G-ABC123\" (1-64 characters, no spaces)",
+            ));
+        }
+        if out.iter().any(|o| o.eq_ignore_ascii_case(&id)) {
+            return Err(ConfigError::new(
+                format!("{field}[{i}]"),
+                format!("{id:?} is listed twice"),
+            ));
+        }
+        out.push(id);
+    }
+    Ok(out)
 }
 
 fn name_list(field: &str, names: Vec<String>) -> Result<Vec<String>, ConfigError> {
@@ -150,5 +200,6 @@ pub(super) fn trigger(raw: RawTrigger) -> Result<Trigger, ConfigError> {
             .map(|n| name_list("trigger.event_names", n))
             .transpose()?,
         exclude_event_names: name_list("trigger.exclude_event_names", raw.exclude_event_names)?,
+        refresh_cookies: raw.refresh_cookies,
     })
 }

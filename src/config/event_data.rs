@@ -16,10 +16,23 @@ pub struct ServerOverrides {
     pub source_url: Option<ValueSource>,
 }
 
+/// Where each event's `opt_out` comes from (`server_event_data.opt_out`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptOut {
+    /// The same value on every event.
+    Fixed(bool),
+    /// `true` when the hit says the user declined personalised ads (see `tag::opt_out`),
+    /// otherwise not sent.
+    FromHit,
+    /// A `{{…}}` reference read per event as a boolean; not sent when it finds none.
+    Reference(ValueSource),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerEventData {
     pub automap: bool,
-    pub opt_out: Option<bool>,
+    /// `None`: `opt_out` is never sent.
+    pub opt_out: Option<OptOut>,
     pub generate_missing_id: bool,
     pub overrides: ServerOverrides,
 }
@@ -115,6 +128,33 @@ fn override_value(
     Ok(Some(source))
 }
 
+/// The keyword of [`OptOut::FromHit`].
+pub const OPT_OUT_FROM_HIT: &str = "from_hit";
+
+fn opt_out(raw: Option<Value>) -> Result<Option<OptOut>, ConfigError> {
+    let field = "server_event_data.opt_out";
+    let wrong = || {
+        ConfigError::new(
+            field,
+            format!(
+                "must be true, false, null, \"{OPT_OUT_FROM_HIT}\" or a {{{{…}}}} reference such as \"{{{{event.opt_out}}}}\""
+            ),
+        )
+    };
+    match raw {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(OptOut::Fixed(b))),
+        Some(Value::String(s)) if s.trim() == OPT_OUT_FROM_HIT => Ok(Some(OptOut::FromHit)),
+        Some(value @ Value::String(_)) => {
+            match ValueSource::parse(value).map_err(|reason| ConfigError::new(field, reason))? {
+                ValueSource::Literal(_) => Err(wrong()),
+                source => Ok(Some(OptOut::Reference(source))),
+            }
+        }
+        Some(_) => Err(wrong()),
+    }
+}
+
 pub(super) fn server_event_data(raw: RawServerEventData) -> Result<ServerEventData, ConfigError> {
     let o = raw.overrides;
     let f = |k: &str| format!("server_event_data.overrides.{k}");
@@ -129,7 +169,7 @@ pub(super) fn server_event_data(raw: RawServerEventData) -> Result<ServerEventDa
     }
     Ok(ServerEventData {
         automap: raw.automap,
-        opt_out: raw.opt_out,
+        opt_out: opt_out(raw.opt_out)?,
         generate_missing_id: raw.generate_missing_id,
         overrides: ServerOverrides {
             timestamp_ms: override_value(&f("timestamp_ms"), o.timestamp_ms, Expect::Integer)?,

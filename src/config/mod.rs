@@ -36,7 +36,8 @@ pub use collect::{Collect, Endpoint, Format, Trigger, MAX_BODY_BYTES_LIMIT};
 pub use cookie::{CookieAttributes, CookieDomain, CookieSetting, SameSite, MAX_COOKIE_DAYS};
 pub use error::{ConfigError, TextPosition};
 pub use event_data::{
-    EventParameters, ParamOverrides, ServerEventData, ServerOverrides, UserData, UserOverrides,
+    EventParameters, OptOut, ParamOverrides, ServerEventData, ServerOverrides, UserData,
+    UserOverrides, OPT_OUT_FROM_HIT,
 };
 pub use logging::{AccessToken, BigQuery, ConsoleLogging, Logging};
 use placeholder::refuse_placeholder;

@@ -104,6 +104,8 @@ pub struct RawCollect {
     pub allow_on_headers_stop_iteration: bool,
     #[serde(default)]
     pub trust_client_ip_and_user_agent: bool,
+    #[serde(default)]
+    pub measurement_ids: Option<Vec<String>>,
 }
 
 impl Default for RawCollect {
@@ -114,6 +116,7 @@ impl Default for RawCollect {
             max_events_per_request: default_max_events_per_request(),
             allow_on_headers_stop_iteration: false,
             trust_client_ip_and_user_agent: false,
+            measurement_ids: None,
         }
     }
 }
@@ -134,6 +137,8 @@ pub struct RawTrigger {
     pub event_names: Option<Vec<String>>,
     #[serde(default = "default_exclude_event_names")]
     pub exclude_event_names: Vec<String>,
+    #[serde(default = "default_true")]
+    pub refresh_cookies: bool,
 }
 
 impl Default for RawTrigger {
@@ -141,6 +146,7 @@ impl Default for RawTrigger {
         RawTrigger {
             event_names: None,
             exclude_event_names: default_exclude_event_names(),
+            refresh_cookies: true,
         }
     }
 }
@@ -209,8 +215,9 @@ impl Default for RawCookie {
 pub struct RawServerEventData {
     #[serde(default = "default_true")]
     pub automap: bool,
+    /// `null`, `true`/`false`, `"from_hit"`, or a `{{…}}` reference.
     #[serde(default)]
-    pub opt_out: Option<bool>,
+    pub opt_out: Option<Value>,
     #[serde(default = "default_true")]
     pub generate_missing_id: bool,
     #[serde(default)]

@@ -64,6 +64,20 @@ fn constraints() -> Vec<(&'static str, Value)> {
             json!({"minimum": 1, "maximum": API_MAX_EVENTS}),
         ),
         (
+            "/$defs/RawCollect/properties/measurement_ids",
+            json!({"minItems": 1, "uniqueItems": true,
+                   "items": {"type": "string", "pattern": "^\\s*[^\\s]{1,64}\\s*$"}}),
+        ),
+        (
+            "/$defs/RawServerEventData/properties/opt_out",
+            json!({"anyOf": [
+                {"type": "null"},
+                {"type": "boolean"},
+                {"const": crate::config::OPT_OUT_FROM_HIT},
+                {"type": "string", "pattern": "^\\{\\{\\s*(event|header|cookie|query)\\.[^{}\\s]+\\s*\\}\\}$"}
+            ]}),
+        ),
+        (
             "/$defs/RawConsent/properties/mode",
             json!({"enum": ["optional", "required"]}),
         ),

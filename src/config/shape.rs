@@ -11,8 +11,9 @@ use serde_json::Value;
 
 /// Dotted paths of the fields that are lists. `config::schema` checks this against the
 /// generated schema, so a new list field fails a test until it is added here.
-pub const LIST_FIELDS: [&str; 3] = [
+pub const LIST_FIELDS: [&str; 4] = [
     "collect.endpoints",
+    "collect.measurement_ids",
     "trigger.event_names",
     "trigger.exclude_event_names",
 ];

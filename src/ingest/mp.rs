@@ -2,8 +2,8 @@
 //! as Google documents it) → one event per `events[i]`. The sender is a server, so its
 //! address and User-Agent are not the user's: `ip_override` / `user_agent` come only from the body.
 //! This module owns that mapping (params at the top level, `user_properties` unwrapped, hashed
-//! `user_data` arrays reduced to element 0, `consent` to booleans, `timestamp_micros` as an
-//! integer). The `api_secret` is never read, copied, or mentioned.
+//! `user_data` arrays reduced to element 0, `consent` and `non_personalized_ads` to
+//! `consent_state` booleans, `timestamp_micros` as an integer). The `api_secret` is never read, copied, or mentioned.
 
 use serde_json::error::Category;
 use serde_json::value::RawValue;
@@ -132,7 +132,10 @@ impl Shared {
             fields,
             user_properties: user_properties(field("user_properties")),
             user_data: user_data(field("user_data").as_ref()),
-            consent: consent(field("consent").as_ref()),
+            consent: consent(
+                field("consent").as_ref(),
+                field("non_personalized_ads").as_ref(),
+            ),
             timestamp_micros: field("timestamp_micros").as_ref().and_then(integer),
             lent: [false; 3],
         }
@@ -295,8 +298,19 @@ fn first_string(value: &Value) -> Option<String> {
     }
 }
 
-/// `"GRANTED"` / `"DENIED"` (any case) → `true` / `false`.
-fn consent(raw: Option<&Value>) -> Map<String, Value> {
+/// `consent.ad_user_data` / `ad_personalization`: `"GRANTED"` / `"DENIED"` (any case) → `true` /
+/// `false` under `consent_state`. The legacy `non_personalized_ads: true` means
+/// ad_personalization denied, unless `consent.ad_personalization` says otherwise.
+fn consent(raw: Option<&Value>, non_personalized_ads: Option<&Value>) -> Map<String, Value> {
+    let mut state = consent_signals(raw);
+    if non_personalized_ads == Some(&Value::Bool(true)) && !state.contains_key("ad_personalization")
+    {
+        state.insert("ad_personalization".to_owned(), Value::Bool(false));
+    }
+    state
+}
+
+fn consent_signals(raw: Option<&Value>) -> Map<String, Value> {
     let Some(Value::Object(raw)) = raw else {
         return Map::new();
     };

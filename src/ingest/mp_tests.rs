@@ -12,6 +12,25 @@ fn mp(body: &str) -> Ingested {
 }
 
 #[test]
+fn non_personalized_ads_means_ad_personalization_denied_unless_consent_says_otherwise() {
+    let out =
+        mp(r#"{"client_id": "1.2", "non_personalized_ads": true, "events": [{"name": "a"}]}"#);
+    assert_eq!(
+        out.events[0]["consent_state"],
+        json!({"ad_personalization": false})
+    );
+    let out = mp(r#"{"client_id": "1.2", "non_personalized_ads": true,
+        "consent": {"ad_personalization": "GRANTED"}, "events": [{"name": "a"}]}"#);
+    assert_eq!(
+        out.events[0]["consent_state"],
+        json!({"ad_personalization": true})
+    );
+    let out =
+        mp(r#"{"client_id": "1.2", "non_personalized_ads": false, "events": [{"name": "a"}]}"#);
+    assert_eq!(out.events[0].get("consent_state"), None);
+}
+
+#[test]
 fn events_params_and_request_level_fields() {
     let out = mp(r#"{
         "client_id": "123.456", "user_id": "u-1", "timestamp_micros": 1700000000000000,

@@ -3,9 +3,9 @@
 //! The core never talks to Envoy: it counts through [`Metrics`], which the glue implements with
 //! proxy-wasm metric hostcalls (ids defined once per root context) and tests implement in
 //! memory. The proxy-wasm ABI has no labels, so a labelled series is one Envoy stat named
-//! `<prefix>.<family>.<label>.<value>` (e.g. `openai_capi.events_skipped.reason.consent`); the
+//! `<prefix>.<family>.<label>.<value>` (e.g. `openai_capi.events_skipped.reason.excluded`); the
 //! `stats_tags` shipped in the Envoy configs ([`TAG_REGEXES`]) turn that into
-//! `openai_capi_events_skipped{reason="consent"}` on `/stats/prometheus`. Each series is one line
+//! `openai_capi_events_skipped{reason="excluded"}` on `/stats/prometheus`. Each series is one line
 //! in the tables below, so adding a metric or a reason is a one-line change. A new label *key*
 //! also needs its regex in [`TAG_REGEXES`] and the shipped Envoy configs (tests check both), and
 //! `monitoring/` queries are checked against these tables.
@@ -77,10 +77,18 @@ series!(Counter {
     EventsInvalidCurrency => "events_invalid", "reason" = "currency";
     /// The event could not be encoded for the API.
     EventsInvalidEncoding => "events_invalid", "reason" = "encoding";
-    /// `consent.mode: required` and ad_storage not granted.
-    EventsSkippedConsent => "events_skipped", "reason" = "consent";
-    /// Not selected by `trigger` (or a GTM preview hit).
-    EventsSkippedTrigger => "events_skipped", "reason" = "trigger";
+    /// Listed in `trigger.exclude_event_names` (by default GA4's automatic events).
+    EventsSkippedExcluded => "events_skipped", "reason" = "excluded";
+    /// Not listed in `trigger.event_names`.
+    EventsSkippedNotInTrigger => "events_skipped", "reason" = "not_in_trigger";
+    /// From a GA4 stream not listed in `collect.measurement_ids`.
+    EventsSkippedMeasurementId => "events_skipped", "reason" = "measurement_id";
+    /// A GTM preview hit.
+    EventsSkippedGtmPreview => "events_skipped", "reason" = "gtm_preview";
+    /// `consent.mode: required` and the hit denies consent.
+    EventsSkippedConsentDenied => "events_skipped", "reason" = "consent_denied";
+    /// `consent.mode: required` and the hit carries no consent signal.
+    EventsSkippedConsentMissing => "events_skipped", "reason" = "consent_missing";
     ApiRequests => "api_requests";
     ApiResponses2xx => "api_responses", "status_class" = "2xx";
     ApiResponses4xx => "api_responses", "status_class" = "4xx";
@@ -194,8 +202,8 @@ mod tests {
     #[test]
     fn labelled_series_are_named_family_key_value() {
         assert_eq!(
-            Counter::EventsSkippedConsent.name(),
-            "events_skipped.reason.consent"
+            Counter::EventsSkippedConsentMissing.name(),
+            "events_skipped.reason.consent_missing"
         );
         assert_eq!(
             Counter::ApiResponses4xx.name(),

@@ -375,7 +375,13 @@ mod tests {
             let request = RequestFacts::from_headers(&headers, Some(b"203.0.113.7:1")).unwrap();
             let ingested = ingest(Format::Ga4, &request, b"", &Limits::new(10));
             let mut random = || [7; 16];
-            let mut scope = RequestScope::new(&config, &request, 1_800_000_000_000, &mut random);
+            let mut scope = RequestScope::new(
+                &config,
+                Format::Ga4,
+                &request,
+                1_800_000_000_000,
+                &mut random,
+            );
             for (i, event) in ingested.events.iter().enumerate() {
                 if let Outcome::Ready { event, .. } = process(&mut scope, event, i) {
                     same_as_serde(&event);

@@ -3,9 +3,11 @@
 //! `oppref` is OpenAI's ad-click reference: it arrives once in the landing URL and lives on in
 //! the `__oppref` cookie, so the URL wins (a new click replaces an older one) and the cookie and
 //! event-data copies follow. `obref` identifies the browser: read from `__obref` and its copies,
-//! or minted as a random UUID v4 when the browser-id cookie is enabled and none exists yet. Both
-//! values are passed through unchanged and bounded; only the URL source is query-decoded, and
-//! the cookies are percent-decoded when they hold a `%` (Stape's tag URI-encodes them).
+//! or minted as a random UUID v4 when the browser-id cookie is enabled and none exists yet — for
+//! browser traffic only: the caller's `mint` declines for a Measurement Protocol request or app
+//! traffic, where no cookie jar would keep the id. Both values are passed through unchanged and
+//! bounded; only the URL source is query-decoded, and the cookies are percent-decoded when they
+//! hold a `%` (Stape's tag URI-encodes them).
 
 use crate::config::Config;
 use crate::event::{text_at, EventData};
@@ -78,13 +80,14 @@ pub fn url_query_param(url: &str, name: &str) -> Option<String> {
 }
 
 /// Resolves `obref` from `__obref` cookie, `common_cookie.__obref`, `__obref`, `obref`, else a
-/// browser id minted by `mint` when the browser-id cookie is enabled. Only with user-data
-/// automap (as in Stape); the `user_data.overrides.obref` override is applied by user data.
+/// browser id minted by `mint` when the browser-id cookie is enabled (`mint` gives none for
+/// traffic that is not a browser's). Only with user-data automap (as in Stape); the
+/// `user_data.overrides.obref` override is applied by user data, or by [`browser_id`].
 pub fn resolve_obref(
     config: &Config,
     event: &EventData,
     request: &RequestFacts,
-    mint: &mut dyn FnMut() -> String,
+    mint: &mut dyn FnMut() -> Option<String>,
 ) -> Option<String> {
     if !config.user_data.automap {
         return None;
@@ -99,7 +102,33 @@ pub fn resolve_obref(
                 .map(|t| t.into_owned())
         })
         .filter(|v| bounded(v))
-        .or_else(|| config.browser_id_cookie.enabled.then(mint))
+        .or_else(|| {
+            if config.browser_id_cookie.enabled {
+                mint()
+            } else {
+                None
+            }
+        })
+}
+
+/// The browser id a hit's cookie carries: the `user_data.overrides.obref` override when it
+/// resolves to a usable value, else `automapped` (from [`resolve_obref`]). The same rule user
+/// data applies to `user.obref`, for hits that build no user object (skipped by the trigger).
+pub fn browser_id(
+    config: &Config,
+    event: &EventData,
+    request: &RequestFacts,
+    automapped: Option<String>,
+) -> Option<String> {
+    config
+        .user_data
+        .overrides
+        .obref
+        .as_ref()
+        .and_then(|s| s.resolve(event, request))
+        .and_then(|v| crate::event::text(&v).map(|t| t.into_owned()))
+        .filter(|v| bounded(v))
+        .or(automapped)
 }
 
 /// A new browser id: a random UUID v4 in lowercase hyphenated form.
@@ -221,7 +250,7 @@ mod tests {
     fn stape_19_browser_id_priority() {
         let c = config(json!({"browser_id_cookie": {"enabled": false}}));
         let all = json!({"__obref": "from-ed", "obref": "from-ed-nopfx", "common_cookie": {"__obref": "from-cc"}});
-        let mut never = || -> String { unreachable!("must not mint") };
+        let mut never = || -> Option<String> { unreachable!("must not mint") };
         assert_eq!(
             resolve_obref(
                 &c,
@@ -251,7 +280,7 @@ mod tests {
 
     #[test]
     fn stape_20_browser_id_is_minted_only_when_enabled_and_automap_on() {
-        let mut mint = || new_browser_id([7; 16]);
+        let mut mint = || Some(new_browser_id([7; 16]));
         let on = config(json!({}));
         let id = resolve_obref(&on, &ev(json!({})), &req(None, None), &mut mint).unwrap();
         assert_eq!(id.len(), 36);
@@ -271,6 +300,45 @@ mod tests {
                 &mut mint
             ),
             None
+        );
+    }
+
+    #[test]
+    fn browser_id_is_not_minted_when_the_sender_keeps_no_cookies() {
+        let mut declined = || None;
+        assert_eq!(
+            resolve_obref(
+                &config(json!({})),
+                &ev(json!({})),
+                &req(None, None),
+                &mut declined
+            ),
+            None
+        );
+        // A browser id the sender relays (an MP param) is still read.
+        assert_eq!(
+            resolve_obref(
+                &config(json!({})),
+                &ev(json!({"obref": "relayed"})),
+                &req(None, None),
+                &mut declined
+            )
+            .as_deref(),
+            Some("relayed")
+        );
+    }
+
+    #[test]
+    fn browser_id_override_beats_the_automapped_one() {
+        let c = config(json!({"user_data": {"overrides": {"obref": "{{cookie.my_browser}}"}}}));
+        let r = req(Some("my_browser=mine"), None);
+        assert_eq!(
+            browser_id(&c, &ev(json!({})), &r, Some("auto".into())).as_deref(),
+            Some("mine")
+        );
+        assert_eq!(
+            browser_id(&c, &ev(json!({})), &req(None, None), Some("auto".into())).as_deref(),
+            Some("auto")
         );
     }
 

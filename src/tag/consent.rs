@@ -3,9 +3,11 @@
 //! Owns the reading of consent signals from event data: `consent_state.*` (booleans or
 //! `"granted"`/`"denied"`, as the Data Tag and MP ingest write them), then the Consent Mode v2
 //! string `x-ga-gcd` read by position (letters at 2/4/6/8), then for ad_storage the v1 string
-//! `x-ga-gcs` (index 2). In `required` mode no signal means denied, as in Stape. The GTM
-//! preview early exit (hits from `https://gtm-msr.appspot.com/`) lives here too: it applies in
-//! every mode.
+//! `x-ga-gcs` (index 2). In `required` mode ad_storage decides; a hit without any ad_storage
+//! signal, as every Measurement Protocol request is (a server stores nothing), is decided by its
+//! ad_user_data signal instead; no signal at all means denied, as in Stape. The GTM preview
+//! early exit (hits from `https://gtm-msr.appspot.com/`) lives here too: it applies in every
+//! mode. The ad_personalization reading serves the `opt_out` rule.
 
 use crate::config::{Consent, ConsentMode};
 use crate::event::{lookup, text_at, EventData};
@@ -18,17 +20,29 @@ use std::borrow::Cow;
 pub enum Decision {
     /// Send; `strip_identifiers` removes email/phone/name/external-id hashes.
     Send { strip_identifiers: bool },
-    /// ad_storage not granted in `required` mode: no request, no cookie.
-    Denied,
+    /// Not granted in `required` mode: no request, no cookie.
+    Denied(Refusal),
     /// A GTM preview / measurement-server hit: skipped as in Stape.
     Preview,
 }
 
+/// Why `required` consent mode refused an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// ad_storage (or, without any ad_storage signal, ad_user_data) is explicitly denied.
+    Denied,
+    /// The hit carries no ad_storage or ad_user_data signal at all.
+    NoSignal,
+}
+
 /// The Consent Mode signals this module reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Named after Google's consent types (ad_storage, ad_user_data, ad_personalization).
+#[allow(clippy::enum_variant_names)]
 enum Signal {
     AdStorage,
     AdUserData,
+    AdPersonalization,
 }
 
 impl Signal {
@@ -36,6 +50,7 @@ impl Signal {
         match self {
             Signal::AdStorage => "consent_state.ad_storage",
             Signal::AdUserData => "consent_state.ad_user_data",
+            Signal::AdPersonalization => "consent_state.ad_personalization",
         }
     }
 
@@ -44,6 +59,7 @@ impl Signal {
         match self {
             Signal::AdStorage => 2,
             Signal::AdUserData => 6,
+            Signal::AdPersonalization => 8,
         }
     }
 }
@@ -60,11 +76,13 @@ pub fn decide(consent: &Consent, event: &EventData, request: &RequestFacts) -> D
             strip_identifiers: false,
         };
     }
-    if granted(event, Signal::AdStorage) != Some(true) {
-        return Decision::Denied;
+    let ad_user_data = granted(event, Signal::AdUserData);
+    match granted(event, Signal::AdStorage).or(ad_user_data) {
+        Some(true) => {}
+        Some(false) => return Decision::Denied(Refusal::Denied),
+        None => return Decision::Denied(Refusal::NoSignal),
     }
-    let strip = consent.user_data_requires_ad_user_data
-        && granted(event, Signal::AdUserData) == Some(false);
+    let strip = consent.user_data_requires_ad_user_data && ad_user_data == Some(false);
     Decision::Send {
         strip_identifiers: strip,
     }
@@ -78,13 +96,19 @@ fn is_preview(event: &EventData, request: &RequestFacts) -> bool {
     url.is_some_and(|u| u.starts_with(GTM_PREVIEW_PREFIX))
 }
 
+/// The hit's ad_personalization signal: `consent_state.ad_personalization` (MP `consent`, the
+/// Data Tag), else the `gcd` letter at index 8. `Some(false)` = denied, `None` = no signal.
+pub fn ad_personalization(event: &EventData) -> Option<bool> {
+    granted(event, Signal::AdPersonalization)
+}
+
 /// `Some(true)` granted, `Some(false)` denied, `None` no signal.
 fn granted(event: &EventData, signal: Signal) -> Option<bool> {
     state_signal(lookup(event, signal.state_key()))
         .or_else(|| gcd_signal(text_at(event, "x-ga-gcd").as_deref(), signal))
         .or_else(|| match signal {
             Signal::AdStorage => gcs_signal(text_at(event, "x-ga-gcs").as_deref()),
-            Signal::AdUserData => None,
+            Signal::AdUserData | Signal::AdPersonalization => None,
         })
 }
 
@@ -156,11 +180,11 @@ mod tests {
     fn stape_01_required_mode_denied_by_gcs_or_consent_state() {
         assert_eq!(
             decide_required(json!({"x-ga-gcs": "G100"})),
-            Decision::Denied
+            Decision::Denied(Refusal::Denied)
         );
         assert_eq!(
             decide_required(json!({"consent_state": {"ad_storage": false}})),
-            Decision::Denied
+            Decision::Denied(Refusal::Denied)
         );
     }
 
@@ -175,12 +199,63 @@ mod tests {
 
     #[test]
     fn no_signal_is_denied_in_required_mode() {
-        assert_eq!(decide_required(json!({})), Decision::Denied);
-        assert_eq!(decide_required(json!({"x-ga-gcs": "G1"})), Decision::Denied);
+        let no_signal = Decision::Denied(Refusal::NoSignal);
+        assert_eq!(decide_required(json!({})), no_signal);
+        assert_eq!(decide_required(json!({"x-ga-gcs": "G1"})), no_signal);
         assert_eq!(
             decide_required(json!({"x-ga-gcd": "13l3l3l3l1l1"})),
-            Decision::Denied
+            no_signal
         );
+    }
+
+    #[test]
+    fn without_ad_storage_signal_ad_user_data_decides_as_for_measurement_protocol() {
+        // MP requests carry `consent.ad_user_data` / `ad_personalization`, never ad_storage.
+        assert_eq!(
+            decide_required(json!({"consent_state": {"ad_user_data": true}})),
+            SEND
+        );
+        assert_eq!(
+            decide_required(
+                json!({"consent_state": {"ad_user_data": false, "ad_personalization": true}})
+            ),
+            Decision::Denied(Refusal::Denied)
+        );
+        assert_eq!(
+            decide_required(json!({"consent_state": {"ad_personalization": true}})),
+            Decision::Denied(Refusal::NoSignal),
+            "ad_personalization alone says nothing about measurement"
+        );
+        // An explicit ad_storage grant still wins, and a denied ad_user_data strips identifiers.
+        assert_eq!(
+            decide_required(json!({"consent_state": {"ad_storage": true, "ad_user_data": false}})),
+            Decision::Send {
+                strip_identifiers: true
+            }
+        );
+        assert_eq!(
+            decide_required(json!({"consent_state": {"ad_storage": false, "ad_user_data": true}})),
+            Decision::Denied(Refusal::Denied)
+        );
+    }
+
+    #[test]
+    fn ad_personalization_is_read_from_consent_state_then_gcd_index_8() {
+        assert_eq!(
+            ad_personalization(&ev(
+                json!({"consent_state": {"ad_personalization": "denied"}})
+            )),
+            Some(false)
+        );
+        assert_eq!(
+            ad_personalization(&ev(json!({"x-ga-gcd": "13t3t3t2p5l1"}))),
+            Some(false)
+        );
+        assert_eq!(
+            ad_personalization(&ev(json!({"x-ga-gcd": "13t3t3t2t5l1"}))),
+            Some(true)
+        );
+        assert_eq!(ad_personalization(&ev(json!({"x-ga-gcs": "G100"}))), None);
     }
 
     #[test]
@@ -191,7 +266,7 @@ mod tests {
         );
         assert_eq!(
             decide_required(json!({"consent_state": {"ad_storage": "DENIED"}})),
-            Decision::Denied
+            Decision::Denied(Refusal::Denied)
         );
     }
 
@@ -202,12 +277,12 @@ mod tests {
             decide_required(
                 json!({"consent_state": {"ad_storage": false}, "x-ga-gcd": "13t3t3t3t5l1", "x-ga-gcs": "G111"})
             ),
-            Decision::Denied
+            Decision::Denied(Refusal::Denied)
         );
         // gcd beats gcs
         assert_eq!(
             decide_required(json!({"x-ga-gcd": "13p3t3t3t5l1", "x-ga-gcs": "G111"})),
-            Decision::Denied
+            Decision::Denied(Refusal::Denied)
         );
         assert_eq!(
             decide_required(json!({"x-ga-gcd": "13v3t3t3t5l1", "x-ga-gcs": "G100"})),
@@ -234,7 +309,7 @@ mod tests {
         for denied in ['p', 'q', 'm', 'u'] {
             assert_eq!(
                 decide_required(json!({"x-ga-gcd": format!("13{denied}3l3l3l1")})),
-                Decision::Denied,
+                Decision::Denied(Refusal::Denied),
                 "{denied}"
             );
         }

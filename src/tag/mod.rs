@@ -3,36 +3,102 @@
 //!
 //! [`process`] runs the steps in the tag's order — trigger → consent → event name → server
 //! event data → click/browser ids → user data → event parameters → validation — and returns
-//! either a skip, an invalid event with the rule it broke, or an [`ApiEvent`] ready to send.
-//! Cookie values travel with invalid events too: like Stape, a hit that passed consent refreshes
-//! `__oppref`/`__obref` even when the conversion itself cannot be sent.
+//! either a skip with its reason, an invalid event with the rule it broke, or an [`ApiEvent`]
+//! ready to send. Cookie values travel with every outcome that passed consent: a hit refreshes
+//! `__oppref`/`__obref` even when its conversion cannot be sent (like Stape) and, unless
+//! `trigger.refresh_cookies` is off, even when the trigger skips it, so a landing `page_view`
+//! keeps its click id for the purchase that follows.
 
 pub mod amount;
 pub mod click_id;
 pub mod consent;
 pub mod event_name;
 pub mod event_params;
+pub mod opt_out;
 pub mod prehashed;
 pub mod server_event;
 pub mod trigger;
 pub mod user_data;
 pub mod validate;
 
-use crate::config::{Config, EventNameSetup};
+use crate::config::{Config, EventNameSetup, Format};
 use crate::event::{text_at, EventData};
+use crate::observe::metrics::Counter;
 use crate::payload::{ActionSource, ApiEvent};
 use crate::request::RequestFacts;
 use consent::Decision;
 use event_name::EventType;
 use validate::Invalid;
 
-/// Why an event was not considered at all.
+/// Why an event was not sent at all: the trigger did not select it, or consent refused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Skip {
-    /// `trigger` did not fire (or a GTM preview hit).
-    Trigger,
-    /// ad_storage not granted in `required` consent mode.
-    Consent,
+    /// `trigger.exclude_event_names` lists the event (by default GA4's automatic events).
+    Excluded,
+    /// `trigger.event_names` is set and does not list the event.
+    NotInTrigger,
+    /// The event's GA4 stream is not in `collect.measurement_ids`.
+    MeasurementId,
+    /// A GTM preview hit (`https://gtm-msr.appspot.com/`), skipped as in Stape.
+    GtmPreview,
+    /// `consent.mode: required` and the hit denies ad_storage (or, without any ad_storage
+    /// signal, ad_user_data).
+    ConsentDenied,
+    /// `consent.mode: required` and the hit carries no consent signal at all.
+    ConsentMissing,
+}
+
+impl Skip {
+    /// Stable snake_case name: the `reason` label of `events_skipped` and the log's code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Skip::Excluded => "excluded",
+            Skip::NotInTrigger => "not_in_trigger",
+            Skip::MeasurementId => "measurement_id",
+            Skip::GtmPreview => "gtm_preview",
+            Skip::ConsentDenied => "consent_denied",
+            Skip::ConsentMissing => "consent_missing",
+        }
+    }
+
+    /// The counter this skip adds to.
+    pub fn counter(self) -> Counter {
+        match self {
+            Skip::Excluded => Counter::EventsSkippedExcluded,
+            Skip::NotInTrigger => Counter::EventsSkippedNotInTrigger,
+            Skip::MeasurementId => Counter::EventsSkippedMeasurementId,
+            Skip::GtmPreview => Counter::EventsSkippedGtmPreview,
+            Skip::ConsentDenied => Counter::EventsSkippedConsentDenied,
+            Skip::ConsentMissing => Counter::EventsSkippedConsentMissing,
+        }
+    }
+
+    /// What the user can check or change, for the debug line that reports the skip.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Skip::Excluded => "trigger.exclude_event_names lists it (by default GA4's automatic events)",
+            Skip::NotInTrigger => "trigger.event_names does not list it",
+            Skip::MeasurementId => "its GA4 stream (tid / measurement_id) is not in collect.measurement_ids",
+            Skip::GtmPreview => "a GTM preview hit (https://gtm-msr.appspot.com/)",
+            Skip::ConsentDenied => {
+                "consent.mode is \"required\" and the hit denies ad_storage (gcs, gcd, consent_state; \
+                 for Measurement Protocol: consent.ad_user_data)"
+            }
+            Skip::ConsentMissing => {
+                "consent.mode is \"required\" and the hit carries no consent signal (gcs, gcd, \
+                 consent_state; for Measurement Protocol: consent.ad_user_data)"
+            }
+        }
+    }
+}
+
+impl From<consent::Refusal> for Skip {
+    fn from(refusal: consent::Refusal) -> Skip {
+        match refusal {
+            consent::Refusal::Denied => Skip::ConsentDenied,
+            consent::Refusal::NoSignal => Skip::ConsentMissing,
+        }
+    }
 }
 
 /// The `__oppref` / `__obref` values an event asks the response to (re)write.
@@ -45,7 +111,10 @@ pub struct CookieValues {
 /// The result of the tag for one event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Skipped(Skip),
+    Skipped {
+        skip: Skip,
+        cookies: CookieValues,
+    },
     Invalid {
         name: Option<String>,
         reason: Invalid,
@@ -62,10 +131,16 @@ pub struct RequestScope<'a> {
     pub config: &'a Config,
     pub request: &'a RequestFacts,
     pub now_ms: u64,
-    /// Source of 16 random bytes (browser ids).
+    /// Source of 16 random bytes (browser ids, the request nonce).
     pub random: &'a mut dyn FnMut() -> [u8; 16],
+    /// Whether a missing browser id may be minted: only for a browser, which keeps the cookie
+    /// (GA4 and Data-Client hits on the web; not a Measurement Protocol server, not app traffic).
+    mints_browser_id: bool,
     /// A browser id minted for this request, shared by all its events (one browser).
     minted_obref: Option<String>,
+    /// This request's random nonce, drawn the first time an event needs it (see
+    /// [`server_event::fallback_id`]) and shared by all its events.
+    nonce: Option<[u8; 16]>,
     /// User fields [`process`] left out for a reason worth counting; the caller drains it.
     pub field_skips: Vec<prehashed::FieldSkip>,
 }
@@ -73,6 +148,7 @@ pub struct RequestScope<'a> {
 impl<'a> RequestScope<'a> {
     pub fn new(
         config: &'a Config,
+        format: Format,
         request: &'a RequestFacts,
         now_ms: u64,
         random: &'a mut dyn FnMut() -> [u8; 16],
@@ -82,18 +158,28 @@ impl<'a> RequestScope<'a> {
             request,
             now_ms,
             random,
+            mints_browser_id: format.from_browser()
+                && config.action_source != ActionSource::MobileApp,
             minted_obref: None,
+            nonce: None,
             field_skips: Vec::new(),
         }
     }
 
-    fn mint_obref(&mut self) -> String {
+    fn mint_obref(&mut self) -> Option<String> {
+        if !self.mints_browser_id {
+            return None;
+        }
         if let Some(id) = &self.minted_obref {
-            return id.clone();
+            return Some(id.clone());
         }
         let id = click_id::new_browser_id((self.random)());
         self.minted_obref = Some(id.clone());
-        id
+        Some(id)
+    }
+
+    fn nonce(&mut self) -> [u8; 16] {
+        *self.nonce.get_or_insert_with(|| (self.random)())
     }
 }
 
@@ -103,14 +189,35 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
     let request = scope.request;
     let incoming_name = text_at(event, "event_name");
 
-    if !trigger::fires(&config.trigger, incoming_name.as_deref()) {
-        return Outcome::Skipped(Skip::Trigger);
-    }
+    let triggered = trigger::check(
+        &config.trigger,
+        config.collect.measurement_ids.as_deref(),
+        event,
+        incoming_name.as_deref(),
+    );
+    let skipped = |skip: Skip| Outcome::Skipped {
+        skip,
+        cookies: CookieValues::default(),
+    };
     let strip_identifiers = match consent::decide(&config.consent, event, request) {
         Decision::Send { strip_identifiers } => strip_identifiers,
-        Decision::Denied => return Outcome::Skipped(Skip::Consent),
-        Decision::Preview => return Outcome::Skipped(Skip::Trigger),
+        // The trigger comes first: its reason is the one reported.
+        Decision::Denied(refusal) => return skipped(triggered.err().unwrap_or(refusal.into())),
+        Decision::Preview => return skipped(triggered.err().unwrap_or(Skip::GtmPreview)),
     };
+    if let Err(skip) = triggered {
+        if !config.trigger.refresh_cookies {
+            return skipped(skip);
+        }
+        let obref = click_id::resolve_obref(config, event, request, &mut || scope.mint_obref());
+        return Outcome::Skipped {
+            skip,
+            cookies: CookieValues {
+                oppref: click_id::resolve_oppref(config, event, request),
+                obref: click_id::browser_id(config, event, request, obref),
+            },
+        };
+    }
 
     let oppref = click_id::resolve_oppref(config, event, request);
     let automapped_obref =
@@ -150,8 +257,16 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         return invalid(name, Invalid::AppEventNeedsMobileApp);
     }
 
-    let server = match server_event::build(config, &event_type, event, request, index, scope.now_ms)
-    {
+    let now_ms = scope.now_ms;
+    let server = match server_event::build(
+        config,
+        &event_type,
+        event,
+        request,
+        index,
+        now_ms,
+        &mut || scope.nonce(),
+    ) {
         Ok(s) => s,
         Err(reason) => return invalid(name, reason),
     };
@@ -176,7 +291,7 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         action_source: config.action_source,
         source_url: server.source_url,
         oppref,
-        opt_out: config.server_event_data.opt_out,
+        opt_out: opt_out::resolve(config.server_event_data.opt_out.as_ref(), event, request),
         user,
         data,
     };

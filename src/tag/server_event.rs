@@ -1,11 +1,14 @@
 //! Server event data: `id`, `timestamp_ms`, `source_url`, `action_source`, `opt_out`.
 //!
 //! Automap reads `event_id`/`eventId`, the MP `timestamp_micros` (else the receipt time) and
-//! `page_location`; overrides beat automap when they resolve to something. When no id is found,
-//! `order_created` uses `transaction_id`, and otherwise a deterministic id is derived from the
-//! hit's identity so that a replayed or retried identical hit deduplicates at the API instead of
-//! counting twice. The time window is *not* checked here: the API measures it on receipt, so
-//! delivery checks it right before each dispatch.
+//! `page_location`; overrides beat automap when they resolve to something. Ids are trimmed, and
+//! a blank one counts as absent at every source. When no id is found, `order_created` uses
+//! `transaction_id` (or the data layer's `ecommerce.transaction_id`), and otherwise a fallback
+//! id is derived from the hit's identity (see [`fallback_id`]): identical for a replayed copy of
+//! the same hit, so the API deduplicates it, and different for every genuinely new event, so the
+//! API's dedup never swallows a real conversion. `source_url` is the page URL in its parsed,
+//! serialised form, without user info or fragment. The time window is *not* checked here: the
+//! API measures it on receipt, so delivery checks it right before each dispatch.
 
 use crate::config::{Config, ValueSource};
 use crate::event::{lookup, text, text_at, EventData};
@@ -28,7 +31,9 @@ pub struct ServerFields {
     pub source_url: Option<String>,
 }
 
-/// Builds id, timestamp and source_url. `index` is the event's position in its request.
+/// Builds id, timestamp and source_url. `index` is the event's position in its request;
+/// `nonce` gives the request's random nonce, drawn only for a fallback id of a hit that carries
+/// no identity of its own.
 pub fn build(
     config: &Config,
     event_type: &EventType,
@@ -36,6 +41,7 @@ pub fn build(
     request: &RequestFacts,
     index: usize,
     now_ms: u64,
+    nonce: &mut dyn FnMut() -> [u8; 16],
 ) -> Result<ServerFields, Invalid> {
     let settings = &config.server_event_data;
     let overrides = &settings.overrides;
@@ -68,15 +74,15 @@ pub fn build(
     };
 
     let id = resolve(&overrides.id, event, request)
-        .and_then(|v| text(&v).map(|t| t.into_owned()))
+        .and_then(|v| id_text(&v))
         .or_else(|| automap.then(|| automapped_id(event, event_type)).flatten())
         .or_else(|| {
             settings
                 .generate_missing_id
-                .then(|| fallback_id(event, index, now_ms))
+                .then(|| fallback_id(event, index, nonce))
         });
     let id = match id {
-        Some(id) if id.chars().count() <= MAX_ID_CHARS && !id.trim().is_empty() => id,
+        Some(id) if id.chars().count() <= MAX_ID_CHARS => id,
         Some(_) => return Err(Invalid::IdTooLong),
         None => return Err(Invalid::MissingId),
     };
@@ -115,21 +121,31 @@ fn event_time_ms(event: &EventData) -> Option<u64> {
         .map(|micros| micros / 1000)
 }
 
-/// `event_id` | `eventId`; for `order_created`, `transaction_id`.
+/// An id as sent: the value's text without surrounding whitespace; `None` when blank, so a
+/// blank source (`ep.event_id=%20`) falls through to the next one.
+fn id_text(value: &Value) -> Option<String> {
+    let text = text(value)?;
+    let id = text.trim();
+    (!id.is_empty()).then(|| id.to_owned())
+}
+
+/// `event_id` | `eventId`; for `order_created`, `transaction_id` | `ecommerce.transaction_id`.
 fn automapped_id(event: &EventData, event_type: &EventType) -> Option<String> {
-    text_at(event, "event_id")
-        .or_else(|| text_at(event, "eventId"))
+    let at = |path: &str| lookup(event, path).and_then(id_text);
+    at("event_id")
+        .or_else(|| at("eventId"))
         .or_else(|| match event_type {
-            EventType::Standard(StandardType::OrderCreated) => text_at(event, "transaction_id"),
+            EventType::Standard(StandardType::OrderCreated) => {
+                at("transaction_id").or_else(|| at("ecommerce.transaction_id"))
+            }
             _ => None,
         })
-        .map(|t| t.into_owned())
 }
 
 /// The hashed fields, in hashing order: first the keys that identify one hit (GA4's client id +
-/// page-load id + hit sequence, MP's client id + event time, the Data Client's generated id),
-/// then what tells two events of one hit apart. Together with the event's position they separate
-/// every real event while a replay of the same hit maps to the same id.
+/// page-load id + hit sequence, MP's client id + event time, sGTM's per-event id), then what
+/// tells two events of one hit apart. With the event's position they separate every event of a
+/// hit while a replay of the same hit maps to the same id.
 const HASHED_KEYS: [&str; 10] = [
     "client_id",
     "user_id",
@@ -143,8 +159,11 @@ const HASHED_KEYS: [&str; 10] = [
     "transaction_id",
 ];
 
-/// How many of [`HASHED_KEYS`] are identity keys.
-const IDENTITY_KEY_COUNT: usize = 7;
+/// Slots of [`HASHED_KEYS`] that, when present, make a hit identifiable across replays.
+const PAGE_ID: usize = 2;
+const REQUEST_COUNT: usize = 3;
+const TIMESTAMP_MICROS: usize = 4;
+const UNIQUE_EVENT_ID: usize = 5;
 
 /// The position of `key` in [`HASHED_KEYS`]. A `match` on the key compiles to a switch on its
 /// length and one comparison, so one walk over the event's keys finds all ten fields for less
@@ -165,6 +184,34 @@ fn hashed_slot(key: &str) -> Option<usize> {
     })
 }
 
+/// What makes a hit recognisable when it is sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitIdentity {
+    /// sGTM's `unique_event_id` (a Data Client or server container relaying the event).
+    UniqueEventId,
+    /// GA4's page-load id `_p` with the hit sequence number `_s`: unique per hit of a page load.
+    PageLoad,
+    /// The Measurement Protocol's `timestamp_micros` (request or event level).
+    EventTime,
+    /// Nothing that survives a replay: each collection request is a new event.
+    None,
+}
+
+impl HitIdentity {
+    fn of(found: &[Option<&Value>; HASHED_KEYS.len()]) -> HitIdentity {
+        let has = |slot: usize| found.get(slot).copied().flatten().and_then(text).is_some();
+        if has(UNIQUE_EVENT_ID) {
+            HitIdentity::UniqueEventId
+        } else if has(PAGE_ID) && has(REQUEST_COUNT) {
+            HitIdentity::PageLoad
+        } else if has(TIMESTAMP_MICROS) {
+            HitIdentity::EventTime
+        } else {
+            HitIdentity::None
+        }
+    }
+}
+
 /// 32 hex characters (128 bits) of XXH3-128 over the hit's identity.
 ///
 /// Each field goes in as its length and bytes (an absent one as a marker), in a fixed order:
@@ -175,9 +222,13 @@ fn hashed_slot(key: &str) -> Option<usize> {
 /// fast non-cryptographic 128-bit hash does the job; SHA-256 was the largest single cost of an
 /// event without an id (~12k instructions, three compression blocks).
 ///
-/// Without any identity key a deterministic id would merge distinct events (two page views of
-/// the same URL), which loses data at the API's dedup; the receipt time is mixed in instead.
-pub fn fallback_id(event: &EventData, index: usize, now_ms: u64) -> String {
+/// A hit without a [`HitIdentity`] (a GA4 hit without `_p`/`_s`, an MP request without
+/// `timestamp_micros`, a Data-Client request) gives no way to tell a replay from a repeat: the
+/// same `add_to_cart` from one client an hour later looks exactly alike. A deterministic id
+/// would then make the API drop every repeat as a duplicate, losing real conversions, so the
+/// request's random `nonce` is mixed in: each such collection request counts once, and only an
+/// `event_id` can deduplicate its replays.
+pub fn fallback_id(event: &EventData, index: usize, nonce: &mut dyn FnMut() -> [u8; 16]) -> String {
     let mut found: [Option<&Value>; HASHED_KEYS.len()] = [None; HASHED_KEYS.len()];
     for (key, value) in event {
         if let Some(slot) = hashed_slot(key).and_then(|i| found.get_mut(i)) {
@@ -185,11 +236,9 @@ pub fn fallback_id(event: &EventData, index: usize, now_ms: u64) -> String {
         }
     }
     let mut hasher = Xxh3::new();
-    let mut has_identity = false;
-    for (i, value) in found.iter().enumerate() {
+    for value in &found {
         match value.and_then(text) {
             Some(v) => {
-                has_identity |= i < IDENTITY_KEY_COUNT;
                 hasher.update(&u32::try_from(v.len()).unwrap_or(u32::MAX - 1).to_le_bytes());
                 hasher.update(v.as_bytes());
             }
@@ -197,8 +246,8 @@ pub fn fallback_id(event: &EventData, index: usize, now_ms: u64) -> String {
         }
     }
     hasher.update(&(index as u64).to_le_bytes());
-    if !has_identity {
-        hasher.update(&now_ms.to_le_bytes());
+    if HitIdentity::of(&found) == HitIdentity::None {
+        hasher.update(&nonce());
     }
     crate::payload::hex_lower(&hasher.digest128().to_be_bytes())
 }
@@ -206,7 +255,8 @@ pub fn fallback_id(event: &EventData, index: usize, now_ms: u64) -> String {
 /// `source_url` as the API wants it: an absolute http(s) URL with a host, without raw
 /// whitespace or control characters, in its parsed, serialised form (`HTTP://Shop.Example` →
 /// `http://shop.example/`, non-ASCII percent-encoded), so the API never sees a form it might
-/// read differently.
+/// read differently. User info (`user:password@`) and the fragment are removed: credentials
+/// must never leave the gateway, and a fragment is client-side state the API has no use for.
 pub fn source_url(raw: &str) -> Result<String, Invalid> {
     if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Invalid::SourceUrlNotAbsolute);
@@ -215,10 +265,14 @@ pub fn source_url(raw: &str) -> Result<String, Invalid> {
         return Ok(raw.to_owned());
     }
     match url::Url::parse(raw) {
-        Ok(u)
+        Ok(mut u)
             if matches!(u.scheme(), "http" | "https")
                 && u.host_str().is_some_and(|h| !h.is_empty()) =>
         {
+            // Neither can fail on an http(s) URL with a host.
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_fragment(None);
             Ok(u.into())
         }
         _ => Err(Invalid::SourceUrlNotAbsolute),
@@ -269,8 +323,18 @@ mod tests {
         EventType::Standard(StandardType::PageViewed)
     }
 
+    /// A request nonce that is never drawn: the hit must carry an identity.
+    fn no_nonce() -> [u8; 16] {
+        panic!("this hit has an identity of its own; no nonce may be drawn")
+    }
+
     fn build_with(c: &Config, t: &EventType, e: Value) -> Result<ServerFields, Invalid> {
-        build(c, t, &ev(e), &req(), 0, NOW)
+        build(c, t, &ev(e), &req(), 0, NOW, &mut || [9; 16])
+    }
+
+    /// The fallback id of `hit` at position `index`, with request nonce `nonce`.
+    fn fallback(hit: &Value, index: usize, nonce: u8) -> String {
+        fallback_id(&ev(hit.clone()), index, &mut || [nonce; 16])
     }
 
     #[test]
@@ -301,8 +365,9 @@ mod tests {
             }
         }
         reference.update(&3u64.to_le_bytes());
+        reference.update(&[5u8; 16]);
         let expected = crate::payload::hex_lower(&reference.digest128().to_be_bytes());
-        assert_eq!(fallback_id(&e, 3, NOW), expected);
+        assert_eq!(fallback_id(&e, 3, &mut || [5; 16]), expected);
         assert_eq!(expected.len(), 32);
     }
 
@@ -457,50 +522,173 @@ mod tests {
     }
 
     #[test]
-    fn missing_id_is_generated_deterministically_from_the_hit() {
-        let c = config(json!({}));
-        let hit = json!({"client_id": "1.2", "x-ga-page_id": 123, "x-ga-request_count": 2, "event_name": "page_view"});
-        let a = build(&c, &page_viewed(), &ev(hit.clone()), &req(), 0, NOW)
-            .unwrap()
-            .id;
-        let b = build(
-            &c,
-            &page_viewed(),
-            &ev(hit.clone()),
-            &req(),
-            0,
-            NOW + 60_000,
-        )
-        .unwrap()
-        .id;
-        assert_eq!(a, b, "a replay later gets the same id");
+    fn fallback_id_of_a_ga4_hit_is_its_page_load_and_hit_sequence() {
+        let hit = json!({"client_id": "1.2", "x-ga-page_id": 123, "x-ga-request_count": 2,
+                         "event_name": "page_view"});
+        let a = fallback_id(&ev(hit.clone()), 0, &mut no_nonce);
+        assert_eq!(
+            a,
+            fallback_id(&ev(hit.clone()), 0, &mut no_nonce),
+            "a replay gets the same id"
+        );
         assert_eq!(a.len(), 32);
         assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
-        let other_line = build(&c, &page_viewed(), &ev(hit.clone()), &req(), 1, NOW)
-            .unwrap()
-            .id;
-        assert_ne!(a, other_line, "two lines of one batch differ");
-        let mut next_hit = hit.clone();
-        next_hit["x-ga-request_count"] = json!(3);
         assert_ne!(
             a,
-            build(&c, &page_viewed(), &ev(next_hit), &req(), 0, NOW)
-                .unwrap()
-                .id
+            fallback_id(&ev(hit.clone()), 1, &mut no_nonce),
+            "two lines differ"
+        );
+        let mut next_hit = hit.clone();
+        next_hit["x-ga-request_count"] = json!(3);
+        assert_ne!(a, fallback_id(&ev(next_hit), 0, &mut no_nonce));
+        let mut next_page = hit;
+        next_page["x-ga-page_id"] = json!(124);
+        assert_ne!(a, fallback_id(&ev(next_page), 0, &mut no_nonce));
+    }
+
+    #[test]
+    fn fallback_id_of_an_mp_event_is_its_client_and_event_time() {
+        let day1 = json!({"client_id": "mp.1", "event_name": "generate_lead",
+                          "timestamp_micros": 1_700_000_000_000_000u64});
+        let mut day2 = day1.clone();
+        day2["timestamp_micros"] = json!(1_700_086_400_000_000u64);
+        let a = fallback_id(&ev(day1.clone()), 0, &mut no_nonce);
+        assert_eq!(
+            a,
+            fallback_id(&ev(day1), 0, &mut no_nonce),
+            "a replay gets the same id"
+        );
+        assert_ne!(
+            a,
+            fallback_id(&ev(day2), 0, &mut no_nonce),
+            "the next day's lead differs"
         );
     }
 
     #[test]
-    fn without_hit_identity_the_receipt_time_keeps_distinct_events_apart() {
+    fn fallback_id_of_an_sgtm_event_is_its_unique_event_id() {
+        let e = json!({"client_id": "c", "unique_event_id": "1700000000000_123456789",
+                       "event_name": "add_to_cart"});
+        assert_eq!(
+            fallback_id(&ev(e.clone()), 0, &mut no_nonce),
+            fallback_id(&ev(e), 0, &mut no_nonce)
+        );
+    }
+
+    #[test]
+    fn fallback_id_differs_for_mp_events_on_two_days_without_timestamp_micros() {
+        // The same lead from the same client, sent in two requests: nothing tells them apart
+        // but the request, so each request's nonce does.
+        let lead = json!({"client_id": "mp.1", "event_name": "generate_lead"});
+        assert_ne!(fallback(&lead, 0, 1), fallback(&lead, 0, 2));
+        assert_eq!(fallback(&lead, 0, 1), fallback(&lead, 0, 1));
+    }
+
+    #[test]
+    fn fallback_id_differs_for_data_client_add_to_cart_an_hour_apart() {
+        let add = json!({"client_id": "dcid.1.1700000000000.1", "event_name": "add_to_cart",
+                         "page_location": "https://shop.example/p/1"});
+        assert_ne!(fallback(&add, 0, 1), fallback(&add, 0, 2));
+    }
+
+    #[test]
+    fn fallback_id_differs_for_ga4_hits_without_page_load_id() {
+        // Same client, session and hit number on two page loads of one session: without `_p`
+        // the hits are indistinguishable, so they must not share an id.
+        let hit = json!({"client_id": "1.2", "ga_session_id": "1700000000",
+                         "x-ga-request_count": 1, "event_name": "page_view",
+                         "page_location": "https://shop.example/"});
+        assert_ne!(fallback(&hit, 0, 1), fallback(&hit, 0, 2));
+        // Two events of one such request still differ from each other.
+        assert_ne!(fallback(&hit, 0, 1), fallback(&hit, 1, 1));
+    }
+
+    #[test]
+    fn hit_identity_prefers_unique_event_id_then_page_load_then_event_time() {
+        let identity = |e: Value| {
+            let e = ev(e);
+            let mut found: [Option<&Value>; HASHED_KEYS.len()] = [None; HASHED_KEYS.len()];
+            for (key, value) in &e {
+                if let Some(slot) = hashed_slot(key).and_then(|i| found.get_mut(i)) {
+                    *slot = Some(value);
+                }
+            }
+            HitIdentity::of(&found)
+        };
+        assert_eq!(
+            identity(json!({"unique_event_id": "u", "x-ga-page_id": 1, "x-ga-request_count": 1})),
+            HitIdentity::UniqueEventId
+        );
+        assert_eq!(
+            identity(json!({"x-ga-page_id": 1, "x-ga-request_count": 1, "timestamp_micros": 5})),
+            HitIdentity::PageLoad
+        );
+        assert_eq!(identity(json!({"x-ga-page_id": 1})), HitIdentity::None);
+        assert_eq!(
+            identity(json!({"timestamp_micros": 5})),
+            HitIdentity::EventTime
+        );
+        assert_eq!(identity(json!({"unique_event_id": ""})), HitIdentity::None);
+        assert_eq!(identity(json!({"client_id": "1.2"})), HitIdentity::None);
+    }
+
+    #[test]
+    fn blank_automapped_id_falls_through_to_the_next_source() {
         let c = config(json!({}));
-        let e = json!({"event_name": "page_view", "page_location": "https://e.com/"});
-        let a = build(&c, &page_viewed(), &ev(e.clone()), &req(), 0, NOW)
+        // `ep.event_id=%20`: blank, so eventId is used.
+        let f = build_with(
+            &c,
+            &page_viewed(),
+            json!({"event_id": " ", "eventId": "E-2"}),
+        );
+        assert_eq!(f.unwrap().id, "E-2");
+        // Blank everywhere: the fallback id, never "too long".
+        let f = build_with(
+            &c,
+            &page_viewed(),
+            json!({"event_id": "\t", "client_id": "1.2"}),
+        );
+        assert_eq!(f.unwrap().id.len(), 32);
+        let order = EventType::Standard(StandardType::OrderCreated);
+        let f = build_with(
+            &c,
+            &order,
+            json!({"event_id": "", "transaction_id": " T-7 "}),
+        );
+        assert_eq!(f.unwrap().id, "T-7", "ids are trimmed");
+        // Without a fallback, a blank id is a missing id, not a long one.
+        let strict = config(json!({"server_event_data": {"generate_missing_id": false}}));
+        assert_eq!(
+            build_with(&strict, &page_viewed(), json!({"event_id": "  "})),
+            Err(Invalid::MissingId)
+        );
+        let blank_override =
+            config(json!({"server_event_data": {"overrides": {"id": "{{event.order_ref}}"}}}));
+        assert_eq!(
+            build_with(
+                &blank_override,
+                &page_viewed(),
+                json!({"order_ref": " ", "event_id": "E"})
+            )
             .unwrap()
-            .id;
-        let b = build(&c, &page_viewed(), &ev(e), &req(), 0, NOW + 1)
-            .unwrap()
-            .id;
-        assert_ne!(a, b);
+            .id,
+            "E"
+        );
+    }
+
+    #[test]
+    fn ecommerce_transaction_id_is_the_id_of_an_order_without_a_top_level_one() {
+        let order = EventType::Standard(StandardType::OrderCreated);
+        let c = config(json!({}));
+        let data_layer = json!({"ecommerce": {"transaction_id": "T-55", "value": 10}});
+        assert_eq!(build_with(&c, &order, data_layer).unwrap().id, "T-55");
+        let both = json!({"transaction_id": "T-1", "ecommerce": {"transaction_id": "T-55"}});
+        assert_eq!(build_with(&c, &order, both).unwrap().id, "T-1");
+        let not_an_order = json!({"ecommerce": {"transaction_id": "T-55"}, "client_id": "c"});
+        assert_ne!(
+            build_with(&c, &page_viewed(), not_an_order).unwrap().id,
+            "T-55"
+        );
     }
 
     #[test]
@@ -515,6 +703,24 @@ mod tests {
             build_with(&c, &page_viewed(), json!({"event_id": "x".repeat(513)})),
             Err(Invalid::IdTooLong)
         );
+    }
+
+    #[test]
+    fn source_url_drops_credentials_and_fragment() {
+        for (raw, sent) in [
+            (
+                "https://user:pw@shop.example.com/checkout?step=2#payment",
+                "https://shop.example.com/checkout?step=2",
+            ),
+            (
+                "https://admin@shop.example.com/",
+                "https://shop.example.com/",
+            ),
+            ("https://shop.example.com/#top", "https://shop.example.com/"),
+            ("https://shop.example.com/a#", "https://shop.example.com/a"),
+        ] {
+            assert_eq!(source_url(raw).as_deref(), Ok(sent), "{raw}");
+        }
     }
 
     #[test]
@@ -583,7 +789,7 @@ mod tests {
     fn source_url_shortcut_agrees_with_the_parser() {
         for raw in [
             "https://shop.example.com/",
-            "https://shop.example.com/p?q=1&r=a%20b#frag",
+            "https://shop.example.com/p?q=1&r=a%20b",
             "http://a-b.example.org/x/y;z=1?o=p:q@r!$(*)+,~",
             "https://shop.example.com/.hidden",
             "https://shop.example.com/%2e%2e/x",

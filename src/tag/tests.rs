@@ -49,7 +49,7 @@ fn request(cookie: Option<&str>) -> RequestFacts {
 fn run_with(config: &Config, event: &EventData, cookie: Option<&str>) -> Outcome {
     let req = request(cookie);
     let mut random = || [0x42; 16];
-    let mut scope = RequestScope::new(config, &req, NOW, &mut random);
+    let mut scope = RequestScope::new(config, Format::Ga4, &req, NOW, &mut random);
     process(&mut scope, event, 0)
 }
 
@@ -281,7 +281,7 @@ fn one_browser_id_is_minted_per_request_for_all_its_events() {
         n += 1;
         [n; 16]
     };
-    let mut scope = RequestScope::new(&config, &req, NOW, &mut random);
+    let mut scope = RequestScope::new(&config, Format::Ga4, &req, NOW, &mut random);
     let ids: Vec<_> = (0..3)
         .map(|i| match process(&mut scope, &stape_event(json!({})), i) {
             Outcome::Ready { cookies, .. } => cookies.obref.unwrap(),
@@ -291,20 +291,137 @@ fn one_browser_id_is_minted_per_request_for_all_its_events() {
     assert!(ids.iter().all(|id| id == &ids[0]));
 }
 
+fn skip_of(o: &Outcome) -> Option<(Skip, &CookieValues)> {
+    match o {
+        Outcome::Skipped { skip, cookies } => Some((*skip, cookies)),
+        _ => None,
+    }
+}
+
 #[test]
-fn skipped_events_carry_no_cookie_values() {
+fn consent_and_preview_skips_carry_no_cookie_values() {
     let o = run(
         json!({"consent": {"mode": "required"}}),
         json!({"x-ga-gcs": "G100", "page_location": "https://e.com/?oppref=x"}),
     );
-    assert_eq!(o, Outcome::Skipped(Skip::Consent));
-    let o = run(json!({"trigger": {"event_names": ["purchase"]}}), json!({}));
-    assert_eq!(o, Outcome::Skipped(Skip::Trigger));
+    assert_eq!(
+        skip_of(&o),
+        Some((Skip::ConsentDenied, &CookieValues::default()))
+    );
+    let o = run(
+        json!({"consent": {"mode": "required"}}),
+        json!({"page_location": "https://e.com/?oppref=x"}),
+    );
+    assert_eq!(
+        skip_of(&o),
+        Some((Skip::ConsentMissing, &CookieValues::default()))
+    );
     let o = run(
         json!({}),
-        json!({"page_location": "https://gtm-msr.appspot.com/collect"}),
+        json!({"page_location": "https://gtm-msr.appspot.com/collect?oppref=x"}),
     );
-    assert_eq!(o, Outcome::Skipped(Skip::Trigger));
+    assert_eq!(
+        skip_of(&o),
+        Some((Skip::GtmPreview, &CookieValues::default()))
+    );
+}
+
+#[test]
+fn click_id_is_kept_when_the_trigger_skips_the_hit() {
+    // A landing page_view with a click id, under a trigger that only sends purchases.
+    let cookies_on = json!({"trigger": {"event_names": ["purchase"]},
+                            "click_id_cookie": {"enabled": true}, "user_data": {"automap": true},
+                            "browser_id_cookie": {"enabled": true}});
+    let landing = json!({"page_location": "https://e.com/?oppref=click-1"});
+    let o = run(cookies_on.clone(), landing.clone());
+    let (skip, cookies) = skip_of(&o).unwrap();
+    assert_eq!(skip, Skip::NotInTrigger);
+    assert_eq!(cookies.oppref.as_deref(), Some("click-1"));
+    assert_eq!(
+        cookies.obref.as_deref().map(str::len),
+        Some(36),
+        "a browser id is minted"
+    );
+    // Excluded events (GA4's automatic ones by default) refresh the cookies too.
+    let o = run(
+        json!({"click_id_cookie": {"enabled": true}}),
+        json!({"event_name": "user_engagement", "page_location": "https://e.com/?oppref=c2"}),
+    );
+    let (skip, cookies) = skip_of(&o).unwrap();
+    assert_eq!(skip, Skip::Excluded);
+    assert_eq!(cookies.oppref.as_deref(), Some("c2"));
+    // Switched off: nothing to write.
+    let mut off = cookies_on.clone();
+    off["trigger"]["refresh_cookies"] = json!(false);
+    assert_eq!(
+        skip_of(&run(off, landing.clone())),
+        Some((Skip::NotInTrigger, &CookieValues::default()))
+    );
+    // A skipped hit that fails consent writes nothing, and the trigger's reason is reported.
+    let mut required = cookies_on;
+    required["consent"] = json!({"mode": "required"});
+    let mut denied = landing;
+    denied["x-ga-gcs"] = json!("G100");
+    assert_eq!(
+        skip_of(&run(required, denied)),
+        Some((Skip::NotInTrigger, &CookieValues::default()))
+    );
+}
+
+#[test]
+fn skipped_hit_uses_the_browser_id_override_for_its_cookie() {
+    let c = stape_config(json!({"trigger": {"event_names": ["purchase"]},
+        "browser_id_cookie": {"enabled": true}, "user_data": {"automap": true,
+        "overrides": {"obref": "{{event.my_obref}}"}}}))
+    .unwrap();
+    let o = run_with(&c, &stape_event(json!({"my_obref": "ob-override"})), None);
+    assert_eq!(skip_of(&o).unwrap().1.obref.as_deref(), Some("ob-override"));
+}
+
+#[test]
+fn measurement_protocol_requests_mint_no_browser_id() {
+    let config = stape_config(
+        json!({"browser_id_cookie": {"enabled": true}, "user_data": {"automap": true}}),
+    )
+    .unwrap();
+    let req = request(None);
+    let mut random = || [0x42; 16];
+    let mut mp = RequestScope::new(&config, Format::Mp, &req, NOW, &mut random);
+    match process(&mut mp, &stape_event(json!({})), 0) {
+        Outcome::Ready { event, cookies } => {
+            assert_eq!(event.user.obref, None);
+            assert_eq!(cookies.obref, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    let app = stape_config(json!({"browser_id_cookie": {"enabled": true},
+        "user_data": {"automap": true}, "action_source": "mobile_app"}))
+    .unwrap();
+    let mut random = || [0x42; 16];
+    let mut ga4_app = RequestScope::new(&app, Format::Ga4, &req, NOW, &mut random);
+    match process(&mut ga4_app, &stape_event(json!({})), 0) {
+        Outcome::Ready { event, .. } => assert_eq!(event.user.obref, None),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn opt_out_from_hit_follows_the_hit_through_the_pipeline() {
+    let from_hit = json!({"server_event_data": {"opt_out": "from_hit"}});
+    let opt_out = |event: Value| match run(from_hit.clone(), event) {
+        Outcome::Ready { event, .. } => event.opt_out,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(opt_out(json!({"x-ga-npa": "1"})), Some(true));
+    assert_eq!(opt_out(json!({})), None);
+    let fixed = match run(
+        json!({"server_event_data": {"opt_out": false}}),
+        json!({"x-ga-npa": "1"}),
+    ) {
+        Outcome::Ready { event, .. } => event.opt_out,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(fixed, Some(false));
 }
 
 #[test]

@@ -1,12 +1,17 @@
 //! Trigger: whether the tag fires for an incoming event at all, the first step of the tag.
 //!
 //! Like a GTM trigger, it looks at the incoming `event_name` before any mapping: an allow-list
-//! (`trigger.event_names`, absent = every event) and an exclude list. An event that does not
-//! fire is skipped silently apart from the `events_skipped_trigger` counter; it writes no cookie.
+//! (`trigger.event_names`, absent = every event) and an exclude list. It also picks the GA4
+//! streams (`collect.measurement_ids`): a page that loads two GA4 tags sends every conversion
+//! once per stream, and only one of them may count. An event that does not fire is skipped with
+//! its reason (counted in `events_skipped{reason}` and logged at debug); it sends nothing, but
+//! still refreshes the cookies when `trigger.refresh_cookies` is on (see the tag's pipeline).
 //! The exclude list defaults to [`GA4_AUTOMATIC_EVENTS`]: sent as `custom` conversions, GA4's
 //! housekeeping events would flood the ad account.
 
 use crate::config::Trigger;
+use crate::event::{text_at, EventData};
+use crate::tag::Skip;
 
 /// The events GA4 collects by itself: the automatically collected events of web and app
 /// streams, and the enhanced-measurement events of web streams (Google Analytics Help,
@@ -51,14 +56,43 @@ pub const GA4_AUTOMATIC_EVENTS: [&str; 33] = [
     "error",
 ];
 
-/// True when the tag fires for an event named `event_name` (possibly unnamed).
-pub fn fires(trigger: &Trigger, event_name: Option<&str>) -> bool {
-    let allowed = match (&trigger.event_names, event_name) {
+/// Whether the tag fires for `event` named `event_name` (possibly unnamed), else why not. The
+/// exclude list beats the allow-list, and both beat the stream filter, whose skips are the rarest
+/// and least surprising.
+pub fn check(
+    trigger: &Trigger,
+    measurement_ids: Option<&[String]>,
+    event: &EventData,
+    event_name: Option<&str>,
+) -> Result<(), Skip> {
+    if event_name.is_some_and(|name| trigger.exclude_event_names.iter().any(|n| n == name)) {
+        return Err(Skip::Excluded);
+    }
+    let listed = match (&trigger.event_names, event_name) {
         (None, _) => true,
         (Some(list), Some(name)) => list.iter().any(|n| n == name),
         (Some(_), None) => false,
     };
-    allowed && !event_name.is_some_and(|name| trigger.exclude_event_names.iter().any(|n| n == name))
+    if !listed {
+        return Err(Skip::NotInTrigger);
+    }
+    if let Some(ids) = measurement_ids {
+        if !stream_allowed(ids, event) {
+            return Err(Skip::MeasurementId);
+        }
+    }
+    Ok(())
+}
+
+/// Whether the event's GA4 stream (`x-ga-measurement_id`: GA4 `tid`, the MP `measurement_id`)
+/// is listed. An event without one (a Data-Client request) passes: there is no stream to pick.
+fn stream_allowed(ids: &[String], event: &EventData) -> bool {
+    match text_at(event, "x-ga-measurement_id") {
+        Some(id) => ids
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(id.trim())),
+        None => true,
+    }
 }
 
 #[cfg(test)]
@@ -69,7 +103,13 @@ mod tests {
         Trigger {
             event_names: allow.map(|a| a.iter().map(|s| s.to_string()).collect()),
             exclude_event_names: exclude.iter().map(|s| s.to_string()).collect(),
+            refresh_cookies: true,
         }
+    }
+
+    /// The trigger's verdict on an event named `name`, with no stream filter.
+    fn fires(trigger: &Trigger, name: Option<&str>) -> bool {
+        check(trigger, None, &EventData::new(), name).is_ok()
     }
 
     #[test]
@@ -131,5 +171,68 @@ mod tests {
         assert!(!fires(&t(None, &["scroll"]), Some("scroll")));
         assert!(!fires(&t(Some(&["scroll"]), &["scroll"]), Some("scroll")));
         assert!(fires(&t(None, &["scroll"]), Some("page_view")));
+    }
+}
+
+#[cfg(test)]
+mod skip_reasons {
+    use super::*;
+    use crate::test_support::event as ev;
+    use serde_json::json;
+
+    fn trigger(allow: Option<&[&str]>, exclude: &[&str]) -> Trigger {
+        Trigger {
+            event_names: allow.map(|a| a.iter().map(|s| s.to_string()).collect()),
+            exclude_event_names: exclude.iter().map(|s| s.to_string()).collect(),
+            refresh_cookies: true,
+        }
+    }
+
+    #[test]
+    fn each_skip_names_its_reason() {
+        let e = EventData::new();
+        assert_eq!(
+            check(&trigger(None, &["scroll"]), None, &e, Some("scroll")),
+            Err(Skip::Excluded)
+        );
+        assert_eq!(
+            check(
+                &trigger(Some(&["purchase"]), &[]),
+                None,
+                &e,
+                Some("page_view")
+            ),
+            Err(Skip::NotInTrigger)
+        );
+        assert_eq!(
+            check(&trigger(Some(&["purchase"]), &[]), None, &e, None),
+            Err(Skip::NotInTrigger)
+        );
+        assert_eq!(
+            check(&trigger(None, &[]), None, &e, Some("page_view")),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn measurement_ids_pick_the_ga4_streams_that_count() {
+        let ids = ["G-SHOP".to_owned()];
+        let all = trigger(None, &[]);
+        let shop = ev(json!({"x-ga-measurement_id": "G-SHOP"}));
+        let blog = ev(json!({"x-ga-measurement_id": "G-BLOG"}));
+        let lower = ev(json!({"x-ga-measurement_id": "g-shop"}));
+        let data_client = ev(json!({"event_name": "purchase"}));
+        assert_eq!(check(&all, Some(&ids), &shop, Some("purchase")), Ok(()));
+        assert_eq!(check(&all, Some(&ids), &lower, Some("purchase")), Ok(()));
+        assert_eq!(
+            check(&all, Some(&ids), &blog, Some("purchase")),
+            Err(Skip::MeasurementId)
+        );
+        assert_eq!(
+            check(&all, Some(&ids), &data_client, Some("purchase")),
+            Ok(()),
+            "an event without a stream is not filtered"
+        );
+        assert_eq!(check(&all, None, &blog, Some("purchase")), Ok(()));
     }
 }

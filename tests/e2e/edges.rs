@@ -38,7 +38,7 @@ fn default_trigger_skips_ga4_automatic_events() {
         types(&events_of_one_call(&env)),
         ["page_viewed", "lead_created"]
     );
-    assert_eq!(env.stat("events_skipped_trigger"), 5);
+    assert_eq!(env.stat("events_skipped_excluded"), 5);
     assert_eq!(env.stat("events_received"), 7);
 }
 
@@ -56,7 +56,7 @@ fn default_trigger_empty_exclude_list_restores_every_event() {
     let events = events_of_one_call(&env);
     assert_eq!(types(&events), ["custom"]);
     assert_eq!(events[0]["custom_event_name"], json!("user_engagement"));
-    assert_eq!(env.stat("events_skipped_trigger"), 0);
+    assert_eq!(env.stat("events_skipped"), 0);
 }
 
 #[test]

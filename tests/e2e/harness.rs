@@ -336,7 +336,7 @@ impl Env {
     /// wasm-defined stats as `wasmcustom.openai_capi.<name>` in this text output.
     ///
     /// A labelled series `<family>.<key>.<value>` is listed under that name, under
-    /// `<family>_<value>` (`events_skipped_consent`, `api_responses_4xx`), and adds to the
+    /// `<family>_<value>` (`events_skipped_consent_denied`, `api_responses_4xx`), and adds to the
     /// family total `<family>` (`events_invalid` = every reason).
     pub fn stats(&self) -> HashMap<String, u64> {
         let r = try_request(

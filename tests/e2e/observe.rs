@@ -39,15 +39,16 @@ fn reasons_and_status_classes_are_prometheus_labels() {
         "{stats:?}"
     );
     assert_eq!(
-        stats.get("events_skipped.reason.consent"),
+        stats.get("events_skipped.reason.consent_denied"),
         Some(&1),
         "{stats:?}"
     );
     let text = env.prometheus();
     for needle in [
         "openai_capi_events_invalid{reason=\"event_name\"} 1",
-        "openai_capi_events_skipped{reason=\"consent\"} 1",
-        "openai_capi_events_skipped{reason=\"trigger\"} 0",
+        "openai_capi_events_skipped{reason=\"consent_denied\"} 1",
+        "openai_capi_events_skipped{reason=\"consent_missing\"} 0",
+        "openai_capi_events_skipped{reason=\"excluded\"} 0",
         "openai_capi_api_responses{status_class=\"2xx\"} 1",
         "openai_capi_api_responses{status_class=\"4xx\"} 0",
         "# TYPE openai_capi_events_invalid counter",

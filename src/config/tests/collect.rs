@@ -69,3 +69,40 @@ fn trigger_names_must_not_be_empty() {
         "trigger.exclude_event_names[0]"
     );
 }
+
+#[test]
+fn measurement_ids_are_trimmed_non_empty_and_listed_once() {
+    let c = parse(with(
+        &["collect", "measurement_ids"],
+        json!([" G-SHOP ", "G-BLOG"]),
+    ))
+    .unwrap();
+    assert_eq!(
+        c.collect.measurement_ids,
+        Some(vec!["G-SHOP".to_owned(), "G-BLOG".to_owned()])
+    );
+    let null = parse(with(&["collect", "measurement_ids"], json!(null))).unwrap();
+    assert_eq!(null.collect.measurement_ids, None);
+    assert_eq!(
+        field_of(with(&["collect", "measurement_ids"], json!([]))),
+        "collect.measurement_ids"
+    );
+    assert_eq!(
+        field_of(with(&["collect", "measurement_ids"], json!(["G-A", " "]))),
+        "collect.measurement_ids[1]"
+    );
+    assert_eq!(
+        field_of(with(&["collect", "measurement_ids"], json!(["G-A", "g-a"]))),
+        "collect.measurement_ids[1]"
+    );
+}
+
+#[test]
+fn trigger_refresh_cookies_defaults_to_true() {
+    let c = parse(with(&["trigger", "refresh_cookies"], json!(false))).unwrap();
+    assert!(!c.trigger.refresh_cookies);
+    assert_eq!(
+        field_of(with(&["trigger", "refresh_cookies"], json!("yes"))),
+        "trigger.refresh_cookies"
+    );
+}

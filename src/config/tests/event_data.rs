@@ -133,3 +133,29 @@ fn source_url_literal_override_must_be_absolute_http_with_a_host() {
     assert!(parse(f(json!("https://shop.example.com/thanks"))).is_ok());
     assert!(parse(f(json!("{{event.page_url}}"))).is_ok());
 }
+
+#[test]
+fn opt_out_is_a_boolean_from_hit_or_a_reference() {
+    let opt_out = |v: serde_json::Value| {
+        parse(with(&["server_event_data", "opt_out"], v)).map(|c| c.server_event_data.opt_out)
+    };
+    assert_eq!(opt_out(json!(null)).unwrap(), None);
+    assert_eq!(opt_out(json!(true)).unwrap(), Some(OptOut::Fixed(true)));
+    assert_eq!(opt_out(json!(false)).unwrap(), Some(OptOut::Fixed(false)));
+    assert_eq!(opt_out(json!("from_hit")).unwrap(), Some(OptOut::FromHit));
+    assert_eq!(
+        opt_out(json!("{{event.npa}}")).unwrap(),
+        Some(OptOut::Reference(ValueSource::Event("npa".into())))
+    );
+    for bad in [
+        json!("yes"),
+        json!(1),
+        json!({"env": "X"}),
+        json!("{{nope.x}}"),
+    ] {
+        let e = opt_out(bad.clone()).unwrap_err();
+        assert_eq!(e.field, "server_event_data.opt_out", "{bad}");
+    }
+    let e = opt_out(json!("always")).unwrap_err();
+    assert!(e.reason.contains("\"from_hit\""), "{}", e.reason);
+}

@@ -88,6 +88,8 @@ fn minimal_config_gets_the_spec_defaults() {
     assert!(!c.cookie.http_only);
     assert!(c.server_event_data.automap && c.server_event_data.generate_missing_id);
     assert_eq!(c.server_event_data.opt_out, None);
+    assert_eq!(c.collect.measurement_ids, None);
+    assert!(c.trigger.refresh_cookies);
     assert!(c.user_data.automap);
     assert!(c.event_parameters.automap);
     assert_eq!(c.event_parameters.item_id_key, "item_id");
@@ -135,7 +137,7 @@ fn the_full_spec_example_parses() {
         "click_id_cookie": {"enabled": false, "expiration_days": 7},
         "browser_id_cookie": {"enabled": true, "expiration_days": 90},
         "cookie": {"domain": "Example.com", "same_site": "strict", "http_only": true},
-        "server_event_data": {"automap": false, "opt_out": true, "generate_missing_id": false,
+        "server_event_data": {"automap": false, "opt_out": "from_hit", "generate_missing_id": false,
                               "overrides": {"id": "{{event.transaction_id}}", "timestamp_ms": 1700000000000u64}},
         "user_data": {"automap": true, "overrides": {"email": "{{header.x-email}}", "country": "US"}},
         "event_parameters": {"automap": true, "item_id_key": "sku",
@@ -168,6 +170,7 @@ fn the_full_spec_example_parses() {
     );
     assert_eq!(c.cookie.domain, CookieDomain::Fixed("example.com".into()));
     assert_eq!(c.cookie.same_site, SameSite::Strict);
+    assert_eq!(c.server_event_data.opt_out, Some(OptOut::FromHit));
     assert_eq!(
         c.server_event_data.overrides.id,
         Some(ValueSource::Event("transaction_id".into()))
