@@ -83,6 +83,38 @@ fn references(query: &str) -> Vec<(String, Vec<(String, String)>)> {
     out
 }
 
+/// The labels of each `by (…)` clause, with the expression it aggregates (the parenthesised
+/// group after it; empty in the postfix form `sum(…) by (…)`).
+fn groupings(query: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = query;
+    while let Some(at) = rest.find("by (") {
+        let after = &rest[at + "by (".len()..];
+        let close = after.find(')').unwrap();
+        let tail = after[close + 1..].trim_start();
+        let mut inner = "";
+        if tail.starts_with('(') {
+            let mut depth = 0;
+            for (i, c) in tail.char_indices() {
+                depth += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                if depth == 0 {
+                    inner = &tail[1..i];
+                    break;
+                }
+            }
+        }
+        for label in after[..close].split(',').filter(|l| !l.trim().is_empty()) {
+            out.push((label.trim().to_owned(), inner.to_owned()));
+        }
+        rest = &after[close + 1..];
+    }
+    out
+}
+
 fn check_query(where_: &str, query: &str) -> usize {
     let names = exported_names();
     let labels = exported_labels();
@@ -105,6 +137,21 @@ fn check_query(where_: &str, query: &str) -> usize {
             assert!(
                 labels.contains(&(family.to_owned(), key.clone(), value.clone())),
                 "{where_}: {name}{{{key}=\"{value}\"}} is not a series the filter exports"
+            );
+        }
+    }
+    for (key, inner) in groupings(query) {
+        if key == "instance" || key == "le" {
+            continue;
+        }
+        assert!(
+            label_keys.contains(key.as_str()),
+            "{where_}: grouped by {key}, a label never set"
+        );
+        for (name, _) in references(&inner) {
+            assert!(
+                labels.iter().any(|(f, k, _)| *f == name && *k == key),
+                "{where_}: {name} has no {key} label to group by"
             );
         }
     }
@@ -161,6 +208,7 @@ fn the_dashboard_queries_only_series_the_filter_exports() {
     for family in [
         "events_received",
         "events_sent",
+        "events_sent_match_keys",
         "events_invalid",
         "events_skipped",
         "api_responses",
@@ -209,6 +257,15 @@ fn a_query_naming_a_missing_series_or_label_is_caught() {
     assert!(!caught(
         "rate(openai_capi_events_skipped{reason=\"consent_missing\"}[5m])"
     ));
+    assert!(caught(
+        "sum by (match_key) (rate(openai_capi_events_sent[5m]))"
+    ));
+    assert!(caught(
+        "sum by (colour) (rate(openai_capi_events_sent[5m]))"
+    ));
+    assert!(!caught(
+        "sum by (match_key) (rate(openai_capi_events_sent_match_keys[5m]))"
+    ));
 }
 
 #[test]
@@ -237,4 +294,29 @@ fn shipped_envoy_configs_extract_every_label_the_filter_writes() {
             .collect();
         assert_eq!(tags, expected, "{file}");
     }
+}
+
+#[test]
+fn the_readme_stats_tags_block_extracts_every_label_the_filter_writes() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let start = readme
+        .find("```yaml\nstats_config:\n")
+        .expect("README: a stats_config block");
+    let block = &readme[start + "```yaml\n".len()..];
+    let block = &block[..block.find("```").unwrap()];
+    let yaml: Value = serde_norway::from_str(block).unwrap();
+    let tags: Vec<(&str, &str)> = yaml["stats_config"]["stats_tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["tag_name"].as_str().unwrap(),
+                t["regex"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(tags, TAG_REGEXES);
 }

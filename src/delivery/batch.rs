@@ -88,6 +88,7 @@ fn chunks(events: Vec<EncodedEvent>, max: usize, trace_id: &Option<String>) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::payload::MatchKeys;
 
     fn events(n: usize, prefix: &str) -> Vec<EncodedEvent> {
         (0..n)
@@ -96,6 +97,7 @@ mod tests {
                 name: "page_viewed".into(),
                 timestamp_ms: 0,
                 json: "{}".into(),
+                match_keys: MatchKeys::NONE,
             })
             .collect()
     }

@@ -214,6 +214,7 @@ impl HeldBatches {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::payload::MatchKeys;
 
     fn events(n: usize, prefix: &str) -> Vec<EncodedEvent> {
         (0..n)
@@ -222,6 +223,7 @@ mod tests {
                 name: "order_created".into(),
                 timestamp_ms: 0,
                 json: "{}".into(),
+                match_keys: MatchKeys::NONE,
             })
             .collect()
     }

@@ -6,9 +6,10 @@
 //! pure: the glue asks it for due [`Call`]s, performs the HTTP callouts, and reports each
 //! [`CallResult`] back; delivery decides retry, split or drop, and counts. Events are checked
 //! against the API's time window right before every dispatch, so a retry never sends a stale
-//! event. Every loss is counted in `events_failed` and reported at warn through [`LossLog`].
-//! On shutdown ([`Delivery::begin_shutdown`]) everything pending is due at once and a failed
-//! call is no longer retried: its events are lost on shutdown.
+//! event. Accepted events are counted in `events_sent` and, per identifier they carry, in
+//! `events_sent_match_keys`. Every loss is counted in `events_failed` and reported at warn
+//! through [`LossLog`]. On shutdown ([`Delivery::begin_shutdown`]) everything pending is due at
+//! once and a failed call is no longer retried: its events are lost on shutdown.
 
 pub mod batch;
 pub mod held;
@@ -21,7 +22,7 @@ use crate::observe::loss::{LossLog, LossReason};
 use crate::observe::metrics::{Counter, Gauge, Histogram, Metrics};
 use crate::observe::redact::{self, LoggedRequestBody, LoggedResponseBody, LoggedResponseHeaders};
 use crate::observe::throttle::{Throttle, ONCE_PER_MINUTE_MS};
-use crate::payload::{EncodedEvent, RequestBody};
+use crate::payload::{EncodedEvent, MatchKeys, RequestBody};
 use crate::tag::validate::check_window;
 use batch::Batcher;
 use queue::{Bounds, SendQueue};
@@ -320,7 +321,13 @@ impl Delivery {
         );
         self.log_response(&call, &result);
         match verdict {
-            Verdict::Delivered => metrics.add(Counter::EventsSent, n),
+            Verdict::Delivered => {
+                metrics.add(Counter::EventsSent, n);
+                let keys = MatchKeys::tally(call.events.iter().map(|e| e.match_keys));
+                for (key, count) in keys {
+                    metrics.add(Counter::sent_with(key), count);
+                }
+            }
             Verdict::Split => {
                 // Halves go out again at once; a split is not a retry of a transient failure.
                 let mut first = call;

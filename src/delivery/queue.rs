@@ -106,7 +106,7 @@ impl SendQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payload::EncodedEvent;
+    use crate::payload::{EncodedEvent, MatchKeys};
 
     fn call(id: &str, events: usize) -> Call {
         Call::new(
@@ -116,6 +116,7 @@ mod tests {
                     name: "page_viewed".into(),
                     timestamp_ms: 0,
                     json: "x".repeat(100),
+                    match_keys: MatchKeys::NONE,
                 })
                 .collect(),
             None,

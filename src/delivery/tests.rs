@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::observe::metrics::MemoryMetrics;
+use crate::payload::MatchKey;
 use crate::test_support::config;
 use serde_json::json;
 
@@ -13,6 +14,7 @@ fn event(id: &str, ts: u64) -> EncodedEvent {
         name: "page_viewed".into(),
         timestamp_ms: ts,
         json: format!(r#"{{"id":"{id}"}}"#),
+        match_keys: MatchKeys::NONE,
     }
 }
 
@@ -62,6 +64,66 @@ fn a_delivered_call_counts_its_events() {
     assert_eq!(m.counter(Counter::ApiResponses2xx), 1);
     assert_eq!(m.samples(Histogram::ApiLatencyMs), vec![12]);
     assert!(d.is_idle());
+}
+
+fn with_keys(id: &str, keys: &[MatchKey]) -> EncodedEvent {
+    EncodedEvent {
+        match_keys: keys.iter().fold(MatchKeys::NONE, |k, key| k.with(*key)),
+        ..event(id, NOW)
+    }
+}
+
+fn sent_with(m: &MemoryMetrics, key: MatchKey) -> u64 {
+    m.counter(Counter::sent_with(key))
+}
+
+#[test]
+fn sent_events_count_each_match_key_once() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({})));
+    let events = vec![
+        with_keys("a", &[MatchKey::Email, MatchKey::IpAddress]),
+        with_keys("b", &[MatchKey::IpAddress, MatchKey::BrowserId]),
+        with_keys("c", &[]),
+    ];
+    let dispatch = d.prepare(Call::new(events, None), NOW, &m).unwrap();
+    d.complete(dispatch, status(200), Some(1), NOW, &mut || 0.0, &m);
+    assert_eq!(m.counter(Counter::EventsSent), 3);
+    assert_eq!(sent_with(&m, MatchKey::Email), 1);
+    assert_eq!(sent_with(&m, MatchKey::IpAddress), 2);
+    assert_eq!(sent_with(&m, MatchKey::BrowserId), 1);
+    assert_eq!(m.family_total("events_sent_match_keys"), 4);
+}
+
+#[test]
+fn match_keys_count_only_when_the_api_accepts_the_event() {
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({})));
+    let events = vec![
+        with_keys("a", &[MatchKey::Email]),
+        with_keys("bad", &[MatchKey::Phone]),
+    ];
+    let first = d.prepare(Call::new(events, None), NOW, &m).unwrap();
+    d.complete(first, status(503), Some(1), NOW, &mut || 0.0, &m);
+    assert_eq!(
+        m.family_total("events_sent_match_keys"),
+        0,
+        "a failed attempt"
+    );
+    // The retry is refused for one event: the split isolates it, the other half is accepted.
+    let mut pending = d.take_due(NOW + 60_000, &m);
+    while let Some(dispatch) = pending.pop() {
+        let result = if ids(&dispatch).contains(&"bad".to_owned()) {
+            status(400)
+        } else {
+            status(200)
+        };
+        d.complete(dispatch, result, Some(1), NOW, &mut || 0.0, &m);
+        pending.extend(d.take_due(NOW + 60_000, &m));
+    }
+    assert_eq!(m.counter(Counter::EventsSent), 1);
+    assert_eq!(sent_with(&m, MatchKey::Email), 1);
+    assert_eq!(sent_with(&m, MatchKey::Phone), 0, "rejected");
 }
 
 #[test]

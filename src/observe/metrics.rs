@@ -7,9 +7,11 @@
 //! `stats_tags` shipped in the Envoy configs ([`TAG_REGEXES`]) turn that into
 //! `openai_capi_events_skipped{reason="excluded"}` on `/stats/prometheus`. Each series is one line
 //! in the tables below, so adding a metric or a reason is a one-line change. A new label *key*
-//! also needs its regex in [`TAG_REGEXES`] and the shipped Envoy configs (tests check both), and
-//! `monitoring/` queries are checked against these tables.
+//! also needs its regex in [`TAG_REGEXES`], the shipped Envoy configs and the README's
+//! `stats_tags` block (tests check all three), and `monitoring/` queries are checked against
+//! these tables.
 
+use crate::payload::MatchKey;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -18,9 +20,12 @@ pub const DEFAULT_PREFIX: &str = "openai_capi";
 
 /// The label keys series may carry, with the Envoy `stats_tags` regex that extracts each one
 /// (first group: the part removed from the name; second: the label value).
-pub const TAG_REGEXES: [(&str, &str); 2] = [
+/// Each is anchored on its own key right before the last segment, so at most one matches a name
+/// and their order does not matter.
+pub const TAG_REGEXES: [(&str, &str); 3] = [
     ("reason", r"(\.reason\.([a-z0-9_]+))$"),
     ("status_class", r"(\.status_class\.([0-9a-z]+))$"),
+    ("match_key", r"(\.match_key\.([a-z0-9_]+))$"),
 ];
 
 /// Declares a metric kind: the enum, its list, and each variant's family and optional label.
@@ -62,6 +67,15 @@ series!(Counter {
     EventsReceived => "events_received";
     /// Events the API accepted.
     EventsSent => "events_sent";
+    /// Events the API accepted, per identifier kind they carried ([`MatchKey`]).
+    EventsSentWithEmail => "events_sent_match_keys", "match_key" = "email";
+    EventsSentWithPhone => "events_sent_match_keys", "match_key" = "phone";
+    EventsSentWithExternalId => "events_sent_match_keys", "match_key" = "external_id";
+    EventsSentWithClickId => "events_sent_match_keys", "match_key" = "click_id";
+    EventsSentWithBrowserId => "events_sent_match_keys", "match_key" = "browser_id";
+    EventsSentWithIpAddress => "events_sent_match_keys", "match_key" = "ip_address";
+    EventsSentWithUserAgent => "events_sent_match_keys", "match_key" = "user_agent";
+    EventsSentWithAddress => "events_sent_match_keys", "match_key" = "address";
     /// Events given up on: rejected by the API, out of retries, or dropped from a full queue.
     EventsFailed => "events_failed";
     /// A body line or event the ingest could not read (malformed, over the per-request cap).
@@ -107,6 +121,22 @@ series!(Counter {
     /// Events still queued when Envoy shut the filter down or replaced its configuration.
     EventsLostOnShutdown => "events_lost_on_shutdown";
 });
+
+impl Counter {
+    /// The `events_sent_match_keys` series of `key`.
+    pub fn sent_with(key: MatchKey) -> Counter {
+        match key {
+            MatchKey::Email => Counter::EventsSentWithEmail,
+            MatchKey::Phone => Counter::EventsSentWithPhone,
+            MatchKey::ExternalId => Counter::EventsSentWithExternalId,
+            MatchKey::ClickId => Counter::EventsSentWithClickId,
+            MatchKey::BrowserId => Counter::EventsSentWithBrowserId,
+            MatchKey::IpAddress => Counter::EventsSentWithIpAddress,
+            MatchKey::UserAgent => Counter::EventsSentWithUserAgent,
+            MatchKey::Address => Counter::EventsSentWithAddress,
+        }
+    }
+}
 
 series!(Gauge {
     RetryQueueDepth => "retry_queue_depth";
@@ -231,6 +261,45 @@ mod tests {
                     "label value {value} would not match the tag regex"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn each_match_key_has_a_sent_series_labelled_with_its_name() {
+        let mut seen = std::collections::HashSet::new();
+        for key in MatchKey::ALL {
+            let counter = Counter::sent_with(key);
+            assert!(seen.insert(counter), "{} shares a series", key.as_str());
+            assert_eq!(counter.family(), "events_sent_match_keys");
+            assert_eq!(counter.label(), Some(("match_key", key.as_str())));
+        }
+        assert_eq!(
+            Counter::ALL
+                .iter()
+                .filter(|c| c.family() == "events_sent_match_keys")
+                .count(),
+            MatchKey::ALL.len()
+        );
+    }
+
+    /// Envoy tries every `stats_tags` regex in turn on the stat name: a name must be tagged
+    /// with its own label only, whatever the order.
+    #[test]
+    fn each_stat_name_matches_only_the_tag_regex_of_its_own_label() {
+        let regexes: Vec<(&str, regex::Regex)> = TAG_REGEXES
+            .iter()
+            .map(|(key, re)| (*key, regex::Regex::new(re).unwrap()))
+            .collect();
+        for c in Counter::ALL {
+            let stat = format!("wasmcustom.{DEFAULT_PREFIX}.{}", c.name());
+            let tags: Vec<(&str, &str)> = regexes
+                .iter()
+                .filter_map(|(key, re)| {
+                    let caps = re.captures(&stat)?;
+                    Some((*key, caps.get(2)?.as_str()))
+                })
+                .collect();
+            assert_eq!(tags, c.label().into_iter().collect::<Vec<_>>(), "{stat}");
         }
     }
 

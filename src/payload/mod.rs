@@ -3,10 +3,13 @@
 //! These types are what OpenAI receives, field for field: an [`ApiEvent`] can only be built
 //! with a valid type, an id, a timestamp and a `data` object of the right shape; hashed user
 //! fields are [`Sha256Hex`] values that cannot hold raw PII. [`encode_event`] serialises one
-//! event once; [`RequestBody`] joins already-encoded events, so a retry sends the identical bytes
-//! and batching never re-serialises.
+//! event once, noting its [`MatchKeys`] for the sent-event counters; [`RequestBody`] joins
+//! already-encoded events, so a retry sends the identical bytes and batching never re-serialises.
 
 mod json;
+mod match_keys;
+
+pub use match_keys::{MatchKey, MatchKeys};
 
 use crate::tag::event_name::{DataShape, EventType};
 use serde::{Serialize, Serializer};
@@ -233,6 +236,8 @@ pub struct EncodedEvent {
     pub name: String,
     pub timestamp_ms: u64,
     pub json: String,
+    /// The identifiers it carries, counted when the API accepts it.
+    pub match_keys: MatchKeys,
 }
 
 /// Serialises one event (with [`json::event_json`]: the derives' output, written directly).
@@ -245,6 +250,7 @@ pub fn encode_event(event: &ApiEvent) -> Option<EncodedEvent> {
         name: event.event_type.display_name().to_owned(),
         timestamp_ms: event.timestamp_ms,
         json,
+        match_keys: MatchKeys::of(event),
     })
 }
 
@@ -309,7 +315,7 @@ mod tests {
     use crate::tag::event_name::StandardType;
     use serde_json::{json, Value};
 
-    fn page_view() -> ApiEvent {
+    pub(super) fn page_view() -> ApiEvent {
         ApiEvent {
             id: "e1".into(),
             event_type: EventType::Standard(StandardType::PageViewed),

@@ -27,6 +27,7 @@ mod hostile;
 mod ingest;
 mod injection;
 mod lossless;
+mod match_keys;
 mod memory;
 mod observe;
 mod release;

@@ -346,7 +346,7 @@ mod tests {
         use crate::delivery::{Call, Delivery};
         use crate::observe::console;
         use crate::observe::metrics::MemoryMetrics;
-        use crate::payload::EncodedEvent;
+        use crate::payload::{EncodedEvent, MatchKeys};
         use std::cell::RefCell;
         use std::rc::Rc;
         const NOW: u64 = 1_800_000_000_000;
@@ -367,6 +367,7 @@ mod tests {
             name: "order_created".into(),
             timestamp_ms: NOW,
             json: r#"{"id":"e1"}"#.into(),
+            match_keys: MatchKeys::NONE,
         };
         let dispatch = d.prepare(Call::new(vec![event], None), NOW, &m).unwrap();
         let answer = CallResult::Answered {
