@@ -264,7 +264,7 @@ fn set_cookies(
         &config.cookie.domain,
         page_location,
         request.referer.as_deref(),
-        request.authority.as_deref(),
+        domain::request_host(config.cookie.trust_forwarded_host, request),
     );
     let mut out = Vec::with_capacity(2);
     let wanted = [

@@ -256,3 +256,30 @@ fn work_budget_lines_are_rate_limited_with_counts() {
     assert!(next.contains("(parameters merged): 5 of"), "{next}");
     assert!(next.contains("; 2 more requests over budget"), "{next}");
 }
+
+#[test]
+fn a_trusted_proxy_s_forwarded_host_decides_the_cookie_domain() {
+    let m = MemoryMetrics::default();
+    let hit = b"/g/collect?v=2&cid=1.2&_p=7&en=page_view".to_vec();
+    let req = RequestFacts::from_headers(
+        &[
+            (":method".to_string(), b"GET".to_vec()),
+            (":path".to_string(), hit),
+            (":authority".to_string(), b"capi-gw.internal.svc".to_vec()),
+            ("x-forwarded-host".to_string(), b"shop.example.com".to_vec()),
+        ],
+        None,
+    )
+    .unwrap();
+    let domain_with = |trust: bool| {
+        let config = config(json!({"cookie": {"trust_forwarded_host": trust}}));
+        let c = collect(&config, Format::Ga4, &req, b"", NOW, &mut || [9; 16], &m);
+        let obref = c.set_cookies.first().cloned().unwrap_or_default();
+        obref
+            .split("; ")
+            .find_map(|a| a.strip_prefix("Domain="))
+            .map(str::to_owned)
+    };
+    assert_eq!(domain_with(false).as_deref(), Some("internal.svc"));
+    assert_eq!(domain_with(true).as_deref(), Some("example.com"));
+}

@@ -4,12 +4,16 @@
 //! suffix list, e.g. `shop.example.co.uk` → `example.co.uk`) so every subdomain shares it. The
 //! page's domain is used only if the collection host itself lies within it, because a browser
 //! rejects a cookie for a domain the responding host is not part of; otherwise the collection
-//! host's own registrable domain is used. IPs, IPv6 literals, single-label hosts and anything
-//! that is not a well-formed DNS host name get no `Domain` at all (the cookie then binds to the
-//! exact host): the `Host` header is client-controlled, and a value such as
-//! `shop.example.com;Domain=evil.com` must never become part of a `Set-Cookie` header.
+//! host's own registrable domain is used. The request host is `:authority`, or, behind a proxy
+//! the configuration trusts, the host the proxy says the client addressed ([`request_host`]).
+//! IPs, IPv6 literals, single-label hosts and anything that is not a well-formed DNS host name
+//! get no `Domain` at all (the cookie then binds to the exact host): the `Host` header is
+//! client-controlled, and a value such as `shop.example.com;Domain=evil.com` must never become
+//! part of a `Set-Cookie` header.
 
 use crate::config::CookieDomain;
+use crate::request::RequestFacts;
+use std::net::{IpAddr, SocketAddr};
 
 /// The `Domain` attribute value, or `None` for a host-only cookie.
 pub fn cookie_domain(
@@ -22,6 +26,35 @@ pub fn cookie_domain(
         CookieDomain::Fixed(domain) => Some(domain.clone()),
         CookieDomain::Auto => auto_domain(page_location, referer, authority),
     }
+}
+
+/// The host the client addressed, which `auto` decides with: `:authority`, unless
+/// `cookie.trust_forwarded_host` is on and a proxy in front named another one, in
+/// `X-Forwarded-Host` (first value) or else `Forwarded` (`host=` of the first element). A
+/// forwarded value that is neither a host name nor an IP address, each with an optional port
+/// (`a b`, `shop/x`, `u@shop`), is passed over. Untrusted by default: without a proxy that sets
+/// or strips these headers, a client could pick the domain its cookies are written for.
+pub fn request_host(trust_forwarded: bool, request: &RequestFacts) -> Option<&str> {
+    let authority = request.authority.as_deref();
+    if !trust_forwarded {
+        return authority;
+    }
+    [&request.x_forwarded_host, &request.forwarded_host]
+        .into_iter()
+        .filter_map(|host| host.as_deref())
+        .find(|host| host_of_authority(host).is_some() || is_ip_authority(host))
+        .or(authority)
+}
+
+/// `192.0.2.1`, `192.0.2.1:8080`, `[2001:db8::1]`, `[2001:db8::1]:443`.
+fn is_ip_authority(value: &str) -> bool {
+    let value = value.trim();
+    value.parse::<SocketAddr>().is_ok()
+        || value.parse::<IpAddr>().is_ok()
+        || value
+            .strip_prefix('[')
+            .and_then(|v| v.strip_suffix(']'))
+            .is_some_and(|v| v.parse::<std::net::Ipv6Addr>().is_ok())
 }
 
 /// [`decide`], answered from [`RecentDecisions`] when the same plain page host and the same
@@ -324,6 +357,123 @@ thread_local! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn facts(headers: &[(&str, &str)]) -> RequestFacts {
+        let mut pairs = vec![(":path".to_owned(), b"/g/collect".to_vec())];
+        pairs.extend(
+            headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec())),
+        );
+        RequestFacts::from_headers(&pairs, None).unwrap()
+    }
+
+    const BEHIND_PROXY: &[(&str, &str)] = &[
+        (":authority", "capi-gw.internal.svc"),
+        ("x-forwarded-host", "shop.example.com"),
+    ];
+
+    #[test]
+    fn a_forwarded_host_is_ignored_unless_the_proxy_is_trusted() {
+        let request = facts(BEHIND_PROXY);
+        assert_eq!(request_host(false, &request), Some("capi-gw.internal.svc"));
+        assert_eq!(
+            auto(None, None, request_host(false, &request)).as_deref(),
+            Some("internal.svc")
+        );
+    }
+
+    #[test]
+    fn a_trusted_forwarded_host_decides_the_auto_domain() {
+        let request = facts(BEHIND_PROXY);
+        assert_eq!(request_host(true, &request), Some("shop.example.com"));
+        assert_eq!(
+            auto(None, None, request_host(true, &request)).as_deref(),
+            Some("example.com")
+        );
+    }
+
+    #[test]
+    fn x_forwarded_host_beats_forwarded_which_beats_the_authority() {
+        let both = facts(&[
+            (":authority", "gw.internal"),
+            ("forwarded", "for=192.0.2.60;host=b.example.org"),
+            ("x-forwarded-host", "a.example.net, proxy.internal"),
+        ]);
+        assert_eq!(request_host(true, &both), Some("a.example.net"));
+        let forwarded_only = facts(&[
+            (":authority", "gw.internal"),
+            (
+                "forwarded",
+                "for=192.0.2.60;Host=\"b.example.org:8443\";proto=https, host=c.example",
+            ),
+        ]);
+        assert_eq!(
+            request_host(true, &forwarded_only),
+            Some("b.example.org:8443")
+        );
+        assert_eq!(
+            auto(None, None, request_host(true, &forwarded_only)).as_deref(),
+            Some("example.org"),
+            "the port is removed"
+        );
+        let neither = facts(&[(":authority", "gw.example.com")]);
+        assert_eq!(request_host(true, &neither), Some("gw.example.com"));
+    }
+
+    #[test]
+    fn a_forwarded_host_that_is_not_a_host_is_passed_over() {
+        for bad in [
+            "shop example.com",
+            "shop.example.com/x",
+            "u@shop.example.com",
+            "a;b",
+            "",
+        ] {
+            let request = facts(&[
+                (":authority", "gw.example.com"),
+                ("x-forwarded-host", bad),
+                ("forwarded", "host=shop.example.org"),
+            ]);
+            assert_eq!(
+                request_host(true, &request),
+                Some("shop.example.org"),
+                "{bad:?}"
+            );
+        }
+        let no_valid_one = facts(&[
+            (":authority", "gw.example.com"),
+            ("x-forwarded-host", "\u{fffd}bad"),
+        ]);
+        assert_eq!(request_host(true, &no_valid_one), Some("gw.example.com"));
+    }
+
+    #[test]
+    fn a_forwarded_ip_is_a_host_and_gets_no_domain() {
+        for ip in ["203.0.113.7", "203.0.113.7:8080", "[2001:db8::1]:443"] {
+            let request = facts(&[(":authority", "gw.example.com"), ("x-forwarded-host", ip)]);
+            assert_eq!(request_host(true, &request), Some(ip));
+            assert_eq!(auto(None, None, request_host(true, &request)), None, "{ip}");
+        }
+    }
+
+    #[test]
+    fn the_page_domain_still_wins_when_the_forwarded_host_lies_within_it() {
+        let request = facts(&[
+            (":authority", "capi-gw.internal.svc"),
+            ("x-forwarded-host", "sgtm.shop.example.co.uk"),
+        ]);
+        let host = request_host(true, &request);
+        assert_eq!(
+            auto(Some("https://www.shop.example.co.uk/p"), None, host).as_deref(),
+            Some("example.co.uk")
+        );
+        assert_eq!(
+            auto(Some("https://other.example/"), None, host).as_deref(),
+            Some("example.co.uk"),
+            "a page elsewhere: the forwarded host's own domain"
+        );
+    }
 
     fn auto(page: Option<&str>, referer: Option<&str>, host: Option<&str>) -> Option<String> {
         cookie_domain(&CookieDomain::Auto, page, referer, host)
