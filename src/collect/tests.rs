@@ -283,3 +283,30 @@ fn a_trusted_proxy_s_forwarded_host_decides_the_cookie_domain() {
     assert_eq!(domain_with(false).as_deref(), Some("internal.svc"));
     assert_eq!(domain_with(true).as_deref(), Some("example.com"));
 }
+
+#[test]
+fn an_invalid_event_is_stapes_request_was_not_sent_record_with_the_rule_and_our_url() {
+    use crate::observe::console::{self, Record};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let lines = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&lines);
+    console::set_tap(Some(Box::new(move |r: &Record<'_>| {
+        sink.borrow_mut().push(r.to_line());
+    })));
+    run(
+        &config(json!({})),
+        "/g/collect?v=2&cid=1.2&_p=7&en=page_view",
+        None,
+        b"",
+    );
+    console::set_tap(None);
+    let record: Value = serde_json::from_str(&lines.borrow()[0]).unwrap();
+    assert_eq!(
+        record,
+        json!({"Name": "OpenAIEventsAPITag", "Type": "Message", "EventName": "page_viewed",
+               "RequestUrl": "http://sgtm.shop.example.co.uk/g/collect",
+               "Message": "🛑 [ERROR] Request was not sent.",
+               "Reason": "source_url is required when action_source is web"})
+    );
+}
