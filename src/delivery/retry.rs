@@ -127,12 +127,15 @@ pub fn no_answer_reason(result: &CallResult) -> Option<String> {
         }
         CallResult::Answered { .. } => return None,
     };
-    let mut reason = serde_json::Map::new();
-    reason.insert("error".into(), "connection reset or refused".into());
-    if let Some(reply) = envoy_reply.filter(|r| !r.is_empty()) {
-        reason.insert("envoy_reply".into(), reply.into());
-    }
-    Some(serde_json::Value::Object(reason).to_string())
+    const RESET: &str = r#"{"error":"connection reset or refused""#;
+    Some(match envoy_reply.filter(|r| !r.is_empty()) {
+        // Written by hand so `error` comes first; the reply is escaped as a JSON string.
+        Some(reply) => format!(
+            r#"{RESET},"envoy_reply":{}}}"#,
+            serde_json::Value::from(reply)
+        ),
+        None => format!("{RESET}}}"),
+    })
 }
 
 /// What to change when the API answers 401/403.
@@ -232,6 +235,7 @@ mod tests {
         long.extend([b'x'; 1000]);
         long.push(0xff);
         let reason = no_answer_reason(&envoy(503, long)).unwrap();
+        assert!(reason.starts_with(r#"{"error":"connection reset or refused","envoy_reply":"#));
         let parsed: serde_json::Value = serde_json::from_str(&reason).unwrap();
         let reply = parsed["envoy_reply"].as_str().unwrap();
         assert!(reply.starts_with("upstream connect error \"quoted\""));
