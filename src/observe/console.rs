@@ -1,4 +1,5 @@
-//! Console logging: one JSON object per line, in the format of Stape's tag logs.
+//! Console logging: one JSON object per line, in the format of Stape's tag logs and with its
+//! values (`Name` [`TAG_NAME`], `Pixel ID: …` messages, its failure and validation wording).
 //!
 //! Records carry `Name`, `Type` (`Request` | `Response` | `Message`), `EventName`, the request or
 //! response fields, `Message`, `Reason` and `TraceId`. `logging.console` picks the level: `debug`
