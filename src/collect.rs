@@ -12,7 +12,7 @@
 use crate::config::{Config, Format};
 use crate::event::text_at;
 use crate::ingest::{self, Budget, Limits, Resource};
-use crate::observe::console::{self, Record};
+use crate::observe::console::{self, Record, INVALID_EVENT_MESSAGE};
 use crate::observe::loss;
 use crate::observe::metrics::{Counter, Metrics};
 use crate::observe::redact::Escaped;
@@ -124,7 +124,7 @@ pub fn collect(
                             event_name: name.as_deref(),
                             request_url: Some(&request_url),
                             trace_id: request.trace_id.as_deref(),
-                            ..Record::message("Event not sent: invalid", Some(&reason))
+                            ..Record::message(INVALID_EVENT_MESSAGE, Some(&reason))
                         },
                     );
                     log::debug!(
@@ -270,7 +270,7 @@ fn set_cookies(
         &config.cookie.domain,
         page_location,
         request.referer.as_deref(),
-        request.authority.as_deref(),
+        domain::request_host(config.cookie.trust_forwarded_host, request),
     );
     let mut out = Vec::with_capacity(2);
     let wanted = [

@@ -3,7 +3,8 @@
 //! The glue hands over raw header bytes and Envoy's resolved downstream address; this module
 //! turns them into bounded, lossless-enough strings: the method and path that decide whether the
 //! request is a collection request at all, the query, cookies (all `Cookie` headers, first value
-//! wins), `User-Agent`, `Referer`, `:authority`, the trace id (`trace-id`, else Envoy's
+//! wins), `User-Agent`, `Referer`, `:authority` and the hosts a proxy says the client addressed
+//! (`X-Forwarded-Host`, `Forwarded: host=`), the trace id (`trace-id`, else Envoy's
 //! `x-request-id`), the scheme the client used, and the peer IP with its port
 //! stripped. Non-UTF-8 header bytes never panic: they are decoded lossily, so a value with
 //! invalid bytes carries U+FFFD and is later refused wherever it would be written out (cookies).
@@ -36,6 +37,11 @@ pub struct RequestFacts {
     /// Raw query string, without the `?`.
     pub query: String,
     pub authority: Option<String>,
+    /// First value of the first `X-Forwarded-Host` header, as sent (a proxy's claim of the host
+    /// the client addressed; only believed when `cookie.trust_forwarded_host` is on).
+    pub x_forwarded_host: Option<String>,
+    /// `host=` of the first element of the first `Forwarded` header (RFC 7239), unquoted.
+    pub forwarded_host: Option<String>,
     /// Envoy's trusted downstream address without the port (`source.address`).
     pub peer_ip: Option<String>,
     pub user_agent: Option<String>,
@@ -65,6 +71,8 @@ impl RequestFacts {
             path: String::new(),
             query: String::new(),
             authority: None,
+            x_forwarded_host: None,
+            forwarded_host: None,
             peer_ip: source_address.and_then(parse_peer_ip),
             user_agent: None,
             referer: None,
@@ -77,6 +85,7 @@ impl RequestFacts {
         let mut saw_path = false;
         let mut request_id = None;
         let mut pseudo_scheme = None;
+        let mut saw_forwarded = false;
         for (name, raw) in pairs {
             let limit = if name == ":path" {
                 MAX_PATH_BYTES
@@ -99,6 +108,13 @@ impl RequestFacts {
                     facts.query = query.to_owned();
                 }
                 ":authority" => facts.authority = non_empty(&value),
+                "x-forwarded-host" if facts.x_forwarded_host.is_none() => {
+                    facts.x_forwarded_host = non_empty(value.split(',').next().unwrap_or_default())
+                }
+                "forwarded" if !saw_forwarded => {
+                    saw_forwarded = true;
+                    facts.forwarded_host = forwarded_host(&value);
+                }
                 "user-agent" if facts.user_agent.is_none() => facts.user_agent = non_empty(&value),
                 "referer" if facts.referer.is_none() => facts.referer = non_empty(&value),
                 "content-type" if facts.content_type.is_none() => {
@@ -203,6 +219,71 @@ pub fn split_path(path: &str) -> (&str, &str) {
     }
 }
 
+/// The `host` parameter of the first element of a `Forwarded` header (RFC 7239 §4): elements
+/// are separated by `,`, parameters by `;`, names are case-insensitive and a value is a token or
+/// a quoted string (`host="shop.example.com:8443"`, `\` escaping the next character). A
+/// separator inside quotes separates nothing. `None` when the first element names no host.
+fn forwarded_host(header: &str) -> Option<String> {
+    let mut in_quotes = false;
+    let mut escaped = false;
+    let mut start = 0;
+    for (at, c) in header
+        .char_indices()
+        .chain(std::iter::once((header.len(), ',')))
+    {
+        if in_quotes {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_quotes = false,
+                _ => {}
+            }
+            // An unterminated quote runs to the end: the element ends there.
+            if at < header.len() {
+                continue;
+            }
+        }
+        match c {
+            '"' => in_quotes = true,
+            ';' | ',' => {
+                let pair = header.get(start..at).unwrap_or_default();
+                if let Some((name, value)) = pair.split_once('=') {
+                    if name.trim().eq_ignore_ascii_case("host") {
+                        return non_empty(&unquote(value.trim()));
+                    }
+                }
+                if c == ',' {
+                    return None;
+                }
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// An RFC 7230 quoted string's content (`"a\"b"` → `a"b`); a token as it is.
+fn unquote(value: &str) -> Cow<'_, str> {
+    let Some(inner) = value.strip_prefix('"') else {
+        return Cow::Borrowed(value);
+    };
+    let inner = inner.strip_suffix('"').unwrap_or(inner);
+    if !inner.contains('\\') {
+        return Cow::Borrowed(inner);
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\\' {
+            chars.next().unwrap_or(c)
+        } else {
+            c
+        });
+    }
+    Cow::Owned(out)
+}
+
 /// `source.address` is `ip:port` (IPv6 as `[ip]:port`); a bare IP is accepted too.
 fn parse_peer_ip(raw: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(raw).ok()?.trim();
@@ -305,6 +386,71 @@ mod tests {
         assert_eq!(full.url(), "https://shop.example/g/collect");
         let junk = facts(&[(":path", b"/g"), ("x-forwarded-proto", b"gopher")]);
         assert_eq!(junk.scheme, None);
+    }
+
+    #[test]
+    fn x_forwarded_host_keeps_the_first_value_of_the_first_header() {
+        let facts =
+            |list: &[(&str, &[u8])]| RequestFacts::from_headers(&pairs(list), None).unwrap();
+        let two = facts(&[
+            (":path", b"/g"),
+            ("x-forwarded-host", b" shop.example.com , proxy.internal"),
+            ("x-forwarded-host", b"later.example"),
+        ]);
+        assert_eq!(two.x_forwarded_host.as_deref(), Some("shop.example.com"));
+        assert_eq!(facts(&[(":path", b"/g")]).x_forwarded_host, None);
+        let blank = facts(&[(":path", b"/g"), ("x-forwarded-host", b" , b.example")]);
+        assert_eq!(blank.x_forwarded_host, None);
+    }
+
+    #[test]
+    fn forwarded_host_is_read_from_the_first_element_as_rfc_7239_writes_it() {
+        let host = |value: &str| forwarded_host(value);
+        assert_eq!(
+            host("for=192.0.2.60;proto=http;by=203.0.113.43;host=shop.example.com").as_deref(),
+            Some("shop.example.com")
+        );
+        assert_eq!(
+            host("HOST=\"shop.example.com:8443\"").as_deref(),
+            Some("shop.example.com:8443"),
+            "case-insensitive name, quoted value"
+        );
+        assert_eq!(
+            host("for=\"[2001:db8::1]:4711;x,y\";host=a.example, host=b.example").as_deref(),
+            Some("a.example"),
+            "separators inside quotes separate nothing"
+        );
+        assert_eq!(
+            host("for=192.0.2.60, host=b.example"),
+            None,
+            "only the first element counts"
+        );
+        assert_eq!(host("host=\"a\\\"b\"").as_deref(), Some("a\"b"));
+        assert_eq!(
+            host("host=\"unterminated;x").as_deref(),
+            Some("unterminated;x")
+        );
+        assert_eq!(host("host=;for=x"), None);
+        assert_eq!(host(""), None);
+        let facts = RequestFacts::from_headers(
+            &pairs(&[
+                (":path", b"/g"),
+                ("forwarded", b"for=x"),
+                ("forwarded", b"host=late.example"),
+            ]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            facts.forwarded_host, None,
+            "the first header's first element"
+        );
+        let bytes = RequestFacts::from_headers(
+            &pairs(&[(":path", b"/g"), ("forwarded", b"host=\xff\xfe.example")]),
+            None,
+        )
+        .unwrap();
+        assert!(bytes.forwarded_host.unwrap().contains('\u{FFFD}'));
     }
 
     #[test]

@@ -312,3 +312,57 @@ fn work_budget_lines_are_rate_limited_with_counts() {
     assert!(next.contains("(parameters merged): 5 of"), "{next}");
     assert!(next.contains("; 2 more requests over budget"), "{next}");
 }
+
+#[test]
+fn a_trusted_proxy_s_forwarded_host_decides_the_cookie_domain() {
+    let m = MemoryMetrics::default();
+    let hit = b"/g/collect?v=2&cid=1.2&_p=7&en=page_view".to_vec();
+    let req = RequestFacts::from_headers(
+        &[
+            (":method".to_string(), b"GET".to_vec()),
+            (":path".to_string(), hit),
+            (":authority".to_string(), b"capi-gw.internal.svc".to_vec()),
+            ("x-forwarded-host".to_string(), b"shop.example.com".to_vec()),
+        ],
+        None,
+    )
+    .unwrap();
+    let domain_with = |trust: bool| {
+        let config = config(json!({"cookie": {"trust_forwarded_host": trust}}));
+        let c = collect(&config, Format::Ga4, &req, b"", NOW, &mut || [9; 16], &m);
+        let obref = c.set_cookies.first().cloned().unwrap_or_default();
+        obref
+            .split("; ")
+            .find_map(|a| a.strip_prefix("Domain="))
+            .map(str::to_owned)
+    };
+    assert_eq!(domain_with(false).as_deref(), Some("internal.svc"));
+    assert_eq!(domain_with(true).as_deref(), Some("example.com"));
+}
+
+#[test]
+fn an_invalid_event_is_stapes_request_was_not_sent_record_with_the_rule_and_our_url() {
+    use crate::observe::console::{self, Record};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let lines = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&lines);
+    console::set_tap(Some(Box::new(move |r: &Record<'_>| {
+        sink.borrow_mut().push(r.to_line());
+    })));
+    run(
+        &config(json!({})),
+        "/g/collect?v=2&cid=1.2&_p=7&en=page_view",
+        None,
+        b"",
+    );
+    console::set_tap(None);
+    let record: Value = serde_json::from_str(&lines.borrow()[0]).unwrap();
+    assert_eq!(
+        record,
+        json!({"Name": "OpenAIEventsAPITag", "Type": "Message", "EventName": "page_viewed",
+               "RequestUrl": "http://sgtm.shop.example.co.uk/g/collect",
+               "Message": "🛑 [ERROR] Request was not sent.",
+               "Reason": "source_url is required when action_source is web"})
+    );
+}

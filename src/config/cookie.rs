@@ -1,6 +1,7 @@
 //! The cookies the filter sets: `click_id_cookie` and `browser_id_cookie` (on or off, and a
 //! lifetime of at most [`MAX_COOKIE_DAYS`]) and the `cookie` attributes both share (domain,
-//! `SameSite`, `HttpOnly`). A fixed domain must be a plain host name.
+//! `SameSite`, `HttpOnly`, whether `auto` trusts a proxy's forwarded host). A fixed domain must
+//! be a plain host name.
 
 use super::raw::{RawCookie, RawCookieSetting};
 use super::{in_range, ConfigError};
@@ -47,6 +48,10 @@ pub struct CookieAttributes {
     pub domain: CookieDomain,
     pub same_site: SameSite,
     pub http_only: bool,
+    /// `auto` reads the host the client addressed from `X-Forwarded-Host` / `Forwarded: host=`
+    /// instead of `:authority`. Off by default: without a proxy that sets (or strips) those
+    /// headers, any client could pick the registrable domain its cookies are written for.
+    pub trust_forwarded_host: bool,
 }
 
 /// Browsers cap cookie lifetimes at 400 days (RFC 6265bis).
@@ -101,5 +106,6 @@ pub(super) fn cookie_attributes(raw: RawCookie) -> Result<CookieAttributes, Conf
         domain,
         same_site,
         http_only: raw.http_only,
+        trust_forwarded_host: raw.trust_forwarded_host,
     })
 }

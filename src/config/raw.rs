@@ -197,6 +197,8 @@ pub struct RawCookie {
     pub same_site: String,
     #[serde(default)]
     pub http_only: bool,
+    #[serde(default)]
+    pub trust_forwarded_host: bool,
 }
 
 impl Default for RawCookie {
@@ -205,6 +207,7 @@ impl Default for RawCookie {
             domain: default_auto(),
             same_site: default_same_site(),
             http_only: false,
+            trust_forwarded_host: false,
         }
     }
 }

@@ -79,6 +79,11 @@ pub struct Settings {
     pub full_bodies: bool,
     /// `https://<authority><path>?pid=…` for logs (the key is never part of it).
     pub url: String,
+    /// `Pixel ID: <pixel_id>`, the `Message` of Request and Response records (as Stape's).
+    pub pixel_message: String,
+    /// `Request failed or timed out. Pixel ID: <pixel_id>`, Stape's wording for a call that
+    /// got no answer.
+    pub no_answer_message: String,
 }
 
 impl Settings {
@@ -92,6 +97,11 @@ impl Settings {
             console: config.logging.console,
             full_bodies: config.logging.full_bodies,
             url: format!("https://{}{}", config.api.authority, api_path(config)),
+            pixel_message: format!("Pixel ID: {}", config.pixel_id),
+            no_answer_message: format!(
+                "Request failed or timed out. Pixel ID: {}",
+                config.pixel_id
+            ),
         }
     }
 }
@@ -478,40 +488,51 @@ impl Delivery {
                 request_method: Some("POST"),
                 request_url: Some(&self.settings.url),
                 request_body: logged.as_ref(),
+                message: Some(&self.settings.pixel_message),
                 trace_id: call.trace_id.as_deref(),
                 ..Record::new(RecordType::Request)
             },
         );
     }
 
+    /// A `Response` record for an answer from the API; for a call that got none (reset,
+    /// refused, timed out: Envoy's local replies included), Stape's `Message` record
+    /// `Request failed or timed out. Pixel ID: …` with the cause as JSON text in `Reason`.
     fn log_response(&self, call: &Call, result: &CallResult) {
         if !console::wanted(self.settings.console) {
             return;
         }
         let names = call.event_names();
-        let (status, headers, body) = match result {
-            CallResult::Answered {
-                status,
-                body,
-                headers,
-                ..
-            } => (
-                Some(*status),
-                LoggedResponseHeaders::new(headers),
-                LoggedResponseBody::new(body, self.settings.full_bodies),
-            ),
-            CallResult::Reset => (None, None, None),
+        if let Some(reason) = retry::no_answer_reason(result) {
+            console::emit(
+                self.settings.console,
+                &Record {
+                    event_name: Some(&names),
+                    trace_id: call.trace_id.as_deref(),
+                    ..Record::message(&self.settings.no_answer_message, Some(&reason))
+                },
+            );
+            return;
+        }
+        let CallResult::Answered {
+            status,
+            body,
+            headers,
+            ..
+        } = result
+        else {
+            return;
         };
+        let headers = LoggedResponseHeaders::new(headers);
+        let body = LoggedResponseBody::new(body, self.settings.full_bodies);
         console::emit(
             self.settings.console,
             &Record {
                 event_name: Some(&names),
-                response_status_code: status,
+                response_status_code: Some(*status),
                 response_headers: headers.as_ref(),
                 response_body: body.as_ref(),
-                message: status
-                    .is_none()
-                    .then_some("Request failed: connection reset or not sent"),
+                message: Some(&self.settings.pixel_message),
                 trace_id: call.trace_id.as_deref(),
                 ..Record::new(RecordType::Response)
             },

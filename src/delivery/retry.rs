@@ -102,6 +102,42 @@ pub fn auth_failure(result: &CallResult) -> Option<u16> {
     }
 }
 
+/// Longest part of Envoy's own reply kept in a failure record's `Reason`.
+const MAX_ENVOY_REPLY_LOGGED: usize = 256;
+
+/// The `Reason` of the record for a call the API never answered (Stape's "Request failed or
+/// timed out" record), as short JSON text: `{"error":"timeout"}` when Envoy gave up waiting
+/// (its local 504), else `{"error":"connection reset or refused"}`, with Envoy's own reply
+/// text (`upstream connect error … reset reason: …`, which names TLS and DNS faults; never
+/// API data) as `envoy_reply` when there is one. `None` for an answer from the API.
+pub fn no_answer_reason(result: &CallResult) -> Option<String> {
+    let envoy_reply = match result {
+        CallResult::Reset => None,
+        CallResult::Answered {
+            from_envoy: true,
+            status,
+            body,
+            ..
+        } => {
+            if *status == 504 || body.starts_with(b"upstream request timeout") {
+                return Some(r#"{"error":"timeout"}"#.to_owned());
+            }
+            let cut = body.get(..MAX_ENVOY_REPLY_LOGGED).unwrap_or(body);
+            Some(String::from_utf8_lossy(cut).trim().to_owned())
+        }
+        CallResult::Answered { .. } => return None,
+    };
+    const RESET: &str = r#"{"error":"connection reset or refused""#;
+    Some(match envoy_reply.filter(|r| !r.is_empty()) {
+        // Written by hand so `error` comes first; the reply is escaped as a JSON string.
+        Some(reply) => format!(
+            r#"{RESET},"envoy_reply":{}}}"#,
+            serde_json::Value::from(reply)
+        ),
+        None => format!("{RESET}}}"),
+    })
+}
+
 /// What to change when the API answers 401/403.
 pub const AUTH_FAILURE_FIX: &str = "check api_key (a Conversions API key for this pixel, \
      sent as a Bearer token) and pixel_id (the pixel the key may write to)";
@@ -175,6 +211,35 @@ mod tests {
             from_envoy: false,
             headers: Vec::new(),
         }
+    }
+
+    #[test]
+    fn no_answer_reason_is_short_json_and_bounded() {
+        assert_eq!(no_answer_reason(&answered(503)), None, "the API answered");
+        assert_eq!(
+            no_answer_reason(&CallResult::Reset).as_deref(),
+            Some(r#"{"error":"connection reset or refused"}"#)
+        );
+        let envoy = |status: u16, body: Vec<u8>| CallResult::Answered {
+            status,
+            retry_after: None,
+            body,
+            from_envoy: true,
+            headers: Vec::new(),
+        };
+        assert_eq!(
+            no_answer_reason(&envoy(504, b"upstream request timeout".to_vec())).as_deref(),
+            Some(r#"{"error":"timeout"}"#)
+        );
+        let mut long = b"upstream connect error \"quoted\" ".to_vec();
+        long.extend([b'x'; 1000]);
+        long.push(0xff);
+        let reason = no_answer_reason(&envoy(503, long)).unwrap();
+        assert!(reason.starts_with(r#"{"error":"connection reset or refused","envoy_reply":"#));
+        let parsed: serde_json::Value = serde_json::from_str(&reason).unwrap();
+        let reply = parsed["envoy_reply"].as_str().unwrap();
+        assert!(reply.starts_with("upstream connect error \"quoted\""));
+        assert_eq!(reply.len(), MAX_ENVOY_REPLY_LOGGED);
     }
 
     #[test]

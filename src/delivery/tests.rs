@@ -608,3 +608,90 @@ fn auth_failures_are_final_never_split_and_counted() {
         "one held back"
     );
 }
+
+/// The console records one call's completion writes, as JSON.
+fn records_of(result: CallResult) -> Vec<serde_json::Value> {
+    use crate::observe::console::{self, Record};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let lines = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&lines);
+    console::set_tap(Some(Box::new(move |r: &Record<'_>| {
+        sink.borrow_mut().push(r.to_line());
+    })));
+    let m = MemoryMetrics::default();
+    let mut d = Delivery::new(&config(json!({"pixel_id": "px-9"})));
+    let dispatch = d
+        .prepare(
+            Call::new(vec![event("a", NOW)], Some("t-1".into())),
+            NOW,
+            &m,
+        )
+        .unwrap();
+    d.complete(dispatch, result, Some(3), NOW, &mut || 0.0, &m);
+    console::set_tap(None);
+    let lines = lines.borrow();
+    lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn envoy_reply(status: u16, body: &str) -> CallResult {
+    CallResult::Answered {
+        status,
+        retry_after: None,
+        body: body.as_bytes().to_vec(),
+        from_envoy: true,
+        headers: Vec::new(),
+    }
+}
+
+#[test]
+fn request_and_response_records_carry_stapes_name_and_pixel_message() {
+    let records = records_of(status(200));
+    assert_eq!(records.len(), 2);
+    for (record, kind) in records.iter().zip(["Request", "Response"]) {
+        assert_eq!(record["Name"], "OpenAIEventsAPITag");
+        assert_eq!(record["Type"], kind);
+        assert_eq!(record["Message"], "Pixel ID: px-9");
+        assert_eq!(record["EventName"], "page_viewed");
+        assert_eq!(record["TraceId"], "t-1");
+    }
+    assert_eq!(records[1]["ResponseStatusCode"], 200);
+}
+
+#[test]
+fn a_call_without_an_answer_is_stapes_request_failed_or_timed_out_record() {
+    let failed = "Request failed or timed out. Pixel ID: px-9";
+    let reset = records_of(CallResult::Reset);
+    assert_eq!(
+        reset[1],
+        json!({"Name": "OpenAIEventsAPITag", "Type": "Message", "EventName": "page_viewed",
+               "Message": failed, "Reason": r#"{"error":"connection reset or refused"}"#,
+               "TraceId": "t-1"})
+    );
+    let timeout = records_of(envoy_reply(504, "upstream request timeout"));
+    assert_eq!(timeout[1]["Type"], "Message");
+    assert_eq!(timeout[1]["Message"], failed);
+    assert_eq!(timeout[1]["Reason"], r#"{"error":"timeout"}"#);
+    let refused = records_of(envoy_reply(
+        503,
+        "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+    ));
+    let reason: serde_json::Value =
+        serde_json::from_str(refused[1]["Reason"].as_str().unwrap()).unwrap();
+    assert_eq!(reason["error"], "connection reset or refused");
+    assert!(reason["envoy_reply"]
+        .as_str()
+        .unwrap()
+        .ends_with("reset reason: connection failure"));
+}
+
+#[test]
+fn an_api_error_answer_is_a_response_record_not_a_network_failure() {
+    let records = records_of(status(503));
+    assert_eq!(records[1]["Type"], "Response");
+    assert_eq!(records[1]["ResponseStatusCode"], 503);
+    assert_eq!(records[1]["Message"], "Pixel ID: px-9");
+}

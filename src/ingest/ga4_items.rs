@@ -109,7 +109,7 @@ fn decode_item(param: &str, raw: &str, notes: &mut Vec<String>) -> Option<Map<St
                 }));
             }
         } else {
-            let (key, value) = category_alias(code, value)
+            let (key, value) = category_alias(code, value, &item)
                 .or_else(|| text_key(code).map(|key| (key, value)))
                 .unwrap_or((code, value));
             item.entry(key)
@@ -159,9 +159,16 @@ fn custom_token(token: &str, letter: char) -> Option<&str> {
         .then_some(rest)
 }
 
-/// `ca2…ca5` as written by some tools for categories 2–5 (gtag itself writes `c2…c5`).
-fn category_alias<'a>(code: &str, value: &'a str) -> Option<(&'static str, &'a str)> {
-    if code != "ca" {
+/// `ca2…ca5` as written by some tools for categories 2–5 (gtag itself writes `c2…c5`; the
+/// GA4 Advanced tag family writes `caMain~ca2Second`). Read so only after an earlier `ca` gave
+/// the item its `item_category`: a first `ca` is always the category itself, so a category
+/// that merely starts with a digit (`ca2024 Collection`) is not cut into `item_category2`.
+fn category_alias<'a>(
+    code: &str,
+    value: &'a str,
+    item: &Map<String, Value>,
+) -> Option<(&'static str, &'a str)> {
+    if code != "ca" || !item.contains_key("item_category") {
         return None;
     }
     let key = match value.as_bytes().first()? {
@@ -210,12 +217,36 @@ mod tests {
     }
 
     #[test]
-    fn ca2_to_ca5_are_categories() {
+    fn ca2_to_ca5_after_a_first_ca_are_categories_2_to_5() {
         let (got, _) = item("idA~caMain~ca2Second~ca5Fifth");
         assert_eq!(
             got,
             json!({"item_id": "A", "item_category": "Main", "item_category2": "Second",
                    "item_category5": "Fifth"})
+        );
+    }
+
+    #[test]
+    fn a_first_ca_is_the_category_even_when_it_starts_with_a_digit() {
+        let (got, _) = item("idA~ca2024 Collection");
+        assert_eq!(
+            got,
+            json!({"item_id": "A", "item_category": "2024 Collection"})
+        );
+        let (then_alias, _) = item("idA~ca3D Printers~ca2Resin");
+        assert_eq!(
+            then_alias,
+            json!({"item_id": "A", "item_category": "3D Printers", "item_category2": "Resin"})
+        );
+    }
+
+    #[test]
+    fn gtag_c2_keeps_its_slot_before_a_ca_alias_of_the_same_level() {
+        // The first value of a key wins, whichever code wrote it.
+        let (got, _) = item("idA~caMain~c2Gtag~ca2Alias");
+        assert_eq!(
+            got,
+            json!({"item_id": "A", "item_category": "Main", "item_category2": "Gtag"})
         );
     }
 

@@ -1,4 +1,5 @@
-//! Console logging: one JSON object per line, in the format of Stape's tag logs.
+//! Console logging: one JSON object per line, in the format of Stape's tag logs and with its
+//! values (`Name` [`TAG_NAME`], `Pixel ID: …` messages, its failure and validation wording).
 //!
 //! Records carry `Name`, `Type` (`Request` | `Response` | `Message`), `EventName`, the request or
 //! response fields, `Message`, `Reason` and `TraceId`. `logging.console` picks the level: `debug`
@@ -44,7 +45,12 @@ pub fn wanted(mode: ConsoleLogging) -> bool {
     level(mode).is_some_and(|l| log::log_enabled!(l)) || TAP.with(|t| t.borrow().is_some())
 }
 
-pub const TAG_NAME: &str = "OpenAIConversionsAPI";
+/// Stape's tag name, so log filters and BigQuery queries written for Stape's rows keep working.
+pub const TAG_NAME: &str = "OpenAIEventsAPITag";
+
+/// The `Message` of the record for an event that is not sent because it is invalid (its rule
+/// in `Reason`): the wording of Stape's current tag for its validation failures.
+pub const INVALID_EVENT_MESSAGE: &str = "🛑 [ERROR] Request was not sent.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum RecordType {
@@ -152,7 +158,7 @@ mod tests {
         };
         assert_eq!(
             r.to_line(),
-            r#"{"Name":"OpenAIConversionsAPI","Type":"Request","EventName":"page_viewed","RequestMethod":"POST","RequestUrl":"https://bzr.openai.com/v1/events?pid=px","RequestBody":{"events":[]},"TraceId":"t-1"}"#
+            r#"{"Name":"OpenAIEventsAPITag","Type":"Request","EventName":"page_viewed","RequestMethod":"POST","RequestUrl":"https://bzr.openai.com/v1/events?pid=px","RequestBody":{"events":[]},"TraceId":"t-1"}"#
         );
     }
 
@@ -161,7 +167,7 @@ mod tests {
         let r = Record::message("Event dropped", Some("event id is required"));
         assert_eq!(
             r.to_line(),
-            r#"{"Name":"OpenAIConversionsAPI","Type":"Message","Message":"Event dropped","Reason":"event id is required"}"#
+            r#"{"Name":"OpenAIEventsAPITag","Type":"Message","Message":"Event dropped","Reason":"event id is required"}"#
         );
         assert_eq!(level(ConsoleLogging::Off), None);
         assert_eq!(level(ConsoleLogging::Debug), Some(log::Level::Debug));
@@ -191,7 +197,7 @@ mod tests {
         let name = "page_view\r\n{\"Name\":\"forged\"}\u{2028}x";
         let line = Record {
             event_name: Some(name),
-            ..Record::message("Event not sent: invalid", Some(name))
+            ..Record::message(INVALID_EVENT_MESSAGE, Some(name))
         }
         .to_line();
         assert!(!line.contains(['\r', '\n', '\u{2028}']), "{line}");

@@ -109,6 +109,7 @@ mod tests {
             domain: CookieDomain::Auto,
             same_site,
             http_only,
+            trust_forwarded_host: false,
         }
     }
 

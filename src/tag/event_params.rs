@@ -1,7 +1,8 @@
 //! Event parameters: the event's `data` object and its money rules.
 //!
-//! Owns the shape per event type, the automap from GA4-style event data (`currency`, `value`,
-//! `items[]` / `ecommerce.items[]` → `contents`), the overrides (`amount`, `amount_regular_unit`,
+//! Owns the shape per event type, the automap from GA4-style event data (`currency` /
+//! `ecommerce.currency`, `value` / `ecommerce.value`, `items[]` / `ecommerce.items[]` →
+//! `contents`), the overrides (`amount`, `amount_regular_unit`,
 //! `currency`, `contents`, `plan_id`), the shape rules (no `contents` on `customer_action`,
 //! `plan_id` only on `plan_enrollment`/`custom`) and the validation of what this module builds:
 //! currency format, integer amounts, `content_type` on every content, a currency for every amount.
@@ -175,16 +176,21 @@ fn non_empty_array(value: Option<&Value>) -> Option<&Vec<Value>> {
     value.and_then(Value::as_array).filter(|a| !a.is_empty())
 }
 
-/// `currency`, else `items[0].currency`. The first one present decides; one that is not an
-/// active ISO 4217 code (`BTC`, `EURO`, `US$`) counts as absent, so the automapped amounts are
-/// dropped and the event is still sent, as with no currency at all.
+/// `currency`, else the data layer's `ecommerce.currency`, else `items[0].currency`. The first
+/// one present decides; one that is not an active ISO 4217 code (`BTC`, `EURO`, `US$`) counts
+/// as absent, so the automapped amounts are dropped and the event is still sent, as with no
+/// currency at all.
 fn automap_currency(event: &EventData, items: Option<&Vec<Value>>) -> Option<String> {
-    let code = event.get("currency").and_then(scalar_text).or_else(|| {
-        items
-            .and_then(|list| list.first())
-            .and_then(|item| item.get("currency"))
-            .and_then(scalar_text)
-    })?;
+    let code = event
+        .get("currency")
+        .and_then(scalar_text)
+        .or_else(|| lookup(event, "ecommerce.currency").and_then(scalar_text))
+        .or_else(|| {
+            items
+                .and_then(|list| list.first())
+                .and_then(|item| item.get("currency"))
+                .and_then(scalar_text)
+        })?;
     let code = currency_code(&code);
     if code.is_none() {
         log::debug!("event_parameters: currency is not an active ISO 4217 code; treated as absent");
@@ -207,14 +213,20 @@ fn present(value: &&Value) -> bool {
     }
 }
 
-/// `value` in minor units, when present and numeric.
+/// `value` in minor units, else the data layer's `ecommerce.value`: the first of them that is
+/// present and numeric (a non-numeric one is passed over, as the items sum is then).
 fn automap_value(event: &EventData, currency: Option<&str>) -> Option<i64> {
-    let value = event.get("value").filter(present)?;
-    let amount = to_minor_units(value, currency);
-    if amount.is_none() {
-        log::debug!("event_parameters: value is not a number; amount taken from items if any");
-    }
-    amount
+    [event.get("value"), lookup(event, "ecommerce.value")]
+        .into_iter()
+        .flatten()
+        .filter(present)
+        .find_map(|value| {
+            let amount = to_minor_units(value, currency);
+            if amount.is_none() {
+                log::debug!("event_parameters: value is not a number; next source used if any");
+            }
+            amount
+        })
 }
 
 struct FromItems {

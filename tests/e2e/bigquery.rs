@@ -163,7 +163,8 @@ fn page_view_and_purchase_become_request_and_response_rows_with_one_metadata_tok
         );
     }
     let request = rows.iter().find(|r| r["type"] == "Request").unwrap();
-    assert_eq!(request["tag_name"], "OpenAIConversionsAPI");
+    assert_eq!(request["tag_name"], "OpenAIEventsAPITag");
+    assert_eq!(request["message"], "Pixel ID: e2e-pixel");
     assert_eq!(request["request_method"], "POST");
     assert!(request["request_url"]
         .as_str()

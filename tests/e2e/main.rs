@@ -18,6 +18,7 @@ mod batching;
 mod bigquery;
 mod client_identity;
 mod config_refusal;
+mod conversion_edges;
 mod conversions;
 mod delivery;
 mod edges;

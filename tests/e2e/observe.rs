@@ -125,6 +125,8 @@ fn the_access_log_shows_the_request_summary_and_the_trace_id_is_x_request_id() {
     // The collection request's URL with the scheme the client used (plain HTTP here).
     assert!(
         record.contains("\"Type\":\"Message\"")
+            && record.contains("\"Name\":\"OpenAIEventsAPITag\"")
+            && record.contains("\"Message\":\"🛑 [ERROR] Request was not sent.\"")
             && record.contains("\"RequestUrl\":\"http://")
             && record.contains("/g/collect\""),
         "{record}"

@@ -46,3 +46,18 @@ fn cookie_rules() {
         SameSite::None
     );
 }
+
+#[test]
+fn forwarded_host_is_not_trusted_unless_configured() {
+    assert!(!parse(minimal()).unwrap().cookie.trust_forwarded_host);
+    assert!(
+        parse(with(&["cookie", "trust_forwarded_host"], json!(true)))
+            .unwrap()
+            .cookie
+            .trust_forwarded_host
+    );
+    assert_eq!(
+        field_of(with(&["cookie", "trust_forwarded_host"], json!("yes"))),
+        "cookie.trust_forwarded_host"
+    );
+}

@@ -80,7 +80,7 @@ pub const COLUMNS: [&str; 13] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::console::RecordType;
+    use crate::observe::console::{RecordType, INVALID_EVENT_MESSAGE};
     use crate::observe::redact::{LoggedRequestBody, LoggedResponseBody};
 
     #[test]
@@ -103,7 +103,7 @@ mod tests {
             row,
             serde_json::json!({
                 "timestamp": 1_700_000_000_123u64,
-                "tag_name": "OpenAIConversionsAPI",
+                "tag_name": "OpenAIEventsAPITag",
                 "type": "Request",
                 "trace_id": "t-1",
                 "event_name": "page_viewed",
@@ -126,10 +126,10 @@ mod tests {
         assert_eq!(row["type"], "Response");
         assert_eq!(row["response_status_code"], 200);
         assert_eq!(row["response_body"], "{}");
-        let record = Record::message("Event not sent: invalid", Some("event id is required"));
+        let record = Record::message(INVALID_EVENT_MESSAGE, Some("event id is required"));
         let row: Value = serde_json::from_str(&row_json(&record, 5)).unwrap();
         assert_eq!(row["type"], "Message");
-        assert_eq!(row["message"], "Event not sent: invalid");
+        assert_eq!(row["message"], "🛑 [ERROR] Request was not sent.");
         assert_eq!(row["reason"], "event id is required");
     }
 

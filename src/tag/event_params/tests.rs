@@ -6,6 +6,8 @@ use crate::tag::event_name::StandardType;
 use crate::test_support::event as data;
 use serde_json::json;
 
+mod ecommerce;
+
 fn request() -> RequestFacts {
     RequestFacts::from_headers(
         &[
