@@ -19,7 +19,13 @@ fn api_events(query: &[u8]) -> Vec<ApiEvent> {
         return Vec::new();
     };
     let mut random = || [3; 16];
-    let mut scope = RequestScope::new(config(), Format::Ga4, &request, 1_800_000_000_000, &mut random);
+    let mut scope = RequestScope::new(
+        config(),
+        Format::Ga4,
+        &request,
+        1_800_000_000_000,
+        &mut random,
+    );
     ingest(Format::Ga4, &request, b"", &Limits::new(10))
         .events
         .iter()
