@@ -20,7 +20,7 @@
 //! form, and an IPv4-mapped IPv6 address (`::ffff:203.0.113.7`) as the IPv4 address.
 
 use crate::config::{UserData, ValueSource};
-use crate::event::{step, EventData};
+use crate::event::{step, trim, EventData};
 use crate::payload::{Sha256Hex, User};
 use crate::request::RequestFacts;
 use crate::tag::prehashed::{self, FieldSkip, HashedField, Origin, Verdict};
@@ -231,33 +231,43 @@ fn hashed<'v>(
 }
 
 /// A list being filled: distinct values in first-seen order, at most [`MAX_LIST_VALUES`] kept
-/// and [`MAX_CANDIDATES`] examined.
-struct List<T> {
+/// and [`MAX_CANDIDATES`] distinct texts examined.
+struct List<'t, T> {
     values: Vec<T>,
+    /// The texts examined so far. A text seen again (the Data Client copies `email` into
+    /// `user_data.email_address`) is neither hashed nor counted a second time.
+    seen: [Cow<'t, str>; MAX_CANDIDATES],
     examined: usize,
 }
 
-impl<T> Default for List<T> {
+impl<T> Default for List<'_, T> {
     fn default() -> Self {
         List {
             values: Vec::new(),
+            seen: Default::default(),
             examined: 0,
         }
     }
 }
 
-impl<T: PartialEq> List<T> {
+impl<'t, T: PartialEq> List<'t, T> {
     fn is_full(&self) -> bool {
         self.values.len() >= MAX_LIST_VALUES || self.examined >= MAX_CANDIDATES
     }
 
     /// Offers the texts of `value` (a scalar, or an array's elements) until the list is full.
-    fn offer(&mut self, value: &Value, mut parse: impl FnMut(&str) -> Option<T>) {
+    fn offer(&mut self, value: &'t Value, mut parse: impl FnMut(&str) -> Option<T>) {
         for text in texts(value) {
             if self.is_full() {
                 return;
             }
-            self.examined += 1;
+            if self
+                .seen
+                .get(..self.examined)
+                .is_some_and(|seen| seen.contains(&text))
+            {
+                continue;
+            }
             if let Some(parsed) = parse(&text) {
                 if !self.values.contains(&parsed) {
                     // Most lists hold one value: sized for it, where a first push reserves four.
@@ -267,12 +277,17 @@ impl<T: PartialEq> List<T> {
                     self.values.push(parsed);
                 }
             }
+            if let Some(slot) = self.seen.get_mut(self.examined) {
+                *slot = text;
+            }
+            self.examined += 1;
         }
     }
 }
 
-/// The texts a value carries: a non-blank string, a number, or those among the first
-/// [`MAX_CANDIDATES`] elements of an array (sGTM carries both `"a@b.c"` and `["a@b.c"]`).
+/// The texts a value carries, trimmed (every field's rule trims): a non-blank string, a number,
+/// or those among the first [`MAX_CANDIDATES`] elements of an array (sGTM carries both
+/// `"a@b.c"` and `["a@b.c"]`).
 fn texts(value: &Value) -> impl Iterator<Item = Cow<'_, str>> {
     let items = match value {
         Value::Array(list) => list.as_slice(),
@@ -282,8 +297,9 @@ fn texts(value: &Value) -> impl Iterator<Item = Cow<'_, str>> {
         .iter()
         .take(MAX_CANDIDATES)
         .filter_map(|item| match item {
-            Value::Array(_) => None,
-            scalar => scalar_text(scalar),
+            Value::String(text) => Some(Cow::Borrowed(trim(text))).filter(|t| !t.is_empty()),
+            Value::Number(n) => Some(Cow::Owned(n.to_string())),
+            _ => None,
         })
 }
 
@@ -416,7 +432,7 @@ pub fn normalize_external_id(raw: &str) -> Option<String> {
 /// `null` carry nothing.
 pub(crate) fn scalar_text(value: &Value) -> Option<Cow<'_, str>> {
     match value {
-        Value::String(s) if !crate::event::trim(s).is_empty() => Some(Cow::Borrowed(s.as_str())),
+        Value::String(s) if !trim(s).is_empty() => Some(Cow::Borrowed(s.as_str())),
         Value::Number(n) => Some(Cow::Owned(n.to_string())),
         Value::Array(list) => list.first().and_then(scalar_text),
         _ => None,

@@ -47,10 +47,10 @@ fn phones_and_external_ids_take_up_to_three_values() {
 
 #[test]
 fn an_array_of_junk_is_examined_only_up_to_its_candidate_bound() {
-    let md5 = "b33a54a5a598e6d3356166652048ada9";
+    let digests: Vec<String> = (0..50).map(|i| format!("{i:032x}")).collect();
     let (user, skipped) = build_skips(
         &automap(),
-        json!({"email": vec![md5; 50], "user_data": {"email": "a@b.co"}}),
+        json!({"email": digests, "user_data": {"email": "a@b.co"}}),
     );
     assert_eq!(
         skipped.len(),
@@ -157,4 +157,21 @@ fn lists_without_values_never_allocate() {
     assert_eq!(built.emails_sha256, vec![sha("a@b.co")]);
     assert_eq!(built.phone_numbers_sha256.capacity(), 0);
     assert_eq!(built.cities.capacity(), 0);
+}
+
+#[test]
+fn a_value_repeated_under_two_keys_is_examined_and_counted_once() {
+    // The Data Client copies a flat `phone_number` into `user_data.phone_number`.
+    let hashed = sha("14155552671");
+    let (user, skipped) = build_skips(
+        &automap(),
+        json!({"phone_number": hashed.as_str(), "user_data": {"phone_number": format!(" {hashed} ")},
+               "email": ["a@b.co", "a@b.co", "c@d.co"]}),
+    );
+    assert!(user.phone_numbers_sha256.is_empty());
+    assert_eq!(
+        skipped,
+        vec![skip(HashedField::Phone, SkipReason::HashedPhone)]
+    );
+    assert_eq!(user.emails_sha256, vec![sha("a@b.co"), sha("c@d.co")]);
 }
