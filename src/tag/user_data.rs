@@ -234,9 +234,10 @@ fn hashed<'v>(
 /// and [`MAX_CANDIDATES`] distinct texts examined.
 struct List<'t, T> {
     values: Vec<T>,
-    /// The texts examined so far. A text seen again (the Data Client copies `email` into
-    /// `user_data.email_address`) is neither hashed nor counted a second time.
-    seen: [Cow<'t, str>; MAX_CANDIDATES],
+    /// The string texts examined so far. A text seen again (the Data Client copies `email` into
+    /// `user_data.email_address`) is neither hashed nor counted a second time. Numbers are not
+    /// remembered: they are never dropped with a reason, and hash to the same value.
+    seen: [&'t str; MAX_CANDIDATES],
     examined: usize,
 }
 
@@ -244,7 +245,7 @@ impl<T> Default for List<'_, T> {
     fn default() -> Self {
         List {
             values: Vec::new(),
-            seen: Default::default(),
+            seen: [""; MAX_CANDIDATES],
             examined: 0,
         }
     }
@@ -261,13 +262,19 @@ impl<'t, T: PartialEq> List<'t, T> {
             if self.is_full() {
                 return;
             }
-            if self
-                .seen
-                .get(..self.examined)
-                .is_some_and(|seen| seen.contains(&text))
-            {
-                continue;
+            if let Cow::Borrowed(text) = text {
+                if self
+                    .seen
+                    .get(..self.examined)
+                    .is_some_and(|seen| seen.contains(&text))
+                {
+                    continue;
+                }
+                if let Some(slot) = self.seen.get_mut(self.examined) {
+                    *slot = text;
+                }
             }
+            self.examined += 1;
             if let Some(parsed) = parse(&text) {
                 if !self.values.contains(&parsed) {
                     // Most lists hold one value: sized for it, where a first push reserves four.
@@ -277,10 +284,6 @@ impl<'t, T: PartialEq> List<'t, T> {
                     self.values.push(parsed);
                 }
             }
-            if let Some(slot) = self.seen.get_mut(self.examined) {
-                *slot = text;
-            }
-            self.examined += 1;
         }
     }
 }
