@@ -87,7 +87,7 @@ pub fn collect(
             let outcome = tag::process(&mut scope, event, index);
             index += 1;
             for skip in scope.field_skips.drain(..) {
-                metrics.add(Counter::UserFieldsSkipped, 1);
+                metrics.add(skip.reason.counter(), 1);
                 log::debug!("user field not sent ({}): {skip}", skip.code());
             }
             let page_location = || text_at(event, "page_location").map(Cow::into_owned);

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::observe::metrics::MemoryMetrics;
+use crate::payload::Sha256Hex;
 use crate::test_support::config;
 use serde_json::{json, Value};
 
@@ -220,7 +221,7 @@ fn google_phone_hash_is_counted_as_a_skipped_user_field() {
     let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
     assert_eq!(e["user"]["emails_sha256"], json!([HEX]));
     assert_eq!(e["user"].get("phone_numbers_sha256"), None);
-    assert_eq!(m.counter(Counter::UserFieldsSkipped), 1);
+    assert_eq!(m.counter(Counter::UserFieldsSkippedGooglePhoneHash), 1);
 }
 
 #[test]
@@ -258,7 +259,100 @@ fn google_phone_hash_from_measurement_protocol_is_skipped_raw_phone_used() {
     let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
     assert_eq!(e["user"]["emails_sha256"], json!([HEX]));
     assert_eq!(e["user"].get("phone_numbers_sha256"), None);
-    assert_eq!(m.counter(Counter::UserFieldsSkipped), 1);
+    assert_eq!(m.counter(Counter::UserFieldsSkippedGooglePhoneHash), 1);
+}
+
+fn mp_run(body: &Value) -> (Collected, MemoryMetrics) {
+    let body = body.to_string();
+    let req = request("/mp/collect", None, body.as_bytes());
+    let m = MemoryMetrics::default();
+    let config = config(json!({}));
+    let c = collect(
+        &config,
+        Format::Mp,
+        &req,
+        body.as_bytes(),
+        NOW,
+        &mut || [9; 16],
+        &m,
+    );
+    (c, m)
+}
+
+fn user_of(c: &Collected) -> Value {
+    let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
+    e["user"].clone()
+}
+
+#[test]
+fn mp_raw_email_is_hashed_like_ga4() {
+    // The API docs' vectors: " Ada@Example.COM ", "+1 (415) 555-2671", "Mary Jane", "O'Connor".
+    let (c, m) = mp_run(&json!({"client_id": "1.2",
+        "user_data": {"email_address": [" Ada@Example.COM ", "b@c.de"],
+                      "phone_number": "+1 (415) 555-2671",
+                      "address": [{"first_name": "Mary Jane", "last_name": "O'Connor"}]},
+        "events": [{"name": "sign_up", "params": {"page_location": "https://shop.example.co.uk/"}}]}));
+    let mp = user_of(&c);
+    assert_eq!(
+        mp["emails_sha256"],
+        json!([
+            "b5fc85e55755f9e0d030a10ab4429b6b2944855f9a0d60077fe832becbc41d72",
+            Sha256Hex::digest("b@c.de").as_str()
+        ])
+    );
+    assert_eq!(
+        mp["phone_numbers_sha256"],
+        json!(["758fbf68945f21c416814c539ab578876c8d98fb69e6da692def92cd52417fe0"])
+    );
+    assert_eq!(
+        mp["first_names_sha256"],
+        json!(["f08f448a5e7a9dc3619bb7c129f6a7d5fc6af002cea17ad71dfdc1c68f4d4e0e"])
+    );
+    assert_eq!(
+        mp["last_names_sha256"],
+        json!(["7a0fbfdf40cbeb97429bdb88f512cecd27f0d44b7e57986ab578423bb61936ac"])
+    );
+    assert_eq!(m.family_total("user_fields_skipped"), 0);
+    let raw = c.events[0].json.to_lowercase();
+    // Hex digests hold 0-9a-f only, so none of these can appear by chance.
+    for leaked in ["ada@", "b@c.de", "(415)", "mary", "connor"] {
+        assert!(!raw.contains(leaked), "{leaked} left the filter");
+    }
+    // The same values as GA4 event parameters give the same hashes.
+    let ga4 = "/g/collect?v=2&cid=1.2&_p=7&en=sign_up&dl=https%3A%2F%2Fshop.example.co.uk%2F\
+         &ep.user_data.email_address=%20Ada%40Example.COM%20\
+         &ep.user_data.phone_number=%2B1%20(415)%20555-2671\
+         &ep.user_data.address.first_name=Mary%20Jane&ep.user_data.address.last_name=O'Connor";
+    let (c, _) = run(&config(json!({})), ga4, None, b"");
+    let ga4 = user_of(&c);
+    for list in [
+        "phone_numbers_sha256",
+        "first_names_sha256",
+        "last_names_sha256",
+    ] {
+        assert_eq!(ga4[list], mp[list], "{list}");
+    }
+    assert_eq!(ga4["emails_sha256"][0], mp["emails_sha256"][0]);
+}
+
+#[test]
+fn ga4_em_names_and_phone_are_counted_by_reason_email_sent() {
+    const HEX: &str = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3";
+    let path = format!("{LANDING}&em=tv.1~em.{HEX}~pn.{HEX}~fn0.{HEX}~ln0.{HEX}~co0.NO");
+    let (c, m) = run(&config(json!({})), &path, None, b"");
+    let user = user_of(&c);
+    assert_eq!(user["emails_sha256"], json!([HEX]));
+    assert_eq!(user["countries"], json!(["NO"]));
+    for absent in [
+        "phone_numbers_sha256",
+        "first_names_sha256",
+        "last_names_sha256",
+    ] {
+        assert_eq!(user.get(absent), None, "{absent}");
+    }
+    assert_eq!(m.counter(Counter::UserFieldsSkippedGooglePhoneHash), 1);
+    assert_eq!(m.counter(Counter::UserFieldsSkippedGoogleNameHash), 2);
+    assert_eq!(m.family_total("user_fields_skipped"), 3);
 }
 
 // Before the fix, every line's event was built before any was tagged, each with its own copy of

@@ -2,29 +2,81 @@
 //! data): `tv.1~em.<hash>~pn.<hash>~fn0.<hash>~ln0.<hash>~sa0.<hash>~ct0.<city>~rg0.<region>~
 //! pc0.<postal>~co0.<country>`. This module decodes it into `user_data.*` the way CAPI mappers read
 //! it: hashes as lowercase hex (gtag sends 64-char hex or 43-char unpadded base64url), plain
-//! address fields as text, address 0 only, first `em`/`pn` only, error codes (`e<digits>`)
-//! ignored. Values already present from event parameters are never overwritten.
+//! address fields as text, error codes (`e<digits>`) ignored. `em` and `pn` may repeat and
+//! addresses are numbered: up to three distinct emails and phones (one as a string, several as an
+//! array) and addresses 0–2 (one as an object, several as an array) are kept, the first value of
+//! a repeated address field wins, and the rest is ignored. Values already present from event
+//! parameters are never overwritten.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use super::scan::split_ascii;
 use super::{form, note};
 use crate::event::EventData;
 
-/// Field → (key below `user_data`, hashed?).
-const FIELDS: &[(&str, &[&str], bool)] = &[
-    ("em", &["sha256_email_address"], true),
-    ("pn", &["sha256_phone_number"], true),
-    ("fn0", &["address", "sha256_first_name"], true),
-    ("ln0", &["address", "sha256_last_name"], true),
-    ("sa0", &["address", "sha256_street"], true),
-    ("ct0", &["address", "city"], false),
-    ("rg0", &["address", "region"], false),
-    ("pc0", &["address", "postal_code"], false),
-    ("co0", &["address", "country"], false),
+/// Emails, phones and addresses kept: the Conversions API reads three values per list.
+const MAX_VALUES: usize = 3;
+
+/// Address field code (before its index) → (key below `user_data.address`, hashed?).
+const ADDRESS_FIELDS: [(&str, &str, bool); 7] = [
+    ("fn", "sha256_first_name", true),
+    ("ln", "sha256_last_name", true),
+    ("sa", "sha256_street", true),
+    ("ct", "city", false),
+    ("rg", "region", false),
+    ("pc", "postal_code", false),
+    ("co", "country", false),
 ];
+
+/// What one `em` value decodes to, before it is written into `user_data`.
+#[derive(Default)]
+struct Found {
+    emails: Vec<String>,
+    phones: Vec<String>,
+    addresses: [Map<String, Value>; MAX_VALUES],
+}
+
+impl Found {
+    fn is_empty(&self) -> bool {
+        self.emails.is_empty() && self.phones.is_empty() && self.addresses.iter().all(Map::is_empty)
+    }
+}
+
+/// Where a token's value goes.
+enum Target {
+    Email,
+    Phone,
+    Address {
+        index: usize,
+        key: &'static str,
+        hashed: bool,
+    },
+}
+
+/// The target of field `field` (`em`, `pn`, `fn0`, `ct12`, …); `None` for any other field and
+/// for addresses past the third.
+fn target(field: &str) -> Option<Target> {
+    match field {
+        "em" => return Some(Target::Email),
+        "pn" => return Some(Target::Phone),
+        _ => {}
+    }
+    let code = field.trim_end_matches(|c: char| c.is_ascii_digit());
+    let digits = field.get(code.len()..)?;
+    if !(1..=2).contains(&digits.len()) {
+        return None;
+    }
+    let (_, key, hashed) = ADDRESS_FIELDS.iter().find(|(c, _, _)| *c == code)?;
+    let index = digits.parse::<usize>().ok().filter(|i| *i < MAX_VALUES)?;
+    Some(Target::Address {
+        index,
+        key,
+        hashed: *hashed,
+    })
+}
 
 /// Decodes `raw` into `event.user_data`, with a note for anything skipped.
 pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<String>) {
@@ -36,7 +88,7 @@ pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<Stri
         );
         return;
     }
-    let mut found: Vec<(&[&str], String)> = Vec::new();
+    let mut found = Found::default();
     for token in tokens {
         let Some(dot) = token.bytes().position(|b| b == b'.') else {
             continue;
@@ -46,12 +98,29 @@ pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<Stri
             token.get(..dot).unwrap_or_default(),
             token.get(dot + 1..).unwrap_or_default(),
         );
-        let Some((_, path, hashed)) = FIELDS.iter().find(|(f, _, _)| *f == field) else {
+        let Some(target) = target(field) else {
             continue;
         };
-        if found.iter().any(|(p, _)| p == path) || value.is_empty() {
+        // Past three emails or phones, and a repeated address field, are ignored.
+        let hashed = match &target {
+            Target::Email if found.emails.len() >= MAX_VALUES => continue,
+            Target::Phone if found.phones.len() >= MAX_VALUES => continue,
+            Target::Email | Target::Phone => true,
+            Target::Address { index, key, hashed } => {
+                if found
+                    .addresses
+                    .get(*index)
+                    .is_none_or(|a| a.contains_key(*key))
+                {
+                    continue;
+                }
+                *hashed
+            }
+        };
+        if value.is_empty() {
             continue;
         }
+        // `field` matched a known code above: it is safe to name in a note.
         if is_error_code(value) {
             note(
                 notes,
@@ -59,18 +128,27 @@ pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<Stri
             );
             continue;
         }
-        let decoded = if *hashed {
+        let decoded = if hashed {
             hash_hex(value)
         } else {
             // Plain fields are URI-encoded inside `em` (`ct0.bad%20wenigstadt`).
             Some(form::decode(value.as_bytes(), false).unwrap_or_else(|_| value.to_owned()))
         };
-        match decoded {
-            Some(text) => found.push((path, text)),
-            None => note(
+        let Some(text) = decoded else {
+            note(
                 notes,
                 format!("`em` field `{field}` is not a SHA-256 hash; ignored"),
-            ),
+            );
+            continue;
+        };
+        match target {
+            Target::Email => push_distinct(&mut found.emails, text),
+            Target::Phone => push_distinct(&mut found.phones, text),
+            Target::Address { index, key, .. } => {
+                if let Some(address) = found.addresses.get_mut(index) {
+                    address.insert(key.to_owned(), Value::String(text));
+                }
+            }
         }
     }
     if found.is_empty() {
@@ -85,47 +163,94 @@ pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<Stri
         );
         return;
     };
-    for (path, text) in found {
-        write_if_absent(user_data, path, text, notes);
+    for (key, values) in [
+        ("sha256_email_address", found.emails),
+        ("sha256_phone_number", found.phones),
+    ] {
+        if let Some(value) = one_or_many(values, Value::String) {
+            user_data.entry(key).or_insert(value);
+        }
+    }
+    merge_addresses(user_data, found.addresses, notes);
+}
+
+fn push_distinct(list: &mut Vec<String>, value: String) {
+    if !list.contains(&value) {
+        list.push(value);
     }
 }
 
-fn write_if_absent(
+/// One value as itself, several as an array, none as nothing.
+fn one_or_many<T>(mut values: Vec<T>, to_value: fn(T) -> Value) -> Option<Value> {
+    match values.len() {
+        0 => None,
+        1 => values.pop().map(to_value),
+        _ => Some(Value::Array(values.into_iter().map(to_value).collect())),
+    }
+}
+
+/// Writes the decoded addresses into `user_data.address`, index by index, never replacing a
+/// value the event parameters set. An address object from the parameters is address 0; it
+/// becomes the first element of an array when `em` carries more addresses.
+fn merge_addresses(
     user_data: &mut Map<String, Value>,
-    path: &[&str],
-    text: String,
+    found: [Map<String, Value>; MAX_VALUES],
     notes: &mut Vec<String>,
 ) {
-    let (target, key) = match path {
-        [key] => (user_data, *key),
-        [parent, key] => {
-            let entry = user_data
-                .entry((*parent).to_owned())
-                .or_insert_with(|| Value::Object(Map::new()));
-            match entry {
-                Value::Object(map) => (map, *key),
-                // An address sent as an array by event params: write into its first element.
-                Value::Array(list) => match list.first_mut() {
-                    Some(Value::Object(map)) => (map, *key),
-                    _ => {
-                        note(
-                            notes,
-                            format!("`user_data.{parent}` has no object to extend"),
-                        );
-                        return;
-                    }
-                },
-                _ => {
-                    note(notes, format!("`user_data.{parent}` is not an object"));
-                    return;
+    // Addresses up to the last one `em` filled; an empty one before it keeps its index.
+    let Some(count) = found
+        .iter()
+        .rposition(|a| !a.is_empty())
+        .map(|last| last + 1)
+    else {
+        return;
+    };
+    let mut found = found.into_iter().take(count);
+    let existing = match user_data.entry("address") {
+        Entry::Vacant(slot) => {
+            let value = match (found.next(), count) {
+                (Some(only), 1) => Value::Object(only),
+                (first, _) => {
+                    Value::Array(first.into_iter().chain(found).map(Value::Object).collect())
+                }
+            };
+            slot.insert(value);
+            return;
+        }
+        Entry::Occupied(slot) => slot.into_mut(),
+    };
+    if let (Value::Object(_), true) = (&existing, count > 1) {
+        let first = existing.take();
+        *existing = Value::Array(vec![first]);
+    }
+    match existing {
+        // One address: several made the object an array above.
+        Value::Object(map) => {
+            if let Some(address) = found.next() {
+                fill_absent(map, address);
+            }
+        }
+        Value::Array(list) => {
+            for (index, address) in found.enumerate() {
+                let len = list.len();
+                match list.get_mut(index) {
+                    Some(Value::Object(map)) => fill_absent(map, address),
+                    None if index == len => list.push(Value::Object(address)),
+                    _ => note(
+                        notes,
+                        format!("`user_data.address` has no object {index} to extend"),
+                    ),
                 }
             }
         }
-        _ => return,
-    };
-    target
-        .entry(key.to_owned())
-        .or_insert_with(|| Value::String(text));
+        _ => note(notes, "`user_data.address` is not an object".to_owned()),
+    }
+}
+
+fn fill_absent(target: &mut Map<String, Value>, from: Map<String, Value>) {
+    for (key, value) in from {
+        target.entry(key).or_insert(value);
+    }
 }
 
 /// `e<digits>`: gtag's marker for a field whose normalisation failed.
@@ -191,7 +316,7 @@ mod tests {
     fn full_bundle_in_any_order() {
         let (got, notes) = decode(&format!(
             "tv.1~co0.DE~em.{B64}~pn.{HEX}~fn0.{HEX}~ln0.{B64}~sa0.{HEX}~ct0.bad%20wenigstadt\
-             ~rg0.by~pc0.11234~em.{}~fn1.{HEX}",
+             ~rg0.by~pc0.11234~em.{HEX}~fn0.{}",
             "a".repeat(64)
         ));
         assert!(notes.is_empty(), "{notes:?}");
@@ -203,6 +328,47 @@ mod tests {
                             "sha256_street": HEX, "city": "bad wenigstadt", "region": "by",
                             "postal_code": "11234", "country": "DE"}
             }})
+        );
+    }
+
+    #[test]
+    fn repeated_em_and_pn_and_three_addresses_become_arrays() {
+        let (a, b, c, d) = (
+            "a".repeat(64),
+            "b".repeat(64),
+            "c".repeat(64),
+            "d".repeat(64),
+        );
+        let (got, notes) = decode(&format!(
+            "tv.1~em.{a}~em.{B64}~em.{a}~em.{b}~em.{c}~pn.{b}~pn.{c}~pn.{d}~pn.{a}\
+             ~fn0.{a}~ct0.oslo~fn1.{b}~co1.NO~ct2.molde~fn3.{c}~ct12.bod%C3%B8~fn01.{d}"
+        ));
+        assert!(notes.is_empty(), "{notes:?}");
+        // Three distinct emails and phones, first seen first; addresses 0..2 (index 01 is 1,
+        // whose first name was already set; 3 and 12 are past the third).
+        assert_eq!(
+            got,
+            json!({"user_data": {
+                "sha256_email_address": [a, HEX, b],
+                "sha256_phone_number": [b, c, d],
+                "address": [{"sha256_first_name": a, "city": "oslo"},
+                            {"sha256_first_name": b, "country": "NO"},
+                            {"city": "molde"}]
+            }})
+        );
+    }
+
+    #[test]
+    fn em_addresses_extend_an_address_object_from_event_params_into_an_array() {
+        let mut event = EventData::new();
+        event.insert("user_data".to_owned(), json!({"address": {"city": "Oslo"}}));
+        let mut notes = Vec::new();
+        decode_into("tv.1~ct0.bergen~co0.NO~ct1.molde", &mut event, &mut notes);
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(
+            Value::from(event),
+            json!({"user_data": {"address": [{"city": "Oslo", "country": "NO"},
+                                             {"city": "molde"}]}})
         );
     }
 

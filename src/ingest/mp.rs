@@ -1,9 +1,10 @@
 //! GA4 Measurement Protocol (`POST /mp/collect?measurement_id=…&api_secret=…`, JSON body,
 //! as Google documents it) → one event per `events[i]`. The sender is a server, so its
 //! address and User-Agent are not the user's: `ip_override` / `user_agent` come only from the body.
-//! This module owns that mapping (params at the top level, `user_properties` unwrapped, hashed
-//! `user_data` arrays reduced to element 0, `consent` and `non_personalized_ads` to
-//! `consent_state` booleans, `timestamp_micros` as an integer). The `api_secret` is never read, copied, or mentioned.
+//! This module owns that mapping (params at the top level, `user_properties` unwrapped,
+//! `user_data` (Google's `sha256_*` keys and the raw email, phone, names and street) kept to three
+//! values and three addresses, `consent` and `non_personalized_ads` to `consent_state` booleans,
+//! `timestamp_micros` as an integer). The `api_secret` is never read, copied, or mentioned.
 
 use serde_json::error::Category;
 use serde_json::value::RawValue;
@@ -15,16 +16,31 @@ use super::{cap_json, form, note, parse_number, set_if_absent, Budget, Intake, L
 use crate::event::EventData;
 use crate::request::{Method, RequestFacts};
 
-/// Address fields copied from `user_data.address[0]`.
-const ADDRESS_FIELDS: &[&str] = &[
+/// `user_data` keys copied: Google's hashes, and the raw email and phone that the tag hashes.
+const USER_DATA_KEYS: [&str; 4] = [
+    "sha256_email_address",
+    "sha256_phone_number",
+    "email_address",
+    "phone_number",
+];
+
+/// Fields copied from each address of `user_data.address` (raw names and street are hashed by
+/// the tag, like Google's `sha256_*`).
+const ADDRESS_FIELDS: [&str; 10] = [
     "sha256_first_name",
     "sha256_last_name",
     "sha256_street",
+    "first_name",
+    "last_name",
+    "street",
     "city",
     "region",
     "postal_code",
     "country",
 ];
+
+/// Values and addresses kept per `user_data` key: the Conversions API reads three per list.
+const MAX_USER_DATA_VALUES: usize = 3;
 
 /// Never copied into event data, wherever a sender puts it.
 const SECRET_KEY: &str = "api_secret";
@@ -258,43 +274,59 @@ fn user_properties(raw: Option<Value>) -> Map<String, Value> {
         .collect()
 }
 
-/// Element 0 of the hashed arrays (a bare string is accepted too) and of `address`.
+/// [`USER_DATA_KEYS`] and the addresses of `user_data`, each a string (or number) or an array:
+/// up to three values or addresses are kept, one as itself and several as an array (an array
+/// of one is unwrapped, so `{{event.user_data.address.city}}` reads the common case).
 fn user_data(raw: Option<&Value>) -> Map<String, Value> {
     let mut out = Map::new();
     let Some(Value::Object(raw)) = raw else {
         return out;
     };
-    for key in ["sha256_email_address", "sha256_phone_number"] {
-        if let Some(value) = raw.get(key).and_then(first_string) {
-            out.insert(key.to_owned(), Value::String(value));
+    for key in USER_DATA_KEYS {
+        if let Some(value) = raw.get(key).and_then(|v| first_values(v, scalar)) {
+            out.insert(key.to_owned(), value);
         }
     }
-    let address = match raw.get("address") {
-        Some(Value::Array(list)) => list.first(),
-        other => other,
-    };
-    if let Some(Value::Object(address)) = address {
+    let address = |value: &Value| {
+        let Value::Object(address) = value else {
+            return None;
+        };
         let fields: Map<String, Value> = ADDRESS_FIELDS
             .iter()
-            .filter_map(|key| match address.get(*key) {
-                Some(v @ (Value::String(_) | Value::Number(_))) => {
-                    Some(((*key).to_owned(), v.clone()))
-                }
-                _ => None,
-            })
+            .filter_map(|key| Some(((*key).to_owned(), scalar(address.get(*key)?)?)))
             .collect();
-        if !fields.is_empty() {
-            out.insert("address".to_owned(), Value::Object(fields));
-        }
+        (!fields.is_empty()).then_some(Value::Object(fields))
+    };
+    if let Some(addresses) = raw.get("address").and_then(|v| first_values(v, address)) {
+        out.insert("address".to_owned(), addresses);
     }
     out
 }
 
-fn first_string(value: &Value) -> Option<String> {
+/// A non-empty string or a number, copied.
+fn scalar(value: &Value) -> Option<Value> {
     match value {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Array(list) => list.first().and_then(first_string),
+        Value::String(s) if !s.is_empty() => Some(value.clone()),
+        Value::Number(_) => Some(value.clone()),
         _ => None,
+    }
+}
+
+/// `keep` of a value, or of the first [`MAX_USER_DATA_VALUES`] elements of an array it keeps
+/// (one unwrapped, several as an array).
+fn first_values(value: &Value, keep: impl Fn(&Value) -> Option<Value>) -> Option<Value> {
+    let Value::Array(list) = value else {
+        return keep(value);
+    };
+    let mut kept: Vec<Value> = list
+        .iter()
+        .filter_map(&keep)
+        .take(MAX_USER_DATA_VALUES)
+        .collect();
+    match kept.len() {
+        0 => None,
+        1 => kept.pop(),
+        _ => Some(Value::Array(kept)),
     }
 }
 

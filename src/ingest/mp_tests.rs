@@ -64,18 +64,20 @@ fn events_params_and_request_level_fields() {
 }
 
 #[test]
-fn user_data_takes_element_zero_and_consent_becomes_booleans() {
+fn user_data_keeps_three_values_and_consent_becomes_booleans() {
     let out = mp(r#"{"client_id": "1.2",
-        "user_data": {"sha256_email_address": ["aa", "bb"], "sha256_phone_number": "cc",
+        "user_data": {"sha256_email_address": ["aa", "", "bb", "cc", "dd"], "sha256_phone_number": "cc",
                       "address": [{"sha256_first_name": "f", "sha256_last_name": "l",
                                    "sha256_street": "s", "city": "oslo", "region": "03",
                                    "postal_code": "0150", "country": "NO", "other": "x"}, {}]},
         "consent": {"ad_user_data": "GRANTED", "ad_personalization": "denied"},
         "events": [{"name": "sign_up"}]}"#);
     let event = &out.events[0];
+    // An array of one (the empty address is dropped) is unwrapped: `user_data.address.city`
+    // references keep working for the common single address.
     assert_eq!(
         event["user_data"],
-        json!({"sha256_email_address": "aa", "sha256_phone_number": "cc",
+        json!({"sha256_email_address": ["aa", "bb", "cc"], "sha256_phone_number": "cc",
                "address": {"sha256_first_name": "f", "sha256_last_name": "l",
                            "sha256_street": "s", "city": "oslo", "region": "03",
                            "postal_code": "0150", "country": "NO"}})
@@ -88,6 +90,21 @@ fn user_data_takes_element_zero_and_consent_becomes_booleans() {
     assert_eq!(
         out.events[0]["user_data"],
         json!({"address": {"city": "x"}})
+    );
+}
+
+#[test]
+fn raw_user_data_keys_are_read_up_to_three_values_and_addresses() {
+    let out = mp(r#"{"user_data": {
+            "email_address": [" Ada@Example.COM ", "b@c.de"], "phone_number": 14155552671,
+            "address": [{"first_name": "Mary Jane", "last_name": "O'Connor", "street": "1 Main St"},
+                        {"first_name": "Ada"}, {"city": "Oslo"}, {"city": "Bergen"}]},
+        "events": [{"name": "sign_up"}]}"#);
+    assert_eq!(
+        out.events[0]["user_data"],
+        json!({"email_address": [" Ada@Example.COM ", "b@c.de"], "phone_number": 14155552671u64,
+               "address": [{"first_name": "Mary Jane", "last_name": "O'Connor", "street": "1 Main St"},
+                           {"first_name": "Ada"}, {"city": "Oslo"}]})
     );
 }
 

@@ -116,8 +116,14 @@ series!(Counter {
     WorkBudgetExceeded => "work_budget_exceeded";
     /// Collection bodies Envoy never delivered to the filter (the request went on unread).
     BodiesUnread => "bodies_unread";
-    /// User-data fields left out of an event because their value was unusable.
-    UserFieldsSkipped => "user_fields_skipped";
+    /// User-data values left out of an event (the event is sent), by reason: a Google phone or
+    /// name hash, a hash under a plain phone or name key, an MD5/SHA-1, a `sha256_*` non-hash.
+    UserFieldsSkippedGooglePhoneHash => "user_fields_skipped", "reason" = "google_phone_hash";
+    UserFieldsSkippedGoogleNameHash => "user_fields_skipped", "reason" = "google_name_hash";
+    UserFieldsSkippedHashedPhone => "user_fields_skipped", "reason" = "hashed_phone";
+    UserFieldsSkippedHashedName => "user_fields_skipped", "reason" = "hashed_name";
+    UserFieldsSkippedOtherDigest => "user_fields_skipped", "reason" = "other_digest";
+    UserFieldsSkippedNotASha256 => "user_fields_skipped", "reason" = "not_a_sha256";
     /// Events still queued when Envoy shut the filter down or replaced its configuration.
     EventsLostOnShutdown => "events_lost_on_shutdown";
 });

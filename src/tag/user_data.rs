@@ -1,41 +1,71 @@
 //! User data: the event's matching data, `events[].user`.
 //!
 //! Owns where each user field comes from (automapped event-data keys, then configured overrides),
-//! the API's normalisation rules (email, phone, names, external id) and the SHA-256 step, and the
-//! format rules of the raw fields (country, city, region, postal code, IP, user agent, obref).
-//! Hashed fields can only leave this module as [`Sha256Hex`]; raw email, phone, name and external
-//! id values are never returned or logged — drop messages name the field, never the value.
+//! how many values each list keeps, the API's normalisation rules (email, phone, names, external
+//! id) and the SHA-256 step, and the format rules of the raw fields (country, city, region, postal
+//! code, IP, user agent, obref). Which pre-hashed values may be sent, per field and source, is
+//! [`prehashed::judge`]'s rule. Hashed fields can only leave this module as [`Sha256Hex`]; raw
+//! email, phone, name and external id values are never returned or logged — drop messages name
+//! the field, never the value.
 //!
-//! Choices beyond what Stape's tag does: an override whose value fails its field's format (an IP that
-//! does not parse, a 5-digit phone) counts as resolving to nothing, so the automapped value stays;
-//! `external_id_sha256` beats `external_id` when both resolve; city and region are truncated to
-//! the API's 128 characters rather than dropped; an IP is sent in its canonical text form.
+//! Each list keeps up to [`MAX_LIST_VALUES`] distinct valid values, first seen first (the API reads
+//! the first three): an override that yields a valid value wins its field entirely; else the
+//! automapped sources in order, an array contributing its elements. At most [`MAX_CANDIDATES`]
+//! values are examined per field, so a long array costs no more than a short one.
+//!
+//! Choices beyond what Stape's tag does: an override whose values all fail the field's format (an
+//! IP that does not parse, a 5-digit phone) counts as resolving to nothing, so the automapped
+//! values stay; `external_id_sha256` beats `external_id` when both resolve; city and region are
+//! truncated to the API's 128 characters rather than dropped; an IP is sent in its canonical text
+//! form, and an IPv4-mapped IPv6 address (`::ffff:203.0.113.7`) as the IPv4 address.
 
 use crate::config::{UserData, ValueSource};
-use crate::event::{lookup, lookup_below, step, trim, EventData};
+use crate::event::{step, trim, EventData};
 use crate::payload::{Sha256Hex, User};
 use crate::request::RequestFacts;
-use crate::tag::prehashed::{self, FieldSkip};
+use crate::tag::prehashed::{self, FieldSkip, HashedField, Origin, Verdict};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 
-/// Raw email keys, in order; `user_data.sha256_email_address` comes after them.
-const EMAIL_KEYS: [&str; 4] = [
-    "email",
-    "email_address",
-    "user_data.email",
-    "user_data.email_address",
+/// The API reads the first three valid, unique values of each list.
+pub const MAX_LIST_VALUES: usize = 3;
+/// Values examined per field, valid or not; the rest of a long array is never looked at.
+pub const MAX_CANDIDATES: usize = 8;
+
+/// Where an automapped value is: a top-level key, or a key of `user_data`.
+#[derive(Clone, Copy)]
+enum Key {
+    Top(&'static str),
+    UserData(&'static str),
+}
+
+/// Automapped email sources, in order: the plain keys, then Google's hash key.
+const EMAIL_SOURCES: [(Key, Origin); 5] = [
+    (Key::Top("email"), Origin::Plain),
+    (Key::Top("email_address"), Origin::Plain),
+    (Key::UserData("email"), Origin::Plain),
+    (Key::UserData("email_address"), Origin::Plain),
+    (Key::UserData("sha256_email_address"), Origin::Google),
 ];
-const EMAIL_HASH_KEY: &str = "user_data.sha256_email_address";
-/// Raw phone keys; `user_data.sha256_phone_number` (Google's hash) comes after them.
-const PHONE_KEYS: [&str; 4] = [
-    "phone",
-    "phone_number",
-    "user_data.phone",
-    "user_data.phone_number",
+/// Automapped phone sources, in order.
+const PHONE_SOURCES: [(Key, Origin); 5] = [
+    (Key::Top("phone"), Origin::Plain),
+    (Key::Top("phone_number"), Origin::Plain),
+    (Key::UserData("phone"), Origin::Plain),
+    (Key::UserData("phone_number"), Origin::Plain),
+    (Key::UserData("sha256_phone_number"), Origin::Google),
 ];
-const PHONE_HASH_KEY: &str = "user_data.sha256_phone_number";
+const EXTERNAL_ID_SOURCES: [(Key, Origin); 1] = [(Key::Top("user_id"), Origin::Plain)];
+/// Name keys within each address, in order.
+const FIRST_NAME_KEYS: [(&str, Origin); 2] = [
+    ("first_name", Origin::Plain),
+    ("sha256_first_name", Origin::Google),
+];
+const LAST_NAME_KEYS: [(&str, Origin); 2] = [
+    ("last_name", Origin::Plain),
+    ("sha256_last_name", Origin::Google),
+];
 
 /// The API caps cities and regions at 128 characters.
 pub const MAX_CITY_CHARS: usize = 128;
@@ -47,8 +77,9 @@ pub const MAX_POSTAL_CODE_CHARS: usize = 32;
 /// browser id the caller resolved (click_id module); an `obref` override beats it, and the
 /// result is the one value both the payload and the `__obref` cookie use.
 ///
-/// Automapped fields that are not sent for a reason the user can act on (a Google phone hash,
-/// a `sha256_*` value that is not a hash) are appended to `skipped`.
+/// Values of hashed fields that are not sent for a reason the user can act on (a Google phone
+/// hash, an MD5, a `sha256_*` value that is not a hash, …) are appended to `skipped`, one per
+/// value.
 pub fn build_user(
     config: &UserData,
     event: &EventData,
@@ -59,7 +90,7 @@ pub fn build_user(
 ) -> User {
     let o = &config.overrides;
     let automap = config.automap;
-    let over = |source: &Option<ValueSource>| resolve_text(source, event, request);
+    let over = resolver(event, request);
     // The top-level keys are found in one walk over the event; the `user_data.…` keys below
     // read from `user_data`.
     let top = if automap {
@@ -68,126 +99,250 @@ pub fn build_user(
         TopLevel::default()
     };
     let user_data = top.get("user_data");
-    let auto = |paths: &[&str]| -> Option<Cow<'_, str>> {
-        if !automap {
-            return None;
+    let auto = |key: Key| -> Option<&Value> {
+        match key {
+            Key::Top(key) => top.get(key),
+            Key::UserData(key) => step(user_data?, key),
         }
-        paths.iter().find_map(|path| {
-            let value = match path.strip_prefix("user_data.") {
-                Some(below) => lookup_below(user_data?, below),
-                None if TopLevel::slot(path).is_some() => top.get(path),
-                None => lookup(event, path),
-            };
-            value.and_then(scalar_text)
-        })
     };
-    let address = user_data.and_then(address);
-    let from_address = |keys: &[&str]| -> Option<Cow<'_, str>> {
-        let address = address?;
-        keys.iter()
-            .find_map(|key| address.get(*key).and_then(scalar_text))
+    let sources = |list: &'static [(Key, Origin)]| {
+        list.iter()
+            .filter_map(move |(key, origin)| Some((auto(*key)?, *origin)))
+    };
+    let addresses = user_data.map(addresses).unwrap_or_default();
+    let in_addresses = |keys: &'static [(&'static str, Origin)]| {
+        addresses.into_iter().flatten().flat_map(move |address| {
+            keys.iter()
+                .filter_map(move |(key, origin)| Some((address.get(*key)?, *origin)))
+        })
     };
 
     let mut user = User::default();
     if !strip_identifiers {
-        let email = |raw: &str| hash_field(raw, normalize_email);
-        let phone = |raw: &str| hash_field(raw, normalize_phone);
-        let name = |raw: &str| hash_field(raw, normalize_name);
-        let external_id = |raw: &str| hash_field(raw, normalize_external_id);
-        let email_auto = auto(&EMAIL_KEYS)
-            .map(Automapped::Raw)
-            .or_else(|| auto(&[EMAIL_HASH_KEY]).map(Automapped::Hash));
-        user.emails_sha256 = pick_hashed("email", over(&o.email), email_auto, email, skipped)
-            .into_iter()
-            .collect();
-        let phone_auto = auto(&PHONE_KEYS).map(Automapped::Raw).or_else(|| {
-            auto(&[PHONE_HASH_KEY]).map(|_| Automapped::Unusable(FieldSkip::GooglePhoneHash))
-        });
-        user.phone_numbers_sha256 =
-            pick_hashed("phone", over(&o.phone), phone_auto, phone, skipped)
-                .into_iter()
-                .collect();
-        let address_name = |raw: &str, hashed: &str| {
-            from_address(&[raw])
-                .map(Automapped::Raw)
-                .or_else(|| from_address(&[hashed]).map(Automapped::Hash))
-        };
-        user.first_names_sha256 = pick_hashed(
-            "first_name",
+        use HashedField::{Email, ExternalId, FirstName, LastName, Phone};
+        user.emails_sha256 = hashed(Email, over(&o.email), sources(&EMAIL_SOURCES), skipped);
+        user.phone_numbers_sha256 = hashed(Phone, over(&o.phone), sources(&PHONE_SOURCES), skipped);
+        user.first_names_sha256 = hashed(
+            FirstName,
             over(&o.first_name),
-            address_name("first_name", "sha256_first_name"),
-            name,
+            in_addresses(&FIRST_NAME_KEYS),
             skipped,
-        )
-        .into_iter()
-        .collect();
-        user.last_names_sha256 = pick_hashed(
-            "last_name",
+        );
+        user.last_names_sha256 = hashed(
+            LastName,
             over(&o.last_name),
-            address_name("last_name", "sha256_last_name"),
-            name,
+            in_addresses(&LAST_NAME_KEYS),
             skipped,
-        )
-        .into_iter()
-        .collect();
-        // A non-hex `external_id_sha256` is hashed like `external_id`: hash_field does exactly that.
+        );
+        // A non-hash `external_id_sha256` is hashed like `external_id`: judge says `Raw`.
         let external_override = over(&o.external_id_sha256).or_else(|| over(&o.external_id));
-        user.external_ids_sha256 = pick(
-            "external_id",
+        user.external_ids_sha256 = hashed(
+            ExternalId,
             external_override,
-            auto(&["user_id"]),
-            external_id,
-        )
-        .into_iter()
-        .collect();
+            sources(&EXTERNAL_ID_SOURCES),
+            skipped,
+        );
     }
 
-    user.cities = pick(
-        "city",
-        over(&o.city),
-        from_address(&["city"]),
-        city_or_region,
-    )
-    .into_iter()
-    .collect();
-    user.regions = pick(
-        "region",
-        over(&o.region),
-        from_address(&["region"]),
-        city_or_region,
-    )
-    .into_iter()
-    .collect();
-    user.postal_codes = pick(
-        "postal_code",
-        over(&o.postal_code),
-        from_address(&["postal_code"]),
-        postal_code,
-    )
-    .into_iter()
-    .collect();
-    user.countries = pick(
-        "country",
-        over(&o.country),
-        from_address(&["country"]),
-        country,
-    )
-    .into_iter()
-    .collect();
+    // The raw geo lists: each from the override, else from the addresses in order.
+    let geo =
+        |key: &'static str, over: Option<Cow<'_, Value>>, parse: fn(&str) -> Option<String>| {
+            let automapped = addresses
+                .into_iter()
+                .flatten()
+                .filter_map(move |address| Some((address.get(key)?, Origin::Plain)));
+            fill(key, over, automapped, |raw, _| valid(key, parse(raw)))
+        };
+    user.cities = geo("city", over(&o.city), city_or_region);
+    user.regions = geo("region", over(&o.region), city_or_region);
+    user.postal_codes = geo("postal_code", over(&o.postal_code), postal_code);
+    user.countries = geo("country", over(&o.country), country);
+    let text_of = |value: Option<Cow<'_, Value>>| -> Option<Cow<'static, str>> {
+        let value = value?;
+        scalar_text(&value).map(|text| Cow::Owned(text.into_owned()))
+    };
+    let auto_text = |key: &'static str| auto(Key::Top(key)).and_then(scalar_text);
     user.ip_address = pick(
         "ip_address",
-        over(&o.ip_address),
-        auto(&["ip_override"]),
+        text_of(over(&o.ip_address)),
+        auto_text("ip_override"),
         ip_address,
     );
     user.user_agent = pick(
         "user_agent",
-        over(&o.user_agent),
-        auto(&["user_agent"]),
+        text_of(over(&o.user_agent)),
+        auto_text("user_agent"),
         non_blank,
     );
-    user.obref = pick("obref", over(&o.obref), obref.map(Cow::Owned), opaque_ref);
+    user.obref = pick(
+        "obref",
+        text_of(over(&o.obref)),
+        obref.map(Cow::Owned),
+        opaque_ref,
+    );
     user
+}
+
+/// An override's value for one event, or `None` when it is not configured or resolves to nothing.
+fn resolver<'a>(
+    event: &'a EventData,
+    request: &'a RequestFacts,
+) -> impl Fn(&'a Option<ValueSource>) -> Option<Cow<'a, Value>> {
+    move |source| source.as_ref()?.resolve(event, request)
+}
+
+/// One list of `events[].user`: an override's values if one of them is valid; else the
+/// automapped values in source order. Each list is bounded by [`List`].
+fn fill<'v, T: PartialEq>(
+    field: &str,
+    override_value: Option<Cow<'_, Value>>,
+    automapped: impl Iterator<Item = (&'v Value, Origin)>,
+    mut parse: impl FnMut(&str, Origin) -> Option<T>,
+) -> Vec<T> {
+    if let Some(value) = override_value {
+        let mut list = List::default();
+        list.offer(&value, |raw| parse(raw, Origin::Override));
+        if !list.values.is_empty() {
+            return list.values;
+        }
+        log::debug!("user_data: override for {field} has no valid value; ignored");
+    }
+    let mut list = List::default();
+    let mut automapped = automapped;
+    while !list.is_full() {
+        let Some((value, origin)) = automapped.next() else {
+            break;
+        };
+        list.offer(value, |raw| parse(raw, origin));
+    }
+    list.values
+}
+
+/// A hashed field's list: [`fill`] with [`hash_value`].
+fn hashed<'v>(
+    field: HashedField,
+    override_value: Option<Cow<'_, Value>>,
+    automapped: impl Iterator<Item = (&'v Value, Origin)>,
+    skipped: &mut Vec<FieldSkip>,
+) -> Vec<Sha256Hex> {
+    fill(field.name(), override_value, automapped, |raw, origin| {
+        hash_value(field, origin, raw, skipped)
+    })
+}
+
+/// A list being filled: distinct values in first-seen order, at most [`MAX_LIST_VALUES`] kept
+/// and [`MAX_CANDIDATES`] distinct texts examined.
+struct List<'t, T> {
+    values: Vec<T>,
+    /// The string texts examined so far. A text seen again (the Data Client copies `email` into
+    /// `user_data.email_address`) is neither hashed nor counted a second time. Numbers are not
+    /// remembered: they are never dropped with a reason, and hash to the same value.
+    seen: [&'t str; MAX_CANDIDATES],
+    examined: usize,
+}
+
+impl<T> Default for List<'_, T> {
+    fn default() -> Self {
+        List {
+            values: Vec::new(),
+            seen: [""; MAX_CANDIDATES],
+            examined: 0,
+        }
+    }
+}
+
+impl<'t, T: PartialEq> List<'t, T> {
+    fn is_full(&self) -> bool {
+        self.values.len() >= MAX_LIST_VALUES || self.examined >= MAX_CANDIDATES
+    }
+
+    /// Offers the texts of `value` (a scalar, or an array's elements) until the list is full.
+    fn offer(&mut self, value: &'t Value, mut parse: impl FnMut(&str) -> Option<T>) {
+        for text in texts(value) {
+            if self.is_full() {
+                return;
+            }
+            if let Cow::Borrowed(text) = text {
+                if self
+                    .seen
+                    .get(..self.examined)
+                    .is_some_and(|seen| seen.contains(&text))
+                {
+                    continue;
+                }
+                if let Some(slot) = self.seen.get_mut(self.examined) {
+                    *slot = text;
+                }
+            }
+            self.examined += 1;
+            if let Some(parsed) = parse(&text) {
+                if !self.values.contains(&parsed) {
+                    // Most lists hold one value: sized for it, where a first push reserves four.
+                    if self.values.is_empty() {
+                        self.values.reserve_exact(1);
+                    }
+                    self.values.push(parsed);
+                }
+            }
+        }
+    }
+}
+
+/// The texts a value carries, trimmed (every field's rule trims): a non-blank string, a number,
+/// or those among the first [`MAX_CANDIDATES`] elements of an array (sGTM carries both
+/// `"a@b.c"` and `["a@b.c"]`).
+fn texts(value: &Value) -> impl Iterator<Item = Cow<'_, str>> {
+    let items = match value {
+        Value::Array(list) => list.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    items
+        .iter()
+        .take(MAX_CANDIDATES)
+        .filter_map(|item| match item {
+            Value::String(text) => Some(Cow::Borrowed(trim(text))).filter(|t| !t.is_empty()),
+            Value::Number(n) => Some(Cow::Owned(n.to_string())),
+            _ => None,
+        })
+}
+
+/// One value of a hashed field, by [`prehashed::judge`]'s rule: a SHA-256 it passes, the hash of
+/// raw text after the field's normalisation, or nothing (a skip is recorded with its reason).
+fn hash_value(
+    field: HashedField,
+    origin: Origin,
+    raw: &str,
+    skipped: &mut Vec<FieldSkip>,
+) -> Option<Sha256Hex> {
+    match prehashed::judge(field, origin, raw) {
+        Verdict::Pass(hash) => Some(hash),
+        Verdict::Skip(reason) => {
+            skipped.push(FieldSkip { field, reason });
+            None
+        }
+        Verdict::Raw => valid(
+            field.name(),
+            normalise(field, raw).map(|n| Sha256Hex::digest(&n)),
+        ),
+    }
+}
+
+/// The field's normalisation before SHA-256.
+fn normalise(field: HashedField, raw: &str) -> Option<String> {
+    match field {
+        HashedField::Email => normalize_email(raw),
+        HashedField::Phone => normalize_phone(raw),
+        HashedField::FirstName | HashedField::LastName => normalize_name(raw),
+        HashedField::ExternalId => normalize_external_id(raw),
+    }
+}
+
+/// `parsed`, with a debug line naming the field (values may be personal data) when it failed.
+fn valid<T>(field: &str, parsed: Option<T>) -> Option<T> {
+    if parsed.is_none() {
+        log::debug!("user_data: a value of {field} has an invalid format; dropped");
+    }
+    parsed
 }
 
 /// The top-level event keys user data reads, in [`TopLevel`] slot order.
@@ -275,12 +430,6 @@ pub fn normalize_external_id(raw: &str) -> Option<String> {
     (!id.is_empty()).then(|| id.to_owned())
 }
 
-/// Hash a field: a value that already is 64 hex chars → [`Sha256Hex::from_hex`] (lowercased,
-/// never re-hashed); else normalise, then [`Sha256Hex::digest`]. `None` when normalisation fails.
-pub fn hash_field(raw: &str, normalise: fn(&str) -> Option<String>) -> Option<Sha256Hex> {
-    Sha256Hex::from_hex(trim(raw)).or_else(|| normalise(raw).map(|n| Sha256Hex::digest(&n)))
-}
-
 /// The text of a scalar that can carry a user field: a non-blank string, a number, or the first
 /// element of an array (sGTM carries both `"a@b.c"` and `["a@b.c"]`). Booleans, objects and
 /// `null` carry nothing.
@@ -293,18 +442,8 @@ pub(crate) fn scalar_text(value: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
-/// An override's value as text, or `None` when it is not configured or resolves to nothing.
-fn resolve_text(
-    source: &Option<ValueSource>,
-    event: &EventData,
-    request: &RequestFacts,
-) -> Option<Cow<'static, str>> {
-    let value = source.as_ref()?.resolve(event, request)?;
-    scalar_text(&value).map(|text| Cow::Owned(text.into_owned()))
-}
-
-/// One field: a usable override beats the automapped value; a value failing the field's format
-/// is dropped with a debug line that names the field only (values may be personal data).
+/// A single-value field: a usable override beats the automapped value; a value failing the
+/// field's format is dropped with a debug line that names the field only.
 fn pick<T>(
     field: &str,
     override_value: Option<Cow<'_, str>>,
@@ -317,67 +456,33 @@ fn pick<T>(
         }
         log::debug!("user_data: override for {field} has an invalid format; ignored");
     }
-    let raw = automapped?;
-    let parsed = parse(&raw);
-    if parsed.is_none() {
-        log::debug!("user_data: {field} has an invalid format; dropped");
-    }
-    parsed
+    valid(field, parse(&automapped?))
 }
 
-/// Where an automapped hashed field came from.
-enum Automapped<'a> {
-    /// A raw (or already 64-hex) value: normalised and hashed.
-    Raw(Cow<'a, str>),
-    /// A value under a `sha256_*` key: decoded as a hash, never hashed again.
-    Hash(Cow<'a, str>),
-    /// Present, but never usable.
-    Unusable(FieldSkip),
-}
-
-/// [`pick`] for a hashed field: a usable override beats the automapped value; an automapped
-/// value that cannot be sent is recorded in `skipped`.
-fn pick_hashed(
-    field: &'static str,
-    override_value: Option<Cow<'_, str>>,
-    automapped: Option<Automapped<'_>>,
-    hash: impl Fn(&str) -> Option<Sha256Hex>,
-    skipped: &mut Vec<FieldSkip>,
-) -> Option<Sha256Hex> {
-    if let Some(raw) = override_value {
-        if let Some(hashed) = hash(&raw) {
-            return Some(hashed);
-        }
-        log::debug!("user_data: override for {field} has an invalid format; ignored");
-    }
-    match automapped? {
-        Automapped::Raw(raw) => pick(field, None, Some(raw), hash),
-        Automapped::Hash(value) => {
-            let decoded = prehashed::decode(&value);
-            if decoded.is_none() {
-                skipped.push(FieldSkip::NotASha256 { field });
+/// Up to [`MAX_LIST_VALUES`] addresses of `user_data.address` (given `user_data`): the object
+/// itself, elements 0–2 of an array, or keys `"0"`–`"2"` of an array-like object (some tag
+/// templates produce those).
+fn addresses(user_data: &Value) -> [Option<&Map<String, Value>>; MAX_LIST_VALUES] {
+    let mut found = [None; MAX_LIST_VALUES];
+    match step(user_data, "address") {
+        Some(Value::Array(list)) => {
+            for (slot, address) in found.iter_mut().zip(list) {
+                *slot = address.as_object();
             }
-            decoded
         }
-        Automapped::Unusable(reason) => {
-            skipped.push(reason);
-            None
+        Some(Value::Object(map)) if matches!(map.get("0"), Some(Value::Object(_))) => {
+            for (slot, key) in found.iter_mut().zip(["0", "1", "2"]) {
+                *slot = map.get(key).and_then(Value::as_object);
+            }
         }
+        Some(Value::Object(map)) => {
+            if let Some(slot) = found.first_mut() {
+                *slot = Some(map);
+            }
+        }
+        _ => {}
     }
-}
-
-/// `user_data.address` (given `user_data`) as an object: the object itself, element 0 of an
-/// array, or the object under key `"0"` (array-like objects some tag templates produce).
-fn address(user_data: &Value) -> Option<&Map<String, Value>> {
-    let address = match step(user_data, "address")? {
-        Value::Array(list) => list.first()?,
-        other => other,
-    };
-    let map = address.as_object()?;
-    match map.get("0") {
-        Some(Value::Object(inner)) => Some(inner),
-        _ => Some(map),
-    }
+    found
 }
 
 /// An opaque reference (`obref`): passed through unchanged, but never blank or absurdly long.
@@ -412,20 +517,24 @@ fn country(raw: &str) -> Option<String> {
 }
 
 /// The first element of a comma-separated list (proxies append), as an IPv4/IPv6 address; an
-/// `ip:port` form is accepted with the port removed.
+/// `ip:port` form is accepted with the port removed. An IPv4-mapped IPv6 address
+/// (`::ffff:203.0.113.7`, as dual-stack sockets report IPv4 peers) is the IPv4 address.
 fn ip_address(raw: &str) -> Option<String> {
     let first = raw.split(',').next()?.trim();
-    match first.parse::<IpAddr>() {
+    let ip = match first.parse::<IpAddr>() {
         // The IPv4 parser takes only the dotted-decimal form without leading zeros, which is
         // exactly how it prints: the text is kept, saving a formatting pass per event.
         Ok(IpAddr::V4(_)) => return Some(first.to_owned()),
-        Ok(ip) => return Some(ip.to_string()),
-        Err(_) => {}
-    }
-    first
-        .parse::<SocketAddr>()
-        .ok()
-        .map(|addr| addr.ip().to_string())
+        Ok(ip) => ip,
+        Err(_) => first.parse::<SocketAddr>().ok()?.ip(),
+    };
+    Some(match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => v6.to_string(),
+        },
+        IpAddr::V4(v4) => v4.to_string(),
+    })
 }
 
 #[cfg(test)]

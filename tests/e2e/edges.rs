@@ -305,5 +305,6 @@ fn data_tag_base64_hashes_are_sent_as_hex_and_google_phone_hashes_skipped() {
     let user = &calls[1].events()[0]["user"];
     assert_eq!(user["emails_sha256"], json!([HEX]));
     assert_eq!(user.get("phone_numbers_sha256"), None, "{user}");
-    assert_eq!(env.stat("user_fields_skipped"), 1);
+    assert_eq!(env.stat("user_fields_skipped_google_phone_hash"), 1);
+    assert_eq!(env.stat("user_fields_skipped"), 1, "no other reason");
 }

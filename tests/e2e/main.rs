@@ -35,6 +35,7 @@ mod release;
 mod shipped_configs;
 mod soak;
 mod tag_logic;
+mod user_data;
 
 #[path = "../support/shapes.rs"]
 mod shapes;

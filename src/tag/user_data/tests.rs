@@ -1,13 +1,18 @@
-//! Tests of user data: sources, normalisation, hashing, pre-hashed values and raw fields.
+//! Tests of user data: sources, normalisation, hashing and raw fields. Pre-hashed values by
+//! field and source: `prehashed_values`; up to three values per list: `lists`.
 
 use super::*;
 use crate::config::UserOverrides;
+use crate::tag::prehashed::SkipReason;
 use crate::test_support::event as data;
 use serde_json::json;
 
-const A665: &str = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3";
+mod lists;
+mod prehashed_values;
 
-fn request() -> RequestFacts {
+pub(super) const A665: &str = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3";
+
+pub(super) fn request() -> RequestFacts {
     RequestFacts::from_headers(
         &[
             (
@@ -22,25 +27,25 @@ fn request() -> RequestFacts {
     .unwrap()
 }
 
-fn automap() -> UserData {
+pub(super) fn automap() -> UserData {
     UserData {
         automap: true,
         overrides: UserOverrides::default(),
     }
 }
 
-fn manual(overrides: UserOverrides) -> UserData {
+pub(super) fn manual(overrides: UserOverrides) -> UserData {
     UserData {
         automap: false,
         overrides,
     }
 }
 
-fn lit(v: Value) -> Option<ValueSource> {
+pub(super) fn lit(v: Value) -> Option<ValueSource> {
     Some(ValueSource::Literal(v))
 }
 
-fn build(config: &UserData, event: Value) -> User {
+pub(super) fn build(config: &UserData, event: Value) -> User {
     build_user(
         config,
         &data(event),
@@ -51,12 +56,21 @@ fn build(config: &UserData, event: Value) -> User {
     )
 }
 
-fn sha(s: &str) -> Sha256Hex {
+pub(super) fn sha(s: &str) -> Sha256Hex {
     Sha256Hex::digest(s)
 }
 
-fn hex(s: &str) -> Sha256Hex {
+pub(super) fn hex(s: &str) -> Sha256Hex {
     Sha256Hex::from_hex(s).unwrap()
+}
+
+/// SHA-256 of `input` after `normalise`.
+fn hash_field(input: &str, normalise: fn(&str) -> Option<String>) -> Option<Sha256Hex> {
+    normalise(input).map(|n| Sha256Hex::digest(&n))
+}
+
+pub(super) fn skip(field: HashedField, reason: SkipReason) -> FieldSkip {
+    FieldSkip { field, reason }
 }
 
 // --- normalisation and the hash vectors of openai-capi-api.md §5 ---
@@ -168,20 +182,6 @@ fn names_are_lowercased_unicode_aware() {
 }
 
 #[test]
-fn pre_hashed_values_pass_through_lowercased_never_rehashed() {
-    let upper = A665.to_ascii_uppercase();
-    for normalise in [
-        normalize_email,
-        normalize_phone,
-        normalize_name,
-        normalize_external_id,
-    ] {
-        assert_eq!(hash_field(&upper, normalise), Some(hex(A665)));
-        assert_eq!(hash_field(&format!(" {A665} "), normalise), Some(hex(A665)));
-    }
-}
-
-#[test]
 fn phone_rules() {
     assert_eq!(
         normalize_phone("0049 30 1234567").as_deref(),
@@ -216,9 +216,10 @@ fn phone_rules() {
         &automap(),
         json!({"phone": "12345", "phone_number": "+14155552671"}),
     );
-    assert!(
-        built.phone_numbers_sha256.is_empty(),
-        "first non-empty source wins, then fails"
+    assert_eq!(
+        built.phone_numbers_sha256,
+        vec![sha("14155552671")],
+        "an invalid value is dropped; the next source still counts"
     );
     let built = build(&automap(), json!({"phone": "0049 30 1234567"}));
     assert_eq!(built.phone_numbers_sha256, vec![sha("49301234567")]);
@@ -252,11 +253,12 @@ fn stape_21_email_is_automapped_from_each_source() {
             "{event}"
         );
     }
-    let first_wins =
+    // Every source counts, in order (Stape's tag takes the first non-empty one).
+    let in_order =
         json!({"email": "", "email_address": "a@b.co", "user_data": {"email": "c@d.co"}});
     assert_eq!(
-        build(&automap(), first_wins).emails_sha256,
-        vec![sha("a@b.co")]
+        build(&automap(), in_order).emails_sha256,
+        vec![sha("a@b.co"), sha("c@d.co")]
     );
 }
 
@@ -369,13 +371,16 @@ fn stape_26_manual_hash_external_id_ip_and_user_agent() {
 }
 
 #[test]
-fn stape_27_email_array_uses_its_first_element() {
+fn stape_27_email_array_gives_each_of_its_values() {
     let built = build(
         &automap(),
         json!({"user_data": {"email": ["arr@example.com", "other@example.com"]}}),
     );
-    // The API reads up to three values; we send the one the automap rule picks.
-    assert_eq!(built.emails_sha256, vec![sha("arr@example.com")]);
+    // Stape sends element 0; the API reads up to three values, so both are sent.
+    assert_eq!(
+        built.emails_sha256,
+        vec![sha("arr@example.com"), sha("other@example.com")]
+    );
 }
 
 // --- overrides, consent, address forms, formats ---
@@ -480,13 +485,18 @@ fn name_overrides_and_automap_from_address() {
     );
     assert_eq!(built.first_names_sha256, vec![sha("ada")]);
     assert_eq!(built.last_names_sha256, vec![sha("lovelace")]);
-    let pre = sha("ada");
-    let built = build(
+    let (built, skipped) = build_skips(
         &automap(),
-        json!({"user_data": {"address": {"sha256_first_name": pre.as_str(), "sha256_last_name": A665}}}),
+        json!({"user_data": {"address": {"sha256_first_name": sha("ada").as_str(), "sha256_last_name": A665}}}),
     );
-    assert_eq!(built.first_names_sha256, vec![pre]);
-    assert_eq!(built.last_names_sha256, vec![hex(A665)]);
+    assert!(built.first_names_sha256.is_empty() && built.last_names_sha256.is_empty());
+    assert_eq!(
+        skipped,
+        vec![
+            skip(HashedField::FirstName, SkipReason::GoogleNameHash),
+            skip(HashedField::LastName, SkipReason::GoogleNameHash)
+        ]
+    );
     let built = build(
         &manual(UserOverrides {
             first_name: lit(json!("Mary Jane")),
@@ -563,7 +573,7 @@ fn strip_identifiers_keeps_geo_ip_ua_and_obref_but_drops_hashes() {
 fn address_as_object_array_or_zero_keyed_object() {
     for event in [
         json!({"user_data": {"address": {"city": "Oslo", "country": "no"}}}),
-        json!({"user_data": {"address": [{"city": "Oslo", "country": "no"}, {"city": "Bergen"}]}}),
+        json!({"user_data": {"address": [{"city": "Oslo", "country": "no"}]}}),
         json!({"user_data": {"address": {"0": {"city": "Oslo", "country": "no"}}}}),
     ] {
         let built = build(&automap(), event.clone());
@@ -635,6 +645,38 @@ fn ip_must_parse_and_the_first_list_element_is_used() {
     assert_eq!(ip(json!("not-an-ip")), None);
     assert_eq!(ip(json!("300.1.1.1")), None);
     assert_eq!(ip(json!(", 203.0.113.7")), None, "first element is empty");
+}
+
+#[test]
+fn ipv4_mapped_ipv6_is_sent_as_ipv4() {
+    let ip = |v: Value| build(&automap(), json!({"ip_override": v})).ip_address;
+    for mapped in [
+        "::ffff:203.0.113.7",
+        "::FFFF:203.0.113.7",
+        "::ffff:cb00:7107",
+        "[::ffff:203.0.113.7]:443",
+        "::ffff:203.0.113.7, 10.0.0.1",
+    ] {
+        assert_eq!(
+            ip(json!(mapped)).as_deref(),
+            Some("203.0.113.7"),
+            "{mapped}"
+        );
+    }
+    let config = manual(UserOverrides {
+        ip_address: lit(json!("::ffff:198.51.100.9")),
+        ..Default::default()
+    });
+    assert_eq!(
+        build(&config, json!({})).ip_address.as_deref(),
+        Some("198.51.100.9")
+    );
+    // Other IPv6 forms that embed an IPv4 address are not mapped addresses.
+    assert_eq!(ip(json!("::203.0.113.7")).as_deref(), Some("::cb00:7107"));
+    assert_eq!(
+        ip(json!("64:ff9b::cb00:7107")).as_deref(),
+        Some("64:ff9b::cb00:7107")
+    );
 }
 
 #[test]
@@ -710,103 +752,10 @@ fn raw_identifiers_never_appear_in_the_output() {
     }
 }
 
-fn build_skips(config: &UserData, event: Value) -> (User, Vec<FieldSkip>) {
+pub(super) fn build_skips(config: &UserData, event: Value) -> (User, Vec<FieldSkip>) {
     let mut skipped = Vec::new();
     let user = build_user(config, &data(event), &request(), false, None, &mut skipped);
     (user, skipped)
-}
-
-#[test]
-fn google_phone_hash_is_skipped_with_a_reason() {
-    // GA4 `em` `pn` and MP `user_data.sha256_phone_number` both land here.
-    let (user, skipped) = build_skips(
-        &automap(),
-        json!({"user_data": {"sha256_phone_number": A665, "sha256_email_address": A665}}),
-    );
-    assert!(user.phone_numbers_sha256.is_empty());
-    assert_eq!(
-        user.emails_sha256,
-        vec![hex(A665)],
-        "email hashes are still used"
-    );
-    assert_eq!(skipped, vec![FieldSkip::GooglePhoneHash]);
-}
-
-#[test]
-fn google_phone_hash_raw_phone_and_override_are_still_used() {
-    let (user, skipped) = build_skips(
-        &automap(),
-        json!({"user_data": {"phone_number": "+1 (415) 555-2671", "sha256_phone_number": A665}}),
-    );
-    assert_eq!(user.phone_numbers_sha256, vec![sha("14155552671")]);
-    assert!(skipped.is_empty(), "the raw phone wins; nothing skipped");
-    let overridden = UserData {
-        automap: true,
-        overrides: UserOverrides {
-            phone: lit(json!(A665)),
-            ..Default::default()
-        },
-    };
-    let (user, skipped) = build_skips(
-        &overridden,
-        json!({"user_data": {"sha256_phone_number": A665}}),
-    );
-    assert_eq!(
-        user.phone_numbers_sha256,
-        vec![hex(A665)],
-        "an explicit hash is used"
-    );
-    assert!(skipped.is_empty());
-}
-
-#[test]
-fn data_tag_base64_sha256_is_decoded_to_hex() {
-    // SHA-256 of "a@b.co" in standard base64, as Stape's Data Tag sends it (44 characters).
-    let digest = sha("a@b.co");
-    let bytes = hex::decode(digest.as_str()).unwrap();
-    let b64 = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(&bytes)
-    };
-    assert_eq!(b64.len(), 44);
-    let (user, skipped) = build_skips(
-        &automap(),
-        json!({"user_data": {"sha256_email_address": b64.clone(),
-                             "address": {"sha256_first_name": b64, "sha256_last_name": A665}}}),
-    );
-    assert_eq!(user.emails_sha256, vec![digest.clone()]);
-    assert_eq!(user.first_names_sha256, vec![digest]);
-    assert_eq!(user.last_names_sha256, vec![hex(A665)]);
-    assert!(skipped.is_empty());
-}
-
-#[test]
-fn invalid_sha256_values_are_dropped_with_a_reason_never_rehashed() {
-    let (user, skipped) = build_skips(
-        &automap(),
-        json!({"user_data": {"sha256_email_address": "a@b.co",
-                             "address": {"sha256_first_name": "Ada", "sha256_last_name": "zz"}}}),
-    );
-    assert!(user.emails_sha256.is_empty(), "not the hash of the text");
-    assert!(user.first_names_sha256.is_empty());
-    assert!(user.last_names_sha256.is_empty());
-    assert_eq!(
-        skipped,
-        vec![
-            FieldSkip::NotASha256 { field: "email" },
-            FieldSkip::NotASha256 {
-                field: "first_name"
-            },
-            FieldSkip::NotASha256 { field: "last_name" },
-        ]
-    );
-    // A raw key still beats the hash key, whatever the hash key holds.
-    let (user, skipped) = build_skips(
-        &automap(),
-        json!({"email": "A@b.co", "user_data": {"sha256_email_address": "junk"}}),
-    );
-    assert_eq!(user.emails_sha256, vec![sha("a@b.co")]);
-    assert!(skipped.is_empty());
 }
 
 #[test]
