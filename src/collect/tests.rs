@@ -242,20 +242,9 @@ fn stape_encoded_cookies_are_decoded_sent_and_rewritten_readable_by_both_tags() 
 #[test]
 fn google_phone_hash_from_measurement_protocol_is_skipped_raw_phone_used() {
     const HEX: &str = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3";
-    let body = json!({"client_id": "1.2", "user_data": {"sha256_phone_number": [HEX], "sha256_email_address": [HEX]},
-        "events": [{"name": "sign_up", "params": {"page_location": "https://shop.example.co.uk/"}}]})
-    .to_string();
-    let req = request("/mp/collect", None, body.as_bytes());
-    let m = MemoryMetrics::default();
-    let c = collect(
-        &config(json!({})),
-        Format::Mp,
-        &req,
-        body.as_bytes(),
-        NOW,
-        &mut || [9; 16],
-        &m,
-    );
+    let (c, m) = mp_run(&json!({"client_id": "1.2",
+        "user_data": {"sha256_phone_number": [HEX], "sha256_email_address": [HEX]},
+        "events": [{"name": "sign_up", "params": {"page_location": "https://shop.example.co.uk/"}}]}));
     let e: Value = serde_json::from_str(&c.events[0].json).unwrap();
     assert_eq!(e["user"]["emails_sha256"], json!([HEX]));
     assert_eq!(e["user"].get("phone_numbers_sha256"), None);

@@ -98,6 +98,8 @@ fn stream_allowed(ids: &[String], event: &EventData) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::event as ev;
+    use serde_json::json;
 
     fn t(allow: Option<&[&str]>, exclude: &[&str]) -> Trigger {
         Trigger {
@@ -172,52 +174,29 @@ mod tests {
         assert!(!fires(&t(Some(&["scroll"]), &["scroll"]), Some("scroll")));
         assert!(fires(&t(None, &["scroll"]), Some("page_view")));
     }
-}
-
-#[cfg(test)]
-mod skip_reasons {
-    use super::*;
-    use crate::test_support::event as ev;
-    use serde_json::json;
-
-    fn trigger(allow: Option<&[&str]>, exclude: &[&str]) -> Trigger {
-        Trigger {
-            event_names: allow.map(|a| a.iter().map(|s| s.to_string()).collect()),
-            exclude_event_names: exclude.iter().map(|s| s.to_string()).collect(),
-            refresh_cookies: true,
-        }
-    }
 
     #[test]
     fn each_skip_names_its_reason() {
         let e = EventData::new();
         assert_eq!(
-            check(&trigger(None, &["scroll"]), None, &e, Some("scroll")),
+            check(&t(None, &["scroll"]), None, &e, Some("scroll")),
             Err(Skip::Excluded)
         );
         assert_eq!(
-            check(
-                &trigger(Some(&["purchase"]), &[]),
-                None,
-                &e,
-                Some("page_view")
-            ),
+            check(&t(Some(&["purchase"]), &[]), None, &e, Some("page_view")),
             Err(Skip::NotInTrigger)
         );
         assert_eq!(
-            check(&trigger(Some(&["purchase"]), &[]), None, &e, None),
+            check(&t(Some(&["purchase"]), &[]), None, &e, None),
             Err(Skip::NotInTrigger)
         );
-        assert_eq!(
-            check(&trigger(None, &[]), None, &e, Some("page_view")),
-            Ok(())
-        );
+        assert_eq!(check(&t(None, &[]), None, &e, Some("page_view")), Ok(()));
     }
 
     #[test]
     fn measurement_ids_pick_the_ga4_streams_that_count() {
         let ids = ["G-SHOP".to_owned()];
-        let all = trigger(None, &[]);
+        let all = t(None, &[]);
         let shop = ev(json!({"x-ga-measurement_id": "G-SHOP"}));
         let blog = ev(json!({"x-ga-measurement_id": "G-BLOG"}));
         let lower = ev(json!({"x-ga-measurement_id": "g-shop"}));

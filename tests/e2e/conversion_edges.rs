@@ -8,20 +8,6 @@ use std::time::{Duration, Instant};
 
 const PAGE: &str = "https%3A%2F%2Fshop.example.com%2Fcheckout%2Fthank-you";
 
-/// The single event of the single API call, after checking the stand-in accepted it.
-fn only_event(env: &Env) -> Value {
-    let calls = env.api.wait_for_requests(1, Duration::from_secs(5));
-    assert_eq!(calls.len(), 1, "one API call");
-    assert_eq!(
-        calls[0].answered_status, 200,
-        "stand-in violations: {:?}",
-        calls[0].violations
-    );
-    let events = calls[0].events();
-    assert_eq!(events.len(), 1);
-    events[0].clone()
-}
-
 /// The first Envoy log line holding every one of `parts`, waiting for it to be written.
 fn log_line(env: &Env, parts: &[&str]) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -64,7 +50,7 @@ fn data_client_purchase_takes_value_and_currency_from_the_ecommerce_object() {
         body.to_string().as_bytes(),
     );
     assert_eq!(r.status, 204);
-    let e = only_event(&env);
+    let e = env.only_event();
     assert_eq!(e["type"], json!("order_created"));
     assert_eq!(e["data"]["amount"], json!(4250));
     assert_eq!(e["data"]["currency"], json!("EUR"));
@@ -89,7 +75,7 @@ fn a_top_level_value_beats_the_ecommerce_value() {
         &[("Content-Type", "application/json")],
         body.to_string().as_bytes(),
     );
-    let e = only_event(&env);
+    let e = env.only_event();
     assert_eq!(
         (&e["data"]["amount"], &e["data"]["currency"]),
         (&json!(1000), &json!("USD"))
@@ -151,7 +137,7 @@ fn a_ga4_category_starting_with_a_digit_is_item_category() {
         &[("Host", "shop.example.com")],
     );
     assert_eq!(r.status, 204);
-    let e = only_event(&env);
+    let e = env.only_event();
     assert_eq!(e["id"], json!("2024 Collection"));
 }
 

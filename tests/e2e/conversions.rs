@@ -11,30 +11,13 @@ use std::time::Duration;
 const WAIT: Duration = Duration::from_secs(10);
 const PAGE: &str = "https%3A%2F%2Fshop.example.com%2Fcart";
 
-/// Every event the stand-in received in its first `calls` calls, each call checked valid.
-fn events(env: &Env, calls: usize) -> Vec<Value> {
-    let received = env.api.wait_for_requests(calls, WAIT);
-    assert_eq!(received.len(), calls, "API calls");
-    received
-        .iter()
-        .flat_map(|call| {
-            assert_eq!(
-                call.answered_status, 200,
-                "stand-in violations: {:?}",
-                call.violations
-            );
-            call.events()
-        })
-        .collect()
-}
-
 /// Sends `n` collection requests one after the other and returns the events they produced
 /// (held mode: each request waits for its API call, so each is one call).
 fn each_sent(env: &Env, n: usize, send: impl Fn(&Env)) -> Vec<Value> {
     for _ in 0..n {
         send(env);
     }
-    events(env, n)
+    env.events_of_calls(n)
 }
 
 fn ids(events: &[Value]) -> Vec<&str> {
@@ -131,7 +114,7 @@ fn a_blank_event_id_falls_through_to_the_next_source() {
     let blank_only =
         format!("/g/collect?v=2&cid=1.2&_p=9&_s=2&en=generate_lead&ep.event_id=%20&dl={PAGE}");
     env.get(&blank_only, &[]);
-    let events = events(&env, 2);
+    let events = env.events_of_calls(2);
     assert_eq!(events[0]["id"], json!("E-9"));
     assert_eq!(
         events[1]["id"].as_str().unwrap().len(),
@@ -170,7 +153,7 @@ fn a_landing_hit_skipped_by_the_trigger_keeps_its_click_id_for_the_purchase() {
         &format!("/g/collect?v=2&cid=1.2&_p=2&_s=1&en=purchase&ep.transaction_id=T-1&dl={PAGE}"),
         &[("Host", "shop.example.com"), ("Cookie", &cookie)],
     );
-    let events = events(&env, 1);
+    let events = env.events_of_calls(1);
     assert_eq!(events.len(), 1, "only the purchase is sent");
     assert_eq!(events[0]["type"], json!("order_created"));
     assert_eq!(events[0]["oppref"], json!("click-77"));
@@ -206,7 +189,7 @@ fn measurement_protocol_consent_decides_under_required_mode_and_every_skip_says_
         &format!("/g/collect?v=2&tid=G-DEMO&cid=555.666&en=page_view&dl={PAGE}"),
         &[],
     );
-    let sent = events(&env, 1);
+    let sent = env.events_of_calls(1);
     assert_eq!(sent.len(), 1, "only the MP event with ad_user_data granted");
     assert_eq!(sent[0]["type"], json!("lead_created"));
     assert_eq!(env.wait_stat("events_skipped_consent_missing", 2, WAIT), 2);
@@ -238,7 +221,7 @@ fn only_the_listed_ga4_stream_counts_a_conversion() {
             &[],
         );
     }
-    let events = events(&env, 1);
+    let events = env.events_of_calls(1);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["id"], json!("T-2"));
     assert_eq!(env.wait_stat("events_skipped_measurement_id", 1, WAIT), 1);
@@ -261,7 +244,7 @@ fn a_measurement_protocol_response_gets_no_cookies_and_no_minted_browser_id() {
     );
     assert_eq!(r.status, 204);
     assert!(r.set_cookies().is_empty(), "{:?}", r.set_cookies());
-    let events = events(&env, 1);
+    let events = env.events_of_calls(1);
     assert_eq!(events[0]["oppref"], json!("c-1"));
     assert_eq!(events[0]["user"].get("obref"), None, "{}", events[0]);
 }
@@ -286,7 +269,7 @@ fn opt_out_follows_the_hit_when_configured_so() {
         br#"{"client_id": "1.2", "non_personalized_ads": true, "events": [{"name": "generate_lead",
             "params": {"page_location": "https://shop.example.com/contact"}}]}"#,
     );
-    let events = events(&env, 3);
+    let events = env.events_of_calls(3);
     assert_eq!(events[0]["opt_out"], json!(true), "npa=1");
     assert_eq!(events[1].get("opt_out"), None, "no signal: not sent");
     assert_eq!(events[2]["opt_out"], json!(true), "non_personalized_ads");
@@ -300,7 +283,7 @@ fn the_page_url_leaves_without_credentials_or_fragment() {
         &format!("/g/collect?v=2&cid=1.2&_p=4&_s=1&en=page_view&dl={dl}"),
         &[],
     );
-    let events = events(&env, 1);
+    let events = env.events_of_calls(1);
     assert_eq!(
         events[0]["source_url"],
         json!("https://shop.example.com/checkout?step=2")
@@ -316,7 +299,7 @@ fn a_data_layer_order_uses_its_ecommerce_transaction_id() {
         br#"{"event_name": "purchase", "page_location": "https://shop.example.com/thanks",
              "ecommerce": {"transaction_id": "T-900", "items": [{"item_id": "A", "price": 5, "quantity": 1}]}}"#,
     );
-    let events = events(&env, 1);
+    let events = env.events_of_calls(1);
     assert_eq!(events[0]["type"], json!("order_created"));
     assert_eq!(events[0]["id"], json!("T-900"));
 }

@@ -10,19 +10,6 @@ use std::time::Duration;
 
 const PAGE: &str = "https%3A%2F%2Fshop.example.com%2Fp";
 
-/// The events of the one API call a held collection request made, after checking that the
-/// strict stand-in accepted it.
-fn events_of_one_call(env: &Env) -> Vec<Value> {
-    let calls = env.api.wait_for_requests(1, Duration::from_secs(5));
-    assert_eq!(calls.len(), 1, "one API call");
-    assert_eq!(
-        calls[0].answered_status, 200,
-        "accepted by the stand-in: {:?}",
-        calls[0].violations
-    );
-    calls[0].events()
-}
-
 fn types(events: &[Value]) -> Vec<&str> {
     events.iter().map(|e| e["type"].as_str().unwrap()).collect()
 }
@@ -35,7 +22,7 @@ fn default_trigger_skips_ga4_automatic_events() {
     let r = env.post(&format!("/g/collect?v=2&cid=1.2&_p=5&dl={PAGE}"), &[], body);
     assert_eq!(r.status, 204);
     assert_eq!(
-        types(&events_of_one_call(&env)),
+        types(&env.events_of_calls(1)),
         ["page_viewed", "lead_created"]
     );
     assert_eq!(env.stat("events_skipped_excluded"), 5);
@@ -53,7 +40,7 @@ fn default_trigger_empty_exclude_list_restores_every_event() {
         &[],
     );
     assert_eq!(r.status, 204);
-    let events = events_of_one_call(&env);
+    let events = env.events_of_calls(1);
     assert_eq!(types(&events), ["custom"]);
     assert_eq!(events[0]["custom_event_name"], json!("user_engagement"));
     assert_eq!(env.stat("events_skipped"), 0);
@@ -65,7 +52,7 @@ fn app_events_under_web_are_invalid_and_the_rest_of_the_request_goes_out() {
     let body = b"en=app_opened\nen=page_view\nen=app_installed";
     let r = env.post(&format!("/g/collect?v=2&cid=1.2&_p=6&dl={PAGE}"), &[], body);
     assert_eq!(r.status, 204);
-    assert_eq!(types(&events_of_one_call(&env)), ["page_viewed"]);
+    assert_eq!(types(&env.events_of_calls(1)), ["page_viewed"]);
     assert_eq!(env.stat("events_invalid"), 2);
     assert_eq!(env.stat("events_sent"), 1);
 }
@@ -81,7 +68,7 @@ fn app_events_with_mobile_app_are_sent_and_a_relative_source_url_is_left_out() {
         &[],
     );
     assert_eq!(r.status, 204);
-    let events = events_of_one_call(&env);
+    let events = env.events_of_calls(1);
     assert_eq!(types(&events), ["app_installed"]);
     assert_eq!(events[0]["action_source"], json!("mobile_app"));
     assert_eq!(events[0].get("source_url"), None, "{}", events[0]);
@@ -107,7 +94,7 @@ fn relative_source_url_under_web_is_invalid_not_sent() {
     let body = b"en=page_view&dl=%2Fcart\nen=page_view&dl=https%3A%2F%2FShop.Example.com";
     let r = env.post("/g/collect?v=2&cid=1.2&_p=8", &[], body);
     assert_eq!(r.status, 204);
-    let events = events_of_one_call(&env);
+    let events = env.events_of_calls(1);
     assert_eq!(events.len(), 1);
     assert_eq!(
         events[0]["source_url"],
@@ -133,7 +120,7 @@ fn non_iso_currency_drops_the_amounts_and_the_event_is_sent() {
         &[],
     );
     assert_eq!(r.status, 204);
-    let events = events_of_one_call(&env);
+    let events = env.events_of_calls(1);
     assert_eq!(types(&events), ["order_created"]);
     let data = &events[0]["data"];
     assert_eq!(data.get("currency"), None, "{data}");
@@ -179,7 +166,7 @@ fn stape_encoded_cookies_are_decoded_and_rewritten_readable_by_both_tags() {
         ],
     );
     assert_eq!(r.status, 204);
-    let events = events_of_one_call(&env);
+    let events = env.events_of_calls(1);
     assert_eq!(events[0]["oppref"], json!("gAAAAABn_x-Y=="));
     assert_eq!(events[0]["user"]["obref"], json!("ob+1"));
     let oppref = r.cookie("__oppref").expect("click id cookie re-written");
@@ -291,7 +278,7 @@ fn data_tag_base64_hashes_are_sent_as_hex_and_google_phone_hashes_skipped() {
         body.to_string().as_bytes(),
     );
     assert_eq!(r.status, 204);
-    let events = events_of_one_call(&env);
+    let events = env.events_of_calls(1);
     assert_eq!(events[0]["user"]["emails_sha256"], json!([EMAIL_HEX]));
     // GA4 `em` with a Google phone hash: the email hash goes out, the phone hash does not.
     const HEX: &str = "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3";

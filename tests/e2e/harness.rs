@@ -5,7 +5,7 @@
 //! routed collection paths. It fails loudly — never skips — when Envoy or the `.wasm` is
 //! missing, and dumps the Envoy log when a test fails.
 
-use capi_standin::{Standin, StandinConfig, Upstream};
+use capi_standin::{RecordedRequest, Standin, StandinConfig, Upstream};
 use openai_capi_filter::observe::metrics::TAG_REGEXES;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -366,6 +366,35 @@ impl Env {
             stats.insert(name.to_owned(), value);
         }
         stats
+    }
+
+    /// The first `n` API calls, waited for, each checked accepted (200) by the strict stand-in.
+    pub fn accepted_calls(&self, n: usize) -> Vec<RecordedRequest> {
+        let calls = self.api.wait_for_requests(n, Duration::from_secs(10));
+        assert_eq!(calls.len(), n, "API calls");
+        for call in &calls {
+            assert_eq!(
+                call.answered_status, 200,
+                "stand-in violations: {:?}",
+                call.violations
+            );
+        }
+        calls
+    }
+
+    /// The events of the first `n` API calls, in order (see [`Env::accepted_calls`]).
+    pub fn events_of_calls(&self, n: usize) -> Vec<Value> {
+        self.accepted_calls(n)
+            .iter()
+            .flat_map(RecordedRequest::events)
+            .collect()
+    }
+
+    /// The single event of the single API call.
+    pub fn only_event(&self) -> Value {
+        let events = self.events_of_calls(1);
+        assert_eq!(events.len(), 1, "one event: {events:?}");
+        events[0].clone()
     }
 
     pub fn stat(&self, name: &str) -> u64 {

@@ -10,17 +10,6 @@ const QUERY: &str =
     "v=2&tid=G-SHOP&cid=111.222&_p=1700000000123&dl=https%3A%2F%2Fshop.example.com%2Fp%2Ftee";
 const BATCH: &[u8] = b"en=page_view&_et=12\nen=view_item&cu=EUR&pr1=idSKU_9~nmTee~pr25~qt1";
 
-fn events_of_one_call(env: &Env) -> Vec<Value> {
-    let calls = env.api.wait_for_requests(1, Duration::from_secs(5));
-    assert_eq!(calls.len(), 1, "one API call for the collection request");
-    assert_eq!(
-        calls[0].answered_status, 200,
-        "stand-in violations: {:?}",
-        calls[0].violations
-    );
-    calls[0].events()
-}
-
 fn assert_batch_events(events: &[Value]) {
     let types: Vec<_> = events.iter().map(|e| e["type"].clone()).collect();
     assert_eq!(types, [json!("page_viewed"), json!("contents_viewed")]);
@@ -37,7 +26,7 @@ fn batched_post_with_direct_response_is_read_before_envoy_answers() {
         BATCH,
     );
     assert_eq!(r.status, 204);
-    assert_batch_events(&events_of_one_call(&env));
+    assert_batch_events(&env.events_of_calls(1));
     assert!(r.cookie("__obref").is_some());
 }
 
@@ -54,7 +43,7 @@ fn batched_post_routed_upstream_reaches_it_byte_for_byte() {
         BATCH,
     );
     assert_eq!(r.status, 200, "the upstream's answer");
-    assert_batch_events(&events_of_one_call(&env));
+    assert_batch_events(&env.events_of_calls(1));
     let upstream = env.upstream.wait_for_requests(1, Duration::from_secs(5));
     assert_eq!(upstream.len(), 1);
     assert_eq!(
@@ -77,7 +66,7 @@ fn enhanced_conversions_em_yields_the_decoded_hash() {
         &format!("/g/collect?{QUERY}&en=begin_checkout&em={em}"),
         &[],
     );
-    let e = &events_of_one_call(&env)[0];
+    let e = &env.events_of_calls(1)[0];
     assert_eq!(e["type"], json!("checkout_started"));
     assert_eq!(
         e["user"]["emails_sha256"],
@@ -105,7 +94,7 @@ fn measurement_protocol_request_produces_its_events_without_the_senders_identity
         body.to_string().as_bytes(),
     );
     assert_eq!(r.status, 204);
-    let e = &events_of_one_call(&env)[0];
+    let e = &env.events_of_calls(1)[0];
     assert_eq!(e["type"], json!("order_created"));
     assert_eq!(e["id"], json!("T-9"));
     assert_eq!(e["data"]["amount"], json!(1250));
@@ -137,7 +126,7 @@ fn data_client_post_produces_its_event() {
         body.to_string().as_bytes(),
     );
     assert_eq!(r.status, 204);
-    let e = &events_of_one_call(&env)[0];
+    let e = &env.events_of_calls(1)[0];
     assert_eq!(e["type"], json!("registration_completed"));
     assert_eq!(e["data"], json!({"type": "customer_action"}));
     assert_eq!(

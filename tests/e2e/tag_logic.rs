@@ -2,24 +2,10 @@
 //! overrides. Every payload here must also be accepted by the strict stand-in.
 
 use crate::harness::{Env, Options};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 
 const PAGE: &str = "https%3A%2F%2Fshop.example.com%2Fcheckout%2Fthank-you";
-
-/// The single event of the single API call, after checking the stand-in accepted it.
-fn only_event(env: &Env) -> Value {
-    let calls = env.api.wait_for_requests(1, Duration::from_secs(5));
-    assert_eq!(calls.len(), 1, "one API call");
-    assert_eq!(
-        calls[0].answered_status, 200,
-        "stand-in violations: {:?}",
-        calls[0].violations
-    );
-    let events = calls[0].events();
-    assert_eq!(events.len(), 1);
-    events[0].clone()
-}
 
 #[test]
 fn ga4_purchase_with_two_items_produces_the_exact_payload() {
@@ -34,7 +20,7 @@ fn ga4_purchase_with_two_items_produces_the_exact_payload() {
         &[("Host", "shop.example.com"), ("User-Agent", "UA-test")],
     );
     assert_eq!(r.status, 204);
-    let e = only_event(&env);
+    let e = env.only_event();
     assert_eq!(e["type"], json!("order_created"));
     assert_eq!(
         e["id"],
@@ -73,7 +59,7 @@ fn cookies_on_the_request_become_oppref_and_obref_and_are_refreshed() {
             ),
         ],
     );
-    let e = only_event(&env);
+    let e = env.only_event();
     assert_eq!(e["oppref"], json!("gAAAAold-click=="));
     assert_eq!(e["user"]["obref"], json!("b-0001"));
     assert_eq!(
@@ -116,7 +102,7 @@ fn consent_required_denies_and_grants() {
         &[("Host", "shop.example.com")],
     );
     assert!(granted.cookie("__oppref").is_some());
-    let e = only_event(&env);
+    let e = env.only_event();
     assert_eq!(e["oppref"], json!("c1"));
     assert!(
         e["user"].get("emails_sha256").is_none() && e["user"].get("external_ids_sha256").is_none(),
@@ -142,7 +128,7 @@ fn header_and_cookie_overrides_land_in_the_payload() {
             ("Cookie", "customer=Cust-ABC"),
         ],
     );
-    let e = only_event(&env);
+    let e = env.only_event();
     assert_eq!(e["id"], json!("ORD-77"));
     // sha256("Cust-ABC"): external ids keep their case.
     assert_eq!(

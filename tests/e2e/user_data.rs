@@ -6,7 +6,7 @@
 use crate::harness::{Env, Options};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -18,19 +18,6 @@ fn sha(normalised: &str) -> String {
 /// The same digest in standard base64, as Stape's Data Tag writes it.
 fn sha_b64(normalised: &str) -> String {
     STANDARD.encode(Sha256::digest(normalised.as_bytes()))
-}
-
-/// The `user` of the one event of the one API call a held request made, after checking that
-/// the strict stand-in accepted it.
-fn user_of_one_call(env: &Env) -> Value {
-    let calls = env.api.wait_for_requests(1, Duration::from_secs(5));
-    assert_eq!(calls.len(), 1, "one API call");
-    assert_eq!(
-        calls[0].answered_status, 200,
-        "accepted by the stand-in: {:?}",
-        calls[0].violations
-    );
-    calls[0].events()[0]["user"].clone()
 }
 
 #[test]
@@ -53,7 +40,7 @@ fn data_tag_hashes_under_plain_keys_email_and_id_sent_phone_and_md5_counted() {
         body.to_string().as_bytes(),
     );
     assert_eq!(r.status, 204);
-    let user = user_of_one_call(&env);
+    let user = env.events_of_calls(1)[0]["user"].clone();
     assert_eq!(user["emails_sha256"], json!([sha("a@b.co")]), "{user}");
     assert_eq!(user["external_ids_sha256"], json!([sha("Customer_ABC")]));
     assert_eq!(user["last_names_sha256"], json!([sha("lovelace")]));
@@ -108,7 +95,7 @@ fn mp_raw_user_data_is_hashed_three_values_sent_google_name_and_phone_hashes_cou
         body.to_string().as_bytes(),
     );
     assert_eq!(r.status, 204);
-    let user = user_of_one_call(&env);
+    let user = env.events_of_calls(1)[0]["user"].clone();
     // The raw email is trimmed and lowercased before hashing, as for GA4; the Google hash of
     // b@c.de is the same value, so the third distinct email is c@d.co and e@f.co is not sent.
     assert_eq!(
