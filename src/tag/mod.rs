@@ -141,6 +141,10 @@ pub struct RequestScope<'a> {
     /// This request's random nonce, drawn the first time an event needs it (see
     /// [`server_event::fallback_id`]) and shared by all its events.
     nonce: Option<[u8; 16]>,
+    /// Whether an earlier event of this request already yielded both cookie values. The first
+    /// value of each decides the response's cookies (one request, one browser), so a later
+    /// skipped event need not resolve them again.
+    cookies_known: bool,
     /// User fields [`process`] left out for a reason worth counting; the caller drains it.
     pub field_skips: Vec<prehashed::FieldSkip>,
 }
@@ -162,6 +166,7 @@ impl<'a> RequestScope<'a> {
                 && config.action_source != ActionSource::MobileApp,
             minted_obref: None,
             nonce: None,
+            cookies_known: false,
             field_skips: Vec::new(),
         }
     }
@@ -176,6 +181,11 @@ impl<'a> RequestScope<'a> {
         let id = click_id::new_browser_id((self.random)());
         self.minted_obref = Some(id.clone());
         Some(id)
+    }
+
+    /// Notes the cookie values an outcome carries (see `cookies_known`).
+    fn saw_cookies(&mut self, cookies: &CookieValues) {
+        self.cookies_known |= cookies.oppref.is_some() && cookies.obref.is_some();
     }
 
     fn nonce(&mut self) -> [u8; 16] {
@@ -206,17 +216,16 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         Decision::Preview => return skipped(triggered.err().unwrap_or(Skip::GtmPreview)),
     };
     if let Err(skip) = triggered {
-        if !config.trigger.refresh_cookies {
+        if !config.trigger.refresh_cookies || scope.cookies_known {
             return skipped(skip);
         }
         let obref = click_id::resolve_obref(config, event, request, &mut || scope.mint_obref());
-        return Outcome::Skipped {
-            skip,
-            cookies: CookieValues {
-                oppref: click_id::resolve_oppref(config, event, request),
-                obref: click_id::browser_id(config, event, request, obref),
-            },
+        let cookies = CookieValues {
+            oppref: click_id::resolve_oppref(config, event, request),
+            obref: click_id::browser_id(config, event, request, obref),
         };
+        scope.saw_cookies(&cookies);
+        return Outcome::Skipped { skip, cookies };
     }
 
     let oppref = click_id::resolve_oppref(config, event, request);
@@ -235,6 +244,7 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         oppref: oppref.clone(),
         obref: user.obref.clone(),
     };
+    scope.saw_cookies(&cookies);
     let invalid = |name: Option<String>, reason: Invalid| Outcome::Invalid {
         name,
         reason,

@@ -369,6 +369,35 @@ fn click_id_is_kept_when_the_trigger_skips_the_hit() {
 }
 
 #[test]
+fn a_skipped_event_after_one_that_settled_both_cookies_resolves_none() {
+    // The first value of each cookie decides a request's response, so later skipped lines of a
+    // batch skip the work; until both are known they still contribute.
+    let c = stape_config(json!({"trigger": {"exclude_event_names": ["scroll"]},
+        "click_id_cookie": {"enabled": true}, "browser_id_cookie": {"enabled": true},
+        "user_data": {"automap": true}}))
+    .unwrap();
+    let req = request(None);
+    let mut random = || [0x42; 16];
+    let mut scope = RequestScope::new(&c, Format::Ga4, &req, NOW, &mut random);
+    let landing = json!({"page_location": "https://e.com/?oppref=c1"});
+    let scroll = json!({"event_name": "scroll", "page_location": "https://e.com/?oppref=c1"});
+    assert!(matches!(
+        process(&mut scope, &stape_event(landing), 0),
+        Outcome::Ready { .. }
+    ));
+    assert_eq!(
+        skip_of(&process(&mut scope, &stape_event(scroll.clone()), 1)),
+        Some((Skip::Excluded, &CookieValues::default()))
+    );
+    // Without a click id so far, a skipped line that carries one still provides it.
+    let mut random = || [0x42; 16];
+    let mut scope = RequestScope::new(&c, Format::Ga4, &req, NOW, &mut random);
+    process(&mut scope, &stape_event(json!({})), 0);
+    let o = process(&mut scope, &stape_event(scroll), 1);
+    assert_eq!(skip_of(&o).unwrap().1.oppref.as_deref(), Some("c1"));
+}
+
+#[test]
 fn skipped_hit_uses_the_browser_id_override_for_its_cookie() {
     let c = stape_config(json!({"trigger": {"event_names": ["purchase"]},
         "browser_id_cookie": {"enabled": true}, "user_data": {"automap": true,
