@@ -60,12 +60,20 @@ impl Call {
         names.join(",")
     }
 
-    /// Memory its events hold (what the queue's byte bound counts).
+    /// Memory the call holds while it waits (what the queue's byte bound counts): the call
+    /// itself, its list of events and every string it owns (event JSON, id and name, the trace
+    /// id), by capacity, since that is what the allocator keeps. A bound that counted only the
+    /// events let calls of tiny events with long trace ids hold many times the bound.
     pub fn bytes(&self) -> usize {
-        self.events
+        let strings: usize = self
+            .events
             .iter()
-            .map(|e| e.json.len() + e.id.len() + e.name.len())
-            .sum()
+            .map(|e| e.json.capacity() + e.id.capacity() + e.name.capacity())
+            .sum();
+        std::mem::size_of::<Call>()
+            + self.events.capacity() * std::mem::size_of::<EncodedEvent>()
+            + strings
+            + self.trace_id.as_ref().map_or(0, String::capacity)
     }
 }
 

@@ -164,17 +164,43 @@ mod tests {
 
     #[test]
     fn the_queue_is_bounded_by_bytes_dropping_the_oldest_calls() {
+        let per_call = call("a", 5).bytes();
+        assert!(per_call > 5 * 100, "at least the events' JSON: {per_call}");
         let mut q = SendQueue::new(Bounds {
             max_events: 1000,
-            max_bytes: 1_500,
+            max_bytes: 3 * per_call - 1,
         });
-        let per_call = call("a", 5).bytes();
-        assert!(per_call > 500 && per_call <= 1000, "{per_call}");
         assert!(q.push(call("a", 5), 1).is_empty());
         assert!(q.push(call("b", 5), 1).is_empty());
         assert_eq!(first_ids(&q.push(call("c", 5), 1)), ["a0"]);
-        assert!(q.bytes() <= 1_500);
         assert_eq!(q.bytes(), 2 * per_call);
+    }
+
+    #[test]
+    fn queued_bytes_count_every_byte_a_call_holds_trace_id_included() {
+        // 3,000 calls of one tiny event, each with an 8 KiB trace id, against a 1 MiB bound:
+        // the trace ids alone are 24 MiB, so the queue must drop calls to stay in bounds.
+        let bound = 1 << 20;
+        let mut q = SendQueue::new(Bounds {
+            max_events: 1_000_000,
+            max_bytes: bound,
+        });
+        for i in 0..3_000 {
+            let mut c = call(&format!("t{i}-"), 1);
+            c.trace_id = Some("t".repeat(8 * 1024));
+            q.push(c, 1);
+        }
+        let held: usize = q
+            .items
+            .iter()
+            .map(|(_, c)| {
+                c.trace_id.as_ref().map_or(0, String::capacity)
+                    + c.events.iter().map(|e| e.json.capacity()).sum::<usize>()
+            })
+            .sum();
+        assert!(held <= bound, "the queue holds {held} bytes against a {bound}-byte bound");
+        assert!(q.bytes() <= bound);
+        assert!(q.calls() > 0);
     }
 
     #[test]
