@@ -198,7 +198,10 @@ mod tests {
                     + c.events.iter().map(|e| e.json.capacity()).sum::<usize>()
             })
             .sum();
-        assert!(held <= bound, "the queue holds {held} bytes against a {bound}-byte bound");
+        assert!(
+            held <= bound,
+            "the queue holds {held} bytes against a {bound}-byte bound"
+        );
         assert!(q.bytes() <= bound);
         assert!(q.calls() > 0);
     }

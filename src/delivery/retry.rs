@@ -173,8 +173,10 @@ pub fn backoff_ms(policy: &Retry, retry: u32, jitter: f64, retry_after_ms: Optio
 
 /// When a call that just failed transiently (`call.attempts` made so far, the first at
 /// `call.first_attempt_ms`) is tried next, or `None` to give up: at the horizon, or at the
-/// attempt cap. The backoff is shortened to end at the horizon, so the last attempt is made
-/// there — unless `Retry-After` asks to wait beyond it, which means giving up now.
+/// attempt cap. The backoff (and a `Retry-After`) is shortened to end at the horizon, so the
+/// last attempt is made there: a `Retry-After` longer than the time left does not drop the
+/// events at once, they get one last attempt at the horizon (the API may well take them by
+/// then; if not, they fail as they would have).
 pub fn next_attempt_ms(
     policy: &Retry,
     call: &Call,
@@ -190,9 +192,6 @@ pub fn next_attempt_ms(
         .unwrap_or(now_ms)
         .saturating_add(policy.horizon_ms);
     if now_ms >= horizon {
-        return None;
-    }
-    if retry_after_ms.is_some_and(|wait| now_ms.saturating_add(wait) > horizon) {
         return None;
     }
     let delay = backoff_ms(policy, call.attempts, jitter(), retry_after_ms);
@@ -394,10 +393,20 @@ mod tests {
     }
 
     #[test]
-    fn a_retry_after_beyond_the_horizon_means_giving_up() {
+    fn a_retry_after_beyond_the_horizon_gets_one_last_attempt_at_the_horizon() {
         let p = policy(None);
         assert_eq!(
             next_attempt_ms(&p, &failed(1, 0), 590_000, &mut || 0.0, Some(20_000)),
+            Some(600_000)
+        );
+        // An hour-long Retry-After on the first failure: still one attempt, at the horizon.
+        assert_eq!(
+            next_attempt_ms(&p, &failed(1, 0), 0, &mut || 0.0, Some(MAX_RETRY_AFTER_MS)),
+            Some(600_000)
+        );
+        // That attempt failing too is final.
+        assert_eq!(
+            next_attempt_ms(&p, &failed(2, 0), 600_000, &mut || 0.0, Some(20_000)),
             None
         );
         assert_eq!(

@@ -138,6 +138,26 @@ fn a_429_with_retry_after_is_retried_no_earlier_than_asked() {
 }
 
 #[test]
+fn a_retry_after_past_the_horizon_gets_one_last_attempt_at_the_horizon() {
+    // The API asks for an hour; the horizon is 1.5 s. The events are not dropped at once: they
+    // are tried once more at the horizon, which here succeeds.
+    let env = Env::start(held(
+        json!({"api": {"retry": {"horizon_ms": 1500, "max_attempts": null}}}),
+    ));
+    env.api.set_faults(Faults {
+        fail_first: Some((1, 429)),
+        retry_after: Some("3600".into()),
+        ..Faults::default()
+    });
+    env.get(HIT, &[]);
+    assert_eq!(env.wait_stat("events_sent", 1, Duration::from_secs(10)), 1);
+    let calls = env.api.requests();
+    assert_eq!(calls.len(), 2, "one last attempt");
+    assert_eq!(calls[1].body, calls[0].body);
+    assert_eq!(env.stat("events_failed"), 0);
+}
+
+#[test]
 fn a_400_is_not_retried_and_its_body_is_logged() {
     // The API's answer is logged only with full_bodies (see injection.rs for the default).
     let env = Env::start(held(json!({"logging": {"full_bodies": true}})));
