@@ -154,7 +154,8 @@ impl RecordedRequest {
 }
 
 /// A fault plan (see [`Standin::set_faults`]). Precedence when several are set: `reset`,
-/// `status`, `fail_first`, `non_json_body`, then normal validation.
+/// `status`, `fail_first`, `non_json_body`, then normal validation (`large_body` only pads a
+/// valid answer).
 #[derive(Clone, Debug, Default)]
 pub struct Faults {
     /// Answer every request with this status (after recording); the body is `{}` for 2xx,
@@ -172,6 +173,10 @@ pub struct Faults {
     pub reset: Option<usize>,
     /// Answer 200 with body `<html>not json</html>` and content-type `text/html`.
     pub non_json_body: bool,
+    /// Answer a valid request 200 with a JSON body of about this many bytes (`{"padding":"…"}`)
+    /// instead of `{}`: an answer larger than any client would read whole. The request is
+    /// validated and stored (deduplicated) as usual.
+    pub large_body: Option<usize>,
     /// Answer 400 (or `reject_status`) to any request whose body carries an event with this `id`, as the real API
     /// fails a whole batch for one event it refuses. Simulates a rejection the client could
     /// not have predicted, to exercise batch splitting.

@@ -365,6 +365,21 @@ fn non_json_body_fault() {
 }
 
 #[test]
+fn large_body_fault_pads_a_valid_answer() {
+    let s = standin();
+    s.set_faults(Faults {
+        large_body: Some(100_000),
+        ..Faults::default()
+    });
+    let mut c = connect(s.port());
+    let r = exchange(&mut c, &valid_post());
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.len(), 100_000);
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(json["padding"].is_string());
+}
+
+#[test]
 fn wait_for_requests_times_out_and_clear_forgets() {
     let s = standin();
     let started = Instant::now();

@@ -158,6 +158,25 @@ fn a_retry_after_past_the_horizon_gets_one_last_attempt_at_the_horizon() {
 }
 
 #[test]
+fn a_200_is_a_success_whatever_the_size_of_its_body_within_envoys_callout_buffer() {
+    // A 16 MiB answer body, 4,000 times what the filter reads (4 KiB, for logs), is still the
+    // API's 200: delivered, never counted as "no answer" and never sent again. (Past Envoy's
+    // 32 MiB callout buffer Envoy drops the answer and reports it like a reset: see README.)
+    let env = Env::start(held(json!({})));
+    env.api.set_faults(Faults {
+        large_body: Some(16 * 1024 * 1024),
+        ..Faults::default()
+    });
+    let r = env.get(HIT, &[]);
+    assert_eq!(r.status, 204);
+    assert_eq!(env.wait_stat("events_sent", 1, Duration::from_secs(10)), 1);
+    assert_eq!(env.stat("api_responses_2xx"), 1);
+    assert_eq!(env.stat("api_errors"), 0);
+    assert_eq!(env.stat("api_retries"), 0);
+    assert_eq!(env.api.requests().len(), 1, "sent once");
+}
+
+#[test]
 fn a_400_is_not_retried_and_its_body_is_logged() {
     // The API's answer is logged only with full_bodies (see injection.rs for the default).
     let env = Env::start(held(json!({"logging": {"full_bodies": true}})));
