@@ -12,7 +12,7 @@
 use crate::config::{Config, Format};
 use crate::event::text_at;
 use crate::ingest::{self, Budget, Limits, Resource};
-use crate::observe::console::{self, Record, INVALID_EVENT_MESSAGE};
+use crate::observe::console::{self, PluginId, Record, INVALID_EVENT_MESSAGE};
 use crate::observe::loss;
 use crate::observe::metrics::{Counter, Metrics};
 use crate::observe::redact::Escaped;
@@ -21,7 +21,7 @@ use crate::request::RequestFacts;
 use crate::response::{cookie, domain};
 use crate::tag::{self, CookieValues, Outcome, RequestScope};
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::RefCell;
 
 /// What the glue does with a collection request after the core has seen it.
 #[derive(Debug, Default, PartialEq)]
@@ -187,23 +187,54 @@ pub fn collect(
     collected
 }
 
+/// Most plugins whose budget warnings are throttled apart (a reload gives a plugin a new root
+/// context, so old entries are dropped, oldest first).
+const MAX_THROTTLED_PLUGINS: usize = 16;
+
+/// One plugin's budget-warning throttle: when it last logged a request over its work budget,
+/// and how many more went over since then without a line of their own.
+struct BudgetWarnings {
+    plugin: Option<PluginId>,
+    last_ms: Option<u64>,
+    unreported: u64,
+}
+
 thread_local! {
-    /// When this VM last logged a request over its work budget, and how many more went over
-    /// since then without a line of their own.
-    static BUDGET_WARNINGS: Cell<(Option<u64>, u64)> = const { Cell::new((None, 0)) };
+    /// Per plugin sharing this VM.
+    static BUDGET_WARNINGS: RefCell<Vec<BudgetWarnings>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The warn line for a request that ran out of its work budget, at most one per
-/// [`loss::WINDOW_MS`] (a flood of hostile requests must not flood the log); the line counts
-/// the requests it stood in for.
+/// [`loss::WINDOW_MS`] per plugin (a flood of hostile requests must not flood the log); the
+/// line counts the requests it stood in for.
 fn budget_warning(resource: Resource, dropped: usize, now_ms: u64) -> Option<String> {
+    let plugin = console::current_plugin();
     BUDGET_WARNINGS.with(|warnings| {
-        let (last, unreported) = warnings.get();
-        if last.is_some_and(|at| now_ms.saturating_sub(at) < loss::WINDOW_MS) {
-            warnings.set((last, unreported.saturating_add(1)));
+        let mut warnings = warnings.try_borrow_mut().ok()?;
+        let at = match warnings.iter().position(|w| w.plugin == plugin) {
+            Some(at) => at,
+            None => {
+                if warnings.len() >= MAX_THROTTLED_PLUGINS {
+                    warnings.remove(0);
+                }
+                warnings.push(BudgetWarnings {
+                    plugin,
+                    last_ms: None,
+                    unreported: 0,
+                });
+                warnings.len().checked_sub(1)?
+            }
+        };
+        let entry = warnings.get_mut(at)?;
+        if entry
+            .last_ms
+            .is_some_and(|last| now_ms.saturating_sub(last) < loss::WINDOW_MS)
+        {
+            entry.unreported = entry.unreported.saturating_add(1);
             return None;
         }
-        warnings.set((Some(now_ms), 0));
+        let unreported = std::mem::take(&mut entry.unreported);
+        entry.last_ms = Some(now_ms);
         Some(format!(
             "collection request exceeded its work budget ({resource}): {dropped} of its events \
              or lines dropped; {unreported} more requests over budget since the last such line"

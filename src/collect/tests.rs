@@ -397,6 +397,18 @@ fn work_budget_lines_are_rate_limited_with_counts() {
 }
 
 #[test]
+fn work_budget_lines_are_rate_limited_per_plugin() {
+    // Two plugins sharing the VM: one's warning does not silence the other's.
+    console::enter_plugin(41);
+    assert!(budget_warning(Resource::Params, 5, NOW).is_some());
+    assert_eq!(budget_warning(Resource::Params, 5, NOW + 1), None);
+    console::enter_plugin(42);
+    assert!(budget_warning(Resource::Params, 5, NOW + 2).is_some());
+    console::enter_plugin(41);
+    assert_eq!(budget_warning(Resource::Params, 5, NOW + 3), None);
+}
+
+#[test]
 fn a_trusted_proxy_s_forwarded_host_decides_the_cookie_domain() {
     let m = MemoryMetrics::default();
     let hit = b"/g/collect?v=2&cid=1.2&_p=7&en=page_view".to_vec();
@@ -430,16 +442,20 @@ fn an_invalid_event_is_stapes_request_was_not_sent_record_with_the_rule_and_our_
     use std::rc::Rc;
     let lines = Rc::new(RefCell::new(Vec::new()));
     let sink = Rc::clone(&lines);
-    console::set_tap(Some(Box::new(move |r: &Record<'_>| {
-        sink.borrow_mut().push(r.to_line());
-    })));
+    console::enter_plugin(1);
+    console::set_tap(
+        1,
+        Some(Box::new(move |r: &Record<'_>| {
+            sink.borrow_mut().push(r.to_line());
+        })),
+    );
     run(
         &config(json!({})),
         "/g/collect?v=2&cid=1.2&_p=7&en=page_view",
         None,
         b"",
     );
-    console::set_tap(None);
+    console::set_tap(1, None);
     let record: Value = serde_json::from_str(&lines.borrow()[0]).unwrap();
     assert_eq!(
         record,

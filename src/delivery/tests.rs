@@ -616,9 +616,13 @@ fn records_of(result: CallResult) -> Vec<serde_json::Value> {
     use std::rc::Rc;
     let lines = Rc::new(RefCell::new(Vec::new()));
     let sink = Rc::clone(&lines);
-    console::set_tap(Some(Box::new(move |r: &Record<'_>| {
-        sink.borrow_mut().push(r.to_line());
-    })));
+    console::enter_plugin(1);
+    console::set_tap(
+        1,
+        Some(Box::new(move |r: &Record<'_>| {
+            sink.borrow_mut().push(r.to_line());
+        })),
+    );
     let m = MemoryMetrics::default();
     let mut d = Delivery::new(&config(json!({"pixel_id": "px-9"})));
     let dispatch = d
@@ -629,7 +633,7 @@ fn records_of(result: CallResult) -> Vec<serde_json::Value> {
         )
         .unwrap();
     d.complete(dispatch, result, Some(3), NOW, &mut || 0.0, &m);
-    console::set_tap(None);
+    console::set_tap(1, None);
     let lines = lines.borrow();
     lines
         .iter()

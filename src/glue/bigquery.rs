@@ -57,16 +57,25 @@ impl BigQueryLink {
         })
     }
 
-    /// Routes every console record of this VM to `link` as a row; `wake` makes sure the root's
-    /// timer runs so the row is flushed on time.
-    pub fn install_tap(link: &Rc<BigQueryLink>, wake: impl Fn() + 'static) {
+    /// Routes every console record of `plugin` (its root context id) to `link` as a row;
+    /// `wake` makes sure that root's timer runs so the row is flushed on time. Records are
+    /// only ever produced inside the plugin's own callbacks, so `wake` runs in one of its
+    /// contexts, whose timer is the plugin's root's.
+    pub fn install_tap(
+        link: &Rc<BigQueryLink>,
+        plugin: console::PluginId,
+        wake: impl Fn() + 'static,
+    ) {
         let link = Rc::downgrade(link);
-        console::set_tap(Some(Box::new(move |record: &Record<'_>| {
-            if let Some(link) = link.upgrade() {
-                link.record(record);
-                wake();
-            }
-        })));
+        console::set_tap(
+            plugin,
+            Some(Box::new(move |record: &Record<'_>| {
+                if let Some(link) = link.upgrade() {
+                    link.record(record);
+                    wake();
+                }
+            })),
+        );
     }
 
     fn record(&self, record: &Record<'_>) {

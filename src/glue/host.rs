@@ -19,6 +19,9 @@ pub struct HostMetrics {
     counters: Vec<Option<u32>>,
     gauges: Vec<Option<u32>>,
     histograms: Vec<Option<u32>>,
+    /// The linear memory this plugin's `vm_memory_bytes` gauge was last told about: per
+    /// plugin, since two plugins sharing a VM each publish the VM's memory on their own gauge.
+    memory_reported: Cell<u64>,
 }
 
 impl HostMetrics {
@@ -39,6 +42,22 @@ impl HostMetrics {
                 .iter()
                 .map(|h| define(MetricType::Histogram, h.name()))
                 .collect(),
+            memory_reported: Cell::new(0),
+        }
+    }
+
+    /// Reports this VM's wasm linear memory on the plugin's `vm_memory_bytes` gauge, as the
+    /// change since its last report (each worker's VM adds its own share; linear memory never
+    /// shrinks, so this is the VM's peak). Cheap: one `memory.size` instruction when nothing
+    /// changed.
+    pub fn report_memory(&self) {
+        let pages = u64::try_from(core::arch::wasm32::memory_size::<0>()).unwrap_or(0);
+        let bytes = pages.saturating_mul(65_536);
+        let before = self.memory_reported.replace(bytes);
+        if bytes != before {
+            let delta =
+                i64::try_from(bytes).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(0);
+            self.adjust(Gauge::VmMemoryBytes, delta);
         }
     }
 }
@@ -73,22 +92,6 @@ impl Metrics for HostMetrics {
         if let Some(id) = id_of(Histogram::ALL, &self.histograms, histogram) {
             let _ = hostcalls::record_metric(id, value);
         }
-    }
-}
-
-/// Reports this VM's wasm linear memory on the `vm_memory_bytes` gauge, as the change since
-/// the last report (each worker's VM adds its own share; linear memory never shrinks, so this
-/// is the VM's peak). Cheap: one `memory.size` instruction when nothing changed.
-pub fn report_memory(metrics: &HostMetrics) {
-    thread_local! {
-        static REPORTED: Cell<u64> = const { Cell::new(0) };
-    }
-    let pages = u64::try_from(core::arch::wasm32::memory_size::<0>()).unwrap_or(0);
-    let bytes = pages.saturating_mul(65_536);
-    let before = REPORTED.with(|r| r.replace(bytes));
-    if bytes != before {
-        let delta = i64::try_from(bytes).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(0);
-        metrics.adjust(Gauge::VmMemoryBytes, delta);
     }
 }
 

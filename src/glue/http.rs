@@ -13,6 +13,7 @@ use crate::collect::collect;
 use crate::config::Format;
 use crate::delivery::retry::CallResult;
 use crate::delivery::{Call, Dispatch};
+use crate::observe::console;
 use crate::observe::metrics::{Counter, Metrics};
 use crate::observe::redact::Escaped;
 use crate::request::{split_path, RequestFacts};
@@ -71,7 +72,7 @@ impl Http {
             &shared.metrics,
         );
         self.set_cookies = collected.set_cookies;
-        host::report_memory(&shared.metrics);
+        shared.metrics.report_memory();
         let summary = collected.summary.to_string();
         // Host, path and trace id come from the request: escaped, so they cannot forge a line.
         log::debug!(
@@ -175,6 +176,7 @@ impl Context for Http {
         body_size: usize,
         _num_trailers: usize,
     ) {
+        console::enter_plugin(self.shared.root_id);
         // Only this stream's own held call is answered here (the SDK routes by token).
         if !matches!(self.state, State::Waiting { token, .. } if token == token_id) {
             return;
@@ -194,6 +196,7 @@ impl Context for Http {
     }
 
     fn on_done(&mut self) -> bool {
+        console::enter_plugin(self.shared.root_id);
         self.shared.unwatch_body(self.context_id);
         if matches!(self.state, State::Batched) {
             // The batch is the root's: it is still sent; only nobody resumes this request.
@@ -234,6 +237,8 @@ impl HttpContext for Http {
         else {
             return Action::Continue;
         };
+        // A VM may serve several plugins: this request's records are this plugin's.
+        console::enter_plugin(self.shared.root_id);
         // Per request, not per configure: `POST /logging?wasm=debug` takes effect at once.
         host::follow_host_log_level();
         let pairs = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
@@ -277,6 +282,7 @@ impl HttpContext for Http {
         let State::ReadingBody { seen, .. } = &mut self.state else {
             return Action::Continue;
         };
+        console::enter_plugin(self.shared.root_id);
         *seen = body_size;
         self.shared.unwatch_body(self.context_id);
         if body_size > self.shared.config.collect.max_body_bytes {
@@ -302,11 +308,13 @@ impl HttpContext for Http {
         let State::ReadingBody { seen, .. } = self.state else {
             return Action::Continue;
         };
+        console::enter_plugin(self.shared.root_id);
         self.finish_body(seen)
     }
 
     fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
         if matches!(self.state, State::ReadingBody { .. }) {
+            console::enter_plugin(self.shared.root_id);
             self.body_unread();
         }
         for cookie in std::mem::take(&mut self.set_cookies) {

@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::delivery::held::HeldBatches;
 use crate::delivery::retry::CallResult;
 use crate::delivery::{api_headers, Delivery, Dispatch};
+use crate::observe::console;
 use crate::observe::redact::Escaped;
 use crate::observe::throttle::{Throttle, ONCE_PER_MINUTE_MS};
 use proxy_wasm::hostcalls;
@@ -108,6 +109,13 @@ impl Root {
     }
 }
 
+impl Drop for Root {
+    fn drop(&mut self) {
+        // Envoy deletes a root context once it is done; its records have nowhere to go.
+        console::set_tap(self.context_id, None);
+    }
+}
+
 impl Context for Root {
     fn on_http_call_response(
         &mut self,
@@ -116,6 +124,7 @@ impl Context for Root {
         body_size: usize,
         _num_trailers: usize,
     ) {
+        console::enter_plugin(self.context_id);
         let Some(shared) = self.shared.clone() else {
             return;
         };
@@ -144,6 +153,7 @@ impl Context for Root {
     }
 
     fn on_done(&mut self) -> bool {
+        console::enter_plugin(self.context_id);
         let Some(shared) = self.shared.clone() else {
             return true;
         };
@@ -180,6 +190,7 @@ impl Context for Root {
 
 impl RootContext for Root {
     fn on_configure(&mut self, _plugin_configuration_size: usize) -> bool {
+        console::enter_plugin(self.context_id);
         host::follow_host_log_level();
         // First, so that even a refused configuration's report says which build refused it.
         log::info!(
@@ -219,6 +230,7 @@ impl RootContext for Root {
             .then(|| register_wake_queue(&config.metric_prefix))
             .flatten();
         self.shared = Some(Rc::new(Shared {
+            root_id: self.context_id,
             api_headers: api_headers(&config),
             delivery: RefCell::new(Delivery::new(&config)),
             held: RefCell::new(HeldBatches::new(
@@ -242,7 +254,7 @@ impl RootContext for Root {
             wake_pending: Cell::new(false),
         }));
         if let Some(shared) = &self.shared {
-            host::report_memory(&shared.metrics);
+            shared.metrics.report_memory();
             install_bigquery_tap(shared);
         }
         log::info!("configured (root context {})", self.context_id);
@@ -250,6 +262,7 @@ impl RootContext for Root {
     }
 
     fn on_queue_ready(&mut self, queue_id: u32) {
+        console::enter_plugin(self.context_id);
         let Some(shared) = self.shared.clone() else {
             return;
         };
@@ -263,6 +276,7 @@ impl RootContext for Root {
     }
 
     fn on_tick(&mut self) {
+        console::enter_plugin(self.context_id);
         let Some(shared) = self.shared.clone() else {
             return;
         };
@@ -309,13 +323,12 @@ fn register_wake_queue(metric_prefix: &str) -> Option<u32> {
         .ok()
 }
 
-/// Sends this VM's console records to `shared`'s BigQuery link. A configuration without
-/// BigQuery leaves the tap alone: another configuration sharing the VM may still log, and a
-/// replaced configuration's link stops taking rows once Envoy deletes its root context.
+/// Sends this plugin's console records to its BigQuery link. Records of another plugin sharing
+/// the VM go to that plugin's own tap, or nowhere; the tap is removed with the root context.
 fn install_bigquery_tap(shared: &Rc<Shared>) {
     if let Some(link) = &shared.bigquery {
         let weak = Rc::downgrade(shared);
-        BigQueryLink::install_tap(link, move || {
+        BigQueryLink::install_tap(link, shared.root_id, move || {
             if let Some(shared) = weak.upgrade() {
                 shared.wake_for_logging();
             }

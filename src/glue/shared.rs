@@ -1,5 +1,7 @@
 //! State a root context shares with its HTTP contexts on one worker: the validated config, the
-//! metrics, delivery (batches, retries, held batches) and the root's timer and wake queue. Both
+//! metrics, delivery (batches, retries, held batches) and the root's timer and wake queue. It is
+//! one plugin's: a VM may serve several plugins (the same `vm_config` on two listeners), each
+//! with its own root context and its own `Shared`, and nothing here is kept per VM. Both
 //! the root (`root`) and the request side (`http`, `held`) use it, so it lives in its own module
 //! and neither of them imports the other for it. Every field is touched from the VM's one
 //! thread only, hence `Cell`/`RefCell` rather than locks.
@@ -18,6 +20,9 @@ use std::time::Duration;
 
 /// State shared by the root context and its HTTP contexts (same VM thread).
 pub struct Shared {
+    /// The root context's id: this plugin's identity in a VM that may serve several plugins
+    /// (see `observe::console::enter_plugin`).
+    pub root_id: u32,
     pub config: Config,
     pub metrics: HostMetrics,
     /// Filter state key of the per-request summary: `<metric_prefix>.summary`.

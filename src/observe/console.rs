@@ -12,37 +12,77 @@
 use super::redact::{self, LoggedRequestBody, LoggedResponseBody, LoggedResponseHeaders};
 use crate::config::ConsoleLogging;
 use serde::Serialize;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 /// Something else that wants every record (BigQuery logging), whatever the console level.
 pub type Tap = Box<dyn Fn(&Record<'_>)>;
 
+/// A plugin instance, by the id of its root context. Envoy runs every plugin whose `vm_config`
+/// is the same in one VM, so a VM may serve several plugins (two listeners, two pixels): the
+/// record sinks below belong to a plugin, never to the VM.
+pub type PluginId = u32;
+
 thread_local! {
-    // One per VM thread: the glue installs it when `logging.bigquery` is configured.
-    static TAP: RefCell<Option<Tap>> = const { RefCell::new(None) };
+    // Per VM thread: the plugin whose callback is running, set by the glue on every entry.
+    static CURRENT: Cell<Option<PluginId>> = const { Cell::new(None) };
+    // Per VM thread: each plugin's tap, installed by the glue when its `logging.bigquery` is
+    // configured.
+    static TAPS: RefCell<Vec<(PluginId, Tap)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Installs (or with `None` removes) the record tap.
-pub fn set_tap(tap: Option<Tap>) {
-    TAP.with(|t| *t.borrow_mut() = tap);
+/// Marks `plugin` as the one whose callback runs now: its records go to its own tap only. The
+/// glue calls this first thing in every callback of a root or HTTP context.
+pub fn enter_plugin(plugin: PluginId) {
+    CURRENT.with(|c| c.set(Some(plugin)));
 }
 
-/// Hands a record to the tap, if one is installed. Records logged outside [`emit`] (warn-level
-/// failures) go through here too.
+/// The plugin whose callback runs now, if the glue said so.
+pub fn current_plugin() -> Option<PluginId> {
+    CURRENT.with(Cell::get)
+}
+
+/// Installs (or with `None` removes) `plugin`'s record tap.
+pub fn set_tap(plugin: PluginId, tap: Option<Tap>) {
+    TAPS.with(|t| {
+        let Ok(mut taps) = t.try_borrow_mut() else {
+            return;
+        };
+        taps.retain(|(p, _)| *p != plugin);
+        if let Some(tap) = tap {
+            taps.push((plugin, tap));
+        }
+    });
+}
+
+/// Hands a record to the current plugin's tap, if it has one. Records logged outside [`emit`]
+/// (warn-level failures) go through here too.
 pub fn tap(record: &Record<'_>) {
-    TAP.with(|t| {
-        if let Ok(tap) = t.try_borrow() {
-            if let Some(tap) = tap.as_ref() {
+    let Some(plugin) = current_plugin() else {
+        return;
+    };
+    TAPS.with(|t| {
+        if let Ok(taps) = t.try_borrow() {
+            if let Some((_, tap)) = taps.iter().find(|(p, _)| *p == plugin) {
                 tap(record);
             }
         }
     });
 }
 
-/// Whether a record would go anywhere: the console at its level, or the tap. Lets callers skip
-/// building records nobody reads.
+/// Whether a record would go anywhere: the console at its level, or the current plugin's tap.
+/// Lets callers skip building records nobody reads.
 pub fn wanted(mode: ConsoleLogging) -> bool {
-    level(mode).is_some_and(|l| log::log_enabled!(l)) || TAP.with(|t| t.borrow().is_some())
+    level(mode).is_some_and(|l| log::log_enabled!(l)) || has_tap()
+}
+
+fn has_tap() -> bool {
+    let Some(plugin) = current_plugin() else {
+        return false;
+    };
+    TAPS.with(|t| {
+        t.try_borrow()
+            .is_ok_and(|taps| taps.iter().any(|(p, _)| *p == plugin))
+    })
 }
 
 /// Stape's tag name, so log filters and BigQuery queries written for Stape's rows keep working.
@@ -178,18 +218,46 @@ mod tests {
     fn the_tap_sees_every_record_even_with_the_console_off() {
         use std::rc::Rc;
         let seen = Rc::new(RefCell::new(Vec::new()));
+        enter_plugin(1);
         assert!(!wanted(ConsoleLogging::Off));
         let sink = Rc::clone(&seen);
-        set_tap(Some(Box::new(move |r: &Record<'_>| {
-            sink.borrow_mut().push(r.to_line());
-        })));
+        set_tap(
+            1,
+            Some(Box::new(move |r: &Record<'_>| {
+                sink.borrow_mut().push(r.to_line());
+            })),
+        );
         assert!(wanted(ConsoleLogging::Off));
         emit(ConsoleLogging::Off, &Record::message("m", None));
         tap(&Record::message("n", None));
-        set_tap(None);
+        set_tap(1, None);
         emit(ConsoleLogging::Off, &Record::message("o", None));
         assert_eq!(seen.borrow().len(), 2);
         assert!(seen.borrow()[1].contains("\"n\""));
+    }
+
+    #[test]
+    fn a_plugins_records_reach_only_its_own_tap() {
+        use std::rc::Rc;
+        let a_rows = Rc::new(RefCell::new(Vec::new()));
+        let sink = Rc::clone(&a_rows);
+        set_tap(
+            10,
+            Some(Box::new(move |r: &Record<'_>| {
+                sink.borrow_mut().push(r.to_line());
+            })),
+        );
+        // Plugin 11 shares the VM but logs nowhere: its records are not plugin 10's rows, and
+        // nothing is built for them.
+        enter_plugin(11);
+        assert!(!wanted(ConsoleLogging::Off));
+        emit(ConsoleLogging::Off, &Record::message("from 11", None));
+        enter_plugin(10);
+        assert!(wanted(ConsoleLogging::Off));
+        emit(ConsoleLogging::Off, &Record::message("from 10", None));
+        set_tap(10, None);
+        assert_eq!(a_rows.borrow().len(), 1);
+        assert!(a_rows.borrow()[0].contains("from 10"));
     }
 
     #[test]

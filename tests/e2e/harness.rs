@@ -83,6 +83,10 @@ pub struct Options {
     pub clusters: Vec<(String, u16)>,
     /// How the filter configuration is written in the PluginConfig.
     pub config_form: ConfigForm,
+    /// A second plugin: its filter configuration, on a second listener whose wasm filter has the
+    /// same `vm_config`, so Envoy runs both plugins in one VM per worker (see
+    /// [`Env::second_port`]). `pixel_id`, `api_key` and the stop-iteration flag are filled in.
+    pub second_plugin: Option<Value>,
 }
 
 /// The two ways Envoy's `PluginConfig.configuration` can carry the filter configuration.
@@ -106,6 +110,7 @@ impl Default for Options {
             api_port: None,
             config_form: ConfigForm::JsonString,
             clusters: Vec::new(),
+            second_plugin: None,
         }
     }
 }
@@ -114,6 +119,8 @@ pub struct Env {
     pub api: Standin,
     pub upstream: Upstream,
     pub port: u16,
+    /// The second plugin's listener, with [`Options::second_plugin`].
+    pub second_port: Option<u16>,
     pub admin: u16,
     envoy: Child,
     log_path: PathBuf,
@@ -165,19 +172,27 @@ impl Env {
             ..StandinConfig::default()
         })
         .expect("start API stand-in");
-        let mut filter = options.filter.clone();
-        let obj = filter.as_object_mut().expect("filter config is an object");
-        obj.entry("pixel_id").or_insert(json!(PIXEL_ID));
-        obj.entry("api_key").or_insert(json!(API_KEY));
-        if options.allow_on_headers_stop_iteration {
-            let collect = obj.entry("collect").or_insert(json!({}));
-            collect
-                .as_object_mut()
-                .unwrap()
-                .entry("allow_on_headers_stop_iteration")
-                .or_insert(json!(true));
-        }
-        Env::launch(
+        let complete = |filter: &Value| {
+            let mut filter = filter.clone();
+            let obj = filter.as_object_mut().expect("filter config is an object");
+            obj.entry("pixel_id").or_insert(json!(PIXEL_ID));
+            obj.entry("api_key").or_insert(json!(API_KEY));
+            if options.allow_on_headers_stop_iteration {
+                let collect = obj.entry("collect").or_insert(json!({}));
+                collect
+                    .as_object_mut()
+                    .unwrap()
+                    .entry("allow_on_headers_stop_iteration")
+                    .or_insert(json!(true));
+            }
+            filter
+        };
+        let filter = complete(&options.filter);
+        let second = options
+            .second_plugin
+            .as_ref()
+            .map(|f| (free_port(), complete(f)));
+        let mut env = Env::launch(
             api,
             options.wasm_log_level,
             &[],
@@ -185,6 +200,7 @@ impl Env {
                 envoy_yaml(
                     &options,
                     &filter,
+                    second.as_ref().map(|(port, f)| (*port, f)),
                     port,
                     admin,
                     options.api_port.unwrap_or(api_port),
@@ -192,7 +208,9 @@ impl Env {
                     dir,
                 )
             },
-        )
+        );
+        env.second_port = second.map(|(port, _)| port);
+        env
     }
 
     /// Starts Envoy with a configuration written by `yaml(port, admin, api_port,
@@ -235,6 +253,7 @@ impl Env {
             api,
             upstream,
             port,
+            second_port: None,
             admin,
             envoy,
             log_path,
@@ -255,6 +274,7 @@ impl Env {
         let yaml = envoy_yaml(
             &options,
             &options.filter,
+            None,
             port,
             admin,
             free_port(),
@@ -328,6 +348,13 @@ impl Env {
         self.raw(&build("GET", path_and_query, headers, None))
     }
 
+    /// A GET on the second plugin's listener ([`Options::second_plugin`]).
+    pub fn get_second(&self, path_and_query: &str, headers: &[(&str, &str)]) -> Response {
+        let port = self.second_port.expect("Options::second_plugin is set");
+        try_request(port, &build("GET", path_and_query, headers, None))
+            .unwrap_or_else(|e| panic!("request failed: {e}\n{}", self.log()))
+    }
+
     pub fn post(&self, path_and_query: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
         self.raw(&build("POST", path_and_query, headers, Some(body)))
     }
@@ -339,11 +366,16 @@ impl Env {
     /// `<family>_<value>` (`events_skipped_consent_denied`, `api_responses_4xx`), and adds to the
     /// family total `<family>` (`events_invalid` = every reason).
     pub fn stats(&self) -> HashMap<String, u64> {
-        let r = try_request(
-            self.admin,
-            b"GET /stats?filter=openai_capi HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n",
-        )
-        .unwrap();
+        self.stats_of("openai_capi")
+    }
+
+    /// [`Env::stats`] of the plugin whose `metric_prefix` is `prefix`.
+    pub fn stats_of(&self, prefix: &str) -> HashMap<String, u64> {
+        let request = format!(
+            "GET /stats?filter={prefix} HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n"
+        );
+        let r = try_request(self.admin, request.as_bytes()).unwrap();
+        let dotted = format!("{prefix}.");
         let mut stats = HashMap::new();
         for line in String::from_utf8_lossy(&r.body).lines() {
             let Some((name, value)) = line.split_once(": ") else {
@@ -352,7 +384,7 @@ impl Env {
             let Some(name) = name
                 .strip_prefix("wasmcustom.")
                 .unwrap_or(name)
-                .strip_prefix("openai_capi.")
+                .strip_prefix(dotted.as_str())
             else {
                 continue;
             };
@@ -571,14 +603,83 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The Envoy configuration of an environment: the main listener with the filter (and, for
+/// [`Options::second_plugin`], a second listener whose filter shares the first one's
+/// `vm_config`, so both plugins run in one VM), the API, upstream and extra clusters.
+#[allow(clippy::too_many_arguments)]
 fn envoy_yaml(
     options: &Options,
     filter: &Value,
+    second: Option<(u16, &Value)>,
     port: u16,
     admin: u16,
     api_port: u16,
     upstream_port: u16,
     dir: &std::path::Path,
+) -> String {
+    let stats_tags: String = TAG_REGEXES
+        .iter()
+        .map(|(tag, regex)| {
+            format!(
+                "\n  - tag_name: {tag}\n    regex: {}",
+                serde_json::to_string(regex).unwrap()
+            )
+        })
+        .collect();
+    let extra_clusters: String = options
+        .clusters
+        .iter()
+        .map(|(name, port)| {
+            format!(
+                "  - name: {name}\n    connect_timeout: 1s\n    load_assignment:\n      cluster_name: {name}\n      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}}}}}]}}]\n"
+            )
+        })
+        .collect();
+    let mut listeners = listener_yaml(options, "main", port, filter, &dir.join("access.log"));
+    if let Some((second_port, second_filter)) = second {
+        listeners.push_str(&listener_yaml(
+            options,
+            "second",
+            second_port,
+            second_filter,
+            &dir.join("access-second.log"),
+        ));
+    }
+    let yaml = format!(
+        r#"
+admin:
+  address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}
+# Histograms reach the admin output on each flush; 5 s by default.
+stats_flush_interval: 0.5s
+stats_config:
+  stats_tags:{stats_tags}
+static_resources:
+  listeners:
+{listeners}
+  clusters:
+  - name: openai_capi
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: openai_capi
+      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {api_port}}}}}}}}}]}}]
+  - name: upstream
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: upstream
+      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {upstream_port}}}}}}}}}]}}]
+"#,
+    );
+    yaml + &extra_clusters
+}
+
+/// One listener with the filter configured as `filter`. Every listener's filter has the same
+/// `vm_config` (code, environment), which is what makes Envoy share one VM between them.
+fn listener_yaml(
+    options: &Options,
+    name: &str,
+    port: u16,
+    filter: &Value,
+    access_log: &std::path::Path,
 ) -> String {
     let collect_route = match options.shape {
         Shape::DirectResponse => "direct_response: {status: 204}".to_owned(),
@@ -600,43 +701,15 @@ fn envoy_yaml(
             format!("{{\"@type\": type.googleapis.com/google.protobuf.Struct, value: {filter}}}")
         }
     };
-    let stats_tags: String = TAG_REGEXES
-        .iter()
-        .map(|(tag, regex)| {
-            format!(
-                "\n  - tag_name: {tag}\n    regex: {}",
-                serde_json::to_string(regex).unwrap()
-            )
-        })
-        .collect();
-    let access_log = dir.join("access.log");
-    let extra_clusters: String = options
-        .clusters
-        .iter()
-        .map(|(name, port)| {
-            format!(
-                "  - name: {name}\n    connect_timeout: 1s\n    load_assignment:\n      cluster_name: {name}\n      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}}}}}]}}]\n"
-            )
-        })
-        .collect();
-    let yaml = format!(
-        r#"
-admin:
-  address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}
-# Histograms reach the admin output on each flush; 5 s by default.
-stats_flush_interval: 0.5s
-stats_config:
-  stats_tags:{stats_tags}
-static_resources:
-  listeners:
-  - name: main
+    format!(
+        r#"  - name: {name}
     address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}
     filter_chains:
     - filters:
       - name: envoy.filters.network.http_connection_manager
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress
+          stat_prefix: {stat_prefix}
           access_log:
           - name: envoy.access_loggers.file
             typed_config:
@@ -669,22 +742,15 @@ static_resources:
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-  clusters:
-  - name: openai_capi
-    connect_timeout: 1s
-    load_assignment:
-      cluster_name: openai_capi
-      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {api_port}}}}}}}}}]}}]
-  - name: upstream
-    connect_timeout: 1s
-    load_assignment:
-      cluster_name: upstream
-      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {upstream_port}}}}}}}}}]}}]
 "#,
+        stat_prefix = if name == "main" {
+            "ingress".to_owned()
+        } else {
+            format!("ingress_{name}")
+        },
         allow = options.allow_on_headers_stop_iteration,
         wasm = wasm_path().display(),
         access_log = access_log.display(),
         host_env_keys = options.host_env_keys,
-    );
-    yaml + &extra_clusters
+    )
 }

@@ -32,6 +32,7 @@ mod match_keys;
 mod memory;
 mod observe;
 mod release;
+mod shared_vm;
 mod shipped_configs;
 mod soak;
 mod tag_logic;

@@ -356,9 +356,13 @@ mod tests {
             "p".into(),
         )));
         let sink = Rc::clone(&log);
-        console::set_tap(Some(Box::new(move |r: &Record<'_>| {
-            sink.borrow_mut().push(r, NOW);
-        })));
+        console::enter_plugin(1);
+        console::set_tap(
+            1,
+            Some(Box::new(move |r: &Record<'_>| {
+                sink.borrow_mut().push(r, NOW);
+            })),
+        );
         let c = crate::test_support::config(serde_json::json!({"logging": {"console": "off"}}));
         let m = MemoryMetrics::default();
         let mut d = Delivery::new(&c);
@@ -378,7 +382,7 @@ mod tests {
             headers: vec![("content-type".into(), "application/json".into())],
         };
         d.complete(dispatch, answer, Some(3), NOW, &mut || 0.0, &m);
-        console::set_tap(None);
+        console::set_tap(1, None);
 
         let insert = log.borrow_mut().take_due(NOW + 1000).remove(0);
         let body: serde_json::Value = serde_json::from_slice(&insert.body).unwrap();
