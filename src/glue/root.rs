@@ -86,6 +86,29 @@ impl Root {
         true
     }
 
+    /// At shutdown, after everything was sent: the events Envoy holds for this root and that
+    /// no answer has confirmed yet. On a reload Envoy waits for their answers; at process exit
+    /// it may not (a bare SIGTERM does not wait, and a call that still needs a connection is
+    /// then lost with the process), so this warn line is the record of what was at stake. The
+    /// `shutdown flush complete` line follows once every call has ended.
+    fn warn_unconfirmed(&self) {
+        let calls = self.in_flight.len();
+        let events: usize = self
+            .in_flight
+            .values()
+            .map(|f| f.dispatch.call.events.len())
+            .sum();
+        if events > 0 {
+            log::warn!(
+                "root context {}: {events} event(s) in {calls} call(s) handed to Envoy at \
+                 shutdown, not confirmed yet; if Envoy exits before the API answers (a bare \
+                 SIGTERM does not wait), they are lost. Drain first: see the README, Reloads \
+                 and shutdown",
+                self.context_id
+            );
+        }
+    }
+
     /// Sends every call that is due; a refused dispatch is reported as a failed attempt.
     fn flush(&mut self, shared: &Shared) {
         let now = host::now_ms();
@@ -178,6 +201,7 @@ impl Context for Root {
         if let Some(bigquery) = &shared.bigquery {
             bigquery.shutdown();
         }
+        self.warn_unconfirmed();
         if self.drained(&shared) {
             self.lifecycle = Lifecycle::Done;
             true

@@ -605,3 +605,25 @@ fn what_fails_during_a_reload_is_counted_as_lost_on_shutdown_and_logged() {
         "done was reached: {log}"
     );
 }
+
+#[test]
+fn a_bare_sigterm_with_a_cold_api_connection_logs_every_event_at_stake() {
+    // No call was made yet, so the pending batch needs a new connection to the API, and a bare
+    // SIGTERM does not wait for it: what is lost must at least be on record in the log.
+    let filter =
+        json!({"optimistic": true, "api": {"batch": {"max_events": 1000, "max_delay_ms": 60000}}});
+    let mut env = LdsEnv::start(&filter, 1);
+    for i in 0..50 {
+        assert_eq!(env.get(&hit("cold", i)).status, 204);
+    }
+    let status = env.sigterm();
+    assert!(status.success(), "{status}");
+    let delivered = delivered(&env.api).len();
+    let log = env.log();
+    eprintln!("bare SIGTERM, cold connection: {delivered} of 50 events delivered");
+    assert!(
+        log.contains("50 event(s) in 1 call(s) handed to Envoy at shutdown, not confirmed yet"),
+        "the events at stake are logged at warn:\n{log}"
+    );
+    assert!(log.contains("[warning][wasm]"), "{log}");
+}
