@@ -3,7 +3,8 @@
 //!
 //! [`Tokens`] is the per-VM cache. A fetched token is used until five minutes before it
 //! expires; at most one fetch is in flight; a failed fetch backs off before the next one so a
-//! broken metadata server is not hammered; a `401` from BigQuery discards the cached token so the
+//! broken metadata server is not hammered, and a token that would expire within
+//! [`MIN_TOKEN_LIFETIME_S`] counts as a failed fetch (refetching it at once would loop); a `401` from BigQuery discards the cached token so the
 //! next insert fetches a fresh one. It is pure: the glue performs the [`TokenFetch`] callouts and
 //! reports their answers. Tokens are [`Secret`]s and never appear in logs or errors.
 
@@ -30,6 +31,10 @@ pub const METADATA_AUTHORITY: &str = "metadata.google.internal";
 pub const METADATA_PATH: &str = "/computeMetadata/v1/instance/service-accounts/default/token";
 /// A token is refreshed this long before Google says it expires.
 const REFRESH_MARGIN_MS: u64 = 5 * 60 * 1000;
+/// Shortest `expires_in` accepted. Google's tokens live an hour; one that expires sooner than
+/// this is a broken or hostile endpoint, and caching it for half its life would refetch it in
+/// a tight loop.
+pub const MIN_TOKEN_LIFETIME_S: u64 = 60;
 const FIRST_BACKOFF_MS: u64 = 1000;
 const MAX_BACKOFF_MS: u64 = 60_000;
 /// Longest token response read.
@@ -153,6 +158,16 @@ impl Tokens {
                 now_ms,
             ));
         }
+        if parsed.expires_in < MIN_TOKEN_LIFETIME_S {
+            return Err(self.back_off(
+                format!(
+                    "token lifetime (expires_in) of {} s is below the {MIN_TOKEN_LIFETIME_S} s \
+                     minimum",
+                    parsed.expires_in
+                ),
+                now_ms,
+            ));
+        }
         let lifetime_ms = parsed.expires_in.saturating_mul(1000);
         let usable_ms = if lifetime_ms > 2 * REFRESH_MARGIN_MS {
             lifetime_ms - REFRESH_MARGIN_MS
@@ -269,6 +284,34 @@ mod tests {
         assert!(t
             .fetched(200, b"{\"access_token\":\"\",\"expires_in\":5}", 3000)
             .is_err());
+    }
+
+    #[test]
+    fn a_token_living_less_than_a_minute_is_an_error_and_the_next_fetch_waits_for_the_backoff() {
+        let mut t = metadata();
+        assert!(t.fetch(0, 0).is_some());
+        let reason = t
+            .fetched(200, br#"{"access_token":"ya29.short","expires_in":0}"#, 0)
+            .unwrap_err();
+        assert_eq!(
+            reason,
+            "token lifetime (expires_in) of 0 s is below the 60 s minimum"
+        );
+        assert!(t.current(0).is_none());
+        assert!(t.fetch(999, 0).is_none(), "no refetch before the backoff");
+        assert!(t.fetch(1000, 0).is_some());
+        assert!(t
+            .fetched(
+                200,
+                br#"{"access_token":"ya29.short","expires_in":59}"#,
+                1000
+            )
+            .is_err());
+        assert!(t.fetch(2999, 0).is_none(), "the backoff doubles");
+        assert!(t.fetch(3000, 0).is_some());
+        t.fetched(200, br#"{"access_token":"ya29.ok","expires_in":60}"#, 3000)
+            .unwrap();
+        assert_eq!(t.current(3000).unwrap().expose(), "ya29.ok");
     }
 
     #[test]
