@@ -6,7 +6,9 @@
 //! are dropped and counted. At most [`MAX_IN_FLIGHT`] inserts are on the wire per worker, and
 //! failed batches wait in a small retry queue whose overflow is also dropped and counted. Every
 //! row gets a unique `insertId` when buffered and keeps it across retries, so BigQuery's
-//! best-effort de-duplication can discard a copy that did land before a reset.
+//! best-effort de-duplication can discard a copy that did land before a reset. Rows count as
+//! sent only on a `200` whose body is insertAll's JSON answer; any other `200` is a failed
+//! attempt.
 
 use serde::Deserialize;
 use std::collections::{BTreeSet, VecDeque};
@@ -91,8 +93,13 @@ pub struct Outcome {
     pub failure: Option<String>,
 }
 
+/// `kind` of an insertAll answer.
+const INSERT_ALL_KIND: &str = "bigquery#tableDataInsertAllResponse";
+
 #[derive(Deserialize)]
 struct InsertAllResponse {
+    #[serde(default)]
+    kind: Option<String>,
     #[serde(default, rename = "insertErrors")]
     insert_errors: Vec<InsertError>,
 }
@@ -234,15 +241,19 @@ impl Outbox {
         let mut outcome = Outcome::default();
         let retryable = match &result {
             InsertResult::Answered { status: 200, body } => {
-                let failed = failed_rows(body, batch.rows.len());
-                outcome.rows_sent = n - failed;
-                outcome.rows_failed = failed;
-                if failed > 0 {
-                    outcome.failure = Some(format!(
-                        "BigQuery refused {failed} of {n} rows (insertErrors); check the table schema"
-                    ));
+                // Not insertAll's answer (a proxy's page, a cut body): nothing says the rows
+                // landed, so it is a failed attempt; retried rows keep their insertIds.
+                if let Some(failed) = failed_rows(body, batch.rows.len()) {
+                    outcome.rows_sent = n - failed;
+                    outcome.rows_failed = failed;
+                    if failed > 0 {
+                        outcome.failure = Some(format!(
+                            "BigQuery refused {failed} of {n} rows (insertErrors); check the table schema"
+                        ));
+                    }
+                    return outcome;
                 }
-                return outcome;
+                true
             }
             InsertResult::Answered { status: 401, .. } => {
                 outcome.token_refused = true;
@@ -261,6 +272,9 @@ impl Outbox {
         };
         batch.attempts = batch.attempts.saturating_add(1);
         let what = match &result {
+            InsertResult::Answered { status: 200, .. } => {
+                "HTTP 200 whose body is not JSON in insertAll's answer shape".to_owned()
+            }
             InsertResult::Answered { status, .. } => format!("HTTP {status}"),
             InsertResult::NoAnswer => "no answer (reset, refused or timed out)".to_owned(),
         };
@@ -336,19 +350,24 @@ impl Outbox {
     }
 }
 
-/// Rows BigQuery listed in `insertErrors` (distinct indexes within the batch). An unreadable
-/// 200 body counts no failures: BigQuery answered success.
-fn failed_rows(body: &[u8], rows: usize) -> u64 {
-    let Ok(parsed) = serde_json::from_slice::<InsertAllResponse>(body) else {
-        return 0;
-    };
+/// Rows BigQuery listed in `insertErrors` (distinct indexes within the batch), or `None` when
+/// the body is not insertAll's answer: a JSON object whose `kind`, if present, is
+/// [`INSERT_ALL_KIND`] and whose `insertErrors`, if present, list row indexes.
+fn failed_rows(body: &[u8], rows: usize) -> Option<u64> {
+    let answer = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .filter(serde_json::Value::is_object)?;
+    let parsed = serde_json::from_value::<InsertAllResponse>(answer).ok()?;
+    if parsed.kind.as_deref().is_some_and(|k| k != INSERT_ALL_KIND) {
+        return None;
+    }
     let distinct: BTreeSet<u64> = parsed
         .insert_errors
         .iter()
         .map(|e| e.index)
         .filter(|i| usize::try_from(*i).is_ok_and(|i| i < rows))
         .collect();
-    distinct.len() as u64
+    Some(distinct.len() as u64)
 }
 
 #[cfg(test)]
@@ -508,6 +527,29 @@ mod tests {
         );
         assert_eq!(outcome.rows_sent, 1);
         assert_eq!(outcome.rows_failed, 0);
+    }
+
+    #[test]
+    fn a_200_whose_body_is_not_the_insertall_answer_is_a_failed_attempt() {
+        let mut o = outbox_with(2, 0);
+        let mut now = 1000;
+        let mut batch = o.take_due(now).remove(0);
+        for (attempt, body) in ["<html>not json</html>", r#"{"kind":"storage#object"}"#]
+            .into_iter()
+            .enumerate()
+        {
+            let outcome = o.complete(batch, ok(body), now, true, 0.0);
+            assert_eq!((outcome.rows_sent, outcome.rows_failed), (0, 0), "{body}");
+            now += FIRST_BACKOFF_MS << attempt;
+            batch = o.take_due(now).remove(0);
+        }
+        let outcome = o.complete(batch, ok(r#"{"insertErrors":"none"}"#), now, true, 0.0);
+        assert_eq!((outcome.rows_sent, outcome.rows_failed), (0, 2));
+        assert_eq!(
+            outcome.failure.unwrap(),
+            "BigQuery insert of 2 rows failed after 3 attempt(s): HTTP 200 whose body is not \
+             JSON in insertAll's answer shape"
+        );
     }
 
     #[test]
