@@ -398,6 +398,68 @@ mod tests {
     }
 
     #[test]
+    fn one_request_of_500_invalid_events_with_an_8_kib_trace_id_costs_six_small_rows() {
+        use crate::collect::collect;
+        use crate::config::Format;
+        use crate::observe::console;
+        use crate::observe::metrics::MemoryMetrics;
+        use crate::request::RequestFacts;
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        const NOW: u64 = 1_800_000_000_000;
+
+        let log = Rc::new(RefCell::new(BigQueryLog::new(
+            &config(AccessToken::Static(Secret::new("lit".into()))),
+            "p".into(),
+        )));
+        let sink = Rc::clone(&log);
+        console::set_tap(Some(Box::new(move |r: &Record<'_>| {
+            sink.borrow_mut().push(r, NOW);
+        })));
+        let body: String = (0..500)
+            .map(|i| format!("en=not%20a%20valid%20name%20{i:04}&ep.note=padding-pad&_et=1\n"))
+            .collect();
+        let trace = "t".repeat(8192);
+        let request = RequestFacts::from_headers(
+            &[
+                (":method".into(), b"POST".to_vec()),
+                (
+                    ":path".into(),
+                    b"/g/collect?v=2&cid=1.2&_p=9&dl=https%3A%2F%2Fshop.example.com%2F".to_vec(),
+                ),
+                (":authority".into(), b"shop.example.com".to_vec()),
+                ("trace-id".into(), trace.into_bytes()),
+            ],
+            None,
+        )
+        .unwrap();
+        let c = crate::test_support::config(
+            serde_json::json!({"collect": {"max_events_per_request": 1000}}),
+        );
+        let m = MemoryMetrics::default();
+        let collected = collect(
+            &c,
+            Format::Ga4,
+            &request,
+            body.as_bytes(),
+            NOW,
+            &mut || [7; 16],
+            &m,
+        );
+        console::set_tap(None);
+        assert_eq!(collected.summary.invalid, 500);
+        let inserts = log.borrow_mut().take_due(NOW + 1000);
+        let rows: usize = inserts.iter().map(|i| i.batch.rows.len()).sum();
+        let bytes: usize = inserts.iter().map(|i| i.body.len()).sum();
+        eprintln!(
+            "one {}-byte request, 500 invalid events, 8 KiB trace id: {rows} rows, {bytes} insert bytes",
+            body.len()
+        );
+        assert_eq!(rows, 6);
+        assert!(bytes < 8 * 1024, "{bytes} insert bytes");
+    }
+
+    #[test]
     fn ids_are_percent_encoded_in_the_path() {
         let mut c = config(AccessToken::Static(Secret::new("t".into())));
         c.table_id = "a/b c".into();
