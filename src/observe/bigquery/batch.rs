@@ -8,7 +8,8 @@
 //! row gets a unique `insertId` when buffered and keeps it across retries, so BigQuery's
 //! best-effort de-duplication can discard a copy that did land before a reset. Rows count as
 //! sent only on a `200` whose body is insertAll's JSON answer; any other `200` is a failed
-//! attempt.
+//! attempt. Once shutdown has taken every row ([`Outbox::take_all`]) nothing is retried: a
+//! failed insert's rows are lost, and the [`Outcome`] says so.
 
 use serde::Deserialize;
 use std::collections::{BTreeSet, VecDeque};
@@ -87,6 +88,10 @@ pub struct Outcome {
     pub rows_sent: u64,
     pub rows_failed: u64,
     pub rows_dropped: u64,
+    /// Rows that failed during shutdown (also in `rows_failed`): not retried, there is no later.
+    pub rows_lost_on_shutdown: u64,
+    /// Why they were lost, for the one warn line of the shutdown.
+    pub shutdown_loss: Option<String>,
     /// The token was refused: discard it before the next insert.
     pub token_refused: bool,
     /// Why rows failed, for one warn line (never quoting a token).
@@ -120,6 +125,8 @@ pub struct Outbox {
     oldest_ms: Option<u64>,
     retries: VecDeque<(u64, InsertBatch)>,
     in_flight: usize,
+    /// Set by [`Outbox::take_all`]: a failed insert is final from then on.
+    shutting_down: bool,
 }
 
 impl Outbox {
@@ -134,6 +141,7 @@ impl Outbox {
             oldest_ms: None,
             retries: VecDeque::new(),
             in_flight: 0,
+            shutting_down: false,
         }
     }
 
@@ -257,7 +265,7 @@ impl Outbox {
             }
             InsertResult::Answered { status: 401, .. } => {
                 outcome.token_refused = true;
-                if token_refreshable && !batch.reauthorized {
+                if token_refreshable && !batch.reauthorized && !self.shutting_down {
                     // Not the batch's fault: send it again as soon as a new token is in.
                     batch.reauthorized = true;
                     outcome.rows_dropped = self.queue_retry(batch, now_ms);
@@ -278,6 +286,12 @@ impl Outbox {
             InsertResult::Answered { status, .. } => format!("HTTP {status}"),
             InsertResult::NoAnswer => "no answer (reset, refused or timed out)".to_owned(),
         };
+        if self.shutting_down {
+            outcome.rows_failed = n;
+            outcome.rows_lost_on_shutdown = n;
+            outcome.shutdown_loss = Some(what);
+            return outcome;
+        }
         if retryable && batch.attempts < MAX_ATTEMPTS {
             let shift = batch.attempts.saturating_sub(1).min(10);
             let base = (FIRST_BACKOFF_MS << shift).min(MAX_BACKOFF_MS);
@@ -323,8 +337,10 @@ impl Outbox {
     }
 
     /// Everything not yet on the wire, as batches to send at once (the plugin is shutting
-    /// down: there is no later, so neither the flush delay nor the in-flight limit applies).
+    /// down: there is no later, so neither the flush delay nor the in-flight limit applies,
+    /// and from now on a failed insert is not retried).
     pub fn take_all(&mut self, now_ms: u64) -> Vec<InsertBatch> {
+        self.shutting_down = true;
         let mut out: Vec<InsertBatch> = self.retries.drain(..).map(|(_, b)| b).collect();
         while !self.buffer.is_empty() {
             out.push(self.cut_batch(now_ms));
@@ -625,6 +641,37 @@ mod tests {
         let all = o.take_all(1);
         assert_eq!(all.iter().map(|b| b.rows.len()).sum::<usize>(), 700);
         assert_eq!(o.queued_rows(), 0);
+    }
+
+    #[test]
+    fn after_shutdown_a_failed_insert_is_lost_not_retried() {
+        let mut o = outbox_with(3, 0);
+        let first = o.take_due(1000).remove(0);
+        o.push("{}".into(), 1000);
+        let rest = o.take_all(1000);
+        assert_eq!(rest.len(), 1);
+        let outcome = o.complete(first, InsertResult::NoAnswer, 1001, true, 0.0);
+        assert_eq!((outcome.rows_failed, outcome.rows_lost_on_shutdown), (3, 3));
+        assert_eq!(
+            outcome.shutdown_loss.as_deref(),
+            Some("no answer (reset, refused or timed out)")
+        );
+        assert_eq!(
+            outcome.failure, None,
+            "reported once, at the end of the shutdown"
+        );
+        // A 401 is not retried with a new token either.
+        let unauthorized = InsertResult::Answered {
+            status: 401,
+            body: vec![],
+        };
+        let last = rest.into_iter().next().unwrap();
+        assert_eq!(
+            o.complete(last, unauthorized, 1002, true, 0.0)
+                .rows_lost_on_shutdown,
+            1
+        );
+        assert!(!o.has_work());
     }
 
     #[test]

@@ -135,6 +135,13 @@ impl Tokens {
         Some(fetch)
     }
 
+    /// As [`Tokens::fetch`], whatever the backoff: the plugin is shutting down, and this one
+    /// attempt is the last chance of the rows waiting for a token.
+    pub fn fetch_now(&mut self, now_ms: u64, now_s: u64) -> Option<TokenFetch> {
+        self.next_fetch_ms = 0;
+        self.fetch(now_ms, now_s)
+    }
+
     /// A token endpoint answered `status` with `body`. Returns the reason when no token could
     /// be taken from it (the caller counts and logs it; the reason never quotes the body).
     pub fn fetched(&mut self, status: u16, body: &[u8], now_ms: u64) -> Result<(), String> {
