@@ -710,6 +710,17 @@ fn rows_that_fail_during_a_reload_count_as_lost_on_shutdown_with_one_warn_line()
     );
     eprintln!("reload with 40 rows pending, BigQuery answering 503: (lost on shutdown, failed, sent) = {s:?}");
     assert_eq!(s, (40, 40, 0), "{}", env.log());
+    let ids: Vec<String> = inserts(&google)
+        .iter()
+        .flat_map(|i| i.json.as_ref().unwrap()["rows"].as_array().unwrap().clone())
+        .map(|r| r["insertId"].as_str().unwrap().to_owned())
+        .collect();
+    let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(
+        (ids.len(), distinct.len()),
+        (40, 40),
+        "each row sent once: no retry during shutdown"
+    );
     let log = env.log();
     let lines: Vec<&str> = log
         .lines()

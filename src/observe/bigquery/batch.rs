@@ -8,8 +8,8 @@
 //! row gets a unique `insertId` when buffered and keeps it across retries, so BigQuery's
 //! best-effort de-duplication can discard a copy that did land before a reset. Rows count as
 //! sent only on a `200` whose body is insertAll's JSON answer; any other `200` is a failed
-//! attempt. Once shutdown has taken every row ([`Outbox::take_all`]) nothing is retried: a
-//! failed insert's rows are lost, and the [`Outcome`] says so.
+//! attempt. Once shutdown has begun ([`Outbox::begin_shutdown`]) nothing is retried: a failed
+//! insert's rows are lost, and the [`Outcome`] says so.
 
 use serde::Deserialize;
 use std::collections::{BTreeSet, VecDeque};
@@ -125,7 +125,7 @@ pub struct Outbox {
     oldest_ms: Option<u64>,
     retries: VecDeque<(u64, InsertBatch)>,
     in_flight: usize,
-    /// Set by [`Outbox::take_all`]: a failed insert is final from then on.
+    /// Set by [`Outbox::begin_shutdown`]: a failed insert is final from then on.
     shutting_down: bool,
 }
 
@@ -336,11 +336,15 @@ impl Outbox {
         dropped
     }
 
-    /// Everything not yet on the wire, as batches to send at once (the plugin is shutting
-    /// down: there is no later, so neither the flush delay nor the in-flight limit applies,
-    /// and from now on a failed insert is not retried).
-    pub fn take_all(&mut self, now_ms: u64) -> Vec<InsertBatch> {
+    /// The plugin is shutting down: from now on a failed insert, even one already on the
+    /// wire, is not retried (there is no later).
+    pub fn begin_shutdown(&mut self) {
         self.shutting_down = true;
+    }
+
+    /// Everything not yet on the wire, as batches to send at once (the plugin is shutting
+    /// down: neither the flush delay nor the in-flight limit applies).
+    pub fn take_all(&mut self, now_ms: u64) -> Vec<InsertBatch> {
         let mut out: Vec<InsertBatch> = self.retries.drain(..).map(|(_, b)| b).collect();
         while !self.buffer.is_empty() {
             out.push(self.cut_batch(now_ms));
@@ -648,6 +652,7 @@ mod tests {
         let mut o = outbox_with(3, 0);
         let first = o.take_due(1000).remove(0);
         o.push("{}".into(), 1000);
+        o.begin_shutdown();
         let rest = o.take_all(1000);
         assert_eq!(rest.len(), 1);
         let outcome = o.complete(first, InsertResult::NoAnswer, 1001, true, 0.0);

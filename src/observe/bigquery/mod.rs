@@ -178,6 +178,7 @@ impl BigQueryLog {
     /// The plugin is shutting down: from now on every row goes out at once and nothing is
     /// retried. Returns what to do now; call [`BigQueryLog::drain`] after every answer.
     pub fn begin_shutdown(&mut self, now_ms: u64) -> Drain {
+        self.outbox.begin_shutdown();
         if self.shutdown.is_none() {
             self.shutdown = Some(Shutdown {
                 fetch_used: self.tokens.is_fetching(),
@@ -519,6 +520,19 @@ mod tests {
             Some("shutting down: 41 rows lost (HTTP 503; no answer (reset, refused or timed out))")
         );
         assert_eq!(log.shutdown_report(), None);
+    }
+
+    #[test]
+    fn an_insert_on_the_wire_when_shutdown_begins_is_not_retried_when_it_fails() {
+        let mut log = literal();
+        log.push(&Record::new(RecordType::Request), 0);
+        let on_the_wire = log.take_due(1000).remove(0);
+        let drain = log.begin_shutdown(1000);
+        assert!(drain.inserts.is_empty() && !log.idle());
+        let outcome = log.complete(on_the_wire.batch, answered(503, ""), 2000, 0.0);
+        assert_eq!(outcome.rows_lost_on_shutdown, 1);
+        assert!(log.drain(5000).inserts.is_empty(), "no retry");
+        assert!(log.idle());
     }
 
     #[test]
