@@ -727,6 +727,7 @@ fn rows_that_fail_during_a_reload_count_as_lost_on_shutdown_with_one_warn_line()
         .filter(|l| l.contains("[warning]") && l.contains("BigQuery logging") && l.contains("lost"))
         .collect();
     assert_eq!(lines.len(), 1, "{lines:#?}");
+    eprintln!("{}", lines[0]);
     assert!(
         lines[0].contains("40 rows") && lines[0].contains("HTTP 503"),
         "{}",
