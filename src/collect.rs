@@ -7,12 +7,16 @@
 //! them, within the request's work [`Budget`], so a request's memory stays proportional to its
 //! size. Dropped events are logged at debug with their reason, so a user can see why a
 //! conversion did not leave; a request that exceeds its budget is counted
-//! (`work_budget_exceeded`) and logged at warn.
+//! (`work_budget_exceeded`) and logged at warn. Log records (and so BigQuery rows) are bounded
+//! per request too: the first [`MAX_INVALID_RECORDS`] invalid events get a record each, the
+//! rest share one summary record ([`InvalidRecords`]).
 
 use crate::config::{Config, Format};
 use crate::event::text_at;
 use crate::ingest::{self, Budget, Limits, Resource};
-use crate::observe::console::{self, PluginId, Record, INVALID_EVENT_MESSAGE};
+use crate::observe::console::{
+    self, PluginId, Record, INVALID_EVENT_MESSAGE, INVALID_EVENT_MESSAGE_PREFIX,
+};
 use crate::observe::loss;
 use crate::observe::metrics::{Counter, Metrics};
 use crate::observe::redact::Escaped;
@@ -22,6 +26,13 @@ use crate::response::{cookie, domain};
 use crate::tag::{self, CookieValues, Outcome, RequestScope};
 use std::borrow::Cow;
 use std::cell::RefCell;
+
+/// Invalid events of one request that get a log record (and BigQuery row) of their own; the
+/// rest share one summary record, so a request cannot write a row per event.
+pub const MAX_INVALID_RECORDS: usize = 5;
+/// Distinct event names a summary record lists, and the longest name it keeps.
+const MAX_SUMMARY_NAMES: usize = 10;
+const MAX_SUMMARY_NAME_BYTES: usize = 64;
 
 /// What the glue does with a collection request after the core has seen it.
 #[derive(Debug, Default, PartialEq)]
@@ -72,6 +83,7 @@ pub fn collect(
     let mut index = 0;
     let mut skipped = 0;
     let mut invalid = 0;
+    let mut invalid_records = InvalidRecords::default();
     // Each event is tagged and encoded as soon as it is built, and its data dropped before the
     // next one is built.
     let report = ingest::ingest_each(
@@ -116,17 +128,19 @@ pub fn collect(
                     metrics.add(reason.counter(), 1);
                     let code = reason.code();
                     let reason = reason.to_string();
-                    // Built only for an invalid event: valid traffic never pays for it.
-                    let request_url = request.url();
-                    console::emit(
-                        config.logging.console,
-                        &Record {
-                            event_name: name.as_deref(),
-                            request_url: Some(&request_url),
-                            trace_id: request.trace_id.as_deref(),
-                            ..Record::message(INVALID_EVENT_MESSAGE, Some(&reason))
-                        },
-                    );
+                    if invalid_records.admit(name.as_deref(), code) {
+                        // Built only for an invalid event: valid traffic never pays for it.
+                        let request_url = request.url();
+                        console::emit(
+                            config.logging.console,
+                            &Record {
+                                event_name: name.as_deref(),
+                                request_url: Some(&request_url),
+                                trace_id: request.trace_id.as_deref(),
+                                ..Record::message(INVALID_EVENT_MESSAGE, Some(&reason))
+                            },
+                        );
+                    }
                     log::debug!(
                         "event {} dropped ({code}): {}",
                         Escaped(name.as_deref().unwrap_or("(unnamed)")),
@@ -154,6 +168,7 @@ pub fn collect(
             }
         },
     );
+    invalid_records.emit_summary(config, request);
     metrics.add(
         Counter::EventsReceived,
         (report.accepted + report.rejected) as u64,
@@ -185,6 +200,87 @@ pub fn collect(
         collected.set_cookies = set_cookies(config, request, &values, page.as_deref());
     }
     collected
+}
+
+/// Which invalid events of a request get a record of their own, and the tally of the rest for
+/// their summary record.
+#[derive(Debug, Default)]
+struct InvalidRecords {
+    written: usize,
+    /// Invalid events past the first [`MAX_INVALID_RECORDS`].
+    more: usize,
+    /// Their rules (`Invalid::code`) with counts, in the order first seen.
+    reasons: Vec<(&'static str, usize)>,
+    /// Their distinct names (cut), at most [`MAX_SUMMARY_NAMES`].
+    names: Vec<String>,
+    names_left_out: bool,
+}
+
+impl InvalidRecords {
+    /// Whether this invalid event gets a record of its own; if not, it is tallied.
+    fn admit(&mut self, name: Option<&str>, code: &'static str) -> bool {
+        if self.written < MAX_INVALID_RECORDS {
+            self.written += 1;
+            return true;
+        }
+        self.more += 1;
+        match self.reasons.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => *n += 1,
+            None => self.reasons.push((code, 1)),
+        }
+        let name = cut_name(name.unwrap_or("(unnamed)"));
+        if !self.names.iter().any(|n| *n == name) {
+            if self.names.len() < MAX_SUMMARY_NAMES {
+                self.names.push(name.into_owned());
+            } else {
+                self.names_left_out = true;
+            }
+        }
+        false
+    }
+
+    /// The one record for the invalid events that had none, if there were any.
+    fn emit_summary(&self, config: &Config, request: &RequestFacts) {
+        if self.more == 0 {
+            return;
+        }
+        let message = format!(
+            "{} {} more event(s) not sent: invalid",
+            INVALID_EVENT_MESSAGE_PREFIX, self.more
+        );
+        let reason = self
+            .reasons
+            .iter()
+            .map(|(code, n)| format!("{code}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut names = self.names.join(", ");
+        if self.names_left_out {
+            names.push_str(", …");
+        }
+        let request_url = request.url();
+        console::emit(
+            config.logging.console,
+            &Record {
+                event_name: Some(&names),
+                request_url: Some(&request_url),
+                trace_id: request.trace_id.as_deref(),
+                ..Record::message(&message, Some(&reason))
+            },
+        );
+    }
+}
+
+/// An event name for a summary record: at most [`MAX_SUMMARY_NAME_BYTES`], then `…`.
+fn cut_name(name: &str) -> Cow<'_, str> {
+    if name.len() <= MAX_SUMMARY_NAME_BYTES {
+        return Cow::Borrowed(name);
+    }
+    let mut end = MAX_SUMMARY_NAME_BYTES;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}…", name.get(..end).unwrap_or_default()))
 }
 
 /// Most plugins whose budget warnings are throttled apart (a reload gives a plugin a new root

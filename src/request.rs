@@ -5,7 +5,7 @@
 //! request is a collection request at all, the query, cookies (all `Cookie` headers, first value
 //! wins), `User-Agent`, `Referer`, `:authority` and the hosts a proxy says the client addressed
 //! (`X-Forwarded-Host`, `Forwarded: host=`), the trace id (`trace-id`, else Envoy's
-//! `x-request-id`), the scheme the client used, and the peer IP with its port
+//! `x-request-id`; at most [`MAX_TRACE_ID_BYTES`]), the scheme the client used, and the peer IP with its port
 //! stripped. Non-UTF-8 header bytes never panic: they are decoded lossily, so a value with
 //! invalid bytes carries U+FFFD and is later refused wherever it would be written out (cookies).
 
@@ -19,6 +19,9 @@ pub const MAX_HEADER_VALUE_BYTES: usize = 8192;
 pub const MAX_PATH_BYTES: usize = 64 * 1024;
 /// Most headers kept for `{{header.…}}` references.
 pub const MAX_HEADERS: usize = 128;
+/// Longest trace id kept. Every log record, BigQuery row and queued call of the request
+/// carries it, so a client must not be able to make it kilobytes long.
+pub const MAX_TRACE_ID_BYTES: usize = 256;
 
 /// HTTP methods a collection request may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +51,8 @@ pub struct RequestFacts {
     pub referer: Option<String>,
     pub content_type: Option<String>,
     /// The `trace-id` header, else `x-request-id` (which Envoy sets on every request), echoed
-    /// in console logs so a log line can be matched with the access log.
+    /// in console logs so a log line can be matched with the access log; cut to
+    /// [`MAX_TRACE_ID_BYTES`].
     pub trace_id: Option<String>,
     /// `http` or `https` as the client used it: `x-forwarded-proto` (set or sanitised by
     /// Envoy's connection manager), else `:scheme`.
@@ -131,7 +135,10 @@ impl RequestFacts {
                 facts.headers.push((name.clone(), value.into_owned()));
             }
         }
-        facts.trace_id = facts.trace_id.or(request_id);
+        facts.trace_id = facts.trace_id.or(request_id).map(|mut id| {
+            cut_at_char_boundary(&mut id, MAX_TRACE_ID_BYTES);
+            id
+        });
         facts.scheme = facts.scheme.or(pseudo_scheme);
         saw_path.then_some(facts)
     }
@@ -203,6 +210,17 @@ fn web_scheme(value: &str) -> Option<String> {
         .into_iter()
         .find(|s| first.eq_ignore_ascii_case(s))
         .map(str::to_owned)
+}
+
+/// Cuts `text` to at most `max` bytes, never inside a character.
+fn cut_at_char_boundary(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
 }
 
 fn non_empty(value: &str) -> Option<String> {
@@ -364,6 +382,22 @@ mod tests {
         ]);
         assert_eq!(both.trace_id.as_deref(), Some("t-9"));
         assert_eq!(facts(&[(":path", b"/g")]).trace_id, None);
+    }
+
+    #[test]
+    fn trace_id_is_cut_to_256_bytes_at_a_char_boundary() {
+        let facts =
+            |list: &[(&str, &[u8])]| RequestFacts::from_headers(&pairs(list), None).unwrap();
+        let long = "t".repeat(8192);
+        let cut = facts(&[(":path", b"/g"), ("trace-id", long.as_bytes())]);
+        assert_eq!(cut.trace_id.as_deref(), Some(&long[..256]));
+        // 255 ASCII bytes, then a 3-byte character that would end past byte 256.
+        let wide = format!("{}€€", "a".repeat(255));
+        let cut = facts(&[(":path", b"/g"), ("x-request-id", wide.as_bytes())]);
+        assert_eq!(cut.trace_id.as_deref(), Some("a".repeat(255).as_str()));
+        let exact = "r".repeat(256);
+        let kept = facts(&[(":path", b"/g"), ("trace-id", exact.as_bytes())]);
+        assert_eq!(kept.trace_id.as_deref(), Some(exact.as_str()));
     }
 
     #[test]

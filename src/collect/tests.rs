@@ -465,3 +465,104 @@ fn an_invalid_event_is_stapes_request_was_not_sent_record_with_the_rule_and_our_
                "Reason": "source_url is required when action_source is web"})
     );
 }
+
+#[test]
+fn the_first_five_invalid_events_get_a_record_each_and_the_rest_one_summary() {
+    use crate::observe::console::{self, Record};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let lines = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&lines);
+    console::enter_plugin(1);
+    console::set_tap(
+        1,
+        Some(Box::new(move |r: &Record<'_>| {
+            sink.borrow_mut().push(r.to_line());
+        })),
+    );
+    // No `dl`: a page view is invalid for its missing source_url, `bad name` for its name.
+    let body = format!(
+        "{}{}{}",
+        "en=bad%20name&_et=1\n".repeat(3),
+        "en=page_view&_et=1\n".repeat(10),
+        "en=other%20bad%20name&_et=1\n".repeat(7)
+    );
+    let (c, m) = run(
+        &config(json!({"collect": {"max_events_per_request": 1000}})),
+        "/g/collect?v=2&cid=1.2&_p=7",
+        None,
+        body.as_bytes(),
+    );
+    console::set_tap(1, None);
+    assert_eq!(c.summary.invalid, 20);
+    assert_eq!(m.counter(Counter::EventsInvalidEventName), 10);
+    assert_eq!(m.counter(Counter::EventsInvalidSourceUrl), 10);
+    let records: Vec<Value> = lines
+        .borrow()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 6, "{records:#?}");
+    let names: Vec<&str> = records[..5]
+        .iter()
+        .map(|r| r["EventName"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "bad name",
+            "bad name",
+            "bad name",
+            "page_viewed",
+            "page_viewed"
+        ]
+    );
+    assert!(records[..5]
+        .iter()
+        .all(|r| r["Message"] == INVALID_EVENT_MESSAGE));
+    assert_eq!(
+        records[5],
+        json!({"Name": "OpenAIEventsAPITag", "Type": "Message",
+               "EventName": "page_viewed, other bad name",
+               "RequestUrl": "http://sgtm.shop.example.co.uk/g/collect",
+               "Message": "🛑 [ERROR] 15 more event(s) not sent: invalid",
+               "Reason": "missing_source_url: 8, invalid_event_name: 7"})
+    );
+}
+
+#[test]
+fn a_summary_lists_at_most_ten_event_names_each_cut_to_64_bytes() {
+    use crate::observe::console::{self, Record};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let lines = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&lines);
+    console::enter_plugin(1);
+    console::set_tap(
+        1,
+        Some(Box::new(move |r: &Record<'_>| {
+            sink.borrow_mut().push(r.to_line());
+        })),
+    );
+    let long = "x".repeat(500);
+    let body: String = (0..30)
+        .map(|i| format!("en=bad%20{i}%20{long}&_et=1\n"))
+        .collect();
+    run(
+        &config(json!({"collect": {"max_events_per_request": 1000}})),
+        "/g/collect?v=2&cid=1.2&_p=7",
+        None,
+        body.as_bytes(),
+    );
+    console::set_tap(1, None);
+    let summary: Value = serde_json::from_str(lines.borrow().last().unwrap()).unwrap();
+    assert_eq!(
+        summary["Message"],
+        "🛑 [ERROR] 25 more event(s) not sent: invalid"
+    );
+    let names = summary["EventName"].as_str().unwrap();
+    let listed: Vec<&str> = names.split(", ").collect();
+    assert_eq!(listed.len(), 11, "ten names and the mark of the rest");
+    assert_eq!(listed[10], "…");
+    assert!(listed[0].starts_with("bad 5 xxx") && listed[0].len() <= 64 + '…'.len_utf8());
+}

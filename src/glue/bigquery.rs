@@ -3,16 +3,20 @@
 //! fetches and `insertAll` callouts the core asks for, reading their answers back.
 //!
 //! Everything here is separate from delivery: its own state, its own callouts (on the
-//! BigQuery, metadata and OAuth clusters), its own counters. Nothing it does can hold, delay or
+//! BigQuery, metadata and OAuth clusters), its own counters. At shutdown the root waits for it
+//! as for its API calls: [`BigQueryLink::shutdown`] sends every row, [`BigQueryLink::drain`]
+//! (after every answer) sends what was logged since, and [`BigQueryLink::idle`] says when
+//! nothing is left on the wire. Nothing it does can hold, delay or
 //! reorder an API call; a failure costs only rows, which are counted. It never logs through the
 //! console tap (that would feed its own failures back in as rows) and never logs a token.
 
 use super::host;
 use crate::config::BigQuery;
 use crate::observe::bigquery::batch::{InsertBatch, InsertResult, Outcome};
+use crate::observe::bigquery::token::TokenFetch;
 use crate::observe::bigquery::token::MAX_TOKEN_RESPONSE;
 use crate::observe::bigquery::{
-    BigQueryLog, Counter, Insert, INSERT_TIMEOUT_MS, MAX_INSERT_RESPONSE, TOKEN_TIMEOUT_MS,
+    BigQueryLog, Counter, Drain, Insert, INSERT_TIMEOUT_MS, MAX_INSERT_RESPONSE, TOKEN_TIMEOUT_MS,
 };
 use crate::observe::console::{self, Record};
 use proxy_wasm::hostcalls;
@@ -98,51 +102,105 @@ impl BigQueryLink {
         let Ok(mut log) = self.log.try_borrow_mut() else {
             return;
         };
+        if log.is_shutting_down() {
+            drop(log);
+            self.drain();
+            return;
+        }
         if let Some(fetch) = log.token_fetch(now) {
-            let headers = fetch
-                .headers
-                .iter()
-                .map(|(k, v)| (*k, v.as_str()))
-                .collect();
-            match hostcalls::dispatch_http_call(
-                &fetch.cluster,
-                headers,
-                fetch.body.as_deref(),
-                vec![],
-                Duration::from_millis(TOKEN_TIMEOUT_MS),
-            ) {
-                Ok(token) => {
-                    self.in_flight.borrow_mut().insert(token, Flight::Token);
-                }
-                Err(status) => {
-                    let reason = log.token_failed(now);
-                    self.add(Counter::TokenErrors, 1);
-                    log::warn!(
-                        "BigQuery logging: token fetch on cluster {:?} refused by Envoy ({status:?}): {reason}; is the cluster defined?",
-                        fetch.cluster
-                    );
-                }
-            }
+            self.fetch_token(&mut log, &fetch, now);
         }
         for insert in log.take_due(now) {
             self.send(&mut log, insert, now);
         }
     }
 
-    /// The plugin is shutting down: sends every buffered row now (their answers are counted if
-    /// they arrive before Envoy deletes the root), and counts as dropped what cannot go.
+    /// Starts a token fetch; returns whether Envoy accepted it (a refusal is counted and logged
+    /// as a failed fetch).
+    fn fetch_token(&self, log: &mut BigQueryLog, fetch: &TokenFetch, now: u64) -> bool {
+        let headers = fetch
+            .headers
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
+        match hostcalls::dispatch_http_call(
+            &fetch.cluster,
+            headers,
+            fetch.body.as_deref(),
+            vec![],
+            Duration::from_millis(TOKEN_TIMEOUT_MS),
+        ) {
+            Ok(token) => {
+                self.in_flight.borrow_mut().insert(token, Flight::Token);
+                true
+            }
+            Err(status) => {
+                let reason = log.token_failed(now);
+                self.add(Counter::TokenErrors, 1);
+                log::warn!(
+                    "BigQuery logging: token fetch on cluster {:?} refused by Envoy ({status:?}): {reason}; is the cluster defined?",
+                    fetch.cluster
+                );
+                false
+            }
+        }
+    }
+
+    /// The plugin is shutting down: every buffered or waiting row goes out now, after the one
+    /// token fetch it may need. The root waits until [`BigQueryLink::idle`].
     pub fn shutdown(&self) {
         let now = host::now_ms();
         let Ok(mut log) = self.log.try_borrow_mut() else {
             return;
         };
-        let (inserts, dropped) = log.shutdown(now);
-        if dropped > 0 {
-            log::warn!("BigQuery logging: shutting down without a token; {dropped} rows dropped");
-            self.add(Counter::RowsDropped, dropped);
+        let drain = log.begin_shutdown(now);
+        self.perform(&mut log, drain, now);
+    }
+
+    /// During shutdown, after an answer: sends the rows logged since (a call's Response) and
+    /// those a new token lets go; counts what cannot go. Outside shutdown, nothing.
+    pub fn drain(&self) {
+        let now = host::now_ms();
+        let Ok(mut log) = self.log.try_borrow_mut() else {
+            return;
+        };
+        let drain = log.drain(now);
+        self.perform(&mut log, drain, now);
+    }
+
+    fn perform(&self, log: &mut BigQueryLog, drain: Drain, now: u64) {
+        self.count_lost(drain.lost);
+        for insert in drain.inserts {
+            self.send(log, insert, now);
         }
-        for insert in inserts {
-            self.send(&mut log, insert, now);
+        if let Some(fetch) = drain.fetch {
+            if !self.fetch_token(log, &fetch, now) {
+                // That was shutdown's one fetch: this drain counts the waiting rows as lost.
+                self.count_lost(log.drain(now).lost);
+            }
+        }
+    }
+
+    /// Rows shutdown could not send for want of a token.
+    fn count_lost(&self, rows: u64) {
+        self.add(Counter::RowsFailed, rows);
+        self.add(Counter::RowsLostOnShutdown, rows);
+    }
+
+    /// Whether nothing is buffered or on the wire (a shutting-down root may call `done`).
+    pub fn idle(&self) -> bool {
+        self.log.try_borrow().is_ok_and(|log| log.idle())
+    }
+
+    /// The one warn line of a shutdown that lost rows.
+    pub fn report_shutdown(&self) {
+        if let Some(line) = self
+            .log
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut log| log.shutdown_report())
+        {
+            log::warn!("BigQuery logging: {line}");
         }
     }
 
@@ -210,6 +268,7 @@ impl BigQueryLink {
         self.add(Counter::RowsSent, outcome.rows_sent);
         self.add(Counter::RowsFailed, outcome.rows_failed);
         self.add(Counter::RowsDropped, outcome.rows_dropped);
+        self.add(Counter::RowsLostOnShutdown, outcome.rows_lost_on_shutdown);
         if let Some(failure) = &outcome.failure {
             log::warn!("BigQuery logging: {failure}");
         }

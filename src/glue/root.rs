@@ -6,9 +6,10 @@
 //!
 //! Shutdown: Envoy calls `on_done` when this root's plugin configuration is replaced (a new
 //! root takes over new traffic; this one is dropped once its listener drained) and when the
-//! VM ends. The root then sends everything still pending at once, returns `false` while those
-//! callouts are in flight, and calls `done` when the last one has answered or timed out; what
-//! fails meanwhile is counted in `events_lost_on_shutdown` and logged at warn.
+//! VM ends. The root then sends everything still pending at once (API calls and BigQuery
+//! rows), returns `false` while those callouts are in flight, and calls `done` when the last one
+//! has answered or timed out; what fails meanwhile is counted in `events_lost_on_shutdown` /
+//! `bigquery_rows_lost_on_shutdown` and logged at warn.
 
 use super::bigquery::BigQueryLink;
 use super::held;
@@ -71,14 +72,18 @@ impl Root {
         }
     }
 
-    /// Whether every call of a shutting-down root has ended (call after [`Root::flush`]: in
-    /// shutdown it takes everything, so only calls in flight can remain); logs the outcome.
+    /// Whether every call and BigQuery callout of a shutting-down root has ended (call after
+    /// [`Root::flush`]: in shutdown it takes everything, so only calls in flight can remain);
+    /// logs the outcome.
     fn drained(&self, shared: &Shared) -> bool {
-        if !self.in_flight.is_empty() {
+        if !self.in_flight.is_empty() || shared.bigquery.as_ref().is_some_and(|b| !b.idle()) {
             return false;
         }
         // Losses the flush itself recorded (a refused dispatch) are reported now.
         shared.delivery.borrow().report_losses(host::now_ms());
+        if let Some(bigquery) = &shared.bigquery {
+            bigquery.report_shutdown();
+        }
         log::info!(
             "root context {}: shutdown flush complete; every pending call has ended",
             self.context_id
@@ -106,6 +111,23 @@ impl Root {
                  and shutdown",
                 self.context_id
             );
+        }
+    }
+
+    /// While draining, after an answer (API call or BigQuery callout): sends the BigQuery rows
+    /// logged since, and calls `done` once nothing is left on the wire.
+    fn finish_if_drained(&mut self, shared: &Shared) {
+        if self.lifecycle != Lifecycle::Draining {
+            return;
+        }
+        if let Some(bigquery) = &shared.bigquery {
+            bigquery.drain();
+        }
+        if self.drained(shared) {
+            self.lifecycle = Lifecycle::Done;
+            // Only after `on_done` returned false: Envoy answers NotFound otherwise, which the
+            // SDK turns into a panic.
+            let _ = hostcalls::done();
         }
     }
 
@@ -155,6 +177,7 @@ impl Context for Root {
             if let Some(bigquery) = &shared.bigquery {
                 bigquery.on_response(token_id, num_headers, body_size);
             }
+            self.finish_if_drained(&shared);
             return;
         };
         host::follow_host_log_level();
@@ -166,13 +189,8 @@ impl Context for Root {
         if self.lifecycle == Lifecycle::Draining {
             // Split halves go out at once; failures are lost, not retried.
             self.flush(&shared);
-            if self.drained(&shared) {
-                self.lifecycle = Lifecycle::Done;
-                // Only after `on_done` returned false: Envoy answers NotFound otherwise,
-                // which the SDK turns into a panic.
-                let _ = hostcalls::done();
-            }
         }
+        self.finish_if_drained(&shared);
     }
 
     fn on_done(&mut self) -> bool {

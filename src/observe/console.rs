@@ -91,6 +91,9 @@ pub const TAG_NAME: &str = "OpenAIEventsAPITag";
 /// The `Message` of the record for an event that is not sent because it is invalid (its rule
 /// in `Reason`): the wording of Stape's current tag for its validation failures.
 pub const INVALID_EVENT_MESSAGE: &str = "🛑 [ERROR] Request was not sent.";
+/// How that message and the summary of a request's further invalid events start, so one
+/// filter finds both.
+pub const INVALID_EVENT_MESSAGE_PREFIX: &str = "🛑 [ERROR]";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum RecordType {

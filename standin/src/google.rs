@@ -3,7 +3,9 @@
 //!
 //! * `GET /computeMetadata/v1/instance/service-accounts/default/token` needs
 //!   `Metadata-Flavor: Google` and no `X-Forwarded-For` (403 otherwise, as on GCE), and answers
-//!   `{"access_token","expires_in","token_type":"Bearer"}` with a new token.
+//!   `{"access_token","expires_in","token_type":"Bearer"}` with a new token
+//!   ([`GoogleConfig::token_lifetime_s`] is its `expires_in`, 3599 unless a test wants a
+//!   token that expires at once).
 //! * `POST /token` takes only the JWT bearer grant (`application/x-www-form-urlencoded`,
 //!   `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=…`). The assertion must
 //!   be an RS256 JWT signed by the configured service account's key, with `iss` = its e-mail,
@@ -47,6 +49,8 @@ pub struct GoogleConfig {
     pub service_account: Option<(String, String)>,
     /// The `aud` assertions must carry.
     pub token_uri: String,
+    /// `expires_in` of every issued token (seconds); Google's is 3599.
+    pub token_lifetime_s: u64,
     pub verbose: bool,
     pub port: u16,
 }
@@ -60,6 +64,7 @@ impl Default for GoogleConfig {
             static_token: None,
             service_account: None,
             token_uri: "https://oauth2.googleapis.com/token".to_owned(),
+            token_lifetime_s: TOKEN_LIFETIME_S,
             verbose: false,
             port: 0,
         }
@@ -185,7 +190,7 @@ impl Google {
         table.issued.insert(token.clone());
         Response::json(
             200,
-            json!({"access_token": token, "expires_in": TOKEN_LIFETIME_S, "token_type": "Bearer"})
+            json!({"access_token": token, "expires_in": self.config.token_lifetime_s, "token_type": "Bearer"})
                 .to_string(),
         )
     }
@@ -637,6 +642,22 @@ mod tests {
         let body =
             json!({"rows": [row("a", json!({"timestamp": 1, "tag_name": "t", "type": "x"}))]});
         assert_eq!(insert(&g, token, body).0, 200);
+    }
+
+    #[test]
+    fn issued_tokens_carry_the_configured_lifetime() {
+        let g = Google::new(GoogleConfig {
+            token_lifetime_s: 0,
+            ..GoogleConfig::default()
+        })
+        .unwrap();
+        let ok = h(&[
+            ("host", "metadata.google.internal"),
+            ("metadata-flavor", "Google"),
+        ]);
+        let (_, _, r) = g.handle("GET", METADATA_TOKEN_PATH, &ok, b"", 0);
+        let answer: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(answer["expires_in"], 0);
     }
 
     fn sign(claims: Value) -> String {

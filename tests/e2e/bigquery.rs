@@ -1,9 +1,12 @@
 //! BigQuery logging in real Envoy against the Google stand-in: rows for every API request and
 //! response, all three credential kinds, and the guarantee that a failing BigQuery never
-//! touches delivery. Secrets (the API key, tokens, the private key) and raw user data must
+//! touches delivery; bounds against hostile input (a request of invalid events, a token that
+//! expires at once, a 200 that is not insertAll's answer) and reloads that wait for the rows
+//! on the wire (`LdsEnv` of `lossless`). Secrets (the API key, tokens, the private key) and raw user data must
 //! never reach an insert body or the log.
 
 use crate::harness::{Env, Options, API_KEY};
+use crate::lossless::{hit, wait_reload_applied, LdsEnv};
 use capi_standin::{
     Faults, GoogleConfig, GoogleStandin, RecordedRequest, METADATA_TOKEN_PATH, OAUTH_TOKEN_PATH,
 };
@@ -466,5 +469,272 @@ fn a_revoked_metadata_token_is_refreshed_once_and_the_rows_still_land() {
         (s["bigquery_rows_sent"], s["bigquery_rows_failed"]),
         (4, 0),
         "{s:?}"
+    );
+}
+
+/// Waits until the counter has not moved for 1.5 s (and is above zero, or `timeout` passed),
+/// for outcomes whose final count the test does not know in advance.
+fn settled_stat(env: &Env, name: &str, timeout: Duration) -> u64 {
+    let deadline = Instant::now() + timeout;
+    let mut last = env.stat(name);
+    let mut since = Instant::now();
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = env.stat(name);
+        if now != last {
+            (last, since) = (now, Instant::now());
+        } else if (last > 0 && since.elapsed() >= Duration::from_millis(1500))
+            || Instant::now() > deadline
+        {
+            return last;
+        }
+    }
+}
+
+#[test]
+fn one_request_of_invalid_events_writes_a_few_bounded_rows() {
+    // The scenario: one ~29 KB request of 500 invalid events with an 8 KiB trace id.
+    let google = google(Some(LITERAL_TOKEN));
+    let env = Env::start(Options {
+        filter: json!({
+            "collect": {"max_events_per_request": 1000},
+            "logging": {"console": "off", "bigquery": {
+                "project_id": "capi-test", "dataset_id": "capi_logs", "table_id": "events",
+                "cluster": "bigquery", "access_token": LITERAL_TOKEN}},
+        }),
+        clusters: vec![("bigquery".into(), google.port())],
+        ..Options::default()
+    });
+    let body: String = (0..500)
+        .map(|i| format!("en=not%20a%20valid%20name%20{i:04}&ep.note=padding-pad&_et=1\n"))
+        .collect();
+    let trace = "t".repeat(8192);
+    assert!(body.len() > 28_000, "{}", body.len());
+    let r = env.post(
+        "/g/collect?v=2&cid=1.2&_p=9&dl=https%3A%2F%2Fshop.example.com%2F",
+        &[("trace-id", trace.as_str())],
+        body.as_bytes(),
+    );
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        env.wait_stat("events_invalid", 500, Duration::from_secs(5)),
+        500
+    );
+    let sent = settled_stat(&env, "bigquery_rows_sent", Duration::from_secs(20));
+    let rows: Vec<Value> = google.rows().into_iter().map(|r| r.json).collect();
+    let insert_bytes: usize = inserts(&google).iter().map(|i| i.body.len()).sum();
+    eprintln!(
+        "one {}-byte request of 500 invalid events, 8 KiB trace id: {} rows, {insert_bytes} insert bytes",
+        body.len(),
+        rows.len()
+    );
+    assert_eq!(sent as usize, rows.len());
+    assert_eq!(rows.len(), 6, "5 invalid-event rows and one summary row");
+    for row in &rows {
+        let trace_id = row["trace_id"].as_str().unwrap();
+        assert!(
+            trace_id.len() <= 256,
+            "trace id of {} bytes",
+            trace_id.len()
+        );
+    }
+    let summary = &rows[5];
+    assert_eq!(
+        summary["message"],
+        "🛑 [ERROR] 495 more event(s) not sent: invalid"
+    );
+    assert!(
+        summary["reason"]
+            .as_str()
+            .unwrap()
+            .contains("invalid_event_name: 495"),
+        "{summary}"
+    );
+    assert!(insert_bytes < 16 * 1024, "{insert_bytes} insert bytes");
+    env.assert_no_crash();
+}
+
+#[test]
+fn a_token_that_expires_at_once_is_an_error_retried_with_backoff() {
+    let email = serde_json::from_str::<Value>(KEY_JSON).unwrap()["client_email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let google = GoogleStandin::start(GoogleConfig {
+        service_account: Some((email, PUBLIC_KEY.to_owned())),
+        token_lifetime_s: 0,
+        ..GoogleConfig::default()
+    })
+    .unwrap();
+    let env = env(
+        &google,
+        json!({"gcp_metadata": {"cluster": "gcp_metadata"}}),
+        google.port(),
+        "off",
+    );
+    assert_eq!(env.get(PAGE_VIEW, &[]).status, 204);
+    let fetches = || {
+        google
+            .requests()
+            .iter()
+            .filter(|r| r.path == METADATA_TOKEN_PATH)
+            .count()
+    };
+    // A second fetch proves the retry; the backoff (1 s, 2 s, 4 s, …) bounds how many follow
+    // in the next few seconds.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while fetches() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let fetches = fetches();
+    // The answer to the latest fetch may still be on its way to the filter.
+    let errors = env.wait_stat(
+        "bigquery_token_errors",
+        fetches as u64,
+        Duration::from_secs(10),
+    );
+    eprintln!("token expiring at once: {fetches} metadata fetches, {errors} token errors");
+    assert!((2..=6).contains(&fetches), "{fetches} metadata fetches");
+    assert!(
+        errors as usize >= fetches,
+        "every fetch counted as an error"
+    );
+    assert!(
+        env.log().contains("lifetime"),
+        "the short lifetime is named in the log"
+    );
+    assert_eq!(env.stat("bigquery_rows_sent"), 0);
+    assert_no_secrets(&env, &google);
+}
+
+#[test]
+fn a_200_that_is_not_json_does_not_count_its_rows_as_sent() {
+    let google = google(Some(LITERAL_TOKEN));
+    google.set_faults(Faults {
+        non_json_body: true,
+        ..Faults::default()
+    });
+    let env = env(&google, json!(LITERAL_TOKEN), google.port(), "off");
+    assert_eq!(env.get(PAGE_VIEW, &[]).status, 204);
+    // Two rows (request, response), three attempts, then counted as failed.
+    env.wait_stat("bigquery_rows_failed", 2, Duration::from_secs(15));
+    let s = (
+        env.stat("bigquery_rows_sent"),
+        env.stat("bigquery_rows_failed"),
+    );
+    eprintln!("insert answered 200 <html>: (sent, failed) = {s:?}");
+    assert_eq!(s, (0, 2));
+    assert_eq!(inserts(&google).len(), 3, "retried like a failed attempt");
+    assert!(
+        env.log()
+            .lines()
+            .any(|l| l.contains("[warning]") && l.contains("not JSON")),
+        "the unreadable answer is logged at warn"
+    );
+}
+
+/// Filter configuration for the reload tests: BigQuery with the literal token, held delivery.
+fn reload_filter(timeout_ms: u64) -> Value {
+    json!({
+        "api": {"timeout_ms": timeout_ms},
+        "logging": {"console": "off", "bigquery": {
+            "project_id": "capi-test", "dataset_id": "capi_logs", "table_id": "events",
+            "cluster": "bigquery", "access_token": LITERAL_TOKEN}},
+    })
+}
+
+/// Sends 20 hits (40 rows), waits until their first insert is on the wire, then reloads the
+/// configuration and waits until the old listener has drained (the old root got `on_done`).
+fn reload_with_inserts_in_flight(env: &LdsEnv, google: &GoogleStandin) {
+    for i in 0..20 {
+        assert_eq!(env.get(&hit("bq-reload", i)).status, 204);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while inserts(google).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!inserts(google).is_empty(), "no insert left: {}", env.log());
+    env.write_listener(&reload_filter(1500));
+    wait_reload_applied(env);
+}
+
+#[test]
+fn rows_in_flight_at_a_reload_are_waited_for_and_counted() {
+    let google = google(Some(LITERAL_TOKEN));
+    // Slow enough that the reload happens while the insert is on the wire, within its 10 s
+    // timeout.
+    google.set_faults(Faults {
+        delay_ms: 8000,
+        ..Faults::default()
+    });
+    let env = LdsEnv::start_with_clusters(&reload_filter(1000), 1, &[("bigquery", google.port())]);
+    reload_with_inserts_in_flight(&env, &google);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while env.stat("bigquery_rows_sent") < 40 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let s = (
+        env.stat("bigquery_rows_sent"),
+        env.stat("bigquery_rows_lost_on_shutdown"),
+    );
+    eprintln!("reload with 40 rows pending: (sent, lost on shutdown) = {s:?}");
+    assert_eq!(s, (40, 0), "{}", env.log());
+    assert_eq!(google.rows().len(), 40);
+    let log = env.log();
+    let complete = log.find("shutdown flush complete").expect("done reached");
+    assert!(
+        !log[complete..].contains("BigQuery logging"),
+        "nothing about BigQuery after done: {log}"
+    );
+}
+
+#[test]
+fn rows_that_fail_during_a_reload_count_as_lost_on_shutdown_with_one_warn_line() {
+    let google = google(Some(LITERAL_TOKEN));
+    google.set_faults(Faults {
+        status: Some(503),
+        delay_ms: 8000,
+        ..Faults::default()
+    });
+    let env = LdsEnv::start_with_clusters(&reload_filter(1000), 1, &[("bigquery", google.port())]);
+    reload_with_inserts_in_flight(&env, &google);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while env.stat("bigquery_rows_lost_on_shutdown") < 40 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let s = (
+        env.stat("bigquery_rows_lost_on_shutdown"),
+        env.stat("bigquery_rows_failed"),
+        env.stat("bigquery_rows_sent"),
+    );
+    eprintln!("reload with 40 rows pending, BigQuery answering 503: (lost on shutdown, failed, sent) = {s:?}");
+    assert_eq!(s, (40, 40, 0), "{}", env.log());
+    let ids: Vec<String> = inserts(&google)
+        .iter()
+        .flat_map(|i| i.json.as_ref().unwrap()["rows"].as_array().unwrap().clone())
+        .map(|r| r["insertId"].as_str().unwrap().to_owned())
+        .collect();
+    let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(
+        (ids.len(), distinct.len()),
+        (40, 40),
+        "each row sent once: no retry during shutdown"
+    );
+    let log = env.log();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("[warning]") && l.contains("BigQuery logging") && l.contains("lost"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    eprintln!("{}", lines[0]);
+    assert!(
+        lines[0].contains("40 rows") && lines[0].contains("HTTP 503"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        log.contains("shutdown flush complete"),
+        "done reached: {log}"
     );
 }

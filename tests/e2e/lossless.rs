@@ -35,6 +35,15 @@ pub struct LdsEnv {
 
 impl LdsEnv {
     pub fn start(filter: &Value, drain_time_s: u32) -> LdsEnv {
+        LdsEnv::start_with_clusters(filter, drain_time_s, &[])
+    }
+
+    /// As [`LdsEnv::start`], with more loopback clusters: (name, port).
+    pub fn start_with_clusters(
+        filter: &Value,
+        drain_time_s: u32,
+        clusters: &[(&str, u16)],
+    ) -> LdsEnv {
         let api = Standin::start(StandinConfig {
             api_key: API_KEY.into(),
             pixel_id: PIXEL_ID.into(),
@@ -65,10 +74,18 @@ static_resources:
     load_assignment:
       cluster_name: openai_capi
       endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {api_port}}}}}}}}}]}}]
-"#,
+{extra}"#,
             lds = lds_dir.join("listeners.yaml").display(),
             lds_dir = lds_dir.display(),
             api_port = api.port(),
+            extra = clusters
+                .iter()
+                .map(|(name, port)| format!(
+                    "  - name: {name}\n    connect_timeout: 1s\n    load_assignment:\n      \
+                     cluster_name: {name}\n      endpoints: [{{lb_endpoints: [{{endpoint: {{address: \
+                     {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}}}}}]}}]\n"
+                ))
+                .collect::<String>(),
         );
         std::fs::write(dir.join("envoy.yaml"), bootstrap).unwrap();
         let log_path = dir.join("envoy.log");
@@ -329,7 +346,7 @@ pub fn assert_each_delivered_once(
 }
 
 /// Waits until the LDS update is in place and the old listener has drained away.
-fn wait_reload_applied(env: &LdsEnv) {
+pub fn wait_reload_applied(env: &LdsEnv) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if env.envoy_stat("listener_manager.listener_modified") >= 1

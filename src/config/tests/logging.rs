@@ -73,6 +73,34 @@ fn bigquery_service_account_key_is_read_from_the_env_and_parsed_at_configure_tim
     );
 }
 
+#[test]
+fn a_service_account_key_above_4096_bits_is_refused_naming_the_field_and_the_limit() {
+    let mut key: Value = serde_json::from_str(include_str!(
+        "../../../tests/fixtures/google/test-service-account.json"
+    ))
+    .unwrap();
+    let pem = include_str!("../../../tests/fixtures/google/test-only-rsa-4098.pem");
+    key["private_key"] = pem.into();
+    let v = with(
+        &["logging", "bigquery"],
+        json!({"project_id": "p", "dataset_id": "d", "table_id": "t", "cluster": "bigquery",
+               "access_token": {"service_account_key": {"env": "GOOGLE_KEY"}}}),
+    );
+    let env = |name: &str| (name == "GOOGLE_KEY").then(|| key.to_string());
+    let e = Config::from_json(v.to_string().as_bytes(), &env).unwrap_err();
+    assert_eq!(
+        e.field,
+        "logging.bigquery.access_token.service_account_key.env"
+    );
+    let text = e.to_string();
+    assert!(
+        text.contains("4098-bit") && text.contains("4096 bits"),
+        "{text}"
+    );
+    let key_line = pem.lines().nth(3).unwrap();
+    assert!(!text.contains(key_line), "{text}");
+}
+
 fn env_k(name: &str) -> Option<String> {
     (name == "K").then(|| {
         include_str!("../../../tests/fixtures/google/test-service-account.json").to_owned()

@@ -6,7 +6,10 @@
 //! are dropped and counted. At most [`MAX_IN_FLIGHT`] inserts are on the wire per worker, and
 //! failed batches wait in a small retry queue whose overflow is also dropped and counted. Every
 //! row gets a unique `insertId` when buffered and keeps it across retries, so BigQuery's
-//! best-effort de-duplication can discard a copy that did land before a reset.
+//! best-effort de-duplication can discard a copy that did land before a reset. Rows count as
+//! sent only on a `200` whose body is insertAll's JSON answer; any other `200` is a failed
+//! attempt. Once shutdown has begun ([`Outbox::begin_shutdown`]) nothing is retried: a failed
+//! insert's rows are lost, and the [`Outcome`] says so.
 
 use serde::Deserialize;
 use std::collections::{BTreeSet, VecDeque};
@@ -85,14 +88,23 @@ pub struct Outcome {
     pub rows_sent: u64,
     pub rows_failed: u64,
     pub rows_dropped: u64,
+    /// Rows that failed during shutdown (also in `rows_failed`): not retried, there is no later.
+    pub rows_lost_on_shutdown: u64,
+    /// Why they were lost, for the one warn line of the shutdown.
+    pub shutdown_loss: Option<String>,
     /// The token was refused: discard it before the next insert.
     pub token_refused: bool,
     /// Why rows failed, for one warn line (never quoting a token).
     pub failure: Option<String>,
 }
 
+/// `kind` of an insertAll answer.
+const INSERT_ALL_KIND: &str = "bigquery#tableDataInsertAllResponse";
+
 #[derive(Deserialize)]
 struct InsertAllResponse {
+    #[serde(default)]
+    kind: Option<String>,
     #[serde(default, rename = "insertErrors")]
     insert_errors: Vec<InsertError>,
 }
@@ -113,6 +125,8 @@ pub struct Outbox {
     oldest_ms: Option<u64>,
     retries: VecDeque<(u64, InsertBatch)>,
     in_flight: usize,
+    /// Set by [`Outbox::begin_shutdown`]: a failed insert is final from then on.
+    shutting_down: bool,
 }
 
 impl Outbox {
@@ -127,6 +141,7 @@ impl Outbox {
             oldest_ms: None,
             retries: VecDeque::new(),
             in_flight: 0,
+            shutting_down: false,
         }
     }
 
@@ -234,19 +249,23 @@ impl Outbox {
         let mut outcome = Outcome::default();
         let retryable = match &result {
             InsertResult::Answered { status: 200, body } => {
-                let failed = failed_rows(body, batch.rows.len());
-                outcome.rows_sent = n - failed;
-                outcome.rows_failed = failed;
-                if failed > 0 {
-                    outcome.failure = Some(format!(
-                        "BigQuery refused {failed} of {n} rows (insertErrors); check the table schema"
-                    ));
+                // Not insertAll's answer (a proxy's page, a cut body): nothing says the rows
+                // landed, so it is a failed attempt; retried rows keep their insertIds.
+                if let Some(failed) = failed_rows(body, batch.rows.len()) {
+                    outcome.rows_sent = n - failed;
+                    outcome.rows_failed = failed;
+                    if failed > 0 {
+                        outcome.failure = Some(format!(
+                            "BigQuery refused {failed} of {n} rows (insertErrors); check the table schema"
+                        ));
+                    }
+                    return outcome;
                 }
-                return outcome;
+                true
             }
             InsertResult::Answered { status: 401, .. } => {
                 outcome.token_refused = true;
-                if token_refreshable && !batch.reauthorized {
+                if token_refreshable && !batch.reauthorized && !self.shutting_down {
                     // Not the batch's fault: send it again as soon as a new token is in.
                     batch.reauthorized = true;
                     outcome.rows_dropped = self.queue_retry(batch, now_ms);
@@ -261,9 +280,18 @@ impl Outbox {
         };
         batch.attempts = batch.attempts.saturating_add(1);
         let what = match &result {
+            InsertResult::Answered { status: 200, .. } => {
+                "HTTP 200 whose body is not JSON in insertAll's answer shape".to_owned()
+            }
             InsertResult::Answered { status, .. } => format!("HTTP {status}"),
             InsertResult::NoAnswer => "no answer (reset, refused or timed out)".to_owned(),
         };
+        if self.shutting_down {
+            outcome.rows_failed = n;
+            outcome.rows_lost_on_shutdown = n;
+            outcome.shutdown_loss = Some(what);
+            return outcome;
+        }
         if retryable && batch.attempts < MAX_ATTEMPTS {
             let shift = batch.attempts.saturating_sub(1).min(10);
             let base = (FIRST_BACKOFF_MS << shift).min(MAX_BACKOFF_MS);
@@ -308,8 +336,14 @@ impl Outbox {
         dropped
     }
 
+    /// The plugin is shutting down: from now on a failed insert, even one already on the
+    /// wire, is not retried (there is no later).
+    pub fn begin_shutdown(&mut self) {
+        self.shutting_down = true;
+    }
+
     /// Everything not yet on the wire, as batches to send at once (the plugin is shutting
-    /// down: there is no later, so neither the flush delay nor the in-flight limit applies).
+    /// down: neither the flush delay nor the in-flight limit applies).
     pub fn take_all(&mut self, now_ms: u64) -> Vec<InsertBatch> {
         let mut out: Vec<InsertBatch> = self.retries.drain(..).map(|(_, b)| b).collect();
         while !self.buffer.is_empty() {
@@ -336,19 +370,24 @@ impl Outbox {
     }
 }
 
-/// Rows BigQuery listed in `insertErrors` (distinct indexes within the batch). An unreadable
-/// 200 body counts no failures: BigQuery answered success.
-fn failed_rows(body: &[u8], rows: usize) -> u64 {
-    let Ok(parsed) = serde_json::from_slice::<InsertAllResponse>(body) else {
-        return 0;
-    };
+/// Rows BigQuery listed in `insertErrors` (distinct indexes within the batch), or `None` when
+/// the body is not insertAll's answer: a JSON object whose `kind`, if present, is
+/// [`INSERT_ALL_KIND`] and whose `insertErrors`, if present, list row indexes.
+fn failed_rows(body: &[u8], rows: usize) -> Option<u64> {
+    let answer = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .filter(serde_json::Value::is_object)?;
+    let parsed = serde_json::from_value::<InsertAllResponse>(answer).ok()?;
+    if parsed.kind.as_deref().is_some_and(|k| k != INSERT_ALL_KIND) {
+        return None;
+    }
     let distinct: BTreeSet<u64> = parsed
         .insert_errors
         .iter()
         .map(|e| e.index)
         .filter(|i| usize::try_from(*i).is_ok_and(|i| i < rows))
         .collect();
-    distinct.len() as u64
+    Some(distinct.len() as u64)
 }
 
 #[cfg(test)]
@@ -511,6 +550,29 @@ mod tests {
     }
 
     #[test]
+    fn a_200_whose_body_is_not_the_insertall_answer_is_a_failed_attempt() {
+        let mut o = outbox_with(2, 0);
+        let mut now = 1000;
+        let mut batch = o.take_due(now).remove(0);
+        for (attempt, body) in ["<html>not json</html>", r#"{"kind":"storage#object"}"#]
+            .into_iter()
+            .enumerate()
+        {
+            let outcome = o.complete(batch, ok(body), now, true, 0.0);
+            assert_eq!((outcome.rows_sent, outcome.rows_failed), (0, 0), "{body}");
+            now += FIRST_BACKOFF_MS << attempt;
+            batch = o.take_due(now).remove(0);
+        }
+        let outcome = o.complete(batch, ok(r#"{"insertErrors":"none"}"#), now, true, 0.0);
+        assert_eq!((outcome.rows_sent, outcome.rows_failed), (0, 2));
+        assert_eq!(
+            outcome.failure.unwrap(),
+            "BigQuery insert of 2 rows failed after 3 attempt(s): HTTP 200 whose body is not \
+             JSON in insertAll's answer shape"
+        );
+    }
+
+    #[test]
     fn a_401_refreshes_the_token_once_then_fails() {
         let mut o = outbox_with(1, 0);
         let batch = o.take_due(1000).remove(0);
@@ -583,6 +645,38 @@ mod tests {
         let all = o.take_all(1);
         assert_eq!(all.iter().map(|b| b.rows.len()).sum::<usize>(), 700);
         assert_eq!(o.queued_rows(), 0);
+    }
+
+    #[test]
+    fn after_shutdown_a_failed_insert_is_lost_not_retried() {
+        let mut o = outbox_with(3, 0);
+        let first = o.take_due(1000).remove(0);
+        o.push("{}".into(), 1000);
+        o.begin_shutdown();
+        let rest = o.take_all(1000);
+        assert_eq!(rest.len(), 1);
+        let outcome = o.complete(first, InsertResult::NoAnswer, 1001, true, 0.0);
+        assert_eq!((outcome.rows_failed, outcome.rows_lost_on_shutdown), (3, 3));
+        assert_eq!(
+            outcome.shutdown_loss.as_deref(),
+            Some("no answer (reset, refused or timed out)")
+        );
+        assert_eq!(
+            outcome.failure, None,
+            "reported once, at the end of the shutdown"
+        );
+        // A 401 is not retried with a new token either.
+        let unauthorized = InsertResult::Answered {
+            status: 401,
+            body: vec![],
+        };
+        let last = rest.into_iter().next().unwrap();
+        assert_eq!(
+            o.complete(last, unauthorized, 1002, true, 0.0)
+                .rows_lost_on_shutdown,
+            1
+        );
+        assert!(!o.has_work());
     }
 
     #[test]

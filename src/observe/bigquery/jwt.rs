@@ -2,13 +2,16 @@
 //! assertion that the OAuth 2.0 JWT bearer grant exchanges for an access token.
 //!
 //! The key is parsed once at configuration time, so a malformed key is a config error rather
-//! than a stream of failed token fetches. The private key never leaves this type: it has no
+//! than a stream of failed token fetches. Its modulus must have [`MIN_KEY_BITS`] to
+//! [`MAX_KEY_BITS`] bits: Google issues 2048-bit keys, and a larger one would make every
+//! signature (one per token fetch, on the worker's thread) cost far more. The private key never leaves this type: it has no
 //! `Debug` output beyond the account's e-mail, and only signatures are handed out. PKCS#1 v1.5
 //! signing is deterministic, so no randomness is needed inside the VM.
 
 use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::signature::{SignatureEncoding, Signer};
+use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
 use serde::Deserialize;
 use sha2::Sha256;
@@ -20,6 +23,10 @@ pub const INSERT_SCOPE: &str = "https://www.googleapis.com/auth/bigquery.insertd
 const ASSERTION_LIFETIME_S: u64 = 3600;
 /// Longest key file accepted (a real one is about 2.3 KB).
 const MAX_KEY_BYTES: usize = 16 * 1024;
+/// Smallest RSA modulus accepted: below it a key is too weak (and Google issues none).
+pub const MIN_KEY_BITS: usize = 2048;
+/// Largest RSA modulus accepted: signing cost grows with the cube of the size.
+pub const MAX_KEY_BITS: usize = 4096;
 
 /// Where the token exchange goes: the key's `token_uri`, split for an Envoy callout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +99,13 @@ impl ServiceAccountKey {
         }
         let private = RsaPrivateKey::from_pkcs8_pem(&raw.private_key)
             .map_err(|_| "\"private_key\" is not a PEM PKCS#8 RSA private key".to_owned())?;
+        let bits = private.n().bits();
+        if !(MIN_KEY_BITS..=MAX_KEY_BITS).contains(&bits) {
+            return Err(format!(
+                "\"private_key\" is a {bits}-bit RSA key; a service-account key must have \
+                 {MIN_KEY_BITS} to {MAX_KEY_BITS} bits"
+            ));
+        }
         Ok(ServiceAccountKey {
             client_email: raw.client_email.trim().to_owned(),
             key_id: raw.private_key_id.filter(|k| !k.is_empty()),
@@ -239,6 +253,35 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
         v["type"] = "authorized_user".into();
         assert!(ServiceAccountKey::from_json(&v.to_string()).is_err());
+    }
+
+    /// The fixture key file with another private key in it.
+    fn with_private_key(pem: &str) -> String {
+        let mut v: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+        v["private_key"] = pem.into();
+        v.to_string()
+    }
+
+    #[test]
+    fn rsa_keys_of_2048_to_4096_bits_are_accepted_and_others_refused_without_quoting_them() {
+        let pem = |bits: u32| match bits {
+            2047 => include_str!("../../../tests/fixtures/google/test-only-rsa-2047.pem"),
+            4096 => include_str!("../../../tests/fixtures/google/test-only-rsa-4096.pem"),
+            _ => include_str!("../../../tests/fixtures/google/test-only-rsa-4098.pem"),
+        };
+        // The fixture's own key has 2048 bits.
+        assert!(ServiceAccountKey::from_json(FIXTURE).is_ok());
+        assert!(ServiceAccountKey::from_json(&with_private_key(pem(4096))).is_ok());
+        for bits in [2047, 4098] {
+            let e = ServiceAccountKey::from_json(&with_private_key(pem(bits))).unwrap_err();
+            assert_eq!(
+                e,
+                format!(
+                    "\"private_key\" is a {bits}-bit RSA key; a service-account key must have 2048 \
+                     to 4096 bits"
+                )
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,14 @@
 //! ([`token`], with service-account assertions from [`jwt`]). It is pure and has its own queue
 //! and callouts, separate from delivery's: a slow, failing or misconfigured BigQuery costs
 //! only its own bounded buffer and never touches an API call.
+//!
+//! Shutdown ([`BigQueryLog::begin_shutdown`], then [`BigQueryLog::drain`] after every answer)
+//! sends every row at once, waits for at most one token fetch when no token is valid, and
+//! retries nothing: rows that cannot be sent or whose insert fails are lost, counted
+//! (`bigquery_rows_lost_on_shutdown`) and summed up in one line ([`BigQueryLog::shutdown_report`]).
+//! The glue waits until [`BigQueryLog::idle`] before it lets the plugin go; inserts time out
+//! after [`INSERT_TIMEOUT_MS`] and token fetches after [`TOKEN_TIMEOUT_MS`], so the wait is
+//! bounded.
 
 pub mod batch;
 pub mod jwt;
@@ -31,14 +39,16 @@ pub enum Counter {
     RowsSent,
     RowsFailed,
     RowsDropped,
+    RowsLostOnShutdown,
     TokenErrors,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 4] = [
+    pub const ALL: [Counter; 5] = [
         Counter::RowsSent,
         Counter::RowsFailed,
         Counter::RowsDropped,
+        Counter::RowsLostOnShutdown,
         Counter::TokenErrors,
     ];
 
@@ -47,6 +57,7 @@ impl Counter {
             Counter::RowsSent => "bigquery_rows_sent",
             Counter::RowsFailed => "bigquery_rows_failed",
             Counter::RowsDropped => "bigquery_rows_dropped",
+            Counter::RowsLostOnShutdown => "bigquery_rows_lost_on_shutdown",
             Counter::TokenErrors => "bigquery_token_errors",
         }
     }
@@ -60,6 +71,27 @@ pub struct Insert {
     pub body: Vec<u8>,
 }
 
+/// What shutdown asks of the glue now.
+#[derive(Debug, Default)]
+pub struct Drain {
+    /// The one token fetch shutdown allows, when no token is valid.
+    pub fetch: Option<TokenFetch>,
+    pub inserts: Vec<Insert>,
+    /// Rows that cannot be sent for want of a token (count them failed and lost on shutdown).
+    pub lost: u64,
+}
+
+/// Distinct reasons one shutdown's line names; more are left out.
+const MAX_LOSS_REASONS: usize = 4;
+
+#[derive(Debug, Default)]
+struct Shutdown {
+    /// Whether the one token fetch has been had: in flight when shutdown began, or started by it.
+    fetch_used: bool,
+    lost_rows: u64,
+    reasons: Vec<String>,
+}
+
 /// Per-worker BigQuery logging state.
 #[derive(Debug)]
 pub struct BigQueryLog {
@@ -67,6 +99,8 @@ pub struct BigQueryLog {
     path: String,
     outbox: Outbox,
     tokens: Tokens,
+    /// Set once the plugin is shutting down.
+    shutdown: Option<Shutdown>,
 }
 
 impl BigQueryLog {
@@ -87,6 +121,7 @@ impl BigQueryLog {
             path: insert_path(config),
             outbox: Outbox::new(id_prefix),
             tokens: Tokens::new(source),
+            shutdown: None,
         }
     }
 
@@ -140,17 +175,57 @@ impl BigQueryLog {
             .collect()
     }
 
-    /// The plugin is shutting down: inserts for every row not yet sent, and the number of rows
-    /// that cannot go because no token is valid (the caller counts them as dropped).
-    pub fn shutdown(&mut self, now_ms: u64) -> (Vec<Insert>, u64) {
+    /// The plugin is shutting down: from now on every row goes out at once and nothing is
+    /// retried. Returns what to do now; call [`BigQueryLog::drain`] after every answer.
+    pub fn begin_shutdown(&mut self, now_ms: u64) -> Drain {
+        self.outbox.begin_shutdown();
+        if self.shutdown.is_none() {
+            self.shutdown = Some(Shutdown {
+                fetch_used: self.tokens.is_fetching(),
+                ..Shutdown::default()
+            });
+        }
+        self.drain(now_ms)
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutdown.is_some()
+    }
+
+    /// During shutdown: inserts for every row not yet on the wire (rows logged meanwhile
+    /// included) when a token is valid; otherwise the one token fetch, or a wait for it; once
+    /// that fetch has failed, the rows are lost. Outside shutdown, nothing.
+    pub fn drain(&mut self, now_ms: u64) -> Drain {
+        let Some(shutdown) = self.shutdown.as_mut() else {
+            return Drain::default();
+        };
+        if self.outbox.queued_rows() == 0 {
+            return Drain::default();
+        }
         if self.tokens.current(now_ms).is_none() {
+            if self.tokens.is_fetching() {
+                return Drain::default();
+            }
+            if !shutdown.fetch_used {
+                shutdown.fetch_used = true;
+                if let Some(fetch) = self.tokens.fetch_now(now_ms, now_ms / 1000) {
+                    return Drain {
+                        fetch: Some(fetch),
+                        ..Drain::default()
+                    };
+                }
+            }
             let batches = self.outbox.take_all(now_ms);
-            let rows = batches.iter().map(|b| b.rows.len() as u64).sum();
+            let lost = batches.iter().map(|b| b.rows.len() as u64).sum();
             for batch in batches {
                 // Not sent: release the in-flight slot take_all reserved.
                 self.outbox.abandon(batch);
             }
-            return (Vec::new(), rows);
+            self.note_loss(lost, "no access token".to_owned());
+            return Drain {
+                lost,
+                ..Drain::default()
+            };
         }
         let headers = self.headers(now_ms);
         let inserts = self
@@ -163,7 +238,44 @@ impl BigQueryLog {
                 batch,
             })
             .collect();
-        (inserts, 0)
+        Drain {
+            inserts,
+            ..Drain::default()
+        }
+    }
+
+    /// Whether no row is buffered, waiting or on the wire: a shutting-down plugin may go.
+    pub fn idle(&self) -> bool {
+        !self.outbox.has_work()
+    }
+
+    /// The one warn line of a shutdown that lost rows (once; later calls return `None`).
+    pub fn shutdown_report(&mut self) -> Option<String> {
+        let shutdown = self.shutdown.as_mut()?;
+        if shutdown.lost_rows == 0 {
+            return None;
+        }
+        let line = format!(
+            "shutting down: {} rows lost ({})",
+            shutdown.lost_rows,
+            shutdown.reasons.join("; ")
+        );
+        shutdown.lost_rows = 0;
+        shutdown.reasons.clear();
+        Some(line)
+    }
+
+    fn note_loss(&mut self, rows: u64, reason: String) {
+        let Some(shutdown) = self.shutdown.as_mut() else {
+            return;
+        };
+        if rows == 0 {
+            return;
+        }
+        shutdown.lost_rows += rows;
+        if !shutdown.reasons.contains(&reason) && shutdown.reasons.len() < MAX_LOSS_REASONS {
+            shutdown.reasons.push(reason);
+        }
     }
 
     /// An insert ended.
@@ -181,12 +293,21 @@ impl BigQueryLog {
         if outcome.token_refused {
             self.tokens.invalidate();
         }
+        self.note_outcome(&outcome);
         outcome
     }
 
-    /// An insert Envoy refused to start: retried like a reset.
+    /// An insert Envoy refused to start: retried like a reset (lost during shutdown).
     pub fn give_back(&mut self, batch: InsertBatch, now_ms: u64) -> Outcome {
-        self.outbox.give_back(batch, now_ms)
+        let outcome = self.outbox.give_back(batch, now_ms);
+        self.note_outcome(&outcome);
+        outcome
+    }
+
+    fn note_outcome(&mut self, outcome: &Outcome) {
+        if let Some(reason) = &outcome.shutdown_loss {
+            self.note_loss(outcome.rows_lost_on_shutdown, reason.clone());
+        }
     }
 
     /// A token fetch was answered.
@@ -317,27 +438,153 @@ mod tests {
             .contains(&("authorization", "Bearer new".into())));
     }
 
-    #[test]
-    fn shutdown_sends_everything_now_or_counts_it_dropped_without_a_token() {
-        let mut log = BigQueryLog::new(
+    fn literal() -> BigQueryLog {
+        BigQueryLog::new(
             &config(AccessToken::Static(Secret::new("lit".into()))),
             "p".into(),
-        );
-        log.push(&Record::new(RecordType::Request), 0);
-        let (inserts, dropped) = log.shutdown(1);
-        assert_eq!((inserts.len(), dropped), (1, 0));
-        assert!(log.has_work(), "the insert is in flight");
-        let mut log = BigQueryLog::new(
+        )
+    }
+
+    fn metadata() -> BigQueryLog {
+        BigQueryLog::new(
             &config(AccessToken::GcpMetadata {
                 cluster: "metadata".into(),
             }),
             "p".into(),
+        )
+    }
+
+    fn answered(status: u16, body: &str) -> InsertResult {
+        InsertResult::Answered {
+            status,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    const TOKEN: &[u8] = br#"{"access_token":"ya29.x","expires_in":3599}"#;
+
+    #[test]
+    fn shutdown_sends_every_row_at_once_and_waits_for_every_insert() {
+        let mut log = literal();
+        for _ in 0..3 {
+            log.push(&Record::new(RecordType::Request), 0);
+        }
+        let on_the_wire = log.take_due(1000).remove(0);
+        log.push(&Record::new(RecordType::Response), 1000);
+        // Not due for another second: shutdown sends it anyway.
+        let drain = log.begin_shutdown(1001);
+        assert_eq!((drain.inserts.len(), drain.lost), (1, 0));
+        assert!(!log.idle());
+        let late = drain.inserts.into_iter().next().unwrap();
+        let outcome = log.complete(late.batch, answered(200, "{}"), 1002, 0.0);
+        assert_eq!(outcome.rows_sent, 1);
+        assert!(!log.idle(), "the first insert is still on the wire");
+        // A row logged meanwhile (an API answer's Response) goes out on the next drain.
+        log.push(&Record::new(RecordType::Response), 1003);
+        let drain = log.drain(1003);
+        assert_eq!(drain.inserts.len(), 1);
+        let outcome = log.complete(
+            drain.inserts.into_iter().next().unwrap().batch,
+            answered(200, "{}"),
+            1004,
+            0.0,
         );
+        assert_eq!(outcome.rows_sent, 1);
+        let outcome = log.complete(on_the_wire.batch, answered(200, "{}"), 1005, 0.0);
+        assert_eq!(outcome.rows_sent, 3);
+        assert!(log.idle());
+        assert_eq!(log.shutdown_report(), None, "nothing lost");
+    }
+
+    #[test]
+    fn an_insert_that_fails_during_shutdown_is_lost_and_reported_once() {
+        let mut log = literal();
+        for _ in 0..40 {
+            log.push(&Record::new(RecordType::Request), 0);
+        }
+        let first = log.take_due(1000).remove(0);
+        log.push(&Record::new(RecordType::Response), 1000);
+        let drain = log.begin_shutdown(1000);
+        let second = drain.inserts.into_iter().next().unwrap();
+        let outcome = log.complete(first.batch, answered(503, ""), 2000, 0.0);
+        assert_eq!(
+            (outcome.rows_failed, outcome.rows_lost_on_shutdown),
+            (40, 40)
+        );
+        assert!(log.drain(2000).inserts.is_empty(), "not retried");
+        let outcome = log.complete(second.batch, InsertResult::NoAnswer, 2001, 0.0);
+        assert_eq!(outcome.rows_lost_on_shutdown, 1);
+        assert!(log.idle());
+        assert_eq!(
+            log.shutdown_report().as_deref(),
+            Some("shutting down: 41 rows lost (HTTP 503; no answer (reset, refused or timed out))")
+        );
+        assert_eq!(log.shutdown_report(), None);
+    }
+
+    #[test]
+    fn an_insert_on_the_wire_when_shutdown_begins_is_not_retried_when_it_fails() {
+        let mut log = literal();
+        log.push(&Record::new(RecordType::Request), 0);
+        let on_the_wire = log.take_due(1000).remove(0);
+        let drain = log.begin_shutdown(1000);
+        assert!(drain.inserts.is_empty() && !log.idle());
+        let outcome = log.complete(on_the_wire.batch, answered(503, ""), 2000, 0.0);
+        assert_eq!(outcome.rows_lost_on_shutdown, 1);
+        assert!(log.drain(5000).inserts.is_empty(), "no retry");
+        assert!(log.idle());
+    }
+
+    #[test]
+    fn at_shutdown_rows_without_a_token_wait_for_one_fetch_whatever_the_backoff() {
+        let mut log = metadata();
+        log.push(&Record::new(RecordType::Request), 0);
+        log.token_fetch(1000).unwrap();
+        assert!(log.token_failed(1000).contains("unreachable"));
+        // Backing off until 2000; shutdown does not wait for that.
+        log.push(&Record::new(RecordType::Response), 1500);
+        let drain = log.begin_shutdown(1500);
+        assert!(drain.fetch.is_some() && drain.inserts.is_empty());
+        assert!(!log.idle());
+        assert!(log.drain(1600).fetch.is_none(), "one fetch at a time");
+        log.token_fetched(200, TOKEN, 1700).unwrap();
+        let drain = log.drain(1700);
+        assert_eq!(drain.inserts.len(), 1);
+        assert_eq!(drain.inserts[0].batch.rows.len(), 2);
+        assert!(drain.inserts[0]
+            .headers
+            .contains(&("authorization", "Bearer ya29.x".into())));
+    }
+
+    #[test]
+    fn at_shutdown_rows_are_lost_when_the_one_token_fetch_fails() {
+        let mut log = metadata();
         log.push(&Record::new(RecordType::Request), 0);
         log.push(&Record::new(RecordType::Response), 0);
-        let (inserts, dropped) = log.shutdown(1);
-        assert_eq!((inserts.len(), dropped), (0, 2));
-        assert!(!log.has_work());
+        // The fetch on the wire when shutdown begins is the one it waits for.
+        log.token_fetch(1000).unwrap();
+        let drain = log.begin_shutdown(1000);
+        assert!(drain.fetch.is_none() && drain.inserts.is_empty());
+        assert!(!log.idle());
+        assert!(log.token_fetched(500, b"", 1100).is_err());
+        let drain = log.drain(1100);
+        assert!(drain.fetch.is_none(), "no second fetch");
+        assert_eq!(drain.lost, 2);
+        assert!(log.idle());
+        assert_eq!(
+            log.shutdown_report().as_deref(),
+            Some("shutting down: 2 rows lost (no access token)")
+        );
+    }
+
+    #[test]
+    fn outside_shutdown_drain_does_nothing() {
+        let mut log = metadata();
+        log.push(&Record::new(RecordType::Request), 0);
+        let drain = log.drain(5000);
+        assert!(drain.fetch.is_none() && drain.inserts.is_empty() && drain.lost == 0);
+        assert!(!log.idle());
+        assert_eq!(log.shutdown_report(), None);
     }
 
     #[test]
@@ -402,6 +649,72 @@ mod tests {
     }
 
     #[test]
+    fn one_request_of_500_invalid_events_with_an_8_kib_trace_id_costs_six_small_rows() {
+        use crate::collect::collect;
+        use crate::config::Format;
+        use crate::observe::console;
+        use crate::observe::metrics::MemoryMetrics;
+        use crate::request::RequestFacts;
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        const NOW: u64 = 1_800_000_000_000;
+
+        let log = Rc::new(RefCell::new(BigQueryLog::new(
+            &config(AccessToken::Static(Secret::new("lit".into()))),
+            "p".into(),
+        )));
+        let sink = Rc::clone(&log);
+        console::enter_plugin(1);
+        console::set_tap(
+            1,
+            Some(Box::new(move |r: &Record<'_>| {
+                sink.borrow_mut().push(r, NOW);
+            })),
+        );
+        let body: String = (0..500)
+            .map(|i| format!("en=not%20a%20valid%20name%20{i:04}&ep.note=padding-pad&_et=1\n"))
+            .collect();
+        let trace = "t".repeat(8192);
+        let request = RequestFacts::from_headers(
+            &[
+                (":method".into(), b"POST".to_vec()),
+                (
+                    ":path".into(),
+                    b"/g/collect?v=2&cid=1.2&_p=9&dl=https%3A%2F%2Fshop.example.com%2F".to_vec(),
+                ),
+                (":authority".into(), b"shop.example.com".to_vec()),
+                ("trace-id".into(), trace.into_bytes()),
+            ],
+            None,
+        )
+        .unwrap();
+        let c = crate::test_support::config(
+            serde_json::json!({"collect": {"max_events_per_request": 1000}}),
+        );
+        let m = MemoryMetrics::default();
+        let collected = collect(
+            &c,
+            Format::Ga4,
+            &request,
+            body.as_bytes(),
+            NOW,
+            &mut || [7; 16],
+            &m,
+        );
+        console::set_tap(1, None);
+        assert_eq!(collected.summary.invalid, 500);
+        let inserts = log.borrow_mut().take_due(NOW + 1000);
+        let rows: usize = inserts.iter().map(|i| i.batch.rows.len()).sum();
+        let bytes: usize = inserts.iter().map(|i| i.body.len()).sum();
+        eprintln!(
+            "one {}-byte request, 500 invalid events, 8 KiB trace id: {rows} rows, {bytes} insert bytes",
+            body.len()
+        );
+        assert_eq!(rows, 6);
+        assert!(bytes < 8 * 1024, "{bytes} insert bytes");
+    }
+
+    #[test]
     fn ids_are_percent_encoded_in_the_path() {
         let mut c = config(AccessToken::Static(Secret::new("t".into())));
         c.table_id = "a/b c".into();
@@ -417,6 +730,7 @@ mod tests {
                 "bigquery_rows_sent",
                 "bigquery_rows_failed",
                 "bigquery_rows_dropped",
+                "bigquery_rows_lost_on_shutdown",
                 "bigquery_token_errors"
             ]
         );

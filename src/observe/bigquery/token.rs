@@ -3,7 +3,8 @@
 //!
 //! [`Tokens`] is the per-VM cache. A fetched token is used until five minutes before it
 //! expires; at most one fetch is in flight; a failed fetch backs off before the next one so a
-//! broken metadata server is not hammered; a `401` from BigQuery discards the cached token so the
+//! broken metadata server is not hammered, and a token that would expire within
+//! [`MIN_TOKEN_LIFETIME_S`] counts as a failed fetch (refetching it at once would loop); a `401` from BigQuery discards the cached token so the
 //! next insert fetches a fresh one. It is pure: the glue performs the [`TokenFetch`] callouts and
 //! reports their answers. Tokens are [`Secret`]s and never appear in logs or errors.
 
@@ -30,6 +31,10 @@ pub const METADATA_AUTHORITY: &str = "metadata.google.internal";
 pub const METADATA_PATH: &str = "/computeMetadata/v1/instance/service-accounts/default/token";
 /// A token is refreshed this long before Google says it expires.
 const REFRESH_MARGIN_MS: u64 = 5 * 60 * 1000;
+/// Shortest `expires_in` accepted. Google's tokens live an hour; one that expires sooner than
+/// this is a broken or hostile endpoint, and caching it for half its life would refetch it in
+/// a tight loop.
+pub const MIN_TOKEN_LIFETIME_S: u64 = 60;
 const FIRST_BACKOFF_MS: u64 = 1000;
 const MAX_BACKOFF_MS: u64 = 60_000;
 /// Longest token response read.
@@ -130,6 +135,13 @@ impl Tokens {
         Some(fetch)
     }
 
+    /// As [`Tokens::fetch`], whatever the backoff: the plugin is shutting down, and this one
+    /// attempt is the last chance of the rows waiting for a token.
+    pub fn fetch_now(&mut self, now_ms: u64, now_s: u64) -> Option<TokenFetch> {
+        self.next_fetch_ms = 0;
+        self.fetch(now_ms, now_s)
+    }
+
     /// A token endpoint answered `status` with `body`. Returns the reason when no token could
     /// be taken from it (the caller counts and logs it; the reason never quotes the body).
     pub fn fetched(&mut self, status: u16, body: &[u8], now_ms: u64) -> Result<(), String> {
@@ -150,6 +162,16 @@ impl Tokens {
         if token.is_empty() || token.chars().any(|c| c.is_control() || !c.is_ascii()) {
             return Err(self.back_off(
                 "token response holds an unusable access_token".to_owned(),
+                now_ms,
+            ));
+        }
+        if parsed.expires_in < MIN_TOKEN_LIFETIME_S {
+            return Err(self.back_off(
+                format!(
+                    "token lifetime (expires_in) of {} s is below the {MIN_TOKEN_LIFETIME_S} s \
+                     minimum",
+                    parsed.expires_in
+                ),
                 now_ms,
             ));
         }
@@ -269,6 +291,34 @@ mod tests {
         assert!(t
             .fetched(200, b"{\"access_token\":\"\",\"expires_in\":5}", 3000)
             .is_err());
+    }
+
+    #[test]
+    fn a_token_living_less_than_a_minute_is_an_error_and_the_next_fetch_waits_for_the_backoff() {
+        let mut t = metadata();
+        assert!(t.fetch(0, 0).is_some());
+        let reason = t
+            .fetched(200, br#"{"access_token":"ya29.short","expires_in":0}"#, 0)
+            .unwrap_err();
+        assert_eq!(
+            reason,
+            "token lifetime (expires_in) of 0 s is below the 60 s minimum"
+        );
+        assert!(t.current(0).is_none());
+        assert!(t.fetch(999, 0).is_none(), "no refetch before the backoff");
+        assert!(t.fetch(1000, 0).is_some());
+        assert!(t
+            .fetched(
+                200,
+                br#"{"access_token":"ya29.short","expires_in":59}"#,
+                1000
+            )
+            .is_err());
+        assert!(t.fetch(2999, 0).is_none(), "the backoff doubles");
+        assert!(t.fetch(3000, 0).is_some());
+        t.fetched(200, br#"{"access_token":"ya29.ok","expires_in":60}"#, 3000)
+            .unwrap();
+        assert_eq!(t.current(3000).unwrap().expose(), "ya29.ok");
     }
 
     #[test]
