@@ -36,6 +36,8 @@ struct State {
     dedup: Dedup,
     /// Events dropped as duplicates since the last `clear`.
     duplicates: usize,
+    /// Held answers the test has let go that no request has taken yet (`Faults::hold_answers`).
+    releases: usize,
 }
 
 struct Shared {
@@ -114,6 +116,23 @@ impl Server {
         state.requests.iter().cloned().collect()
     }
 
+    /// Lets `n` held answers go: those waiting now, or the next ones to arrive.
+    fn release_answers(&self, n: usize) {
+        let mut state = lock(&self.shared.state);
+        state.releases = state.releases.saturating_add(n);
+        drop(state);
+        self.shared.recorded.notify_all();
+    }
+
+    fn set_faults(&self, faults: Faults) {
+        let mut state = lock(&self.shared.state);
+        state.faults = faults;
+        state.since_faults = 0;
+        drop(state);
+        // Answers held under the old plan go if the new one does not hold.
+        self.shared.recorded.notify_all();
+    }
+
     fn clear(&self) {
         let mut state = lock(&self.shared.state);
         state.requests.clear();
@@ -131,6 +150,10 @@ impl Drop for Server {
         for (_, conn) in lock(&self.shared.conns).drain() {
             let _ = conn.shutdown(Shutdown::Both);
         }
+        // Held answers end too, unanswered (their connections are shut). Taking the lock first
+        // means no holder is between its check of `shutdown` and its wait.
+        drop(lock(&self.shared.state));
+        self.shared.recorded.notify_all();
         if let Some(acceptor) = self.acceptor.take() {
             if woke {
                 let _ = acceptor.join();
@@ -328,10 +351,29 @@ fn handle(shared: &Shared, request: Request) -> Action {
     }
     shared.recorded.notify_all();
 
+    if faults.hold_answers {
+        wait_for_release(shared);
+    }
     if faults.delay_ms > 0 {
         thread::sleep(Duration::from_millis(faults.delay_ms));
     }
     action
+}
+
+/// Holds a recorded request's answer until the test releases one (`release_answers`), the fault
+/// plan stops holding, or the server stops.
+fn wait_for_release(shared: &Shared) {
+    let mut state = lock(&shared.state);
+    while state.faults.hold_answers && !shared.shutdown.load(Ordering::SeqCst) {
+        if state.releases > 0 {
+            state.releases -= 1;
+            return;
+        }
+        state = shared
+            .recorded
+            .wait(state)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
 }
 
 /// Applies the fault plan. Precedence: reset, status, fail_first, reject_event_id,
@@ -574,10 +616,15 @@ impl Standin {
 
     /// Replaces the fault plan and restarts the "first N requests" counter used by
     /// `fail_first` and `reset` (one counter for both: request k since this call is the k-th).
+    /// A plan that does not hold answers lets every held one go.
     pub fn set_faults(&self, faults: Faults) {
-        let mut state = lock(&self.server.shared.state);
-        state.faults = faults;
-        state.since_faults = 0;
+        self.server.set_faults(faults);
+    }
+
+    /// Under [`Faults::hold_answers`]: lets `n` held answers go, those waiting now or the next
+    /// ones to arrive (which of several waiting is not defined); `usize::MAX` lets all go.
+    pub fn release_answers(&self, n: usize) {
+        self.server.release_answers(n);
     }
 
     /// Keeps at most `limit` recorded requests (the newest); `None` (the default) keeps all.
@@ -704,11 +751,16 @@ impl GoogleStandin {
         }
     }
 
-    /// Replaces the fault plan (`status`, `fail_first`, `reset`, `delay_ms` apply).
+    /// Replaces the fault plan (`status`, `fail_first`, `reset`, `delay_ms`, `hold_answers`
+    /// apply).
     pub fn set_faults(&self, faults: Faults) {
-        let mut state = lock(&self.server.shared.state);
-        state.faults = faults;
-        state.since_faults = 0;
+        self.server.set_faults(faults);
+    }
+
+    /// Under [`Faults::hold_answers`]: lets `n` held answers go (see
+    /// [`Standin::release_answers`]).
+    pub fn release_answers(&self, n: usize) {
+        self.server.release_answers(n);
     }
 
     /// Forgets the recorded requests (not the table).
