@@ -36,8 +36,10 @@ struct State {
     dedup: Dedup,
     /// Events dropped as duplicates since the last `clear`.
     duplicates: usize,
-    /// Held answers the test has let go that no request has taken yet (`Faults::hold_answers`).
-    releases: usize,
+    /// `Faults::hold_answers`: the number the next held request takes (in recording order)...
+    next_held: usize,
+    /// ...and every held request whose number is below this one may answer.
+    released_below: usize,
 }
 
 struct Shared {
@@ -116,10 +118,10 @@ impl Server {
         state.requests.iter().cloned().collect()
     }
 
-    /// Lets `n` held answers go: those waiting now, or the next ones to arrive.
+    /// Lets the `n` oldest held answers not yet let go answer (waiting now or still to come).
     fn release_answers(&self, n: usize) {
         let mut state = lock(&self.shared.state);
-        state.releases = state.releases.saturating_add(n);
+        state.released_below = state.released_below.saturating_add(n);
         drop(state);
         self.shared.recorded.notify_all();
     }
@@ -338,8 +340,13 @@ fn handle(shared: &Shared, request: Request) -> Action {
         }
         _ => {}
     }
-    {
+    let held = {
         let mut state = lock(&shared.state);
+        let held = faults.hold_answers.then(|| {
+            let number = state.next_held;
+            state.next_held = number.saturating_add(1);
+            number
+        });
         if state.record_limit != Some(0) {
             state.requests.push_back(record);
         }
@@ -348,11 +355,12 @@ fn handle(shared: &Shared, request: Request) -> Action {
                 state.requests.pop_front();
             }
         }
-    }
+        held
+    };
     shared.recorded.notify_all();
 
-    if faults.hold_answers {
-        wait_for_release(shared);
+    if let Some(number) = held {
+        wait_for_release(shared, number);
     }
     if faults.delay_ms > 0 {
         thread::sleep(Duration::from_millis(faults.delay_ms));
@@ -360,15 +368,14 @@ fn handle(shared: &Shared, request: Request) -> Action {
     action
 }
 
-/// Holds a recorded request's answer until the test releases one (`release_answers`), the fault
-/// plan stops holding, or the server stops.
-fn wait_for_release(shared: &Shared) {
+/// Holds the answer of the `number`-th held request until the test released that many
+/// (`release_answers`), the fault plan stops holding, or the server stops.
+fn wait_for_release(shared: &Shared, number: usize) {
     let mut state = lock(&shared.state);
-    while state.faults.hold_answers && !shared.shutdown.load(Ordering::SeqCst) {
-        if state.releases > 0 {
-            state.releases -= 1;
-            return;
-        }
+    while state.faults.hold_answers
+        && number >= state.released_below
+        && !shared.shutdown.load(Ordering::SeqCst)
+    {
         state = shared
             .recorded
             .wait(state)
@@ -621,8 +628,9 @@ impl Standin {
         self.server.set_faults(faults);
     }
 
-    /// Under [`Faults::hold_answers`]: lets `n` held answers go, those waiting now or the next
-    /// ones to arrive (which of several waiting is not defined); `usize::MAX` lets all go.
+    /// Under [`Faults::hold_answers`]: lets the `n` oldest held answers not let go yet answer, in
+    /// the order their requests were recorded (whether waiting now or still to arrive);
+    /// `usize::MAX` lets all go, now and later.
     pub fn release_answers(&self, n: usize) {
         self.server.release_answers(n);
     }

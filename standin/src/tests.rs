@@ -492,6 +492,34 @@ fn a_held_answer_goes_only_once_the_test_releases_it() {
 }
 
 #[test]
+fn held_answers_are_released_oldest_first() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let s = standin();
+    s.set_faults(Faults {
+        hold_answers: true,
+        ..Faults::default()
+    });
+    let (first_released, second_released) = (
+        std::sync::Arc::new(AtomicBool::new(false)),
+        std::sync::Arc::new(AtomicBool::new(false)),
+    );
+    let first = answered_after(s.port(), &first_released);
+    s.wait_for_requests(1, T);
+    let second = answered_after(s.port(), &second_released);
+    s.wait_for_requests(2, T);
+    first_released.store(true, Ordering::SeqCst);
+    s.release_answers(1);
+    assert_eq!(first.join().unwrap(), (200, true));
+    second_released.store(true, Ordering::SeqCst);
+    s.release_answers(1);
+    assert_eq!(
+        second.join().unwrap(),
+        (200, true),
+        "the second waited for the second release"
+    );
+}
+
+#[test]
 fn a_plan_that_stops_holding_lets_every_held_answer_go() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let s = standin();
