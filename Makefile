@@ -70,7 +70,8 @@ validate: build envoy
 ## tests/fixtures, with the format dictionary; a crash, a timeout or an allocation above the
 ## 20x bound fails it. Own workspace under fuzz/, nightly only there.
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := ga4_get ga4_post ga4_loader mp data_get data_post config cookie_domain json_encoder
+FUZZ_TARGETS := ga4_get ga4_post ga4_loader mp data_get data_post config cookie_domain json_encoder \
+	config_struct token_response insert_answer service_account_key redaction bigquery_rows
 FUZZ_FLAGS = -dict=$(abspath fuzz/collect.dict) -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 -print_final_stats=1
 
 fuzz-tools:

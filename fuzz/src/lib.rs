@@ -1,5 +1,7 @@
 //! What the fuzz targets share: one collection request through the filter's core, with the
-//! allocation-amplification check every ingest target applies.
+//! allocation-amplification check every ingest target applies; and personal values planted in
+//! an API request body, which the redaction and BigQuery-row targets must never find in a
+//! record built without full bodies.
 //!
 //! Each ingest target turns its input into a request of one format (the query and the body,
 //! with the headers a browser sends) and runs [`collect`] on it under a counting global
@@ -93,4 +95,59 @@ pub fn split_line(data: &[u8]) -> (&[u8], &[u8]) {
         Some(at) => (&data[..at], &data[at + 1..]),
         None => (data, &[]),
     }
+}
+
+/// Personal values planted in an API request body by [`plant_personal_data`]: a log record
+/// built without full bodies must show none of them.
+pub const PLANTED: [&str; 9] = [
+    "198.51.100.77",
+    "2001:db8:77:1:2:3:4:5",
+    "UA-MARKER-Mozilla",
+    "CITY-MARKER",
+    "REGION-MARKER",
+    "POSTAL-MARKER",
+    "QUERY-MARKER",
+    "FRAGMENT-MARKER",
+    "USERINFO-MARKER",
+];
+
+/// `body` with the personal values the redaction must remove set in every event that is an
+/// object (its `user` made an object if it is missing): an IPv4 or IPv6 address, the user
+/// agent, geo lists, and a source URL with user info, query and fragment. `None` when `body`
+/// is not a JSON object with an `events` array, or already holds a planted value (then the
+/// check would prove nothing).
+pub fn plant_personal_data(body: &[u8]) -> Option<Vec<u8>> {
+    if PLANTED
+        .iter()
+        .any(|m| body.windows(m.len()).any(|w| w == m.as_bytes()))
+    {
+        return None;
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let events = value.get_mut("events")?.as_array_mut()?;
+    for (i, event) in events.iter_mut().enumerate() {
+        let Some(event) = event.as_object_mut() else {
+            continue;
+        };
+        event.insert(
+            "source_url".into(),
+            "https://USERINFO-MARKER@shop.example/p?QUERY-MARKER#FRAGMENT-MARKER".into(),
+        );
+        let user = event.entry("user").or_insert_with(|| serde_json::json!({}));
+        let Some(user) = user.as_object_mut() else {
+            continue;
+        };
+        let ip = if i % 2 == 0 { PLANTED[0] } else { PLANTED[1] };
+        user.insert("ip_address".into(), ip.into());
+        user.insert("user_agent".into(), "UA-MARKER-Mozilla/5.0".into());
+        user.insert("cities".into(), serde_json::json!(["CITY-MARKER"]));
+        user.insert("regions".into(), serde_json::json!(["REGION-MARKER"]));
+        user.insert("postal_codes".into(), serde_json::json!(["POSTAL-MARKER"]));
+    }
+    serde_json::to_vec(&value).ok()
+}
+
+/// The first planted value `text` shows, if any.
+pub fn planted_in(text: &str) -> Option<&'static str> {
+    PLANTED.iter().copied().find(|m| text.contains(m))
 }

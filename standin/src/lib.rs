@@ -21,7 +21,8 @@
 //!
 //! [`Faults`] replace the answer (validation still runs and is recorded): a fixed status, failing
 //! the first N requests, a delay, `Retry-After`, a TCP reset (RST, via `SO_LINGER=0`) and a
-//! non-JSON 200 body. With [`StandinConfig::verbose`] each request is printed with the key
+//! non-JSON 200 body; or they hold each answer until the test releases it
+//! ([`Standin::release_answers`]). With [`StandinConfig::verbose`] each request is printed with the key
 //! masked, the JSON pretty-printed, and the verdict.
 //!
 //! ## Rules enforced (v4 schema, Sept 2026, from OpenAI's Conversions API reference)
@@ -184,6 +185,11 @@ pub struct Faults {
     /// The status of a `reject_event_id` answer; `None` means 400. The API's 4xx codes are
     /// undocumented, so the filter must split on others too (413, 422).
     pub reject_status: Option<u16>,
+    /// Hold every answer (after reading and recording the request) until the test lets it go
+    /// with `release_answers`, or replaces the plan by one that does not hold. Tests prove
+    /// "answered before the API answered" or "waited for the API's answer" by this ordering
+    /// instead of by a delay and a clock, so a loaded machine cannot fail them.
+    pub hold_answers: bool,
 }
 
 #[cfg(test)]

@@ -36,6 +36,10 @@ struct State {
     dedup: Dedup,
     /// Events dropped as duplicates since the last `clear`.
     duplicates: usize,
+    /// `Faults::hold_answers`: the number the next held request takes (in recording order)...
+    next_held: usize,
+    /// ...and every held request whose number is below this one may answer.
+    released_below: usize,
 }
 
 struct Shared {
@@ -114,6 +118,23 @@ impl Server {
         state.requests.iter().cloned().collect()
     }
 
+    /// Lets the `n` oldest held answers not yet let go answer (waiting now or still to come).
+    fn release_answers(&self, n: usize) {
+        let mut state = lock(&self.shared.state);
+        state.released_below = state.released_below.saturating_add(n);
+        drop(state);
+        self.shared.recorded.notify_all();
+    }
+
+    fn set_faults(&self, faults: Faults) {
+        let mut state = lock(&self.shared.state);
+        state.faults = faults;
+        state.since_faults = 0;
+        drop(state);
+        // Answers held under the old plan go if the new one does not hold.
+        self.shared.recorded.notify_all();
+    }
+
     fn clear(&self) {
         let mut state = lock(&self.shared.state);
         state.requests.clear();
@@ -131,6 +152,10 @@ impl Drop for Server {
         for (_, conn) in lock(&self.shared.conns).drain() {
             let _ = conn.shutdown(Shutdown::Both);
         }
+        // Held answers end too, unanswered (their connections are shut). Taking the lock first
+        // means no holder is between its check of `shutdown` and its wait.
+        drop(lock(&self.shared.state));
+        self.shared.recorded.notify_all();
         if let Some(acceptor) = self.acceptor.take() {
             if woke {
                 let _ = acceptor.join();
@@ -315,8 +340,13 @@ fn handle(shared: &Shared, request: Request) -> Action {
         }
         _ => {}
     }
-    {
+    let held = {
         let mut state = lock(&shared.state);
+        let held = faults.hold_answers.then(|| {
+            let number = state.next_held;
+            state.next_held = number.saturating_add(1);
+            number
+        });
         if state.record_limit != Some(0) {
             state.requests.push_back(record);
         }
@@ -325,13 +355,32 @@ fn handle(shared: &Shared, request: Request) -> Action {
                 state.requests.pop_front();
             }
         }
-    }
+        held
+    };
     shared.recorded.notify_all();
 
+    if let Some(number) = held {
+        wait_for_release(shared, number);
+    }
     if faults.delay_ms > 0 {
         thread::sleep(Duration::from_millis(faults.delay_ms));
     }
     action
+}
+
+/// Holds the answer of the `number`-th held request until the test released that many
+/// (`release_answers`), the fault plan stops holding, or the server stops.
+fn wait_for_release(shared: &Shared, number: usize) {
+    let mut state = lock(&shared.state);
+    while state.faults.hold_answers
+        && number >= state.released_below
+        && !shared.shutdown.load(Ordering::SeqCst)
+    {
+        state = shared
+            .recorded
+            .wait(state)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
 }
 
 /// Applies the fault plan. Precedence: reset, status, fail_first, reject_event_id,
@@ -580,10 +629,16 @@ impl Standin {
 
     /// Replaces the fault plan and restarts the "first N requests" counter used by
     /// `fail_first` and `reset` (one counter for both: request k since this call is the k-th).
+    /// A plan that does not hold answers lets every held one go.
     pub fn set_faults(&self, faults: Faults) {
-        let mut state = lock(&self.server.shared.state);
-        state.faults = faults;
-        state.since_faults = 0;
+        self.server.set_faults(faults);
+    }
+
+    /// Under [`Faults::hold_answers`]: lets the `n` oldest held answers not let go yet answer, in
+    /// the order their requests were recorded (whether waiting now or still to arrive);
+    /// `usize::MAX` lets all go, now and later.
+    pub fn release_answers(&self, n: usize) {
+        self.server.release_answers(n);
     }
 
     /// Keeps at most `limit` recorded requests (the newest); `None` (the default) keeps all.
@@ -710,11 +765,16 @@ impl GoogleStandin {
         }
     }
 
-    /// Replaces the fault plan (`status`, `fail_first`, `reset`, `delay_ms` apply).
+    /// Replaces the fault plan (`status`, `fail_first`, `reset`, `delay_ms`, `hold_answers`
+    /// apply).
     pub fn set_faults(&self, faults: Faults) {
-        let mut state = lock(&self.server.shared.state);
-        state.faults = faults;
-        state.since_faults = 0;
+        self.server.set_faults(faults);
+    }
+
+    /// Under [`Faults::hold_answers`]: lets `n` held answers go (see
+    /// [`Standin::release_answers`]).
+    pub fn release_answers(&self, n: usize) {
+        self.server.release_answers(n);
     }
 
     /// Forgets the recorded requests (not the table).

@@ -193,7 +193,10 @@ fn a_422_on_a_batch_is_split_and_the_other_events_delivered() {
         assert_eq!(env.get(&hit, &[]).status, 204);
     }
     assert_eq!(env.wait_stat("events_sent", 5, Duration::from_secs(5)), 5);
-    assert_eq!(env.wait_stat("events_failed", 1, Duration::from_secs(3)), 1);
+    assert_eq!(
+        env.wait_stat("events_failed", 1, Duration::from_secs(10)),
+        1
+    );
     let calls = env.api.requests();
     assert!(calls.iter().any(|c| c.answered_status == 422));
     let delivered: Vec<String> = calls
@@ -223,7 +226,10 @@ fn an_unread_post_body_is_counted_and_warned_about() {
         );
         assert_eq!(r.status, 204);
     }
-    assert_eq!(env.wait_stat("bodies_unread", 2, Duration::from_secs(3)), 2);
+    assert_eq!(
+        env.wait_stat("bodies_unread", 2, Duration::from_secs(10)),
+        2
+    );
     assert_eq!(env.api.requests().len(), 0, "nothing could be sent");
     let log = env.log();
     let warnings = log

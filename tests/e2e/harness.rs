@@ -359,6 +359,21 @@ impl Env {
         self.raw(&build("POST", path_and_query, headers, Some(body)))
     }
 
+    /// A GET on its own connection and thread. Joining gives the response and whether `moment`
+    /// had passed when it arrived (see [`Moment`]).
+    pub fn get_in_background(
+        &self,
+        path_and_query: &str,
+        moment: &Moment,
+    ) -> std::thread::JoinHandle<(Response, bool)> {
+        let (port, moment) = (self.port, moment.clone());
+        let request = build("GET", path_and_query, &[], None);
+        std::thread::spawn(move || {
+            let response = try_request(port, &request).unwrap();
+            (response, moment.passed())
+        })
+    }
+
     /// `openai_capi.*` counters and gauges from `/stats`, without the prefix. Envoy 1.40 lists
     /// wasm-defined stats as `wasmcustom.openai_capi.<name>` in this text output.
     ///
@@ -472,6 +487,23 @@ impl Env {
     }
 }
 
+/// A moment the test marks, such as "the API's answers are released" (with the stand-in's
+/// `Faults::hold_answers`), so a test proves an order of events instead of timing them: a
+/// response that arrived before the mark could not have waited for what the mark releases, and
+/// one that arrived after it did not come before. A loaded machine changes neither.
+#[derive(Clone, Default)]
+pub struct Moment(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Moment {
+    pub fn mark(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn passed(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 impl Drop for Env {
     fn drop(&mut self) {
         let _ = self.envoy.kill();
@@ -513,8 +545,14 @@ pub fn build(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[
 pub fn try_request(port: u16, request: &[u8]) -> std::io::Result<Response> {
     let started = Instant::now();
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
     stream.write_all(request)?;
+    read_response(&mut stream, started)
+}
+
+/// Reads one whole response from `stream` (see [`try_request`]), waiting at most 20 s for each
+/// read; `elapsed` counts from `started`.
+pub fn read_response(stream: &mut TcpStream, started: Instant) -> std::io::Result<Response> {
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
     let mut raw = Vec::new();
     let mut buf = [0u8; 16384];
     loop {

@@ -1,14 +1,28 @@
 //! Held mode with shared callouts: concurrent held hits on a worker share API calls, and every
 //! response still waits for the API's answer to its own events.
+//!
+//! The tests prove orders of events, never durations: the stand-in holds the API's answers
+//! (`Faults::hold_answers`) until the test releases them, a [`Moment`] marked just before a
+//! release tells whether a response came after it, and the per-attempt timeout is far beyond
+//! the harness's read timeout. What still rests on the clock is the held window itself (a
+//! batch behind a call in flight is cut at the latest `held_window_ms` after it opened): tests
+//! that need several hits in one batch use the widest window (1 s) and write those hits back to
+//! back.
 
-use crate::harness::{build, Env, Options};
+use crate::harness::{build, read_response, Env, Moment, Options};
 use capi_standin::Faults;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// A per-attempt timeout no test waits for (a hit held that long would outlast the harness's
+/// 20 s read timeout).
+const NEVER: u64 = 60_000;
+const WAIT: Duration = Duration::from_secs(10);
 
 fn hit(i: usize) -> String {
     format!("/g/collect?v=2&cid=1.2&_p=88&_s={i}&en=purchase&ep.transaction_id=T-{i}&cu=EUR&epn.value=10&dl=https%3A%2F%2Fshop.example.com%2Fthanks{i}")
@@ -34,9 +48,18 @@ fn held(extra: Value) -> Env {
     })
 }
 
-/// Sends `n` hits at once (one connection each, released together); returns each response's
-/// status and time to the whole response.
-fn concurrent_hits(env: &Env, n: usize) -> Vec<(u16, Duration)> {
+/// Held mode with the widest window and answers held by the stand-in until released.
+fn gated() -> Env {
+    let env = held(json!({"timeout_ms": NEVER, "batch": {"held_window_ms": 1000}}));
+    env.api.set_faults(Faults {
+        hold_answers: true,
+        ..Faults::default()
+    });
+    env
+}
+
+/// Sends `n` hits at once (one connection each, released together); returns each status.
+fn concurrent_hits(env: &Env, n: usize) -> Vec<u16> {
     let barrier = Arc::new(Barrier::new(n));
     let port = env.port;
     let threads: Vec<_> = (0..n)
@@ -45,12 +68,48 @@ fn concurrent_hits(env: &Env, n: usize) -> Vec<(u16, Duration)> {
             std::thread::spawn(move || {
                 let request = build("GET", &hit(i), &[], None);
                 barrier.wait();
-                let r = crate::harness::try_request(port, &request).unwrap();
-                (r.status, r.elapsed)
+                crate::harness::try_request(port, &request).unwrap().status
             })
         })
         .collect();
     threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+/// Writes hit `i` on a new connection and returns the connection (its answer unread).
+fn send(env: &Env, i: usize) -> TcpStream {
+    let mut stream = TcpStream::connect(("127.0.0.1", env.port)).unwrap();
+    stream.write_all(&build("GET", &hit(i), &[], None)).unwrap();
+    stream
+}
+
+/// Reads the answer on `stream` on its own thread: its status, and whether `moment` had passed
+/// when it arrived.
+fn answer(mut stream: TcpStream, moment: &Moment) -> JoinHandle<(u16, bool)> {
+    let moment = moment.clone();
+    std::thread::spawn(move || {
+        let status = read_response(&mut stream, Instant::now()).unwrap().status;
+        (status, moment.passed())
+    })
+}
+
+/// Waits until the filter has read `n` hits in all (each joins its batch in the same callback).
+fn wait_received(env: &Env, n: u64) {
+    assert_eq!(
+        env.wait_stat("events_received", n, WAIT),
+        n,
+        "hits received"
+    );
+}
+
+/// Waits until the request of hit `i` has ended in Envoy (its access log line is written), e.g.
+/// after its client left.
+fn wait_ended(env: &Env, i: usize) {
+    let needle = format!("&_s={i}&");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !env.access_log().contains(&needle) {
+        assert!(Instant::now() < deadline, "request {i} never ended");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn delivered_ids(env: &Env) -> BTreeSet<String> {
@@ -63,22 +122,41 @@ fn delivered_ids(env: &Env) -> BTreeSet<String> {
         .collect()
 }
 
+/// The event ids of each API call, in order.
+fn batches(env: &Env) -> Vec<BTreeSet<String>> {
+    env.api
+        .requests()
+        .iter()
+        .map(|c| {
+            c.events()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+fn ids(numbers: impl IntoIterator<Item = usize>) -> BTreeSet<String> {
+    numbers.into_iter().map(|i| format!("T-{i}")).collect()
+}
+
 #[test]
 fn twenty_four_concurrent_held_hits_share_a_handful_of_calls_and_each_waits_for_the_answer() {
-    let env = held(json!({}));
-    env.api.set_faults(Faults {
-        delay_ms: 400,
-        ..Faults::default()
-    });
-    let answers = concurrent_hits(&env, 24);
-    for (status, elapsed) in &answers {
-        assert_eq!(*status, 204);
-        assert!(
-            *elapsed >= Duration::from_millis(395),
-            "answered after {elapsed:?}, before the API's answer (400 ms): {answers:?}"
+    let env = gated();
+    let released = Moment::default();
+    let streams: Vec<TcpStream> = (0..24).map(|i| send(&env, i)).collect();
+    let answers: Vec<_> = streams.into_iter().map(|s| answer(s, &released)).collect();
+    wait_received(&env, 24);
+    released.mark();
+    env.api.release_answers(usize::MAX);
+    for answer in answers {
+        assert_eq!(
+            answer.join().unwrap(),
+            (204, true),
+            "answered after the API's answer"
         );
     }
-    assert_eq!(env.wait_stat("events_sent", 24, Duration::from_secs(5)), 24);
+    assert_eq!(env.wait_stat("events_sent", 24, WAIT), 24);
     let calls = env.api.requests();
     assert!(
         calls.len() <= 6,
@@ -98,16 +176,21 @@ fn twenty_four_concurrent_held_hits_share_a_handful_of_calls_and_each_waits_for_
 
 #[test]
 fn a_zero_held_window_restores_one_call_per_request() {
-    let env = held(json!({"batch": {"held_window_ms": 0}}));
+    let env = held(json!({"timeout_ms": NEVER, "batch": {"held_window_ms": 0}}));
     env.api.set_faults(Faults {
-        delay_ms: 300,
+        hold_answers: true,
         ..Faults::default()
     });
-    let answers = concurrent_hits(&env, 6);
-    assert!(answers
-        .iter()
-        .all(|(s, e)| *s == 204 && *e >= Duration::from_millis(295)));
-    assert_eq!(env.wait_stat("events_sent", 6, Duration::from_secs(5)), 6);
+    let released = Moment::default();
+    let answers: Vec<_> = (0..6).map(|i| answer(send(&env, i), &released)).collect();
+    // Six calls while not one has been answered: none waited to share.
+    assert_eq!(env.api.wait_for_requests(6, WAIT).len(), 6);
+    released.mark();
+    env.api.release_answers(usize::MAX);
+    for answer in answers {
+        assert_eq!(answer.join().unwrap(), (204, true));
+    }
+    assert_eq!(env.wait_stat("events_sent", 6, WAIT), 6);
     assert_eq!(env.api.requests().len(), 6, "one call per held request");
 }
 
@@ -120,9 +203,12 @@ fn a_shared_batch_with_one_rejected_event_delivers_the_others() {
         ..Faults::default()
     });
     let answers = concurrent_hits(&env, 8);
-    assert!(answers.iter().all(|(s, _)| *s == 204), "{answers:?}");
+    assert!(answers.iter().all(|s| *s == 204), "{answers:?}");
     assert_eq!(env.wait_stat("events_sent", 7, Duration::from_secs(5)), 7);
-    assert_eq!(env.wait_stat("events_failed", 1, Duration::from_secs(3)), 1);
+    assert_eq!(
+        env.wait_stat("events_failed", 1, Duration::from_secs(10)),
+        1
+    );
     let ids = delivered_ids(&env);
     assert_eq!(ids.len(), 7);
     assert!(!ids.contains("T-3"));
@@ -136,7 +222,7 @@ fn a_shared_batch_that_fails_is_retried_whole() {
         ..Faults::default()
     });
     let answers = concurrent_hits(&env, 6);
-    assert!(answers.iter().all(|(s, _)| *s == 204), "{answers:?}");
+    assert!(answers.iter().all(|s| *s == 204), "{answers:?}");
     assert_eq!(env.wait_stat("events_sent", 6, Duration::from_secs(5)), 6);
     let calls = env.api.requests();
     assert_eq!(calls[0].answered_status, 503);
@@ -152,141 +238,121 @@ fn a_shared_batch_that_fails_is_retried_whole() {
 
 #[test]
 fn a_client_that_leaves_while_held_loses_no_event_and_stalls_no_one() {
-    let env = held(json!({"batch": {"held_window_ms": 200}}));
-    env.api.set_faults(Faults {
-        delay_ms: 600,
-        ..Faults::default()
-    });
-    let port = env.port;
-    let get = move |i: usize| {
-        std::thread::spawn(move || {
-            let started = Instant::now();
-            let r = crate::harness::try_request(port, &build("GET", &hit(i), &[], None)).unwrap();
-            (r.status, started.elapsed())
-        })
-    };
-    // A first hit finds the worker idle and goes at once; the next ones gather behind it.
-    let first = get(99);
-    std::thread::sleep(Duration::from_millis(50));
-    // This client leaves inside the window; its event is already in the shared batch.
-    let mut leaver = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    leaver
-        .write_all(&build("GET", &hit(100), &[], None))
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(30));
-    let stayer = get(101);
-    std::thread::sleep(Duration::from_millis(30));
+    let env = gated();
+    let released = Moment::default();
+    // A first hit finds the worker idle and goes at once; its call stays in flight.
+    let first = answer(send(&env, 99), &released);
+    assert_eq!(env.api.wait_for_requests(1, WAIT).len(), 1);
+    // Two more gather behind it, written back to back so one window holds both.
+    let leaver = send(&env, 100);
+    let stayer = answer(send(&env, 101), &released);
+    wait_received(&env, 3);
+    // One client leaves while held; its event is already in the shared batch.
     drop(leaver);
-    let (status, waited) = stayer.join().unwrap();
-    assert_eq!(status, 204);
-    assert!(
-        waited >= Duration::from_millis(595),
-        "the remaining request waited for its batch's answer: {waited:?}"
-    );
-    assert_eq!(first.join().unwrap().0, 204);
-    assert_eq!(env.wait_stat("events_sent", 3, Duration::from_secs(5)), 3);
-    let calls = env.api.requests();
-    let batches: Vec<BTreeSet<String>> = calls
-        .iter()
-        .map(|c| {
-            c.events()
-                .iter()
-                .map(|e| e["id"].as_str().unwrap().to_owned())
-                .collect()
-        })
-        .collect();
+    wait_ended(&env, 100);
+    released.mark();
+    env.api.release_answers(usize::MAX);
     assert_eq!(
-        batches,
-        [
-            BTreeSet::from(["T-99".to_owned()]),
-            BTreeSet::from(["T-100".to_owned(), "T-101".to_owned()])
-        ],
+        stayer.join().unwrap(),
+        (204, true),
+        "the remaining request waited for its batch's answer"
+    );
+    assert_eq!(first.join().unwrap(), (204, true));
+    assert_eq!(env.wait_stat("events_sent", 3, WAIT), 3);
+    assert_eq!(
+        batches(&env),
+        [ids([99]), ids([100, 101])],
         "the leaver's event went in the shared batch"
     );
     env.assert_no_crash();
 }
 
 #[test]
-fn a_batch_waiting_behind_a_call_goes_when_that_call_answers() {
-    let env = held(json!({"batch": {"held_window_ms": 1000}}));
-    env.api.set_faults(Faults {
-        delay_ms: 300,
-        ..Faults::default()
-    });
-    let port = env.port;
-    let first = std::thread::spawn(move || {
-        crate::harness::try_request(port, &build("GET", &hit(1), &[], None)).unwrap()
-    });
-    std::thread::sleep(Duration::from_millis(50));
-    let second = env.get(&hit(2), &[]);
-    assert_eq!(first.join().unwrap().status, 204);
-    assert_eq!(second.status, 204);
-    // Sent when the first call answered (~250 ms after it arrived), not at its window's end
-    // (1000 ms); then it waited for its own answer (300 ms).
-    assert!(
-        second.elapsed >= Duration::from_millis(500) && second.elapsed < Duration::from_millis(950),
-        "held {:?}",
-        second.elapsed
+fn a_batch_waiting_behind_a_call_is_cut_when_that_call_answers() {
+    let env = gated();
+    let first_answered = Moment::default();
+    let second_answered = Moment::default();
+    let first = answer(send(&env, 1), &first_answered);
+    assert_eq!(env.api.wait_for_requests(1, WAIT).len(), 1);
+    // Hit 2 opens a batch behind the call in flight, due one window (1 s) later.
+    let second = answer(send(&env, 2), &second_answered);
+    wait_received(&env, 2);
+    first_answered.mark();
+    env.api.release_answers(1);
+    // The root has handled the answer: the batch behind it must be cut now, not at its window,
+    // so hit 3 arriving after this cannot join it.
+    assert_eq!(env.wait_stat("events_sent", 1, WAIT), 1);
+    let third = answer(send(&env, 3), &second_answered);
+    wait_received(&env, 3);
+    second_answered.mark();
+    env.api.release_answers(usize::MAX);
+    assert_eq!(first.join().unwrap(), (204, true));
+    assert_eq!(
+        second.join().unwrap(),
+        (204, true),
+        "hit 2 waited for its own call's answer"
     );
-    assert_eq!(env.wait_stat("events_sent", 2, Duration::from_secs(5)), 2);
-    assert_eq!(env.api.requests().len(), 2);
+    assert_eq!(third.join().unwrap().0, 204);
+    assert_eq!(env.wait_stat("events_sent", 3, WAIT), 3);
+    assert_eq!(batches(&env), [ids([1]), ids([2]), ids([3])]);
 }
 
 #[test]
 fn the_request_whose_hit_sent_a_shared_batch_may_leave_without_stalling_the_others() {
-    // A window longer than the API's delay: the batch behind goes on the answer, not the window.
-    let env = held(json!({"batch": {"held_window_ms": 1000}}));
-    env.api.set_faults(Faults {
-        delay_ms: 400,
-        ..Faults::default()
-    });
-    let port = env.port;
+    let env = gated();
+    let released = Moment::default();
     // The opener finds the worker idle: its hit makes a batch due at once, so the batch is sent
-    // on the wake-up its request asked for. Then its client leaves before the API answers.
-    let mut opener = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    opener.write_all(&build("GET", &hit(0), &[], None)).unwrap();
+    // on the wake-up its request asked for, as a callout of the root.
+    let opener = send(&env, 0);
+    assert_eq!(env.api.wait_for_requests(1, WAIT).len(), 1);
     // The others arrive while that call is in flight and gather behind it: only its answer
-    // sends their batch, so an answer lost with the opener's stream would stall them.
-    std::thread::sleep(Duration::from_millis(20));
-    let stayers: Vec<_> = (1..=4)
-        .map(|i| {
-            std::thread::spawn(move || {
-                let started = Instant::now();
-                let r =
-                    crate::harness::try_request(port, &build("GET", &hit(i), &[], None)).unwrap();
-                (r.status, started.elapsed())
-            })
-        })
-        .collect();
-    std::thread::sleep(Duration::from_millis(100));
+    // (or their window) sends their batch, so an answer lost with the opener's stream would
+    // stall them.
+    let streams: Vec<TcpStream> = (1..=4).map(|i| send(&env, i)).collect();
+    let stayers: Vec<_> = streams.into_iter().map(|s| answer(s, &released)).collect();
+    wait_received(&env, 5);
+    // The opener's client leaves before the API answers.
     drop(opener);
-    let answers: Vec<(u16, Duration)> = stayers.into_iter().map(|t| t.join().unwrap()).collect();
-    // Sent when the opener's call answered (~380 ms) and answered in turn (~780 ms); had that
-    // answer been lost with the opener's stream, their batch would wait for its window (1 s).
-    for (status, waited) in &answers {
-        assert_eq!(*status, 204);
-        assert!(
-            *waited >= Duration::from_millis(700) && *waited < Duration::from_millis(1100),
-            "held {waited:?}: {answers:?}"
+    wait_ended(&env, 0);
+    env.api.release_answers(1);
+    // Its answer still reaches the root, which cuts the stayers' batch at once: a hit after
+    // that goes in a call of its own.
+    assert_eq!(
+        env.wait_stat("events_sent", 1, WAIT),
+        1,
+        "the answer arrived"
+    );
+    let late = answer(send(&env, 5), &released);
+    wait_received(&env, 6);
+    released.mark();
+    env.api.release_answers(usize::MAX);
+    for stayer in stayers {
+        assert_eq!(
+            stayer.join().unwrap(),
+            (204, true),
+            "answered after its batch's answer"
         );
     }
-    assert_eq!(env.wait_stat("events_sent", 5, Duration::from_secs(5)), 5);
-    let calls = env.api.requests();
-    let sent: Vec<String> = calls
-        .iter()
-        .flat_map(|c| c.events())
-        .map(|e| e["id"].as_str().unwrap().to_owned())
-        .collect();
+    assert_eq!(late.join().unwrap().0, 204);
+    assert_eq!(env.wait_stat("events_sent", 6, WAIT), 6);
+    let calls = batches(&env);
     eprintln!(
         "opener left: events per call {:?}",
-        calls.iter().map(|c| c.events().len()).collect::<Vec<_>>()
+        calls.iter().map(BTreeSet::len).collect::<Vec<_>>()
     );
-    assert_eq!(sent.len(), 5, "every event sent exactly once: {sent:?}");
-    assert_eq!(delivered_ids(&env).len(), 5);
-    assert!(
-        calls[0].events().iter().any(|e| e["id"] == "T-0"),
+    assert_eq!(
+        calls[0],
+        ids([0]),
         "the opener's event went in the first call"
     );
+    let late_call = calls.iter().find(|c| c.contains("T-5")).unwrap();
+    assert!(
+        late_call.is_disjoint(&ids(1..=4)),
+        "the stayers' batch was sent on the answer, before hit 5: {calls:?}"
+    );
+    let sent: usize = calls.iter().map(BTreeSet::len).sum();
+    assert_eq!(sent, 6, "every event sent exactly once: {calls:?}");
+    assert_eq!(delivered_ids(&env).len(), 6);
     assert_eq!(env.stat("api_retries"), 0, "no call was lost and re-sent");
     env.assert_no_crash();
 }

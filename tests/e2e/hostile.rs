@@ -52,7 +52,7 @@ fn ten_thousand_line_bodies() {
         "collect.max_events_per_request"
     );
     assert_eq!(
-        env.wait_stat("events_invalid", 9_950, Duration::from_secs(2)),
+        env.wait_stat("events_invalid", 9_950, Duration::from_secs(10)),
         9_950
     );
     assert_still_healthy(&env);
@@ -65,7 +65,7 @@ fn two_hundred_kilobyte_bodies() {
     let r = env.post(&format!("{GOOD}&_s=1"), &[], &body);
     assert_eq!(r.status, 204);
     assert_eq!(
-        env.wait_stat("bodies_too_large", 1, Duration::from_secs(2)),
+        env.wait_stat("bodies_too_large", 1, Duration::from_secs(10)),
         1
     );
     assert_still_healthy(&env);

@@ -93,7 +93,7 @@ fn consent_required_denies_and_grants() {
     );
     assert!(denied_v2.set_cookies().is_empty());
     assert_eq!(
-        env.wait_stat("events_skipped_consent_denied", 2, Duration::from_secs(2)),
+        env.wait_stat("events_skipped_consent_denied", 2, Duration::from_secs(10)),
         2
     );
     // Granted, but ad_user_data denied: sent without identifier hashes.

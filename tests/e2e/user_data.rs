@@ -50,7 +50,7 @@ fn data_tag_hashes_under_plain_keys_email_and_id_sent_phone_and_md5_counted() {
         env.wait_stat(
             "user_fields_skipped_hashed_phone",
             1,
-            Duration::from_secs(2)
+            Duration::from_secs(10)
         ),
         1
     );
@@ -116,7 +116,7 @@ fn mp_raw_user_data_is_hashed_three_values_sent_google_name_and_phone_hashes_cou
         env.wait_stat(
             "user_fields_skipped_google_phone_hash",
             1,
-            Duration::from_secs(2)
+            Duration::from_secs(10)
         ),
         1
     );
