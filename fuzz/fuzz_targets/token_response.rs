@@ -1,8 +1,8 @@
 //! BigQuery access-token answers (the metadata server's and the OAuth token endpoint's JSON)
 //! through the token cache: the input's first two bytes are the HTTP status (big-endian), the
 //! rest the body. Whatever the answer: a token is taken only from a 200 and is the answer's
-//! `access_token`, usable as a header value; a refused answer leaves no token and backs off
-//! before the next fetch; the reason given never quotes the answer (checked with the answer's
+//! `access_token`, usable as a header value and not fetched again at once; a refused answer
+//! leaves no token and backs off before the next fetch; the reason given never quotes the answer (checked with the answer's
 //! `access_token` replaced by a marker).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
@@ -40,6 +40,12 @@ fuzz_target!(|data: &[u8]| {
                 .and_then(|v| v.get("access_token").or_else(|| v.get(0)))
                 .and_then(Value::as_str)
                 .expect("a token taken from an answer without an access_token");
+            // An accepted token lives long enough that it is not fetched again at once (a
+            // tiny `expires_in` is refused, so it never starts a refetch loop).
+            assert!(
+                tokens.fetch(NOW_MS, NOW_MS / 1000).is_none(),
+                "fetched again at once after an accepted answer"
+            );
             if let Some(token) = tokens.current(NOW_MS) {
                 assert_eq!(token.expose(), given.trim());
                 assert!(
