@@ -25,7 +25,7 @@ use crate::request::RequestFacts;
 use crate::response::{cookie, domain};
 use crate::tag::{self, CookieValues, Outcome, RequestScope};
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::Cell;
 
 /// Invalid events of one request that get a log record (and BigQuery row) of their own; the
 /// rest share one summary record, so a request cannot write a row per event.
@@ -284,20 +284,23 @@ fn cut_name(name: &str) -> Cow<'_, str> {
 }
 
 /// Most plugins whose budget warnings are throttled apart (a reload gives a plugin a new root
-/// context, so old entries are dropped, oldest first).
-const MAX_THROTTLED_PLUGINS: usize = 16;
+/// context; past this many, the slot used longest ago is taken over). A fixed table: the
+/// throttle never allocates, so a request over budget leaves no memory behind.
+const MAX_THROTTLED_PLUGINS: usize = 8;
 
 /// One plugin's budget-warning throttle: when it last logged a request over its work budget,
 /// and how many more went over since then without a line of their own.
+#[derive(Clone, Copy)]
 struct BudgetWarnings {
     plugin: Option<PluginId>,
-    last_ms: Option<u64>,
+    last_ms: u64,
     unreported: u64,
 }
 
 thread_local! {
     /// Per plugin sharing this VM.
-    static BUDGET_WARNINGS: RefCell<Vec<BudgetWarnings>> = const { RefCell::new(Vec::new()) };
+    static BUDGET_WARNINGS: Cell<[Option<BudgetWarnings>; MAX_THROTTLED_PLUGINS]> =
+        const { Cell::new([None; MAX_THROTTLED_PLUGINS]) };
 }
 
 /// The warn line for a request that ran out of its work budget, at most one per
@@ -305,37 +308,43 @@ thread_local! {
 /// line counts the requests it stood in for.
 fn budget_warning(resource: Resource, dropped: usize, now_ms: u64) -> Option<String> {
     let plugin = console::current_plugin();
-    BUDGET_WARNINGS.with(|warnings| {
-        let mut warnings = warnings.try_borrow_mut().ok()?;
-        let at = match warnings.iter().position(|w| w.plugin == plugin) {
-            Some(at) => at,
-            None => {
-                if warnings.len() >= MAX_THROTTLED_PLUGINS {
-                    warnings.remove(0);
-                }
-                warnings.push(BudgetWarnings {
-                    plugin,
-                    last_ms: None,
-                    unreported: 0,
-                });
-                warnings.len().checked_sub(1)?
-            }
-        };
-        let entry = warnings.get_mut(at)?;
-        if entry
-            .last_ms
-            .is_some_and(|last| now_ms.saturating_sub(last) < loss::WINDOW_MS)
-        {
-            entry.unreported = entry.unreported.saturating_add(1);
-            return None;
+    let mut table = BUDGET_WARNINGS.get();
+    let slot = table
+        .iter()
+        .position(|w| w.is_some_and(|w| w.plugin == plugin))
+        .or_else(|| table.iter().position(Option::is_none))
+        .or_else(|| {
+            // Every slot taken: the plugin that warned longest ago gives up its slot.
+            table
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, w)| w.map_or(0, |w| w.last_ms))
+                .map(|(at, _)| at)
+        })?;
+    let entry = table.get_mut(slot)?;
+    let line = match entry {
+        Some(w) if w.plugin == plugin && now_ms.saturating_sub(w.last_ms) < loss::WINDOW_MS => {
+            w.unreported = w.unreported.saturating_add(1);
+            None
         }
-        let unreported = std::mem::take(&mut entry.unreported);
-        entry.last_ms = Some(now_ms);
-        Some(format!(
-            "collection request exceeded its work budget ({resource}): {dropped} of its events \
-             or lines dropped; {unreported} more requests over budget since the last such line"
-        ))
-    })
+        _ => {
+            let unreported = entry
+                .filter(|w| w.plugin == plugin)
+                .map_or(0, |w| w.unreported);
+            *entry = Some(BudgetWarnings {
+                plugin,
+                last_ms: now_ms,
+                unreported: 0,
+            });
+            Some(format!(
+                "collection request exceeded its work budget ({resource}): {dropped} of its \
+                 events or lines dropped; {unreported} more requests over budget since the last \
+                 such line"
+            ))
+        }
+    };
+    BUDGET_WARNINGS.set(table);
+    line
 }
 
 /// Keeps an encoded event for delivery while the request's budget allows; past it the event is
