@@ -1,9 +1,34 @@
-//! Helpers shared by the unit tests: a valid configuration with overrides, and event data from
-//! a JSON literal.
+//! Helpers shared by the unit tests: a valid configuration with overrides, event data from a
+//! JSON literal, and the console records a piece of code writes.
 
 use crate::config::Config;
 use crate::event::EventData;
+use crate::observe::console::{self, Record};
 use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The console records `run` writes, as JSON, caught through the tap of a test plugin (as
+/// BigQuery logging would see them).
+pub fn records_of(run: impl FnOnce()) -> Vec<Value> {
+    const TEST_PLUGIN: console::PluginId = 1;
+    let lines = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&lines);
+    console::enter_plugin(TEST_PLUGIN);
+    console::set_tap(
+        TEST_PLUGIN,
+        Some(Box::new(move |r: &Record<'_>| {
+            sink.borrow_mut().push(r.to_line());
+        })),
+    );
+    run();
+    console::set_tap(TEST_PLUGIN, None);
+    let lines = lines.borrow();
+    lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or(Value::Null))
+        .collect()
+}
 
 /// `{"pixel_id": "px", "api_key": "k"}` deep-merged with `extra`, parsed and validated.
 pub fn config(extra: Value) -> Config {

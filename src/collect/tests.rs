@@ -3,7 +3,7 @@
 use super::*;
 use crate::observe::metrics::MemoryMetrics;
 use crate::payload::Sha256Hex;
-use crate::test_support::config;
+use crate::test_support::{config, records_of};
 use serde_json::{json, Value};
 
 const NOW: u64 = 1_800_000_000_000;
@@ -437,26 +437,15 @@ fn a_trusted_proxy_s_forwarded_host_decides_the_cookie_domain() {
 
 #[test]
 fn an_invalid_event_is_stapes_request_was_not_sent_record_with_the_rule_and_our_url() {
-    use crate::observe::console::{self, Record};
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    let lines = Rc::new(RefCell::new(Vec::new()));
-    let sink = Rc::clone(&lines);
-    console::enter_plugin(1);
-    console::set_tap(
-        1,
-        Some(Box::new(move |r: &Record<'_>| {
-            sink.borrow_mut().push(r.to_line());
-        })),
-    );
-    run(
-        &config(json!({})),
-        "/g/collect?v=2&cid=1.2&_p=7&en=page_view",
-        None,
-        b"",
-    );
-    console::set_tap(1, None);
-    let record: Value = serde_json::from_str(&lines.borrow()[0]).unwrap();
+    let records = records_of(|| {
+        run(
+            &config(json!({})),
+            "/g/collect?v=2&cid=1.2&_p=7&en=page_view",
+            None,
+            b"",
+        );
+    });
+    let record = records[0].clone();
     assert_eq!(
         record,
         json!({"Name": "OpenAIEventsAPITag", "Type": "Message", "EventName": "page_viewed",
@@ -468,18 +457,6 @@ fn an_invalid_event_is_stapes_request_was_not_sent_record_with_the_rule_and_our_
 
 #[test]
 fn the_first_five_invalid_events_get_a_record_each_and_the_rest_one_summary() {
-    use crate::observe::console::{self, Record};
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    let lines = Rc::new(RefCell::new(Vec::new()));
-    let sink = Rc::clone(&lines);
-    console::enter_plugin(1);
-    console::set_tap(
-        1,
-        Some(Box::new(move |r: &Record<'_>| {
-            sink.borrow_mut().push(r.to_line());
-        })),
-    );
     // No `dl`: a page view is invalid for its missing source_url, `bad name` for its name.
     let body = format!(
         "{}{}{}",
@@ -487,21 +464,19 @@ fn the_first_five_invalid_events_get_a_record_each_and_the_rest_one_summary() {
         "en=page_view&_et=1\n".repeat(10),
         "en=other%20bad%20name&_et=1\n".repeat(7)
     );
-    let (c, m) = run(
-        &config(json!({"collect": {"max_events_per_request": 1000}})),
-        "/g/collect?v=2&cid=1.2&_p=7",
-        None,
-        body.as_bytes(),
-    );
-    console::set_tap(1, None);
+    let mut outcome = None;
+    let records = records_of(|| {
+        outcome = Some(run(
+            &config(json!({"collect": {"max_events_per_request": 1000}})),
+            "/g/collect?v=2&cid=1.2&_p=7",
+            None,
+            body.as_bytes(),
+        ));
+    });
+    let (c, m) = outcome.unwrap();
     assert_eq!(c.summary.invalid, 20);
     assert_eq!(m.counter(Counter::EventsInvalidEventName), 10);
     assert_eq!(m.counter(Counter::EventsInvalidSourceUrl), 10);
-    let records: Vec<Value> = lines
-        .borrow()
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     assert_eq!(records.len(), 6, "{records:#?}");
     let names: Vec<&str> = records[..5]
         .iter()
@@ -532,30 +507,19 @@ fn the_first_five_invalid_events_get_a_record_each_and_the_rest_one_summary() {
 
 #[test]
 fn a_summary_lists_at_most_ten_event_names_each_cut_to_64_bytes() {
-    use crate::observe::console::{self, Record};
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    let lines = Rc::new(RefCell::new(Vec::new()));
-    let sink = Rc::clone(&lines);
-    console::enter_plugin(1);
-    console::set_tap(
-        1,
-        Some(Box::new(move |r: &Record<'_>| {
-            sink.borrow_mut().push(r.to_line());
-        })),
-    );
     let long = "x".repeat(500);
     let body: String = (0..30)
         .map(|i| format!("en=bad%20{i}%20{long}&_et=1\n"))
         .collect();
-    run(
-        &config(json!({"collect": {"max_events_per_request": 1000}})),
-        "/g/collect?v=2&cid=1.2&_p=7",
-        None,
-        body.as_bytes(),
-    );
-    console::set_tap(1, None);
-    let summary: Value = serde_json::from_str(lines.borrow().last().unwrap()).unwrap();
+    let records = records_of(|| {
+        run(
+            &config(json!({"collect": {"max_events_per_request": 1000}})),
+            "/g/collect?v=2&cid=1.2&_p=7",
+            None,
+            body.as_bytes(),
+        );
+    });
+    let summary = records.last().unwrap().clone();
     assert_eq!(
         summary["Message"],
         "🛑 [ERROR] 25 more event(s) not sent: invalid"

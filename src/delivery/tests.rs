@@ -611,34 +611,18 @@ fn auth_failures_are_final_never_split_and_counted() {
 
 /// The console records one call's completion writes, as JSON.
 fn records_of(result: CallResult) -> Vec<serde_json::Value> {
-    use crate::observe::console::{self, Record};
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    let lines = Rc::new(RefCell::new(Vec::new()));
-    let sink = Rc::clone(&lines);
-    console::enter_plugin(1);
-    console::set_tap(
-        1,
-        Some(Box::new(move |r: &Record<'_>| {
-            sink.borrow_mut().push(r.to_line());
-        })),
-    );
-    let m = MemoryMetrics::default();
-    let mut d = Delivery::new(&config(json!({"pixel_id": "px-9"})));
-    let dispatch = d
-        .prepare(
-            Call::new(vec![event("a", NOW)], Some("t-1".into())),
-            NOW,
-            &m,
-        )
-        .unwrap();
-    d.complete(dispatch, result, Some(3), NOW, &mut || 0.0, &m);
-    console::set_tap(1, None);
-    let lines = lines.borrow();
-    lines
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    crate::test_support::records_of(|| {
+        let m = MemoryMetrics::default();
+        let mut d = Delivery::new(&config(json!({"pixel_id": "px-9"})));
+        let dispatch = d
+            .prepare(
+                Call::new(vec![event("a", NOW)], Some("t-1".into())),
+                NOW,
+                &m,
+            )
+            .unwrap();
+        d.complete(dispatch, result, Some(3), NOW, &mut || 0.0, &m);
+    })
 }
 
 fn envoy_reply(status: u16, body: &str) -> CallResult {
