@@ -587,17 +587,15 @@ mod tests {
         assert_eq!(log.shutdown_report(), None);
     }
 
-    #[test]
-    fn delivery_records_become_rows_even_with_console_logging_off() {
-        use crate::delivery::retry::CallResult;
-        use crate::delivery::{Call, Delivery};
+    /// A BigQuery log (literal token) holding a row for every console record `run` writes,
+    /// each logged at `now`.
+    fn rows_logged_by(
+        now: u64,
+        run: impl FnOnce(),
+    ) -> std::rc::Rc<std::cell::RefCell<BigQueryLog>> {
         use crate::observe::console;
-        use crate::observe::metrics::MemoryMetrics;
-        use crate::payload::{EncodedEvent, MatchKeys};
         use std::cell::RefCell;
         use std::rc::Rc;
-        const NOW: u64 = 1_800_000_000_000;
-
         let log = Rc::new(RefCell::new(BigQueryLog::new(
             &config(AccessToken::Static(Secret::new("lit".into()))),
             "p".into(),
@@ -607,29 +605,43 @@ mod tests {
         console::set_tap(
             1,
             Some(Box::new(move |r: &Record<'_>| {
-                sink.borrow_mut().push(r, NOW);
+                sink.borrow_mut().push(r, now);
             })),
         );
-        let c = crate::test_support::config(serde_json::json!({"logging": {"console": "off"}}));
-        let m = MemoryMetrics::default();
-        let mut d = Delivery::new(&c);
-        let event = EncodedEvent {
-            id: "e1".into(),
-            name: "order_created".into(),
-            timestamp_ms: NOW,
-            json: r#"{"id":"e1"}"#.into(),
-            match_keys: MatchKeys::NONE,
-        };
-        let dispatch = d.prepare(Call::new(vec![event], None), NOW, &m).unwrap();
-        let answer = CallResult::Answered {
-            status: 200,
-            retry_after: None,
-            body: b"{}".to_vec(),
-            from_envoy: false,
-            headers: vec![("content-type".into(), "application/json".into())],
-        };
-        d.complete(dispatch, answer, Some(3), NOW, &mut || 0.0, &m);
+        run();
         console::set_tap(1, None);
+        log
+    }
+
+    #[test]
+    fn delivery_records_become_rows_even_with_console_logging_off() {
+        use crate::delivery::retry::CallResult;
+        use crate::delivery::{Call, Delivery};
+        use crate::observe::metrics::MemoryMetrics;
+        use crate::payload::{EncodedEvent, MatchKeys};
+        const NOW: u64 = 1_800_000_000_000;
+
+        let log = rows_logged_by(NOW, || {
+            let c = crate::test_support::config(serde_json::json!({"logging": {"console": "off"}}));
+            let m = MemoryMetrics::default();
+            let mut d = Delivery::new(&c);
+            let event = EncodedEvent {
+                id: "e1".into(),
+                name: "order_created".into(),
+                timestamp_ms: NOW,
+                json: r#"{"id":"e1"}"#.into(),
+                match_keys: MatchKeys::NONE,
+            };
+            let dispatch = d.prepare(Call::new(vec![event], None), NOW, &m).unwrap();
+            let answer = CallResult::Answered {
+                status: 200,
+                retry_after: None,
+                body: b"{}".to_vec(),
+                from_envoy: false,
+                headers: vec![("content-type".into(), "application/json".into())],
+            };
+            d.complete(dispatch, answer, Some(3), NOW, &mut || 0.0, &m);
+        });
 
         let insert = log.borrow_mut().take_due(NOW + 1000).remove(0);
         let body: serde_json::Value = serde_json::from_slice(&insert.body).unwrap();
@@ -652,25 +664,10 @@ mod tests {
     fn one_request_of_500_invalid_events_with_an_8_kib_trace_id_costs_six_small_rows() {
         use crate::collect::collect;
         use crate::config::Format;
-        use crate::observe::console;
         use crate::observe::metrics::MemoryMetrics;
         use crate::request::RequestFacts;
-        use std::cell::RefCell;
-        use std::rc::Rc;
         const NOW: u64 = 1_800_000_000_000;
 
-        let log = Rc::new(RefCell::new(BigQueryLog::new(
-            &config(AccessToken::Static(Secret::new("lit".into()))),
-            "p".into(),
-        )));
-        let sink = Rc::clone(&log);
-        console::enter_plugin(1);
-        console::set_tap(
-            1,
-            Some(Box::new(move |r: &Record<'_>| {
-                sink.borrow_mut().push(r, NOW);
-            })),
-        );
         let body: String = (0..500)
             .map(|i| format!("en=not%20a%20valid%20name%20{i:04}&ep.note=padding-pad&_et=1\n"))
             .collect();
@@ -692,16 +689,19 @@ mod tests {
             serde_json::json!({"collect": {"max_events_per_request": 1000}}),
         );
         let m = MemoryMetrics::default();
-        let collected = collect(
-            &c,
-            Format::Ga4,
-            &request,
-            body.as_bytes(),
-            NOW,
-            &mut || [7; 16],
-            &m,
-        );
-        console::set_tap(1, None);
+        let mut collected = None;
+        let log = rows_logged_by(NOW, || {
+            collected = Some(collect(
+                &c,
+                Format::Ga4,
+                &request,
+                body.as_bytes(),
+                NOW,
+                &mut || [7; 16],
+                &m,
+            ));
+        });
+        let collected = collected.unwrap();
         assert_eq!(collected.summary.invalid, 500);
         let inserts = log.borrow_mut().take_due(NOW + 1000);
         let rows: usize = inserts.iter().map(|i| i.batch.rows.len()).sum();
