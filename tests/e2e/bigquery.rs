@@ -658,10 +658,7 @@ fn rows_in_flight_at_a_reload_are_waited_for_and_counted() {
     });
     let env = LdsEnv::start_with_clusters(&reload_filter(1000), 1, &[("bigquery", google.port())]);
     reload_with_inserts_in_flight(&env, &google);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while env.stat("bigquery_rows_sent") < 40 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    env.wait_stat("bigquery_rows_sent", 40);
     let s = (
         env.stat("bigquery_rows_sent"),
         env.stat("bigquery_rows_lost_on_shutdown"),
@@ -687,10 +684,7 @@ fn rows_that_fail_during_a_reload_count_as_lost_on_shutdown_with_one_warn_line()
     });
     let env = LdsEnv::start_with_clusters(&reload_filter(1000), 1, &[("bigquery", google.port())]);
     reload_with_inserts_in_flight(&env, &google);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while env.stat("bigquery_rows_lost_on_shutdown") < 40 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    env.wait_stat("bigquery_rows_lost_on_shutdown", 40);
     let s = (
         env.stat("bigquery_rows_lost_on_shutdown"),
         env.stat("bigquery_rows_failed"),

@@ -224,6 +224,18 @@ resources:
             .unwrap_or(0)
     }
 
+    /// Waits up to 20 s until filter counter `name` reaches `at_least`; returns its value.
+    pub fn wait_stat(&self, name: &str, at_least: u64) -> u64 {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let value = self.stat(name);
+            if value >= at_least || Instant::now() > deadline {
+                return value;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// An Envoy (not filter) stat by its full name (0 when absent).
     pub fn envoy_stat(&self, name: &str) -> u64 {
         let Some(r) = self.admin_get(&format!("/stats?filter=^{name}$")) else {
@@ -604,11 +616,12 @@ fn what_fails_during_a_reload_is_counted_as_lost_on_shutdown_and_logged() {
     changed["api"]["batch"]["max_delay_ms"] = json!(59000);
     env.write_listener(&changed);
     wait_reload_applied(&env);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while env.stat("events_lost_on_shutdown") < 50 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(env.stat("events_lost_on_shutdown"), 50, "{}", env.log());
+    assert_eq!(
+        env.wait_stat("events_lost_on_shutdown", 50),
+        50,
+        "{}",
+        env.log()
+    );
     assert_eq!(env.stat("events_failed"), 50);
     let log = env.log();
     assert!(
