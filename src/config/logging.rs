@@ -106,6 +106,12 @@ fn service_account(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<AccessToken, ConfigError> {
     const FIELD: &str = "logging.bigquery.access_token.service_account_key";
+    if !crate::observe::bigquery::jwt::SIGNING_BUILT_IN {
+        return Err(ConfigError::new(
+            FIELD,
+            crate::observe::bigquery::jwt::NO_SIGNING,
+        ));
+    }
     let name = raw.env.trim();
     if name.is_empty() {
         return Err(ConfigError::new(

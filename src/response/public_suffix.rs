@@ -1,7 +1,7 @@
 //! Registrable domains (eTLD+1) from the Public Suffix List.
 //!
 //! The list is the vendored `data/public_suffix_list.dat`, compiled by `build.rs` into three
-//! sorted tables that are binary-searched here. This replaces the `psl` crate deliberately:
+//! sorted tables (one string of lines each) that are binary-searched here. This replaces the `psl` crate deliberately:
 //! that crate compiles the list into ~900 KB of matching code, nearly half of the filter's
 //! `.wasm`, which every Envoy worker compiles at start; the tables are ~230 KB of plain data
 //! and the algorithm below is the list's own, in a dozen lines.
@@ -10,8 +10,31 @@ mod tables {
     include!(concat!(env!("OUT_DIR"), "/public_suffix_tables.rs"));
 }
 
-fn contains(table: &[&str], name: &str) -> bool {
-    table.binary_search(&name).is_ok()
+/// Whether `name` is a line of `table`: names in byte order, joined by `\n`. A binary search
+/// over the text: each probe widens to the line around it (rules are ~14 bytes long).
+fn contains(table: &str, name: &str) -> bool {
+    // `lo` and `hi` are line starts (or the end); the candidates lie between them.
+    let (mut lo, mut hi) = (0, table.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let before = table.as_bytes().get(..mid).unwrap_or_default();
+        let start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let after = table.as_bytes().get(start..).unwrap_or_default();
+        let end = after
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(table.len(), |i| start + i);
+        match table.get(start..end).map(|line| line.cmp(name)) {
+            Some(std::cmp::Ordering::Equal) => return true,
+            Some(std::cmp::Ordering::Less) => lo = end + 1,
+            Some(std::cmp::Ordering::Greater) => hi = start,
+            None => return false,
+        }
+    }
+    false
 }
 
 /// The registrable domain of a lower-case ASCII (punycode) host name, or `None` when the host
@@ -38,12 +61,12 @@ pub fn registrable_domain(host: &str) -> Option<&str> {
     let mut public_suffix_index = starts.len().saturating_sub(1);
     for i in 0..starts.len() {
         let Some(suffix) = suffix_at(i) else { break };
-        if contains(&tables::EXCEPTIONS, suffix) {
+        if contains(tables::EXCEPTIONS, suffix) {
             public_suffix_index = i + 1;
             break;
         }
-        if contains(&tables::RULES, suffix)
-            || suffix_at(i + 1).is_some_and(|parent| contains(&tables::WILDCARDS, parent))
+        if contains(tables::RULES, suffix)
+            || suffix_at(i + 1).is_some_and(|parent| contains(tables::WILDCARDS, parent))
         {
             public_suffix_index = i;
             break;
@@ -59,14 +82,31 @@ mod tests {
 
     #[test]
     fn tables_are_sorted_for_binary_search() {
-        for t in [
-            &tables::RULES[..],
-            &tables::WILDCARDS[..],
-            &tables::EXCEPTIONS[..],
-        ] {
-            assert!(t.windows(2).all(|w| w[0] < w[1]));
+        for t in [tables::RULES, tables::WILDCARDS, tables::EXCEPTIONS] {
+            let lines: Vec<&str> = t.split('\n').collect();
+            assert!(lines.windows(2).all(|w| w[0] < w[1]));
+            assert!(lines.iter().all(|l| !l.is_empty()));
         }
-        assert!(tables::RULES.len() > 9000);
+        assert!(tables::RULES.split('\n').count() > 9000);
+    }
+
+    #[test]
+    fn every_line_of_a_table_is_found_and_nothing_between_them() {
+        for t in [tables::RULES, tables::WILDCARDS, tables::EXCEPTIONS] {
+            for line in t.split('\n') {
+                assert!(contains(t, line), "{line}");
+                // Just before and just after it in byte order, and a prefix of it.
+                assert!(!contains(t, &format!("{line}\u{1}")), "{line}");
+                assert!(
+                    !contains(t, &line[..line.len() - 1])
+                        || t.split('\n').any(|l| l == &line[..line.len() - 1])
+                );
+            }
+        }
+        assert!(!contains(tables::RULES, ""));
+        assert!(!contains(tables::RULES, "\u{7f}"));
+        assert!(!contains("", "com"));
+        assert!(contains("com", "com"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! on the wire (`LdsEnv` of `lossless`). Secrets (the API key, tokens, the private key) and raw user data must
 //! never reach an insert body or the log.
 
-use crate::harness::{Env, Options, API_KEY};
+use crate::harness::{Build, Env, Options, API_KEY};
 use crate::lossless::{hit, wait_reload_applied, LdsEnv};
 use capi_standin::{
     Faults, GoogleConfig, GoogleStandin, RecordedRequest, METADATA_TOKEN_PATH, OAUTH_TOKEN_PATH,
@@ -49,7 +49,11 @@ fn google(static_token: Option<&str>) -> GoogleStandin {
 /// Envoy with BigQuery logging into `capi-test.capi_logs.events` via the stand-in; `bigquery`
 /// is the BigQuery cluster's port (the stand-in's unless testing an unreachable one).
 fn env(google: &GoogleStandin, token: Value, bigquery: u16, console: &str) -> Env {
-    Env::start(Options {
+    Env::start(options(google, token, bigquery, console))
+}
+
+fn options(google: &GoogleStandin, token: Value, bigquery: u16, console: &str) -> Options {
+    Options {
         filter: json!({
             "api": {"timeout_ms": 1000},
             "logging": {"console": console, "bigquery": {
@@ -63,7 +67,7 @@ fn env(google: &GoogleStandin, token: Value, bigquery: u16, console: &str) -> En
             ("google_oauth2".into(), google.port()),
         ],
         ..Options::default()
-    })
+    }
 }
 
 fn inserts(google: &GoogleStandin) -> Vec<RecordedRequest> {
@@ -253,12 +257,15 @@ fn page_view_and_purchase_become_request_and_response_rows_with_one_metadata_tok
 #[test]
 fn a_service_account_key_is_exchanged_with_a_verified_jwt() {
     let google = google(None);
-    let env = env(
-        &google,
-        json!({"service_account_key": {"env": "GOOGLE_KEY"}}),
-        google.port(),
-        "debug",
-    );
+    let env = Env::start(Options {
+        build: Build::ServiceAccount,
+        ..options(
+            &google,
+            json!({"service_account_key": {"env": "GOOGLE_KEY"}}),
+            google.port(),
+            "debug",
+        )
+    });
     assert_eq!(env.get(PAGE_VIEW, &[]).status, 204);
     let body = purchase_body("ORDER-SA");
     assert_eq!(

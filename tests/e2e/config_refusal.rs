@@ -75,3 +75,22 @@ fn a_parse_error_names_line_and_column() {
         "{log}"
     );
 }
+
+#[test]
+fn the_default_build_refuses_a_service_account_key_and_says_which_build_signs() {
+    let log = Env::start_refused(Options {
+        filter: json!({"pixel_id": "p", "api_key": "k", "logging": {"bigquery": {
+            "project_id": "p", "dataset_id": "d", "table_id": "t", "cluster": "bigquery",
+            "access_token": {"service_account_key": {"env": "GOOGLE_KEY"}}}}}),
+        env: vec![("GOOGLE_KEY".into(), "{}".into())],
+        ..Options::default()
+    });
+    assert!(
+        log.contains(
+            "invalid configuration: logging.bigquery.access_token.service_account_key: this \
+             build has no service-account signing (RSA is left out to keep the .wasm small): \
+             build with `make build FEATURES=service-account`"
+        ),
+        "{log}"
+    );
+}

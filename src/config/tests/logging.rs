@@ -28,6 +28,26 @@ fn logging_rules() {
     assert!(parse(with(&["logging", "bigquery"], bq(json!("ya29.token")))).is_ok());
 }
 
+#[cfg(not(feature = "service-account"))]
+#[test]
+fn without_the_service_account_feature_a_key_is_refused_naming_the_field_and_the_build() {
+    let key = include_str!("../../../tests/fixtures/google/test-service-account.json");
+    let v = with(
+        &["logging", "bigquery"],
+        json!({"project_id": "p", "dataset_id": "d", "table_id": "t", "cluster": "bigquery",
+               "access_token": {"service_account_key": {"env": "GOOGLE_KEY"}}}),
+    );
+    let env = |name: &str| (name == "GOOGLE_KEY").then(|| key.to_owned());
+    let e = Config::from_json(v.to_string().as_bytes(), &env).unwrap_err();
+    assert_eq!(e.field, "logging.bigquery.access_token.service_account_key");
+    assert!(
+        e.to_string()
+            .contains("build with `make build FEATURES=service-account`"),
+        "{e}"
+    );
+}
+
+#[cfg(feature = "service-account")]
 #[test]
 fn bigquery_service_account_key_is_read_from_the_env_and_parsed_at_configure_time() {
     let key = include_str!("../../../tests/fixtures/google/test-service-account.json");
@@ -73,6 +93,7 @@ fn bigquery_service_account_key_is_read_from_the_env_and_parsed_at_configure_tim
     );
 }
 
+#[cfg(feature = "service-account")]
 #[test]
 fn a_service_account_key_above_4096_bits_is_refused_naming_the_field_and_the_limit() {
     let mut key: Value = serde_json::from_str(include_str!(
@@ -101,6 +122,7 @@ fn a_service_account_key_above_4096_bits_is_refused_naming_the_field_and_the_lim
     assert!(!text.contains(key_line), "{text}");
 }
 
+#[cfg(feature = "service-account")]
 fn env_k(name: &str) -> Option<String> {
     (name == "K").then(|| {
         include_str!("../../../tests/fixtures/google/test-service-account.json").to_owned()

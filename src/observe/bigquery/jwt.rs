@@ -7,14 +7,13 @@
 //! signature (one per token fetch, on the worker's thread) cost far more. The private key never leaves this type: it has no
 //! `Debug` output beyond the account's e-mail, and only signatures are handed out. PKCS#1 v1.5
 //! signing is deterministic, so no randomness is needed inside the VM.
+//!
+//! Signing is the one use of RSA in the filter, and RSA is a large share of the `.wasm`, so it
+//! is compiled only with the `service-account` cargo feature. Without it [`Signing`] has no
+//! values: a key can never be parsed, and the configuration refuses one before it gets here
+//! (the metadata server and a literal token need no signing and are always in).
 
-use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::signature::{SignatureEncoding, Signer};
-use rsa::traits::PublicKeyParts;
-use rsa::RsaPrivateKey;
 use serde::Deserialize;
-use sha2::Sha256;
 use std::fmt;
 
 /// The scope the token is asked for: streaming inserts only, nothing else in the project.
@@ -43,8 +42,61 @@ pub struct ServiceAccountKey {
     pub client_email: String,
     key_id: Option<String>,
     pub token_uri: TokenUri,
-    signing: SigningKey<Sha256>,
+    signing: Signing,
 }
+
+/// Whether this build can sign service-account assertions (the `service-account` feature).
+pub const SIGNING_BUILT_IN: bool = cfg!(feature = "service-account");
+
+/// The RS256 signer of a parsed key.
+#[cfg(feature = "service-account")]
+#[derive(Clone)]
+struct Signing(rsa::pkcs1v15::SigningKey<sha2::Sha256>);
+
+/// Without the `service-account` feature there is no signer, so no key.
+#[cfg(not(feature = "service-account"))]
+#[derive(Clone)]
+enum Signing {}
+
+#[cfg(feature = "service-account")]
+impl Signing {
+    /// The key's RSA private key, of [`MIN_KEY_BITS`] to [`MAX_KEY_BITS`] bits.
+    fn from_pem(pem: &str) -> Result<Signing, String> {
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::traits::PublicKeyParts;
+        let private = rsa::RsaPrivateKey::from_pkcs8_pem(pem)
+            .map_err(|_| "\"private_key\" is not a PEM PKCS#8 RSA private key".to_owned())?;
+        let bits = private.n().bits();
+        if !(MIN_KEY_BITS..=MAX_KEY_BITS).contains(&bits) {
+            return Err(format!(
+                "\"private_key\" is a {bits}-bit RSA key; a service-account key must have \
+                 {MIN_KEY_BITS} to {MAX_KEY_BITS} bits"
+            ));
+        }
+        Ok(Signing(rsa::pkcs1v15::SigningKey::new(private)))
+    }
+
+    fn sign(&self, input: &[u8]) -> Vec<u8> {
+        use rsa::signature::{SignatureEncoding, Signer};
+        self.0.sign(input).to_vec()
+    }
+}
+
+#[cfg(not(feature = "service-account"))]
+impl Signing {
+    fn from_pem(_pem: &str) -> Result<Signing, String> {
+        Err(NO_SIGNING.to_owned())
+    }
+
+    fn sign(&self, _input: &[u8]) -> Vec<u8> {
+        match *self {}
+    }
+}
+
+/// Why a build without the `service-account` feature refuses a key.
+pub const NO_SIGNING: &str = "this build has no service-account signing (RSA is left out to keep \
+     the .wasm small): build with `make build FEATURES=service-account`, or use \
+     access_token.gcp_metadata or a token";
 
 impl fmt::Debug for ServiceAccountKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -97,20 +149,12 @@ impl ServiceAccountKey {
         if raw.client_email.trim().is_empty() || !raw.client_email.contains('@') {
             return Err("\"client_email\" is not an e-mail address".to_owned());
         }
-        let private = RsaPrivateKey::from_pkcs8_pem(&raw.private_key)
-            .map_err(|_| "\"private_key\" is not a PEM PKCS#8 RSA private key".to_owned())?;
-        let bits = private.n().bits();
-        if !(MIN_KEY_BITS..=MAX_KEY_BITS).contains(&bits) {
-            return Err(format!(
-                "\"private_key\" is a {bits}-bit RSA key; a service-account key must have \
-                 {MIN_KEY_BITS} to {MAX_KEY_BITS} bits"
-            ));
-        }
+        let signing = Signing::from_pem(&raw.private_key)?;
         Ok(ServiceAccountKey {
             client_email: raw.client_email.trim().to_owned(),
             key_id: raw.private_key_id.filter(|k| !k.is_empty()),
             token_uri: token_uri(&raw.token_uri)?,
-            signing: SigningKey::<Sha256>::new(private),
+            signing,
         })
     }
 
@@ -133,7 +177,7 @@ impl ServiceAccountKey {
             b64(header.to_string().as_bytes()),
             b64(claims.to_string().as_bytes())
         );
-        let signature = self.signing.sign(signing_input.as_bytes()).to_bytes();
+        let signature = self.signing.sign(signing_input.as_bytes());
         format!("{signing_input}.{}", b64(&signature))
     }
 
@@ -174,12 +218,27 @@ fn token_uri(text: &str) -> Result<TokenUri, String> {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(feature = "service-account")))]
+mod tests_without_signing {
+    use super::*;
+
+    #[test]
+    fn without_the_service_account_feature_every_key_is_refused_saying_how_to_get_signing() {
+        let fixture = include_str!("../../../tests/fixtures/google/test-service-account.json");
+        assert_eq!(
+            ServiceAccountKey::from_json(fixture).unwrap_err(),
+            NO_SIGNING
+        );
+    }
+}
+
+#[cfg(all(test, feature = "service-account"))]
 mod tests {
     use super::*;
     use base64::Engine;
     use rsa::pkcs1v15::{Signature, VerifyingKey};
     use rsa::signature::Verifier;
+    use sha2::Sha256;
 
     pub const FIXTURE: &str =
         include_str!("../../../tests/fixtures/google/test-service-account.json");
@@ -209,7 +268,7 @@ mod tests {
         assert_eq!(claims["aud"], "https://oauth2.googleapis.com/token");
         assert_eq!(claims["iat"], 1_700_000_000u64);
         assert_eq!(claims["exp"], 1_700_003_600u64);
-        let verifying = VerifyingKey::<Sha256>::new(key.signing.as_ref().to_public_key());
+        let verifying = VerifyingKey::<Sha256>::new(key.signing.0.as_ref().to_public_key());
         let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(parts[2])
             .unwrap();

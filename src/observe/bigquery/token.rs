@@ -341,6 +341,7 @@ mod tests {
         assert!(!t.refreshable());
     }
 
+    #[cfg(feature = "service-account")]
     #[test]
     fn service_account_fetch_posts_the_jwt_bearer_grant_to_the_token_uri() {
         let key = ServiceAccountKey::from_json(include_str!(
