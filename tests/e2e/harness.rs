@@ -37,15 +37,63 @@ pub fn envoy_bin() -> PathBuf {
 
 /// The filter: `$FILTER_WASM`, else the release build.
 pub fn wasm_path() -> PathBuf {
-    let path = std::env::var_os("FILTER_WASM")
+    built_wasm(
+        "FILTER_WASM",
+        "target/wasm32-wasip1/release/openai_capi_filter.wasm",
+        "make build",
+    )
+}
+
+/// The filter built with the `service-account` feature: `$FILTER_WASM_SA`, else the release
+/// build under `target/service-account`.
+pub fn service_account_wasm_path() -> PathBuf {
+    built_wasm(
+        "FILTER_WASM_SA",
+        "target/service-account/wasm32-wasip1/release/openai_capi_filter.wasm",
+        "make build-service-account",
+    )
+}
+
+fn built_wasm(var: &str, default: &str, make: &str) -> PathBuf {
+    let path = std::env::var_os(var)
         .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/wasm32-wasip1/release/openai_capi_filter.wasm"));
+        .unwrap_or_else(|| root().join(default));
     assert!(
         path.is_file(),
-        "filter not found at {}: run `make build` first. End-to-end tests never skip.",
+        "filter not found at {}: run `{make}` first. End-to-end tests never skip.",
         path.display()
     );
     path
+}
+
+/// Waits until the Envoy `child` answers on its admin and main ports; `Err` with its log when
+/// it exited during start-up or was not ready after 30 s.
+fn wait_ready(
+    child: &mut std::process::Child,
+    admin: u16,
+    port: u16,
+    log_path: &std::path::Path,
+) -> Result<(), String> {
+    let log = || std::fs::read_to_string(log_path).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!(
+                "Envoy exited during start-up ({status}):\n{}",
+                log()
+            ));
+        }
+        if let Ok(r) = try_request(
+            admin,
+            b"GET /ready HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n",
+        ) {
+            if r.status == 200 && TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("Envoy not ready after 30 s:\n{}", log()))
 }
 
 fn free_port() -> u16 {
@@ -87,6 +135,18 @@ pub struct Options {
     /// same `vm_config`, so Envoy runs both plugins in one VM per worker (see
     /// [`Env::second_port`]). `pixel_id`, `api_key` and the stop-iteration flag are filled in.
     pub second_plugin: Option<Value>,
+    /// Which build of the filter Envoy loads.
+    pub build: Build,
+}
+
+/// The filter builds an environment can load.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub enum Build {
+    /// The default build (`make build`).
+    #[default]
+    Default,
+    /// With the `service-account` feature (`make build-service-account`).
+    ServiceAccount,
 }
 
 /// The two ways Envoy's `PluginConfig.configuration` can carry the filter configuration.
@@ -111,6 +171,7 @@ impl Default for Options {
             config_form: ConfigForm::JsonString,
             clusters: Vec::new(),
             second_plugin: None,
+            build: Build::Default,
         }
     }
 }
@@ -220,47 +281,64 @@ impl Env {
         api: Standin,
         wasm_log_level: &str,
         host_env: &[(&str, &str)],
-        yaml: impl FnOnce(u16, u16, u16, u16, &std::path::Path) -> String,
+        yaml: impl Fn(u16, u16, u16, u16, &std::path::Path) -> String,
     ) -> Env {
         let upstream = Upstream::start().expect("start upstream recorder");
-        let port = free_port();
-        let admin = free_port();
-        let dir = std::env::temp_dir().join(format!("capi-e2e-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let yaml = yaml(port, admin, api.port(), upstream.port(), &dir);
-        let config_path = dir.join("envoy.yaml");
-        std::fs::write(&config_path, yaml).unwrap();
-        let log_path = dir.join("envoy.log");
-        let log = std::fs::File::create(&log_path).unwrap();
-        let envoy = Command::new(envoy_bin())
-            .arg("-c")
-            .arg(&config_path)
-            .args([
-                "--concurrency",
-                "1",
-                "--disable-hot-restart",
-                "-l",
-                "warning",
-            ])
-            .arg("--component-log-level")
-            .arg(format!("wasm:{wasm_log_level}"))
-            .envs(host_env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("spawn envoy");
-        let mut env = Env {
-            api,
-            upstream,
-            port,
-            second_port: None,
-            admin,
-            envoy,
-            log_path,
-            dir,
-        };
-        env.wait_ready();
-        env
+        // A port picked free may be taken by another process before Envoy binds it (other test
+        // suites run beside this one): Envoy then exits at start-up, and a new pair is picked.
+        for attempt in 1..=3 {
+            let port = free_port();
+            let admin = free_port();
+            let dir = std::env::temp_dir().join(format!("capi-e2e-{}-{port}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let text = yaml(port, admin, api.port(), upstream.port(), &dir);
+            let config_path = dir.join("envoy.yaml");
+            std::fs::write(&config_path, text).unwrap();
+            let log_path = dir.join("envoy.log");
+            let log = std::fs::File::create(&log_path).unwrap();
+            let mut envoy = Command::new(envoy_bin())
+                .arg("-c")
+                .arg(&config_path)
+                .args([
+                    "--concurrency",
+                    "1",
+                    "--disable-hot-restart",
+                    "-l",
+                    "warning",
+                ])
+                .arg("--component-log-level")
+                .arg(format!("wasm:{wasm_log_level}"))
+                .envs(host_env.iter().copied())
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .expect("spawn envoy");
+            match wait_ready(&mut envoy, admin, port, &log_path) {
+                Ok(()) => {
+                    return Env {
+                        api,
+                        upstream,
+                        port,
+                        second_port: None,
+                        admin,
+                        envoy,
+                        log_path,
+                        dir,
+                    }
+                }
+                Err(log) if attempt < 3 && log.contains("Address already in use") => {
+                    eprintln!("Envoy could not bind its ports (attempt {attempt}); new ports");
+                    let _ = envoy.kill();
+                    let _ = envoy.wait();
+                }
+                Err(log) => {
+                    let _ = envoy.kill();
+                    let _ = envoy.wait();
+                    panic!("{log}");
+                }
+            }
+        }
+        unreachable!("the last attempt returns or panics")
     }
 
     /// Starts Envoy with a configuration the filter must refuse; returns Envoy's log once it
@@ -302,25 +380,6 @@ impl Env {
         );
         let _ = std::fs::remove_dir_all(&dir);
         log
-    }
-
-    fn wait_ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.envoy.try_wait() {
-                panic!("Envoy exited during start-up ({status}):\n{}", self.log());
-            }
-            if let Ok(r) = try_request(
-                self.admin,
-                b"GET /ready HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n",
-            ) {
-                if r.status == 200 && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                    return;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("Envoy not ready after 30 s:\n{}", self.log());
     }
 
     pub fn log(&self) -> String {
@@ -787,7 +846,11 @@ fn listener_yaml(
             format!("ingress_{name}")
         },
         allow = options.allow_on_headers_stop_iteration,
-        wasm = wasm_path().display(),
+        wasm = match options.build {
+            Build::Default => wasm_path(),
+            Build::ServiceAccount => service_account_wasm_path(),
+        }
+        .display(),
         access_log = access_log.display(),
         host_env_keys = options.host_env_keys,
     )

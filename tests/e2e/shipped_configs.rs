@@ -31,7 +31,7 @@ fn swap(text: &str, from: &str, to: &str) -> String {
 fn localise(
     file: &str,
     route_filter_disabled: bool,
-) -> impl FnOnce(u16, u16, u16, u16, &std::path::Path) -> String {
+) -> impl Fn(u16, u16, u16, u16, &std::path::Path) -> String {
     let text = std::fs::read_to_string(root().join(file)).expect("read shipped config");
     let file = file.to_owned();
     move |port, admin, api_port, _upstream, _dir| {
