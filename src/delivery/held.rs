@@ -2,13 +2,15 @@
 //!
 //! In held mode a request waits until the API answered its events. Rather than one callout per
 //! request, concurrent held requests put their events into one shared batch, which is cut when
-//! it holds `api.batch.max_events` events, when the worker's previous shared call answers (the
-//! requests that arrived meanwhile go together, as in a group commit), or at the latest
-//! `api.batch.held_window_ms` after it opened. A batch opened while no shared call is in flight
-//! has nobody to wait for and goes out at once ([`HeldBatches::idle`]): the first request that
+//! it holds `api.batch.max_events` events or `api.batch.held_window_ms` after it opened. A batch
+//! opened on a quiet worker (no shared call in flight, and none sent within the last window)
+//! has nobody to share with and goes out at once ([`HeldBatches::idle`]): the first request that
 //! makes a batch due asks the glue to wake its sender ([`Joined::Due`]), once until the due
-//! batches are taken, so a burst of arrivals costs one wake-up. This
-//! module pairs each batch with the requests waiting on it (their HTTP context ids) through
+//! batches are taken, so a burst of arrivals costs one wake-up. Under load every batch gathers
+//! for its whole window, so a worker sends about one call per window however many requests it
+//! holds: an answer does not cut the batch behind it early, because with a fast API that would
+//! turn one call per window into one call per round trip, each carrying a handful of events.
+//! This module pairs each batch with the requests waiting on it (their HTTP context ids) through
 //! every stage: open, cut and ready to send, in flight under a callout token. When the first
 //! attempt of a batch answers (or times out), [`HeldBatches::answered`] names the requests to
 //! resume; retries and splits then belong to [`super::Delivery`] like any other call. A request
@@ -59,6 +61,9 @@ pub struct HeldBatches {
     in_flight: Vec<(u32, Vec<u32>)>,
     /// A [`Joined::Due`] was returned and no [`HeldBatches::take_due`] has run since.
     wake_asked: bool,
+    /// When the last shared call was sent: a worker that sent one within the last window is
+    /// under load, and its next batch gathers for a whole window.
+    last_sent_ms: Option<u64>,
 }
 
 impl HeldBatches {
@@ -70,6 +75,7 @@ impl HeldBatches {
             ready: Vec::new(),
             in_flight: Vec::new(),
             wake_asked: false,
+            last_sent_ms: None,
         }
     }
 
@@ -101,7 +107,7 @@ impl HeldBatches {
                 Joined::Added
             }
             None => {
-                let idle = self.idle();
+                let idle = self.idle(now_ms);
                 self.open = Some(Open {
                     events,
                     waiters: vec![waiter],
@@ -147,13 +153,16 @@ impl HeldBatches {
         }
     }
 
-    /// Whether no shared call with waiting requests is in flight: a batch opened now would
-    /// only wait for its window, so the glue sends it at once.
-    pub fn idle(&self) -> bool {
+    /// Whether the worker is quiet: no shared call in flight and none sent within the last
+    /// window. A batch opened now would have nobody to share with, so it goes at once.
+    pub fn idle(&self, now_ms: u64) -> bool {
         self.in_flight.is_empty()
+            && self
+                .last_sent_ms
+                .is_none_or(|sent| now_ms >= sent.saturating_add(self.window_ms))
     }
 
-    /// A shared call answered: the open batch is sent now rather than at its window's end.
+    /// Shutdown: the open batch is sent now rather than at its window's end.
     pub fn send_open_now(&mut self) {
         self.cut();
     }
@@ -182,10 +191,11 @@ impl HeldBatches {
         self.open.is_some() || !self.ready.is_empty()
     }
 
-    /// The glue sent a batch under `token`; its waiters wait for that callout's answer. Tracked
-    /// even with no waiter left: its answer still sends the batch gathered behind it.
-    pub fn sent(&mut self, token: u32, waiters: Vec<u32>) {
+    /// The glue sent a batch under `token` at `now_ms`; its waiters wait for that callout's
+    /// answer. Tracked even with no waiter left: the worker is busy until it answers.
+    pub fn sent(&mut self, token: u32, waiters: Vec<u32>, now_ms: u64) {
         self.in_flight.push((token, waiters));
+        self.last_sent_ms = Some(now_ms);
     }
 
     /// The first attempt under `token` ended (answer, error or timeout): the requests to
@@ -236,7 +246,7 @@ mod tests {
     fn busy(h: &mut HeldBatches, now: u64) {
         h.join(99, events(1, "busy"), None, now);
         let call = h.take_due(now).pop().unwrap();
-        h.sent(1000, call.waiters);
+        h.sent(1000, call.waiters, now);
     }
 
     #[test]
@@ -324,17 +334,50 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_sends_the_batch_that_gathered_meanwhile() {
+    fn an_answer_leaves_the_batch_behind_it_to_its_window() {
         let mut h = HeldBatches::new(50, 100);
         busy(&mut h, 0);
         h.join(2, events(1, "b"), None, 10);
         h.join(3, events(1, "c"), None, 12);
         assert_eq!(h.answered(1000), Some(vec![99]));
-        assert!(h.idle());
-        h.send_open_now();
-        let next = h.take_due(13);
-        assert_eq!(next.len(), 1, "sent well before its window (60)");
-        assert_eq!(next[0].waiters, [2, 3]);
+        assert!(
+            h.take_due(13).is_empty(),
+            "it gathers until its window (60)"
+        );
+        assert_eq!(
+            h.join(4, events(1, "d"), None, 20),
+            Joined::Added,
+            "a request arriving after the answer still joins it"
+        );
+        let next = h.take_due(60);
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].waiters, [2, 3, 4]);
+    }
+
+    #[test]
+    fn a_worker_that_sent_a_call_within_the_last_window_is_busy_even_after_its_answer() {
+        let mut h = HeldBatches::new(5, 100);
+        busy(&mut h, 100);
+        assert_eq!(h.answered(1000), Some(vec![99]));
+        assert!(!h.idle(104), "sent at 100: under load until 105");
+        assert_eq!(
+            h.join(1, events(1, "a"), None, 104),
+            Joined::Opened,
+            "gathers for a window"
+        );
+        assert_eq!(h.due_at(), Some(109));
+        assert!(h.take_due(108).is_empty());
+        assert_eq!(h.take_due(109).len(), 1);
+    }
+
+    #[test]
+    fn a_quiet_window_after_the_last_answer_makes_the_next_batch_due_at_once() {
+        let mut h = HeldBatches::new(5, 100);
+        busy(&mut h, 100);
+        assert_eq!(h.answered(1000), Some(vec![99]));
+        assert!(h.idle(105));
+        assert_eq!(h.join(1, events(1, "a"), None, 105), Joined::Due);
+        assert_eq!(h.take_due(105).len(), 1);
     }
 
     #[test]
@@ -385,7 +428,7 @@ mod tests {
         h.join(1, events(1, "a"), None, 0);
         h.join(2, events(1, "b"), None, 0);
         let due = h.take_due(0).pop().unwrap();
-        h.sent(42, due.waiters);
+        h.sent(42, due.waiters, 0);
         assert_eq!(h.answered(7), None, "not a held call (a retry)");
         assert_eq!(h.answered(42), Some(vec![1, 2]));
         assert_eq!(h.answered(42), None, "a retry of the batch resumes nobody");
@@ -401,29 +444,34 @@ mod tests {
         let due = h.take_due(5).pop().unwrap();
         assert_eq!(ids(&due), ["a0", "b0"], "the leaver's event is still sent");
         assert_eq!(due.waiters, [2]);
-        h.sent(9, due.waiters);
+        h.sent(9, due.waiters, 5);
         h.leave(2);
         assert_eq!(h.answered(9), Some(vec![]), "nobody left to resume");
     }
 
     #[test]
-    fn a_call_whose_requests_all_left_still_sends_the_batch_behind_it_when_it_answers() {
+    fn a_call_whose_requests_all_left_keeps_the_worker_busy_until_it_answers() {
         let mut h = HeldBatches::new(1000, 100);
         h.join(1, events(1, "a"), None, 0);
         let first = h.take_due(0).pop().unwrap();
-        h.sent(7, first.waiters);
+        h.sent(7, first.waiters, 0);
         h.leave(1);
-        assert!(!h.idle(), "its call is still in flight");
+        assert!(!h.idle(2000), "its call is still in flight");
         assert_eq!(h.join(2, events(1, "b"), None, 1), Joined::Opened);
         assert_eq!(h.answered(7), Some(vec![]), "the shared call ended");
-        h.send_open_now();
-        let next = h.take_due(5);
-        assert_eq!(
-            next.len(),
-            1,
-            "sent on the answer, not after the window (1001)"
-        );
+        assert!(h.take_due(5).is_empty());
+        let next = h.take_due(1001);
+        assert_eq!(next.len(), 1, "sent at its window");
         assert_eq!(next[0].waiters, [2]);
+    }
+
+    #[test]
+    fn shutdown_sends_the_open_batch_before_its_window() {
+        let mut h = HeldBatches::new(1000, 100);
+        busy(&mut h, 0);
+        h.join(1, events(1, "a"), None, 1);
+        h.send_open_now();
+        assert_eq!(h.take_due(2).len(), 1);
     }
 
     #[test]
@@ -434,10 +482,10 @@ mod tests {
         let due = h.take_due(0);
         assert_eq!(due.len(), 1);
         assert!(due[0].waiters.is_empty());
-        h.sent(3, Vec::new());
-        assert!(!h.idle(), "a batch behind it waits for its answer");
+        h.sent(3, Vec::new(), 0);
+        assert!(!h.idle(10), "a batch behind it waits for its answer");
         assert_eq!(h.answered(3), Some(vec![]));
-        assert!(h.idle());
+        assert!(h.idle(10));
     }
 
     #[test]

@@ -7,8 +7,7 @@
 //! once that request ended. A batch that is due now (opened while no shared call was in flight,
 //! or full) wakes the root through its wake queue: Envoy delivers `on_queue_ready` to the root
 //! on the next event-loop turn, without the timer's one-millisecond floor (the timer is the
-//! fallback if the queue is refused). A batch opened behind a call in flight is sent from the
-//! root's callout answer, which sends the batch gathered meanwhile, or by the timer one
+//! fallback if the queue is refused). A batch opened on a busy worker is sent by the timer one
 //! `api.batch.held_window_ms` after it opened. When a batch's first attempt answers or times
 //! out, the root resumes every request still waiting on it with `set_effective_context` +
 //! `resume_http_request`; Envoy runs the resumptions after the root's callback returns.
@@ -75,7 +74,7 @@ pub fn flush(shared: &Shared, root_context_id: u32, mut track: impl FnMut(u32, D
         };
         match shared.dispatch(&dispatch) {
             Some(token) => {
-                shared.held.borrow_mut().sent(token, waiters);
+                shared.held.borrow_mut().sent(token, waiters, now);
                 track(token, dispatch, now);
             }
             None => {
@@ -86,16 +85,13 @@ pub fn flush(shared: &Shared, root_context_id: u32, mut track: impl FnMut(u32, D
     }
 }
 
-/// The root's callout `token` ended: the held requests that waited for it continue, and the
-/// batch gathered meanwhile is due now. Returns whether `token` was a shared held call.
-pub fn answered(shared: &Shared, root_context_id: u32, token: u32) -> bool {
+/// The root's callout `token` ended: the held requests that waited for it continue (the batch
+/// gathering behind it keeps to its window).
+pub fn answered(shared: &Shared, root_context_id: u32, token: u32) {
     let waiters = shared.held.borrow_mut().answered(token);
-    let Some(waiters) = waiters else {
-        return false;
-    };
-    resume(root_context_id, &waiters);
-    shared.held.borrow_mut().send_open_now();
-    true
+    if let Some(waiters) = waiters {
+        resume(root_context_id, &waiters);
+    }
 }
 
 fn resume(root_context_id: u32, waiters: &[u32]) {

@@ -183,9 +183,7 @@ impl Context for Root {
         host::follow_host_log_level();
         let result = host::call_result(num_headers, body_size);
         shared.complete(call.dispatch, result, Some(call.sent_at_ms));
-        if held::answered(&shared, self.context_id, token_id) {
-            self.flush_held(&shared);
-        }
+        held::answered(&shared, self.context_id, token_id);
         if self.lifecycle == Lifecycle::Draining {
             // Split halves go out at once; failures are lost, not retried.
             self.flush(&shared);
