@@ -1,5 +1,5 @@
 //! HTTP context: one per request the filter sees (routes that disable the filter never create
-//! one). Anything that is not a collection request passes after one `:path` lookup. A
+//! one). Anything that is not a collection request passes after one read of its headers. A
 //! collection request is read (headers, then a bounded body), handed to the core, and
 //! continued: at once in optimistic mode (its events join the root's batch), or in held mode
 //! after the first API attempt for its events answers or times out — the attempt of a batch
@@ -224,11 +224,15 @@ impl Context for Http {
 
 impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
-        let Ok(Some(path)) = hostcalls::get_map_value_bytes(MapType::HttpRequestHeaders, ":path")
-        else {
+        // One read of the whole header map: a collection request needs most of it, and a
+        // separate `:path` lookup first cost a host call and a re-entry into the VM per hit.
+        // Other traffic pays for the larger read; routes without collection paths should not
+        // run the filter at all (see the shipped configs).
+        let pairs = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
+        let Some((_, path)) = pairs.iter().find(|(name, _)| name == ":path") else {
             return Action::Continue;
         };
-        let path = String::from_utf8_lossy(&path);
+        let path = String::from_utf8_lossy(path);
         let Some(format) = self
             .shared
             .config
@@ -241,7 +245,6 @@ impl HttpContext for Http {
         console::enter_plugin(self.shared.root_id);
         // Per request, not per configure: `POST /logging?wasm=debug` takes effect at once.
         host::follow_host_log_level();
-        let pairs = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
         let source = hostcalls::get_property(vec!["source", "address"])
             .ok()
             .flatten();
