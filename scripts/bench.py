@@ -160,6 +160,12 @@ CEILING_YAML = """          - name: envoy.filters.http.wasm
 """
 
 CEILING = "ceiling: minimal wasm filter"
+FLOOR = "floor: local answer, no filter"
+BASELINE = "baseline: proxy to upstream"
+# --quick measures the default (held) and the fastest mode only.
+QUICK_MODES = ("held (shared callouts)", "optimistic+batch")
+# The default build's size budget (issue 19): 1.5 MB.
+WASM_TARGET_BYTES = 1_500_000
 
 
 class Envoy:
@@ -170,6 +176,9 @@ class Envoy:
             text = yaml_text(self.port, self.admin)
         elif mode is None:
             route = "route: {cluster: sink}"
+            filt = ""
+        elif mode == FLOOR:
+            route = "direct_response: {status: 204}"
             filt = ""
         elif mode == CEILING:
             route = "direct_response: {status: 204}"
@@ -302,9 +311,10 @@ def run_wrk(port, lua, seconds, connections):
         p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     except (AttributeError, ValueError):
         sys.exit(f"cannot read wrk's output:\n{out}")
+    requests = re.search(r"(\d+) requests in", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": int(non2xx.group(1)) if non2xx else 0,
+    return {"rps": rps, "requests": int(requests.group(1)) if requests else 0, "p50": p50, "p99": p99, "non2xx": int(non2xx.group(1)) if non2xx else 0,
             "errors": errors.group(1) if errors else ""}
 
 
@@ -320,17 +330,111 @@ def ensure_wrk():
         sys.exit("wrk is needed: apt-get install wrk")
 
 
+def cpu_seconds(pid):
+    """utime + stime of a whole process (every thread), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # After the command name: state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(envoy, lua, seconds, connections):
+    """One wrk run against `envoy`, with the gateway's CPU time per request."""
+    before = cpu_seconds(envoy.proc.pid)
+    r = run_wrk(envoy.port, lua, seconds, connections)
+    used = cpu_seconds(envoy.proc.pid) - before
+    r["cpu_us"] = used * 1e6 / r["requests"] if r["requests"] else float("nan")
+    return r
+
+
+def median(values):
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def summarize(rounds):
+    """The median round of each figure, and the CPU spread over the rounds."""
+    cpu = [r["cpu_us"] for r in rounds]
+    return {
+        "rps": median([r["rps"] for r in rounds]),
+        "cpu_us": median(cpu),
+        "cpu_min": min(cpu),
+        "cpu_max": max(cpu),
+        "p50": median([r["p50"] for r in rounds]),
+        "p99": median([r["p99"] for r in rounds]),
+        "non2xx": sum(r["non2xx"] for r in rounds),
+        "errors": "; ".join(r["errors"] for r in rounds if r["errors"]),
+    }
+
+
+def print_tables(results, modes, rounds, scenarios):
+    """One table per scenario. CPU ratio = proxying's CPU per request / this setup's (above 1:
+    cheaper than proxying the hit); added = CPU per request over the floor (Envoy answering
+    locally without any filter); vs ceiling = this added CPU / the ceiling filter's."""
+    spread = "CPU min-max" if rounds > 1 else "CPU"
+    scenario = "non-collection GET /"
+    if (scenario, NON_COLLECTION[0][0]) in results:
+        base = results[(scenario, NON_COLLECTION[0][0])]
+        print(f"\n### {scenario} (through the shipped envoy/envoy.yaml)\n")
+        print(f"| setup | req/s | CPU us/req | {spread} | CPU ratio |")
+        print("|---|---:|---:|---:|---:|")
+        for label, _ in NON_COLLECTION:
+            r = results[(scenario, label)]
+            print(f"| {label} | {r['rps']:.0f} | {r['cpu_us']:.1f} | {r['cpu_min']:.1f}-{r['cpu_max']:.1f} | {base['cpu_us'] / r['cpu_us']:.2f} |")
+    targets = []
+    for scenario in scenarios:
+        base = results[(scenario, None)]
+        floor = results[(scenario, FLOOR)]
+        top = results[(scenario, CEILING)]
+        ceiling_added = top["cpu_us"] - floor["cpu_us"]
+        print(f"\n### {scenario}\n")
+        print(f"| setup | req/s | CPU us/req | {spread} | CPU ratio | added over floor | vs ceiling | p50 ms | p99 ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for setup, label in [(FLOOR, FLOOR), (None, BASELINE), (CEILING, CEILING)] + [(m, f"filter, {m}") for m in modes]:
+            r = results[(scenario, setup)]
+            added = r["cpu_us"] - floor["cpu_us"]
+            vs = f"{added / ceiling_added:.2f}" if setup not in (FLOOR, None) and ceiling_added > 0 else ""
+            print(f"| {label} | {r['rps']:.0f} | {r['cpu_us']:.1f} | {r['cpu_min']:.1f}-{r['cpu_max']:.1f} | "
+                  f"{base['cpu_us'] / r['cpu_us']:.2f} | {added:+.1f} | {vs} | {r['p50']:.2f} | {r['p99']:.2f} |")
+        for mode, goal in (("held (shared callouts)", 0.8), ("optimistic+batch", 1.0)):
+            if (scenario, mode) in results:
+                ratio = base["cpu_us"] / results[(scenario, mode)]["cpu_us"]
+                targets.append(f"{scenario}, {mode}: CPU ratio {ratio:.2f} (target >= {goal}): {'met' if ratio >= goal else 'MISSED'}")
+        if scenario == "page_view GET" and ("page_view GET", "optimistic+batch") in results and ceiling_added > 0:
+            vs = (results[(scenario, "optimistic+batch")]["cpu_us"] - floor["cpu_us"]) / ceiling_added
+            targets.append(f"{scenario}, optimistic+batch: added CPU {vs:.2f}x the ceiling's (target <= 2): {'met' if vs <= 2 else 'MISSED'}")
+    print("\nTargets:")
+    for line in targets:
+        print(f"- {line}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("envoy")
     ap.add_argument("wasm")
     ap.add_argument("--ceiling", default=os.path.join(ROOT, "target/wasm32-wasip1/release/capi_ceiling.wasm"))
-    ap.add_argument("--duration", type=int, default=8)
-    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds; the table shows each figure's median")
+    ap.add_argument("--duration", type=int, default=4)
+    ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--memory-requests", type=int, default=100_000)
     ap.add_argument("--memory-only", action="store_true", help="only the linear-memory run")
+    ap.add_argument("--only", nargs="*", default=None, metavar="WORD",
+                    help="measure only the scenarios and modes whose names contain one of these words "
+                         "(the baseline, floor and ceiling rows always run); skips the memory run")
+    ap.add_argument("--quick", action="store_true",
+                    help="one short round of the default modes, a shorter memory run: a check, not a figure to quote")
     args = ap.parse_args()
+    modes = list(MODES)
+    if args.quick:
+        args.rounds, args.duration, args.memory_requests = 1, 2, 20_000
+        modes = [m for m in modes if m in QUICK_MODES]
+    scenarios = dict(SCENARIOS)
+    if args.only:
+        hit = lambda name: any(w in name for w in args.only)
+        modes = [m for m in modes if hit(m)] or modes
+        scenarios = {k: v for k, v in SCENARIOS.items() if hit(k)} or scenarios
     ensure_wrk()
     wasm = os.path.abspath(args.wasm)
     ceiling = os.path.abspath(args.ceiling)
@@ -345,63 +449,54 @@ def main():
     ]
     for port in (api_port, sink_port, api_sink_port):
         wait_port(port)
+    commit = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
     print(f"machine: {os.cpu_count()} cores; envoy {subprocess.run([args.envoy, '--version'], capture_output=True, text=True).stdout.split('version:')[-1].strip()}")
-    print(f"wasm: {os.path.getsize(wasm)} bytes; wrk -t2 -c{args.connections} -d{args.duration}s after a {args.warmup}s warm-up; Envoy --concurrency 1\n", flush=True)
+    print(f"commit {commit}; wasm: {os.path.getsize(wasm)} bytes (target <= {WASM_TARGET_BYTES}); "
+          f"wrk -t2 -c{args.connections} -d{args.duration}s after a {args.warmup}s warm-up, "
+          f"{args.rounds} alternating round(s); Envoy --concurrency 1\n", flush=True)
 
-    results = {}
-    setups = [None] + list(MODES) + [CEILING]
+    setups = [None, FLOOR, CEILING] + modes
+    envoys = {}
     try:
         if not args.memory_only:
-            # Non-collection traffic: GET / through the shipped config, three ways.
-            lua = wrk_script(tmp, "non-collection", "GET", "/", None)
-            for label, variant in NON_COLLECTION:
-                envoy = Envoy(args.envoy, wasm, api_sink_port, sink_port, label, tmp,
-                              yaml_text=shipped_yaml(variant, wasm, api_sink_port))
-                try:
-                    run_wrk(envoy.port, lua, args.warmup, args.connections)
-                    r = run_wrk(envoy.port, lua, args.duration, args.connections)
-                    results[("non-collection GET /", label)] = r
-                    print(f"  {'non-collection GET /':30} {label:38} {r['rps']:9.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms"
-                          + (f"  non-2xx {r['non2xx']}" if r["non2xx"] else ""), flush=True)
-                finally:
-                    envoy.stop()
-
+            # Every Envoy runs at once (idle ones cost nothing) so that rounds alternate
+            # between setups: a slow patch of the machine then hits every setup alike.
+            for label, variant in ([] if args.only else NON_COLLECTION):
+                envoys[("non-collection", label)] = Envoy(args.envoy, wasm, api_sink_port, sink_port, label, tmp,
+                                                           yaml_text=shipped_yaml(variant, wasm, api_sink_port))
             for setup in setups:
-                envoy = Envoy(args.envoy, wasm, api_sink_port, sink_port, setup, tmp, ceiling=ceiling)
-                try:
-                    for scenario, (method, path, body) in SCENARIOS.items():
-                        lua = wrk_script(tmp, scenario, method, path, body)
-                        run_wrk(envoy.port, lua, args.warmup, args.connections)
-                        r = run_wrk(envoy.port, lua, args.duration, args.connections)
-                        results[(scenario, setup)] = r
-                        label = setup or "baseline (proxy to sink)"
-                        print(f"  {scenario:30} {label:38} {r['rps']:9.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms"
-                              + (f"  non-2xx {r['non2xx']}" if r["non2xx"] else "") + (f"  socket errors {r['errors']}" if r["errors"] else ""), flush=True)
-                    if setup in MODES:
-                        time.sleep(1.5)  # let batches and retries drain
-                        s = envoy.stats()
-                        results[("stats", setup)] = s
-                        print(f"  {'':30} {setup:38} events received {s.get('events_received', 0)}, sent {s.get('events_sent', 0)}, "
-                              f"failed {s.get('events_failed', 0)}, invalid {s.get('events_invalid', 0)}; API calls {s.get('api_requests', 0)}", flush=True)
-                finally:
-                    envoy.stop()
+                envoys[("collect", setup)] = Envoy(args.envoy, wasm, api_sink_port, sink_port, setup, tmp, ceiling=ceiling)
+            cells = [] if args.only else [("non-collection GET /", ("non-collection", label), "GET", "/", None)
+                                          for label, _ in NON_COLLECTION]
+            cells += [(scenario, ("collect", setup), method, path, body)
+                      for scenario, (method, path, body) in scenarios.items() for setup in setups]
+            runs = {}
+            for round_no in range(1, args.rounds + 1):
+                print(f"round {round_no} of {args.rounds}", flush=True)
+                for scenario, key, method, path, body in cells:
+                    envoy = envoys[key]
+                    lua = wrk_script(tmp, scenario, method, path, body)
+                    run_wrk(envoy.port, lua, args.warmup, args.connections)
+                    r = measure(envoy, lua, args.duration, args.connections)
+                    runs.setdefault((scenario, key[1]), []).append(r)
+                    label = key[1] or BASELINE
+                    print(f"  {scenario:30} {label:38} {r['rps']:9.0f} req/s  {r['cpu_us']:7.1f} us CPU/req  p99 {r['p99']:6.2f} ms"
+                          + (f"  non-2xx {r['non2xx']}" if r["non2xx"] else "") + (f"  socket errors {r['errors']}" if r["errors"] else ""), flush=True)
+            time.sleep(1.5)  # let batches and retries drain
+            for setup in modes:
+                s = envoys[("collect", setup)].stats()
+                print(f"  {setup:38} events received {s.get('events_received', 0)}, sent {s.get('events_sent', 0)}, "
+                      f"failed {s.get('events_failed', 0)}, invalid {s.get('events_invalid', 0)}; API calls {s.get('api_requests', 0)}", flush=True)
+            results = {k: summarize(v) for k, v in runs.items()}
+            print_tables(results, modes, args.rounds, list(scenarios))
+            size = os.path.getsize(wasm)
+            print(f"- wasm {size} bytes (target <= {WASM_TARGET_BYTES}): {'met' if size <= WASM_TARGET_BYTES else 'MISSED'}")
+            for envoy in envoys.values():
+                envoy.stop()
+            envoys = {}
 
-            print("\n| scenario | setup | req/s | ratio | vs ceiling | p50 ms | p99 ms | added p99 ms |")
-            print("|---|---|---:|---:|---:|---:|---:|---:|")
-            scenario = "non-collection GET /"
-            base = results[(scenario, NON_COLLECTION[0][0])]
-            for label, _ in NON_COLLECTION:
-                r = results[(scenario, label)]
-                print(f"| {scenario} | {label} | {r['rps']:.0f} | {r['rps'] / base['rps']:.2f} | | {r['p50']:.2f} | {r['p99']:.2f} | {r['p99'] - base['p99']:+.2f} |")
-            for scenario in SCENARIOS:
-                base = results[(scenario, None)]
-                top = results[(scenario, CEILING)]
-                print(f"| {scenario} | baseline: proxy to upstream | {base['rps']:.0f} | 1.00 | | {base['p50']:.2f} | {base['p99']:.2f} | |")
-                print(f"| {scenario} | {CEILING} | {top['rps']:.0f} | {top['rps'] / base['rps']:.2f} | 1.00 | {top['p50']:.2f} | {top['p99']:.2f} | {top['p99'] - base['p99']:+.2f} |")
-                for mode in MODES:
-                    r = results[(scenario, mode)]
-                    print(f"| {scenario} | filter, {mode} | {r['rps']:.0f} | {r['rps'] / base['rps']:.2f} | {r['rps'] / top['rps']:.2f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['p99'] - base['p99']:+.2f} |")
-
+        if args.only:
+            return
         # Linear memory across many requests, through the validating stand-in. Linear memory
         # never shrinks: it grows until the allocator's high-water mark is reached (the most
         # events queued and in flight at once, which a slow API answer raises), so the warm-up
@@ -448,6 +543,8 @@ def main():
         finally:
             envoy.stop()
     finally:
+        for envoy in envoys.values():
+            envoy.stop()
         for p in procs:
             p.terminate()
         shutil.rmtree(tmp, ignore_errors=True)
