@@ -5,8 +5,8 @@
 
 use super::raw::{RawAccessToken, RawLogging, RawSecret, RawServiceAccountKey};
 use super::secret::{secret, Secret};
+use super::service_account::ServiceAccountKey;
 use super::{non_empty, ConfigError};
-use crate::observe::bigquery::jwt::ServiceAccountKey;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsoleLogging {

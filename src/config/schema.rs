@@ -10,8 +10,8 @@ use super::raw::RawConfig;
 use super::{
     API_MAX_EVENTS, MAX_BODY_BYTES_LIMIT, MAX_COOKIE_DAYS, MAX_HELD_WINDOW_MS, MAX_RETRY_HORIZON_MS,
 };
-use crate::payload::ActionSource;
-use crate::tag::event_name::StandardType;
+use crate::model::ActionSource;
+use crate::model::StandardType;
 use serde_json::{json, Value};
 
 pub const SCHEMA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config.schema.json");

@@ -15,8 +15,9 @@ use crate::payload::MatchKey;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-/// Default first segment of every stat name (`metric_prefix` in the configuration).
-pub const DEFAULT_PREFIX: &str = "openai_capi";
+/// Default first segment of every stat name: the default of `metric_prefix`, which the
+/// configuration owns.
+pub use crate::config::DEFAULT_METRIC_PREFIX as DEFAULT_PREFIX;
 
 /// The label keys series may carry, with the Envoy `stats_tags` regex that extracts each one
 /// (first group: the part removed from the name; second: the label value).

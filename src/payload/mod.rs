@@ -11,53 +11,11 @@ mod match_keys;
 
 pub use match_keys::{MatchKey, MatchKeys};
 
-use crate::tag::event_name::{DataShape, EventType};
+use crate::model::{ActionSource, DataShape, EventType};
 use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
-
-/// Where the conversion happened (`action_source`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionSource {
-    Web,
-    MobileApp,
-    Offline,
-    PhysicalStore,
-    PhoneCall,
-    Email,
-    Other,
-}
-
-impl ActionSource {
-    pub const ALL: [ActionSource; 7] = [
-        ActionSource::Web,
-        ActionSource::MobileApp,
-        ActionSource::Offline,
-        ActionSource::PhysicalStore,
-        ActionSource::PhoneCall,
-        ActionSource::Email,
-        ActionSource::Other,
-    ];
-
-    /// The serialised name (as the derive writes it).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionSource::Web => "web",
-            ActionSource::MobileApp => "mobile_app",
-            ActionSource::Offline => "offline",
-            ActionSource::PhysicalStore => "physical_store",
-            ActionSource::PhoneCall => "phone_call",
-            ActionSource::Email => "email",
-            ActionSource::Other => "other",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<ActionSource> {
-        ActionSource::ALL.into_iter().find(|a| a.as_str() == value)
-    }
-}
 
 /// A lowercase 64-character hex SHA-256 digest: the only form hashed user data can take.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

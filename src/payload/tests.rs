@@ -1,5 +1,5 @@
 use super::*;
-use crate::tag::event_name::StandardType;
+use crate::model::StandardType;
 use serde_json::{json, Value};
 
 pub(super) fn page_view() -> ApiEvent {

@@ -1,8 +1,8 @@
 //! Amounts: money in the currency's ISO 4217 minor unit, computed exactly.
 //!
-//! Owns the minor-unit exponent table, the currency-code rule (an active ISO 4217 code, uppercased)
-//! and the conversion of a JSON number or numeric string into an integer amount. The conversion
-//! works on the number's decimal text — serde_json prints an `f64` as its shortest round-trip
+//! Owns the minor-unit exponent table and the conversion of a JSON number or numeric string
+//! into an integer amount (which currency codes are valid is [`crate::model::currency`]'s
+//! rule). The conversion works on the number's decimal text — serde_json prints an `f64` as its shortest round-trip
 //! text, so `19.99` reads back as the digits `1999` with two decimals, never as
 //! `19.989999…` — shifts the decimal point by the exponent and rounds half away from zero.
 //! No float arithmetic decides a result: the one shortcut (a float price with at most the
@@ -17,8 +17,9 @@ use serde_json::Value;
 
 /// The ISO 4217 minor-unit exponent of a currency code (case-insensitive). Source: the ISO 4217
 /// list one (SIX, current amendments). Unlike Stape's list, IDR and MGA are 2 there and so here
-/// (Stape sends them as 0). CLF and UYW have 4. Every other code of [`ISO_4217`] has 2, and so
-/// does an unknown code (never sent: [`currency_code`] refuses it).
+/// (Stape sends them as 0). CLF and UYW have 4. Every other code of
+/// [`ISO_4217`](crate::model::currency::ISO_4217) has 2, and so does an unknown code (never
+/// sent: [`currency_code`](crate::model::currency::currency_code) refuses it).
 pub fn currency_exponent(code: &str) -> u32 {
     // Matched as a 3-byte array: no uppercase copy, and byte arrays compare as integers where
     // string arms would each call `memcmp` (this runs once per item).
@@ -32,42 +33,6 @@ pub fn currency_exponent(code: &str) -> u32 {
         b"CLF" | b"UYW" => 4,
         _ => 2,
     }
-}
-
-/// The active ISO 4217 codes the API can be sent (list one as amended in 2025: `XCG` replaced
-/// `ANG`; `SLE`, `VED` and `ZWG` are the current Sierra Leone, Venezuela and Zimbabwe codes),
-/// sorted. Left out: the codes whose minor unit is "N.A." (precious metals, `XDR`, `XSU`,
-/// `XUA`, the bond-market units `XBA`…`XBD`, `XTS` for testing and `XXX` for no currency), since
-/// an amount in them has no minor unit to express it in. `CLF` and the other fund codes stay.
-/// The stand-in holds the same list (a test checks that they agree).
-pub const ISO_4217: [&str; 165] = [
-    "AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN",
-    "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
-    "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUP", "CVE", "CZK",
-    "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS",
-    "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD",
-    "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD",
-    "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT",
-    "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK",
-    "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD",
-    "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP",
-    "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS",
-    "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND", "VUV", "WST",
-    "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
-];
-
-/// A currency code as the API wants it: trimmed, uppercased, and an active ISO 4217 code
-/// ([`ISO_4217`]). `None` for anything else: `BTC`, `EURO`, `US$`, `ANG`.
-pub fn currency_code(raw: &str) -> Option<String> {
-    let code = raw.trim();
-    if code.len() != 3 {
-        return None;
-    }
-    let code = code.to_ascii_uppercase();
-    ISO_4217
-        .binary_search(&code.as_str())
-        .is_ok()
-        .then_some(code)
 }
 
 /// `value` (a JSON number or a numeric string) in minor units of `currency` (exponent 2 when

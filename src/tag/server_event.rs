@@ -12,9 +12,8 @@
 
 use crate::config::{Config, ValueSource};
 use crate::event::{lookup, text, text_at, EventData};
-use crate::payload::ActionSource;
+use crate::model::{ActionSource, EventType, StandardType};
 use crate::request::RequestFacts;
-use crate::tag::event_name::{EventType, StandardType};
 use crate::tag::validate::Invalid;
 use serde_json::Value;
 use xxhash_rust::xxh3::Xxh3;
@@ -252,53 +251,10 @@ pub fn fallback_id(event: &EventData, index: usize, nonce: &mut dyn FnMut() -> [
     crate::payload::hex_lower(&hasher.digest128().to_be_bytes())
 }
 
-/// `source_url` as the API wants it: an absolute http(s) URL with a host, without raw
-/// whitespace or control characters, in its parsed, serialised form (`HTTP://Shop.Example` →
-/// `http://shop.example/`, non-ASCII percent-encoded), so the API never sees a form it might
-/// read differently. User info (`user:password@`) and the fragment are removed: credentials
-/// must never leave the gateway, and a fragment is client-side state the API has no use for.
+/// `source_url` as the API wants it (see [`crate::model::page_url::source_url`]), or the
+/// reason it is refused.
 pub fn source_url(raw: &str) -> Result<String, Invalid> {
-    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Invalid::SourceUrlNotAbsolute);
-    }
-    if is_serialised_form(raw) {
-        return Ok(raw.to_owned());
-    }
-    match url::Url::parse(raw) {
-        Ok(mut u)
-            if matches!(u.scheme(), "http" | "https")
-                && u.host_str().is_some_and(|h| !h.is_empty()) =>
-        {
-            // Neither can fail on an http(s) URL with a host.
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.set_fragment(None);
-            Ok(u.into())
-        }
-        _ => Err(Invalid::SourceUrlNotAbsolute),
-    }
-}
-
-/// Whether `url` already is what `url::Url` would serialise it to, read without a parse (which
-/// costs several thousand instructions per event): a plain http(s) host (see
-/// `plain_http_host`), a path, and after it only characters the parser keeps as they are: no
-/// dot segments to resolve, no backslash, nothing it percent-encodes. Any other form is parsed.
-fn is_serialised_form(url: &str) -> bool {
-    let Some(host) = crate::response::domain::plain_http_host(url) else {
-        return false;
-    };
-    let scheme_len = if url.starts_with("https://") { 8 } else { 7 };
-    let Some(rest) = url.get(scheme_len + host.len()..) else {
-        return false;
-    };
-    rest.starts_with('/')
-        && !rest.contains("/.")
-        && !rest.contains("%2e")
-        && !rest.contains("%2E")
-        // `'` is percent-encoded by the parser in a query, and `?` starts one.
-        && rest
-            .bytes()
-            .all(|b| (crate::url_path::is_path_byte(b) && b != b'\'') || b == b'?')
+    crate::model::page_url::source_url(raw).ok_or(Invalid::SourceUrlNotAbsolute)
 }
 
 #[cfg(test)]

@@ -6,55 +6,12 @@
 //! once per stream, and only one of them may count. An event that does not fire is skipped with
 //! its reason (counted in `events_skipped{reason}` and logged at debug); it sends nothing, but
 //! still refreshes the cookies when `trigger.refresh_cookies` is on (see the tag's pipeline).
-//! The exclude list defaults to [`GA4_AUTOMATIC_EVENTS`]: sent as `custom` conversions, GA4's
-//! housekeeping events would flood the ad account.
+//! The exclude list defaults to [`GA4_AUTOMATIC_EVENTS`](crate::model::GA4_AUTOMATIC_EVENTS):
+//! sent as `custom` conversions, GA4's housekeeping events would flood the ad account.
 
 use crate::config::Trigger;
 use crate::event::{text_at, EventData};
 use crate::tag::Skip;
-
-/// The events GA4 collects by itself: the automatically collected events of web and app
-/// streams, and the enhanced-measurement events of web streams (Google Analytics Help,
-/// "Automatically collected events" and "Enhanced measurement events"). `page_view` is not
-/// here: it maps to `page_viewed`. Neither is `in_app_purchase`, a real conversion.
-pub const GA4_AUTOMATIC_EVENTS: [&str; 33] = [
-    // Web and app: automatically collected.
-    "first_visit",
-    "session_start",
-    "user_engagement",
-    // Web: enhanced measurement.
-    "scroll",
-    "click",
-    "file_download",
-    "form_start",
-    "form_submit",
-    "video_start",
-    "video_progress",
-    "video_complete",
-    "view_search_results",
-    // App: automatically collected.
-    "first_open",
-    "screen_view",
-    "app_remove",
-    "app_update",
-    "app_clear_data",
-    "app_exception",
-    "os_update",
-    "notification_receive",
-    "notification_open",
-    "notification_dismiss",
-    "notification_foreground",
-    "ad_click",
-    "ad_exposure",
-    "ad_impression",
-    "ad_query",
-    "ad_reward",
-    "adunit_exposure",
-    "dynamic_link_app_open",
-    "dynamic_link_app_update",
-    "dynamic_link_first_open",
-    "error",
-];
 
 /// Whether the tag fires for `event` named `event_name` (possibly unnamed), else why not. The
 /// exclude list beats the allow-list, and both beat the stream filter, whose skips are the rarest

@@ -5,8 +5,8 @@
 //! label). Rules that the configuration already guarantees (pixel id and
 //! action source present) have no variant: an invalid config never reaches this point.
 
+use crate::model::NameError;
 use crate::observe::metrics::Counter;
-use crate::tag::event_name::NameError;
 use std::fmt;
 
 /// Window the API accepts for `timestamp_ms`, relative to the time it receives the event.

@@ -3,9 +3,10 @@
 //!
 //! [`BigQueryLog`] is the per-worker state the glue drives: rows built from console
 //! [`Record`]s ([`rows`]), the bounded insert pipeline ([`batch`]), and the access-token cache
-//! ([`token`], with service-account assertions from [`jwt`]). It is pure and has its own queue
-//! and callouts, separate from delivery's: a slow, failing or misconfigured BigQuery costs
-//! only its own bounded buffer and never touches an API call.
+//! ([`token`], with service-account assertions from
+//! [`service_account`](crate::config::service_account)). It is pure and has its own queue and
+//! callouts, separate from delivery's: a slow, failing or misconfigured BigQuery costs only its
+//! own bounded buffer and never touches an API call.
 //!
 //! Shutdown ([`BigQueryLog::begin_shutdown`], then [`BigQueryLog::drain`] after every answer)
 //! sends every row at once, waits for at most one token fetch when no token is valid, and
@@ -16,7 +17,6 @@
 //! bounded.
 
 pub mod batch;
-pub mod jwt;
 pub mod rows;
 pub mod token;
 

@@ -8,7 +8,7 @@
 //! next insert fetches a fresh one. It is pure: the glue performs the [`TokenFetch`] callouts and
 //! reports their answers. Tokens are [`Secret`]s and never appear in logs or errors.
 
-use super::jwt::ServiceAccountKey;
+use crate::config::service_account::ServiceAccountKey;
 use crate::config::Secret;
 use serde::Deserialize;
 

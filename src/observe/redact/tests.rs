@@ -177,3 +177,18 @@ fn response_summaries_show_the_body_only_with_full_bodies_and_escaped() {
     );
     assert_eq!(response_summary(503, b"", false), "HTTP 503");
 }
+
+#[test]
+fn config_errors_never_carry_a_raw_line_break() {
+    // serde's message quotes the unknown key as written.
+    let e = crate::config::Config::from_json(
+        serde_json::json!({"pixel_id": "p", "api_key": "k", "bad\r\nkey": 1})
+            .to_string()
+            .as_bytes(),
+        &|_| None,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains('\n'), "the glue must escape: {e}");
+    let line = Escaped(&e.to_string()).to_string();
+    assert!(!line.contains(['\r', '\n']), "{line}");
+}

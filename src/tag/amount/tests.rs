@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::currency::{currency_code, ISO_4217};
 use serde_json::json;
 
 fn minor(value: Value, currency: &str) -> Option<i64> {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::GA4_AUTOMATIC_EVENTS;
 use crate::test_support::event as ev;
 use serde_json::json;
 

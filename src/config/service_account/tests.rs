@@ -3,8 +3,7 @@ use base64::Engine;
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::signature::Verifier;
 
-pub const FIXTURE: &str =
-    include_str!("../../../../tests/fixtures/google/test-service-account.json");
+pub const FIXTURE: &str = include_str!("../../../tests/fixtures/google/test-service-account.json");
 
 fn decode(part: &str) -> serde_json::Value {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -87,9 +86,9 @@ fn with_private_key(pem: &str) -> String {
 #[test]
 fn rsa_keys_of_2048_to_4096_bits_are_accepted_and_others_refused_without_quoting_them() {
     let pem = |bits: u32| match bits {
-        2047 => include_str!("../../../../tests/fixtures/google/test-only-rsa-2047.pem"),
-        4096 => include_str!("../../../../tests/fixtures/google/test-only-rsa-4096.pem"),
-        _ => include_str!("../../../../tests/fixtures/google/test-only-rsa-4098.pem"),
+        2047 => include_str!("../../../tests/fixtures/google/test-only-rsa-2047.pem"),
+        4096 => include_str!("../../../tests/fixtures/google/test-only-rsa-4096.pem"),
+        _ => include_str!("../../../tests/fixtures/google/test-only-rsa-4098.pem"),
     };
     // The fixture's own key has 2048 bits.
     assert!(ServiceAccountKey::from_json(FIXTURE).is_ok());

@@ -1,4 +1,4 @@
-//! Event name: which OpenAI event type an incoming event becomes.
+//! Event type: what an event is sent as.
 //!
 //! Owns the twelve standard types, their data shapes, the GA4 → OpenAI mapping used by the
 //! `inherit` setup, and the custom-name rule (lowercase, 1–64 of `[a-z0-9_-]`, alphanumeric
