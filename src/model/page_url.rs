@@ -2,9 +2,9 @@
 //! that both `source_url` and the cookie domain use before falling back to a full URL parse.
 
 /// `source_url` as the API wants it, `None` for a URL it cannot be: an absolute http(s) URL
-/// with a host, without raw whitespace or control characters, in its parsed, serialised form (`HTTP://Shop.Example` →
-/// `http://shop.example/`, non-ASCII percent-encoded), so the API never sees a form it might
-/// read differently. User info (`user:password@`) and the fragment are removed: credentials
+/// with a host, without raw whitespace or control characters, in its parsed, serialised form
+/// (`HTTP://Shop.Example` → `http://shop.example/`, non-ASCII percent-encoded), so the API
+/// never sees a form it might read differently. User info (`user:password@`) and the fragment are removed: credentials
 /// must never leave the gateway, and a fragment is client-side state the API has no use for.
 pub fn source_url(raw: &str) -> Option<String> {
     if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -79,3 +79,6 @@ pub fn plain_http_host(url: &str) -> Option<&str> {
         plain_label(last) && last.iter().all(u8::is_ascii_lowercase) && labels.all(plain_label);
     plain.then_some(host)
 }
+
+#[cfg(test)]
+mod tests;
