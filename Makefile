@@ -47,7 +47,7 @@ lint: wasm-target
 ## per request (counting allocator, every format, normal and adversarial shapes)
 unit:
 	$(CARGO) test --workspace --lib --bins
-	$(CARGO) test -p openai-capi-filter --lib --features service-account -- bigquery:: config::tests::logging
+	$(CARGO) test -p openai-capi-filter --lib --features service-account -- bigquery:: config::
 	$(CARGO) test -p openai-capi-filter --test ingest_fixtures --test config_examples --test monitoring
 	$(CARGO) test -p openai-capi-filter --release --test memory_per_request
 

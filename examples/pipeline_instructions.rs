@@ -8,9 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../benches/pipeline/inputs.rs"]
-mod inputs;
-
+use capi_test_support::pipeline_inputs as inputs;
 use openai_capi_filter::collect::collect;
 use openai_capi_filter::config::{Config, Format};
 use openai_capi_filter::observe::metrics::MemoryMetrics;

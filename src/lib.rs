@@ -9,6 +9,7 @@
 //!
 //! | stage | module | owns |
 //! |---|---|---|
+//! | model | [`model`] | event types, action source, and the rules config and tag share |
 //! | config | [`config`] | the validated plugin configuration |
 //! | ingest | [`request`], [`ingest`], [`event`] | request facts, wire formats → event data |
 //! | tag logic | [`tag`] | trigger, consent, name, ids, user data, parameters, validation |
@@ -19,12 +20,19 @@
 //! | orchestration | [`collect`] | one collection request through all of the above |
 //!
 //! Only `glue` (compiled for `wasm32` alone) talks to Envoy through `proxy-wasm`.
+//!
+//! Imports follow one layering rather than the table (the tag builds payload types and reads
+//! cookies), lowest first: `url_path`, `model`, `event`, `request`, `config`, `payload`,
+//! `response`, `observe`, `ingest`, `tag`, `delivery`, `collect`, `glue`. A module uses only
+//! modules before it, so no two depend on each other; `tests/layering.rs` holds this order and
+//! fails on any import against it.
 
 pub mod collect;
 pub mod config;
 pub mod delivery;
 pub mod event;
 pub mod ingest;
+pub mod model;
 pub mod observe;
 pub mod payload;
 pub mod request;

@@ -2,7 +2,9 @@
 //! JSON literal, and the console records a piece of code writes.
 
 use crate::config::Config;
+use crate::config::{AccessToken, BigQuery, Secret};
 use crate::event::EventData;
+use crate::observe::bigquery::{BigQueryLog, Insert};
 use crate::observe::console::{self, Record};
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -60,4 +62,30 @@ pub fn merge(base: &mut Value, extra: Value) {
             }
         }
     }
+}
+
+/// The BigQuery inserts (literal token) holding a row for every console record `run` writes,
+/// each logged at `now`, taken once their batch delay has passed.
+pub fn bigquery_inserts_of(now: u64, run: impl FnOnce()) -> Vec<Insert> {
+    const TEST_PLUGIN: console::PluginId = 1;
+    let config = BigQuery {
+        project_id: "my-project".into(),
+        dataset_id: "capi_logs".into(),
+        table_id: "events".into(),
+        cluster: "bigquery".into(),
+        access_token: AccessToken::Static(Secret::new("lit".into())),
+    };
+    let log = Rc::new(RefCell::new(BigQueryLog::new(&config, "p".into())));
+    let sink = Rc::clone(&log);
+    console::enter_plugin(TEST_PLUGIN);
+    console::set_tap(
+        TEST_PLUGIN,
+        Some(Box::new(move |r: &Record<'_>| {
+            sink.borrow_mut().push(r, now);
+        })),
+    );
+    run();
+    console::set_tap(TEST_PLUGIN, None);
+    let inserts = log.borrow_mut().take_due(now + 1000);
+    inserts
 }

@@ -1,5 +1,5 @@
 //! Peak heap allocation of one collection request through the core, per format, on normal and
-//! adversarial shapes (`tests/support/shapes.rs`), measured with a counting global allocator
+//! adversarial shapes (`capi_test_support::shapes`), measured with a counting global allocator
 //! whose counters are per thread (`tests/support/thread-alloc`): a test sees only its own
 //! thread's allocations, so the harness and parallel tests never show up in its figures.
 //! The bound: at most 20 times the bytes the client sent, and nothing left allocated once the
@@ -9,9 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/shapes.rs"]
-mod shapes;
-
+use capi_test_support::shapes;
 use openai_capi_filter::collect::collect;
 use openai_capi_filter::config::Config;
 use openai_capi_filter::observe::metrics::MemoryMetrics;

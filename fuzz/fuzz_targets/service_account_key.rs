@@ -8,7 +8,7 @@
 #![no_main]
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
-use openai_capi_filter::observe::bigquery::jwt::ServiceAccountKey;
+use openai_capi_filter::config::service_account::ServiceAccountKey;
 use serde_json::Value;
 
 const KEY_JSON: &str = include_str!("../../tests/fixtures/google/test-service-account.json");

@@ -3,7 +3,7 @@
 use super::*;
 use crate::observe::metrics::MemoryMetrics;
 use crate::payload::Sha256Hex;
-use crate::test_support::{config, records_of};
+use crate::test_support::{bigquery_inserts_of, config, records_of};
 use serde_json::{json, Value};
 
 const NOW: u64 = 1_800_000_000_000;
@@ -529,4 +529,49 @@ fn a_summary_lists_at_most_ten_event_names_each_cut_to_64_bytes() {
     assert_eq!(listed.len(), 11, "ten names and the mark of the rest");
     assert_eq!(listed[10], "…");
     assert!(listed[0].starts_with("bad 5 xxx") && listed[0].len() <= 64 + '…'.len_utf8());
+}
+
+#[test]
+fn one_request_of_500_invalid_events_with_an_8_kib_trace_id_costs_six_small_rows() {
+    let body: String = (0..500)
+        .map(|i| format!("en=not%20a%20valid%20name%20{i:04}&ep.note=padding-pad&_et=1\n"))
+        .collect();
+    let trace = "t".repeat(8192);
+    let request = RequestFacts::from_headers(
+        &[
+            (":method".into(), b"POST".to_vec()),
+            (
+                ":path".into(),
+                b"/g/collect?v=2&cid=1.2&_p=9&dl=https%3A%2F%2Fshop.example.com%2F".to_vec(),
+            ),
+            (":authority".into(), b"shop.example.com".to_vec()),
+            ("trace-id".into(), trace.into_bytes()),
+        ],
+        None,
+    )
+    .unwrap();
+    let c = config(serde_json::json!({"collect": {"max_events_per_request": 1000}}));
+    let m = MemoryMetrics::default();
+    let mut collected = None;
+    let inserts = bigquery_inserts_of(NOW, || {
+        collected = Some(collect(
+            &c,
+            Format::Ga4,
+            &request,
+            body.as_bytes(),
+            NOW,
+            &mut || [7; 16],
+            &m,
+        ));
+    });
+    let collected = collected.unwrap();
+    assert_eq!(collected.summary.invalid, 500);
+    let rows: usize = inserts.iter().map(|i| i.batch.rows.len()).sum();
+    let bytes: usize = inserts.iter().map(|i| i.body.len()).sum();
+    eprintln!(
+        "one {}-byte request, 500 invalid events, 8 KiB trace id: {rows} rows, {bytes} insert bytes",
+        body.len()
+    );
+    assert_eq!(rows, 6);
+    assert!(bytes < 8 * 1024, "{bytes} insert bytes");
 }

@@ -160,7 +160,7 @@ pub(super) fn server_event_data(raw: RawServerEventData) -> Result<ServerEventDa
     let f = |k: &str| format!("server_event_data.overrides.{k}");
     let source_url = override_value(&f("source_url"), o.source_url, Expect::Scalar)?;
     if let Some(Value::String(url)) = source_url.as_ref().and_then(ValueSource::literal) {
-        if crate::tag::server_event::source_url(url).is_err() {
+        if crate::model::page_url::source_url(url).is_none() {
             return Err(ConfigError::new(
                 f("source_url"),
                 format!("{url:?} must be an absolute http(s) URL with a host and no whitespace, e.g. \"https://shop.example.com/\""),
@@ -217,7 +217,9 @@ pub(super) fn event_parameters(raw: RawEventParameters) -> Result<EventParameter
     }
     let currency = override_value(&f("currency"), o.currency, Expect::Scalar)?;
     if let Some(literal) = currency.as_ref().and_then(ValueSource::literal) {
-        let code = literal.as_str().and_then(crate::tag::amount::currency_code);
+        let code = literal
+            .as_str()
+            .and_then(crate::model::currency::currency_code);
         if code.is_none() {
             return Err(ConfigError::new(
                 f("currency"),
@@ -229,7 +231,7 @@ pub(super) fn event_parameters(raw: RawEventParameters) -> Result<EventParameter
     if let Some(Value::Array(items)) = contents.as_ref().and_then(ValueSource::literal) {
         for (i, item) in items.iter().enumerate() {
             if let Some(dict) = item.get("variant_dict") {
-                if crate::tag::event_params::variant_dict(i, dict).is_err() {
+                if crate::model::variant_dict(dict).is_none() {
                     return Err(ConfigError::new(
                         format!("{}[{i}].variant_dict", f("contents")),
                         "must be an object of string values, e.g. {\"size\": \"m\"}",

@@ -5,8 +5,8 @@
 
 use super::raw::{RawAccessToken, RawLogging, RawSecret, RawServiceAccountKey};
 use super::secret::{secret, Secret};
+use super::service_account::ServiceAccountKey;
 use super::{non_empty, ConfigError};
-use crate::observe::bigquery::jwt::ServiceAccountKey;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsoleLogging {
@@ -106,11 +106,8 @@ fn service_account(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<AccessToken, ConfigError> {
     const FIELD: &str = "logging.bigquery.access_token.service_account_key";
-    if !crate::observe::bigquery::jwt::SIGNING_BUILT_IN {
-        return Err(ConfigError::new(
-            FIELD,
-            crate::observe::bigquery::jwt::NO_SIGNING,
-        ));
+    if !super::service_account::SIGNING_BUILT_IN {
+        return Err(ConfigError::new(FIELD, super::service_account::NO_SIGNING));
     }
     let name = raw.env.trim();
     if name.is_empty() {

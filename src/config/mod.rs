@@ -26,11 +26,12 @@ mod raw;
 #[cfg(test)]
 mod schema;
 mod secret;
+pub mod service_account;
 mod shape;
 pub mod value_source;
 
-use crate::payload::ActionSource;
-use crate::tag::event_name::{EventType, StandardType};
+use crate::model::ActionSource;
+use crate::model::{EventType, StandardType};
 pub use api::{Api, Batch, Retry, API_MAX_EVENTS, MAX_HELD_WINDOW_MS, MAX_RETRY_HORIZON_MS};
 pub use collect::{Collect, Endpoint, Format, Trigger, MAX_BODY_BYTES_LIMIT};
 pub use cookie::{CookieAttributes, CookieDomain, CookieSetting, SameSite, MAX_COOKIE_DAYS};
@@ -45,6 +46,9 @@ use raw::*;
 pub use secret::Secret;
 use serde_json::Value;
 pub use value_source::ValueSource;
+
+/// Default first segment of every stat name (`metric_prefix`).
+pub const DEFAULT_METRIC_PREFIX: &str = "openai_capi";
 
 /// How the OpenAI event type is chosen (Stape's "Event Name Setup Method").
 #[derive(Debug, Clone, PartialEq)]

@@ -153,7 +153,7 @@ impl Default for RawTrigger {
 
 /// GA4's automatically collected and enhanced-measurement events: not conversions.
 fn default_exclude_event_names() -> Vec<String> {
-    crate::tag::trigger::GA4_AUTOMATIC_EVENTS
+    crate::model::GA4_AUTOMATIC_EVENTS
         .iter()
         .map(|n| (*n).to_owned())
         .collect()
@@ -571,7 +571,7 @@ fn default_batch_max_delay_ms() -> u64 {
     100
 }
 fn default_metric_prefix() -> String {
-    crate::observe::metrics::DEFAULT_PREFIX.into()
+    super::DEFAULT_METRIC_PREFIX.into()
 }
 /// Short: every held request waits this long at most before its batch is sent.
 fn default_held_window_ms() -> u64 {

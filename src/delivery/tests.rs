@@ -3,7 +3,7 @@
 use super::*;
 use crate::observe::metrics::MemoryMetrics;
 use crate::payload::MatchKey;
-use crate::test_support::config;
+use crate::test_support::{bigquery_inserts_of, config};
 use serde_json::json;
 
 const NOW: u64 = 1_800_000_000_000;
@@ -682,4 +682,47 @@ fn an_api_error_answer_is_a_response_record_not_a_network_failure() {
     assert_eq!(records[1]["Type"], "Response");
     assert_eq!(records[1]["ResponseStatusCode"], 503);
     assert_eq!(records[1]["Message"], "Pixel ID: px-9");
+}
+
+#[test]
+fn delivery_records_become_rows_even_with_console_logging_off() {
+    use crate::delivery::retry::CallResult;
+    use crate::payload::MatchKeys;
+    let inserts = bigquery_inserts_of(NOW, || {
+        let c = config(serde_json::json!({"logging": {"console": "off"}}));
+        let m = MemoryMetrics::default();
+        let mut d = Delivery::new(&c);
+        let event = EncodedEvent {
+            id: "e1".into(),
+            name: "order_created".into(),
+            timestamp_ms: NOW,
+            json: r#"{"id":"e1"}"#.into(),
+            match_keys: MatchKeys::NONE,
+        };
+        let dispatch = d.prepare(Call::new(vec![event], None), NOW, &m).unwrap();
+        let answer = CallResult::Answered {
+            status: 200,
+            retry_after: None,
+            body: b"{}".to_vec(),
+            from_envoy: false,
+            headers: vec![("content-type".into(), "application/json".into())],
+        };
+        d.complete(dispatch, answer, Some(3), NOW, &mut || 0.0, &m);
+    });
+
+    let insert = &inserts[0];
+    let body: serde_json::Value = serde_json::from_slice(&insert.body).unwrap();
+    let rows = body["rows"].as_array().unwrap();
+    let kinds: Vec<&str> = rows
+        .iter()
+        .map(|r| r["json"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["Request", "Response"]);
+    assert_eq!(rows[0]["json"]["event_name"], "order_created");
+    assert_eq!(rows[1]["json"]["response_status_code"], 200);
+    // JSON-valued columns hold JSON text, as Stape stored them.
+    assert_eq!(
+        rows[1]["json"]["response_headers"],
+        r#"{"content-type":"application/json"}"#
+    );
 }

@@ -356,5 +356,4 @@ fn first_present(event: &EventData, aliases: &[&str]) -> Option<Value> {
 }
 
 #[cfg(test)]
-#[path = "data_tests.rs"]
 mod tests;

@@ -397,5 +397,4 @@ fn put_event_param(
 }
 
 #[cfg(test)]
-#[path = "ga4_tests.rs"]
 mod tests;

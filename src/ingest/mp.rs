@@ -383,5 +383,4 @@ fn integer(raw: &Value) -> Option<Value> {
 }
 
 #[cfg(test)]
-#[path = "mp_tests.rs"]
 mod tests;

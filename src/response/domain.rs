@@ -12,6 +12,7 @@
 //! part of a `Set-Cookie` header.
 
 use crate::config::CookieDomain;
+use crate::model::page_url::plain_http_host;
 use crate::request::RequestFacts;
 use std::net::{IpAddr, SocketAddr};
 
@@ -117,36 +118,6 @@ fn url_host(url: &str) -> Option<String> {
         // An IP page never yields a registrable domain.
         _ => None,
     }
-}
-
-/// The host of an `http`/`https` URL in the plain form nearly every page URL has, read without
-/// a full URL parse: lowercase scheme, no user info or port, and a host of non-empty labels of
-/// lowercase ASCII letters, digits and `-`, none starting with `xn--` (punycode, which the URL
-/// parser validates), the last one letters only (a host ending in a number is an IPv4 address to
-/// the parser). For such a URL `url::Url::parse` always succeeds, with exactly this host as a
-/// domain; the page URL is checked and read per event (as `source_url`, and here), and a full
-/// parse costs several thousand instructions. `None` for any other form: the caller parses.
-pub(crate) fn plain_http_host(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    let end = rest
-        .bytes()
-        .position(|b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
-    let host = rest.get(..end)?;
-    let plain_label = |label: &[u8]| {
-        !label.is_empty()
-            && !label.starts_with(b"xn--")
-            && label
-                .iter()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-    };
-    let mut labels = host.as_bytes().split(|b| *b == b'.');
-    let last = labels.next_back()?;
-    let plain =
-        plain_label(last) && last.iter().all(u8::is_ascii_lowercase) && labels.all(plain_label);
-    plain.then_some(host)
 }
 
 /// The host name of a `Host` / `:authority` value, `host` or `host:port`, lower-cased and

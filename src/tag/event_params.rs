@@ -29,11 +29,12 @@
 
 use crate::config::{EventParameters, ValueSource};
 use crate::event::{lookup, trim, EventData};
+use crate::model::currency::currency_code;
+use crate::model::{DataShape, EventType};
 use crate::observe::redact::Escaped;
 use crate::payload::{Content, Data};
 use crate::request::RequestFacts;
-use crate::tag::amount::{currency_code, to_exact_integer, to_minor_units};
-use crate::tag::event_name::{DataShape, EventType};
+use crate::tag::amount::{to_exact_integer, to_minor_units};
 use crate::tag::user_data::scalar_text;
 use crate::tag::validate::Invalid;
 use serde_json::{Map, Value};
@@ -372,18 +373,9 @@ fn manual_contents(value: &Value) -> Result<Option<Vec<Content>>, Invalid> {
         .map(Some)
 }
 
-/// `variant_dict`: an object of string values (`{"size": "m"}`), as the API types it.
+/// `variant_dict` (see [`crate::model::variant_dict`]) for the content at `index`.
 pub fn variant_dict(index: usize, value: &Value) -> Result<BTreeMap<String, String>, Invalid> {
-    let invalid = Invalid::VariantDictNotStrings { index };
-    let Value::Object(dict) = value else {
-        return Err(invalid);
-    };
-    dict.iter()
-        .map(|(k, v)| match v {
-            Value::String(s) => Ok((k.clone(), s.clone())),
-            _ => Err(invalid.clone()),
-        })
-        .collect()
+    crate::model::variant_dict(value).ok_or(Invalid::VariantDictNotStrings { index })
 }
 
 fn manual_content(index: usize, value: &Value) -> Result<Content, Invalid> {

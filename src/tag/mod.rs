@@ -12,7 +12,6 @@
 pub mod amount;
 pub mod click_id;
 pub mod consent;
-pub mod event_name;
 pub mod event_params;
 pub mod opt_out;
 pub mod prehashed;
@@ -23,11 +22,12 @@ pub mod validate;
 
 use crate::config::{Config, EventNameSetup, Format};
 use crate::event::{text_at, EventData};
+use crate::model::ActionSource;
+use crate::model::EventType;
 use crate::observe::metrics::Counter;
-use crate::payload::{ActionSource, ApiEvent};
+use crate::payload::ApiEvent;
 use crate::request::RequestFacts;
 use consent::Decision;
-use event_name::EventType;
 use validate::Invalid;
 
 /// Why an event was not sent at all: the trigger did not select it, or consent refused it.

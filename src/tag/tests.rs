@@ -661,3 +661,61 @@ fn source_url_relative_under_mobile_app_is_left_out_and_the_event_sent() {
     );
     assert_eq!(invalid_reason(o), Invalid::SourceUrlNotAbsolute);
 }
+
+#[test]
+fn events_from_the_tag_are_written_as_serde_json_writes_them() {
+    use crate::config::{Config, Format};
+    use crate::ingest::{ingest, Limits};
+    use crate::request::RequestFacts;
+
+    let config = Config::from_json(br#"{"pixel_id": "px", "api_key": "k"}"#, &|_| None).unwrap();
+    let items: String = (1..=3)
+        .map(|i| format!("&pr{i}=idSKU-{i}~nmTee%20%22{i}%22%5C~pr{i}9.99~qt{i}~k0size~v0m"))
+        .collect();
+    let queries = [
+        format!(
+            "v=2&cid=1.2&uid=C-1&en=purchase&cu=EUR&ep.transaction_id=T-1&epn.value=29.97\
+                 &dl=https%3A%2F%2Fshop.example.com%2Fthanks%3Foppref%3Dclick&_p=1&_s=2\
+                 &ep.user_data.email_address=A%40b.co&ep.user_data.phone_number=%2B49301234567\
+                 &em=tv.1~fn0.gfj23eiDZfOSh5bseqU_coIGsG-GZPX-HnGjbhNFRqI~ct0.berlin~co0.DE{items}"
+        ),
+        "v=2&cid=1.2&en=page_view&dl=https%3A%2F%2Fa.example%2F%3Fq%3D%22x%22".to_owned(),
+        "v=2&cid=1.2&en=My%20Custom%09Event&dl=http%3A%2F%2Fa.example%2F".to_owned(),
+        "v=2&cid=1.2&en=my_custom&dl=http%3A%2F%2Fa.example%2F".to_owned(),
+    ];
+    let mut written = 0;
+    for query in queries {
+        let headers = [
+            (
+                ":path".to_owned(),
+                format!("/g/collect?{query}").into_bytes(),
+            ),
+            ("user-agent".to_owned(), b"Mozilla/5.0 \"quoted\"".to_vec()),
+            ("cookie".to_owned(), b"__obref=ob-1".to_vec()),
+        ];
+        let request = RequestFacts::from_headers(&headers, Some(b"203.0.113.7:1")).unwrap();
+        let ingested = ingest(Format::Ga4, &request, b"", &Limits::new(10));
+        let mut random = || [7; 16];
+        let mut scope = RequestScope::new(
+            &config,
+            Format::Ga4,
+            &request,
+            1_800_000_000_000,
+            &mut random,
+        );
+        for (i, event) in ingested.events.iter().enumerate() {
+            if let Outcome::Ready { event, .. } = process(&mut scope, event, i) {
+                // The hand-written encoder must agree with serde on what the tag builds.
+                assert_eq!(
+                    encode_event(&event).unwrap().json,
+                    serde_json::to_string(&event).unwrap()
+                );
+                written += 1;
+            }
+        }
+    }
+    assert_eq!(
+        written, 3,
+        "the custom name with a space and a tab is invalid"
+    );
+}

@@ -6,6 +6,7 @@
 //! missing, and dumps the Envoy log when a test fails.
 
 use capi_standin::{RecordedRequest, Standin, StandinConfig, Upstream};
+use capi_test_support::envoy;
 use openai_capi_filter::observe::metrics::TAG_REGEXES;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -714,24 +715,15 @@ fn envoy_yaml(
     upstream_port: u16,
     dir: &std::path::Path,
 ) -> String {
-    let stats_tags: String = TAG_REGEXES
+    let stats_tags: Vec<Value> = TAG_REGEXES
         .iter()
-        .map(|(tag, regex)| {
-            format!(
-                "\n  - tag_name: {tag}\n    regex: {}",
-                serde_json::to_string(regex).unwrap()
-            )
-        })
+        .map(|(tag, regex)| json!({"tag_name": tag, "regex": regex}))
         .collect();
-    let extra_clusters: String = options
-        .clusters
-        .iter()
-        .map(|(name, port)| {
-            format!(
-                "  - name: {name}\n    connect_timeout: 1s\n    load_assignment:\n      cluster_name: {name}\n      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}}}}}]}}]\n"
-            )
-        })
-        .collect();
+    let mut clusters = vec![
+        ("openai_capi".to_owned(), api_port),
+        ("upstream".to_owned(), upstream_port),
+    ];
+    clusters.extend(options.clusters.iter().cloned());
     let mut listeners = listener_yaml(options, "main", port, filter, &dir.join("access.log"));
     if let Some((second_port, second_filter)) = second {
         listeners.push_str(&listener_yaml(
@@ -742,31 +734,29 @@ fn envoy_yaml(
             &dir.join("access-second.log"),
         ));
     }
-    let yaml = format!(
-        r#"
-admin:
-  address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}
-# Histograms reach the admin output on each flush; 5 s by default.
-stats_flush_interval: 0.5s
-stats_config:
-  stats_tags:{stats_tags}
-static_resources:
-  listeners:
-{listeners}
-  clusters:
-  - name: openai_capi
-    connect_timeout: 1s
-    load_assignment:
-      cluster_name: openai_capi
-      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {api_port}}}}}}}}}]}}]
-  - name: upstream
-    connect_timeout: 1s
-    load_assignment:
-      cluster_name: upstream
-      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {upstream_port}}}}}}}}}]}}]
-"#,
-    );
-    yaml + &extra_clusters
+    envoy::fill(
+        envoy::BOOTSTRAP,
+        &[
+            ("admin_port", &admin.to_string()),
+            ("stats_tags", &Value::from(stats_tags).to_string()),
+            ("dynamic_resources", ""),
+            ("listeners", &listeners),
+            ("clusters", &clusters_yaml(&clusters)),
+        ],
+    )
+}
+
+/// Loopback clusters, (name, port) each, as the `${clusters}` block of the bootstrap.
+pub fn clusters_yaml(clusters: &[(String, u16)]) -> String {
+    clusters
+        .iter()
+        .map(|(name, port)| {
+            envoy::fill(
+                envoy::CLUSTER,
+                &[("name", name.as_str()), ("port", &port.to_string())],
+            )
+        })
+        .collect()
 }
 
 /// One listener with the filter configured as `filter`. Every listener's filter has the same
@@ -779,79 +769,80 @@ fn listener_yaml(
     access_log: &std::path::Path,
 ) -> String {
     let collect_route = match options.shape {
-        Shape::DirectResponse => "direct_response: {status: 204}".to_owned(),
-        Shape::Upstream => "route: {cluster: upstream}".to_owned(),
+        Shape::DirectResponse => {
+            json!({"match": {"prefix": "/"}, "direct_response": {"status": 204}})
+        }
+        Shape::Upstream => json!({"match": {"prefix": "/"}, "route": {"cluster": "upstream"}}),
     };
-    let env_values: String = options
+    let routes = json!([
+        {"match": {"prefix": "/other"}, "route": {"cluster": "upstream"}},
+        collect_route,
+    ]);
+    let access_log = json!([{
+        "name": "envoy.access_loggers.file",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog",
+            "path": access_log,
+            "log_format": {"text_format_source": {"inline_string": format!("{ACCESS_LOG_FORMAT}\n")}},
+        },
+    }]);
+    let env_values: serde_json::Map<String, Value> = options
         .env
         .iter()
-        .map(|(k, v)| format!("{k}: {}", serde_json::to_string(v).unwrap()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    // JSON is YAML: a Struct is written as the object itself, a StringValue as a JSON string.
+        .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+        .collect();
     let configuration = match options.config_form {
-        ConfigForm::JsonString => format!(
-            "{{\"@type\": type.googleapis.com/google.protobuf.StringValue, value: {}}}",
-            serde_json::to_string(&filter.to_string()).unwrap()
-        ),
+        ConfigForm::JsonString => json!({
+            "@type": "type.googleapis.com/google.protobuf.StringValue",
+            "value": filter.to_string(),
+        }),
         ConfigForm::Struct => {
-            format!("{{\"@type\": type.googleapis.com/google.protobuf.Struct, value: {filter}}}")
+            json!({"@type": "type.googleapis.com/google.protobuf.Struct", "value": filter})
         }
     };
-    format!(
-        r#"  - name: {name}
-    address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: {stat_prefix}
-          access_log:
-          - name: envoy.access_loggers.file
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-              path: {access_log}
-              log_format: {{text_format_source: {{inline_string: "{ACCESS_LOG_FORMAT}\n"}}}}
-          route_config:
-            virtual_hosts:
-            - name: site
-              domains: ["*"]
-              routes:
-              - match: {{prefix: "/other"}}
-                route: {{cluster: upstream}}
-              - match: {{prefix: "/"}}
-                {collect_route}
-          http_filters:
-          - name: envoy.filters.http.wasm
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-              config:
-                name: openai_capi
-                root_id: openai_capi
-                failure_policy: FAIL_OPEN
-                allow_on_headers_stop_iteration: {allow}
-                configuration: {configuration}
-                vm_config:
-                  runtime: envoy.wasm.runtime.v8
-                  code: {{local: {{filename: {wasm}}}}}
-                  environment_variables: {{host_env_keys: {host_env_keys:?}, key_values: {{{env_values}}}}}
-          - name: envoy.filters.http.router
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-"#,
-        stat_prefix = if name == "main" {
-            "ingress".to_owned()
-        } else {
-            format!("ingress_{name}")
-        },
-        allow = options.allow_on_headers_stop_iteration,
-        wasm = match options.build {
-            Build::Default => wasm_path(),
-            Build::ServiceAccount => service_account_wasm_path(),
-        }
-        .display(),
-        access_log = access_log.display(),
-        host_env_keys = options.host_env_keys,
+    let wasm_filter = envoy::fill(
+        envoy::WASM_FILTER,
+        &[
+            ("root_id", "openai_capi"),
+            (
+                "allow_on_headers_stop_iteration",
+                &options.allow_on_headers_stop_iteration.to_string(),
+            ),
+            ("configuration", &configuration.to_string()),
+            (
+                "wasm",
+                &Value::from(
+                    match options.build {
+                        Build::Default => wasm_path(),
+                        Build::ServiceAccount => service_account_wasm_path(),
+                    }
+                    .display()
+                    .to_string(),
+                )
+                .to_string(),
+            ),
+            (
+                "environment_variables",
+                &json!({"host_env_keys": options.host_env_keys, "key_values": env_values})
+                    .to_string(),
+            ),
+        ],
+    );
+    let stat_prefix = if name == "main" {
+        "ingress".to_owned()
+    } else {
+        format!("ingress_{name}")
+    };
+    envoy::fill(
+        envoy::LISTENER,
+        &[
+            ("name", name),
+            ("resource_type", ""),
+            ("port", &port.to_string()),
+            ("stat_prefix", &stat_prefix),
+            ("access_log", &access_log.to_string()),
+            ("routes", &routes.to_string()),
+            ("http_filters", &wasm_filter),
+        ],
     )
 }

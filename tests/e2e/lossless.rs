@@ -5,8 +5,11 @@
 //! Envoy that is stopped on purpose (`/quitquitquit`, SIGTERM) so its log can be read after
 //! exit. [`LdsEnv`] provides that; requests and stand-in checks reuse the harness helpers.
 
-use crate::harness::{build, envoy_bin, try_request, wasm_path, Response, API_KEY, PIXEL_ID};
+use crate::harness::{
+    build, clusters_yaml, envoy_bin, try_request, wasm_path, Response, API_KEY, PIXEL_ID,
+};
 use capi_standin::{Faults, Standin, StandinConfig};
+use capi_test_support::envoy;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
@@ -56,36 +59,31 @@ impl LdsEnv {
         let dir = std::env::temp_dir().join(format!("capi-lossless-{}-{port}", std::process::id()));
         let lds_dir = dir.join("lds");
         std::fs::create_dir_all(&lds_dir).unwrap();
-        let bootstrap = format!(
-            r#"
-admin:
-  address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}
-node: {{id: lossless, cluster: lossless}}
-dynamic_resources:
-  lds_config:
-    resource_api_version: V3
-    path_config_source:
-      path: {lds}
-      watched_directory: {{path: {lds_dir}}}
-static_resources:
-  clusters:
-  - name: openai_capi
-    connect_timeout: 1s
-    load_assignment:
-      cluster_name: openai_capi
-      endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {api_port}}}}}}}}}]}}]
-{extra}"#,
-            lds = lds_dir.join("listeners.yaml").display(),
-            lds_dir = lds_dir.display(),
-            api_port = api.port(),
-            extra = clusters
+        let lds_config = json!({
+            "resource_api_version": "V3",
+            "path_config_source": {
+                "path": lds_dir.join("listeners.yaml"),
+                "watched_directory": {"path": lds_dir},
+            },
+        });
+        let mut all_clusters = vec![("openai_capi".to_owned(), api.port())];
+        all_clusters.extend(
+            clusters
                 .iter()
-                .map(|(name, port)| format!(
-                    "  - name: {name}\n    connect_timeout: 1s\n    load_assignment:\n      \
-                     cluster_name: {name}\n      endpoints: [{{lb_endpoints: [{{endpoint: {{address: \
-                     {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}}}}}]}}]\n"
-                ))
-                .collect::<String>(),
+                .map(|(name, port)| ((*name).to_owned(), *port)),
+        );
+        let bootstrap = envoy::fill(
+            envoy::BOOTSTRAP,
+            &[
+                ("admin_port", &admin.to_string()),
+                ("stats_tags", "[]"),
+                (
+                    "dynamic_resources",
+                    &format!("dynamic_resources: {{lds_config: {lds_config}}}"),
+                ),
+                ("listeners", ""),
+                ("clusters", &clusters_yaml(&all_clusters)),
+            ],
         );
         std::fs::write(dir.join("envoy.yaml"), bootstrap).unwrap();
         let log_path = dir.join("envoy.log");
@@ -126,47 +124,43 @@ static_resources:
         let obj = filter.as_object_mut().unwrap();
         obj.entry("pixel_id").or_insert(json!(PIXEL_ID));
         obj.entry("api_key").or_insert(json!(API_KEY));
-        let configuration = serde_json::to_string(&filter.to_string()).unwrap();
-        let listener = format!(
-            r#"
-resources:
-- "@type": type.googleapis.com/envoy.config.listener.v3.Listener
-  name: main
-  address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}
-  filter_chains:
-  - filters:
-    - name: envoy.filters.network.http_connection_manager
-      typed_config:
-        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-        stat_prefix: ingress
-        route_config:
-          virtual_hosts:
-          - name: site
-            domains: ["*"]
-            routes:
-            - match: {{prefix: "/"}}
-              direct_response: {{status: 204}}
-        http_filters:
-        - name: envoy.filters.http.wasm
-          typed_config:
-            "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-            config:
-              name: openai_capi
-              root_id: openai_capi
-              failure_policy: FAIL_OPEN
-              configuration:
-                "@type": type.googleapis.com/google.protobuf.StringValue
-                value: {configuration}
-              vm_config:
-                runtime: envoy.wasm.runtime.v8
-                code: {{local: {{filename: {wasm}}}}}
-        - name: envoy.filters.http.router
-          typed_config:
-            "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-"#,
-            port = self.port,
-            wasm = wasm_path().display(),
+        let configuration = json!({
+            "@type": "type.googleapis.com/google.protobuf.StringValue",
+            "value": filter.to_string(),
+        });
+        let wasm_filter = envoy::fill(
+            envoy::WASM_FILTER,
+            &[
+                ("root_id", "openai_capi"),
+                ("allow_on_headers_stop_iteration", "false"),
+                ("configuration", &configuration.to_string()),
+                (
+                    "wasm",
+                    &Value::from(wasm_path().display().to_string()).to_string(),
+                ),
+                ("environment_variables", "{}"),
+            ],
         );
+        let listener = envoy::fill(
+            envoy::LISTENER,
+            &[
+                ("name", "main"),
+                (
+                    "resource_type",
+                    "\"@type\": type.googleapis.com/envoy.config.listener.v3.Listener",
+                ),
+                ("port", &self.port.to_string()),
+                ("stat_prefix", "ingress"),
+                ("access_log", "[]"),
+                (
+                    "routes",
+                    &json!([{"match": {"prefix": "/"}, "direct_response": {"status": 204}}])
+                        .to_string(),
+                ),
+                ("http_filters", &wasm_filter),
+            ],
+        );
+        let listener = format!("resources:\n{listener}");
         let lds_dir = self.dir.join("lds");
         let tmp = lds_dir.join(".listeners.yaml.tmp");
         std::fs::write(&tmp, listener).unwrap();

@@ -37,6 +37,3 @@ mod shipped_configs;
 mod soak;
 mod tag_logic;
 mod user_data;
-
-#[path = "../support/shapes.rs"]
-mod shapes;

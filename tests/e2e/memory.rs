@@ -1,11 +1,11 @@
-//! Memory per request in real Envoy: hostile shapes of every format (`tests/support/shapes.rs`)
+//! Memory per request in real Envoy: hostile shapes of every format (`capi_test_support::shapes`)
 //! must not grow the filter's wasm memory. Wasm linear memory never shrinks, so before the work
 //! budget each such request could leave a worker's VM hundreds of megabytes larger for good (or
 //! trap it). The warm-up may grow `vm_memory_bytes` by a few megabytes at most, 1,000 more hostile
 //! requests must leave it where it was, and a valid hit must still be delivered.
 
 use crate::harness::{Env, Options};
-use crate::shapes::{self, Shape};
+use capi_test_support::shapes::{self, Shape};
 use serde_json::json;
 use std::time::Duration;
 

@@ -17,9 +17,7 @@ use openai_capi_filter::observe::metrics::MemoryMetrics;
 use openai_capi_filter::request::RequestFacts;
 use std::hint::black_box;
 
-#[path = "../inputs.rs"]
-mod inputs;
-use inputs::{page_view, purchase_10_items, request, NOW};
+use capi_test_support::pipeline_inputs::{page_view, purchase_10_items, request, NOW};
 
 fn bench(c: &mut Criterion) {
     let config = Config::from_json(

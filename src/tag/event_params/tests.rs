@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::config::ParamOverrides;
-use crate::tag::event_name::StandardType;
+use crate::model::StandardType;
 use crate::test_support::event as data;
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 //! a GA4 purchase with 10 items, enhanced-conversion hashes and plain user data, and a batched
 //! POST of 5 events, as a browser sends them through a first-party collection host.
 
-#![allow(clippy::unwrap_used, dead_code)]
+#![allow(clippy::unwrap_used)]
 
 use openai_capi_filter::request::RequestFacts;
 

@@ -5,7 +5,7 @@
 //! Data-Client query under a JSON array of many objects, many tiny JSON objects, and floods of
 //! bad lines.
 
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
 use openai_capi_filter::config::Format;
 use openai_capi_filter::request::RequestFacts;
