@@ -173,6 +173,8 @@ fn the_readme_quick_start_delivers_its_own_curl_under_its_own_consent_setting() 
     );
 
     // 2. The README's stats command: its grep shows the hit received and sent, none skipped.
+    // (The call was answered; the filter counts the answer a moment later.)
+    assert_eq!(env.wait_stat("events_sent", 1, Duration::from_secs(10)), 1);
     let stats = env.admin("GET", "/stats");
     let pattern = commands[1]
         .split("grep -E '")
@@ -197,6 +199,11 @@ fn the_readme_quick_start_delivers_its_own_curl_under_its_own_consent_setting() 
     assert_eq!(
         value("openai_capi.events_sent").as_deref(),
         Some("1"),
+        "{shown:?}"
+    );
+    assert_eq!(
+        value("openai_capi.events_skipped.reason.consent_missing").as_deref(),
+        Some("0"),
         "{shown:?}"
     );
     assert_eq!(env.stat("events_skipped"), 0, "{shown:?}");
