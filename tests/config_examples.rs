@@ -249,3 +249,47 @@ fn readme_quick_start_config_gets_the_same_verdict_from_schema_and_filter() {
     let config: Value = serde_json::from_str(text).unwrap();
     check_shipped(&validator, "README quick start", &config);
 }
+
+#[test]
+fn fixtures_get_the_expected_verdict_from_schema_and_filter() {
+    let validator = validator();
+    for (dir, expect_valid) in [("valid", true), ("invalid", false)] {
+        let path = root().join("tests/fixtures/config").join(dir);
+        let mut files: Vec<_> = std::fs::read_dir(&path)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        assert!(files.len() >= 3, "{}", path.display());
+        for file in files {
+            let config: Value =
+                serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            let name = file.display().to_string();
+            assert_eq!(
+                assert_same_verdict(&validator, &name, &config),
+                expect_valid,
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_schema_offers_editors_every_top_level_key_with_its_default() {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("config.schema.json")).unwrap())
+            .unwrap();
+    let properties = schema["properties"].as_object().unwrap();
+    for key in [
+        "pixel_id",
+        "api_key",
+        "collect",
+        "api",
+        "logging",
+        "metric_prefix",
+    ] {
+        assert!(properties.contains_key(key), "{key}");
+    }
+    assert_eq!(properties["metric_prefix"]["default"], json!("openai_capi"));
+    assert_eq!(schema["additionalProperties"], json!(false));
+}
