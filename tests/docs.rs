@@ -237,10 +237,9 @@ fn makefile_has_target(target: &str) -> bool {
 fn check_of(command: &str) -> Option<&'static Check> {
     COMMANDS
         .iter()
+        // A `make …` entry names exactly one command; the others start a family of them.
         .filter(|(prefix, _)| {
-            command == *prefix
-                || (command.starts_with(prefix) && !prefix.starts_with("make"))
-                || (prefix.starts_with("make") && command == *prefix)
+            command == *prefix || (command.starts_with(prefix) && !prefix.starts_with("make"))
         })
         .max_by_key(|(prefix, _)| prefix.len())
         .map(|(_, check)| check)
@@ -519,12 +518,31 @@ fn metric_stems() -> BTreeSet<String> {
         .collect()
 }
 
-/// `code spans` of a text: backticked, and in YAML/JSON files every quoted string.
+/// The text without its fenced blocks.
+fn prose(text: &str) -> String {
+    let mut out = String::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if !fenced {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The `code spans` of a Markdown text, outside fenced blocks.
 fn code_spans(text: &str) -> Vec<String> {
-    text.split('`')
+    prose(text)
+        .split('`')
         .skip(1)
         .step_by(2)
-        .map(|s| s.trim().to_owned())
+        // A span may wrap across source lines; it reads as one line.
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect()
 }
 
@@ -906,4 +924,144 @@ fn every_relative_link_resolves() {
         }
     }
     assert!(count >= 20, "links found: {count}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quoted log lines.
+
+/// Words that mark a code span as a quoted log line or record text of the filter.
+const LOG_MARKERS: &[&str] = &[
+    "(root context",
+    "event(s)",
+    "rows lost",
+    "events lost (",
+    "work budget (",
+    "flush complete",
+    "collection request ",
+    " skipped (",
+    " dropped (",
+    "Pixel ID",
+    "[ERROR]",
+    "not logged",
+    "before sending",
+    "queue full",
+];
+
+/// Every `.rs` file under src/, with Rust's string continuations (`\` + newline + indent)
+/// joined, so a message split over source lines reads as it is logged.
+fn source_text() -> String {
+    let mut out = String::new();
+    let mut dirs = vec![root().join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let mut lines = text.split("\\\n");
+                out.push_str(lines.next().unwrap_or_default());
+                for rest in lines {
+                    out.push_str(rest.trim_start());
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// The fixed parts of a quoted line: the text between `<placeholders>`, `{…}`, `…`, numbers,
+/// parentheses and `: ` (where the filter composes one line from several formats).
+fn fixed_parts(quote: &str) -> Vec<String> {
+    let quote = quote.replace(": ", "\u{1}");
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0;
+    for c in quote.chars() {
+        match c {
+            '<' | '{' => {
+                depth += 1;
+                parts.push(std::mem::take(&mut current));
+            }
+            '>' | '}' if depth > 0 => depth -= 1,
+            '…' | '(' | ')' | '\u{1}' if depth == 0 => parts.push(std::mem::take(&mut current)),
+            _ if depth == 0 && c.is_ascii_digit() => parts.push(std::mem::take(&mut current)),
+            _ if depth == 0 => current.push(c),
+            _ => {}
+        }
+    }
+    parts.push(current);
+    parts
+        .into_iter()
+        .map(|p| p.trim().to_owned())
+        .filter(|p| p.chars().filter(|c| c.is_alphabetic()).count() >= 4)
+        .collect()
+}
+
+/// Quoted lines that an e2e test finds in Envoy's log exactly as the docs quote them.
+const RUNTIME_CHECKED: &[(&str, &str)] = &[(
+    "event page_view skipped (consent_missing)",
+    "tests/e2e/conversions.rs",
+)];
+
+/// The start an e2e test looks the quoted line up by.
+fn q_of(span: &str) -> &str {
+    RUNTIME_CHECKED
+        .iter()
+        .find(|(q, _)| span.starts_with(q))
+        .map_or(span, |(q, _)| q)
+}
+
+#[test]
+fn every_quoted_log_line_is_written_by_the_filter() {
+    let source = source_text();
+    let mut found = 0;
+    let mut missing = Vec::new();
+    for (doc, text) in documents() {
+        let mut spans = code_spans(&text);
+        // Quoted lines in ```text blocks (e.g. a debug line) count too; diagrams and trees
+        // (aligned with runs of spaces) do not.
+        for block in blocks(&doc, &text).iter().filter(|b| b.lang == "text") {
+            spans.extend(
+                block
+                    .body
+                    .lines()
+                    .filter(|l| !l.contains("  "))
+                    .map(str::to_owned),
+            );
+        }
+        for span in spans {
+            if !LOG_MARKERS.iter().any(|m| span.contains(m)) {
+                continue;
+            }
+            if let Some((_, test)) = RUNTIME_CHECKED.iter().find(|(q, _)| span.starts_with(q)) {
+                // Compared with Envoy's log, word for word, by an e2e test.
+                assert!(read(test).contains(q_of(&span)), "{doc}: {test}");
+                found += 1;
+                continue;
+            }
+            found += 1;
+            for part in fixed_parts(&span) {
+                if !source.contains(&part) {
+                    missing.push(format!("{doc}: `{span}`: {part:?}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "quoted, but the filter writes no such text:\n{}",
+        missing.join("\n")
+    );
+    assert!(found >= 10, "quoted log lines found: {found}");
+}
+
+#[test]
+fn a_misquoted_log_line_is_caught() {
+    let source = source_text();
+    let real = "root context <n>: <N> event(s) in <M> call(s) handed to Envoy at shutdown, not confirmed yet; …";
+    assert!(fixed_parts(real).iter().all(|p| source.contains(p)));
+    let wrong = "root context <n>: <N> event(s) in <M> call(s) given to Envoy at shutdown";
+    assert!(!fixed_parts(wrong).iter().all(|p| source.contains(p)));
 }
