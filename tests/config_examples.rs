@@ -2,7 +2,7 @@
 //! (what editors and CI see) and from the filter's own parser (what Envoy runs).
 //!
 //! Sources: the filter configuration inside every Envoy config under `envoy/` (JSON string or
-//! native YAML Struct), the Istio `pluginConfig`, the README's JSON examples, and the fixtures
+//! native YAML Struct), the Istio `pluginConfig`, the JSON and YAML examples of README.md and docs/, and the fixtures
 //! under `tests/fixtures/config/{valid,invalid}`. Shipped templates carry `REPLACE_WITH_…`
 //! placeholders: as shipped both must refuse them, and once filled in both must accept them.
 
@@ -20,6 +20,25 @@ use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// README.md and every page under docs/, with their names.
+fn documents() -> Vec<(String, String)> {
+    let mut names = vec![root().join("README.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    names.extend(docs);
+    names
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p.strip_prefix(root()).unwrap().display().to_string(), text)
+        })
+        .collect()
 }
 
 fn validator() -> jsonschema::Validator {
@@ -167,50 +186,68 @@ fn istio_plugin_config_gets_the_same_verdict_from_schema_and_filter() {
 }
 
 #[test]
-fn readme_json_examples_get_the_same_verdict_from_schema_and_filter() {
+fn documented_json_examples_get_the_same_verdict_from_schema_and_filter() {
     let validator = validator();
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let mut count = 0;
-    for block in readme.split("```json\n").skip(1) {
-        let body = block.split("```").next().unwrap().trim();
-        // A fragment (object members) is shown inside the minimal configuration.
-        let config: Value = serde_json::from_str(body).unwrap_or_else(|_| {
-            serde_json::from_str(&format!(r#"{{"pixel_id": "px", "api_key": "k", {body}}}"#))
-                .unwrap_or_else(|e| {
-                    panic!("README json block is neither a config nor a fragment: {e}\n{body}")
-                })
-        });
-        if config.get("pixel_id").is_none() {
-            continue;
+    for (name, text) in documents() {
+        for block in text.split("```json\n").skip(1) {
+            let body = block.split("```").next().unwrap().trim();
+            // A fragment (object members) is shown inside the minimal configuration.
+            let config: Value = serde_json::from_str(body).unwrap_or_else(|_| {
+                serde_json::from_str(&format!(r#"{{"pixel_id": "px", "api_key": "k", {body}}}"#))
+                    .unwrap_or_else(|e| {
+                        panic!("{name}: json block is neither a config nor a fragment: {e}\n{body}")
+                    })
+            });
+            assert!(
+                assert_same_verdict(&validator, &name, &config),
+                "{name}: example must be valid: {body}"
+            );
+            count += 1;
         }
-        assert!(
-            assert_same_verdict(&validator, "README example", &config),
-            "README example must be valid: {body}"
-        );
-        count += 1;
     }
-    assert!(count >= 2, "README JSON examples found: {count}");
+    assert!(count >= 2, "JSON examples found: {count}");
 }
 
 #[test]
-fn readme_yaml_struct_examples_get_the_same_verdict_from_schema_and_filter() {
+fn documented_yaml_struct_examples_get_the_same_verdict_from_schema_and_filter() {
+    let validator = validator();
+    let mut count = 0;
+    for (name, text) in documents() {
+        for block in text.split("```yaml\n").skip(1) {
+            let body = block.split("```").next().unwrap();
+            if !body.contains("google.protobuf.Struct") {
+                continue;
+            }
+            let yaml: Value = serde_norway::from_str(body).unwrap();
+            let config = &yaml["configuration"]["value"];
+            assert!(
+                assert_same_verdict(&validator, &name, config),
+                "{name}: YAML example must be valid: {body}"
+            );
+            count += 1;
+        }
+    }
+    assert!(count >= 1, "Struct examples found: {count}");
+}
+
+/// The README quick start's filter config: refused as pasted (its pixel id is a placeholder),
+/// accepted once the placeholder is filled in, by both.
+#[test]
+fn readme_quick_start_config_gets_the_same_verdict_from_schema_and_filter() {
     let validator = validator();
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let mut count = 0;
-    for block in readme.split("```yaml\n").skip(1) {
-        let body = block.split("```").next().unwrap();
-        if !body.contains("google.protobuf.Struct") {
-            continue;
-        }
-        let yaml: Value = serde_norway::from_str(body).unwrap();
-        let config = &yaml["configuration"]["value"];
-        assert!(
-            assert_same_verdict(&validator, "README YAML example", config),
-            "README YAML example must be valid: {body}"
-        );
-        count += 1;
-    }
-    assert!(count >= 1, "README Struct examples found: {count}");
+    let start = readme
+        .find("```yaml\n# quick start: http filter\n")
+        .expect("README: the quick start's http filter block");
+    let block = &readme[start + "```yaml\n".len()..];
+    let block = &block[..block.find("```").unwrap()];
+    let yaml: Value = serde_norway::from_str(block).unwrap();
+    let text = yaml[0]["typed_config"]["config"]["configuration"]["value"]
+        .as_str()
+        .expect("a StringValue configuration");
+    let config: Value = serde_json::from_str(text).unwrap();
+    check_shipped(&validator, "README quick start", &config);
 }
 
 #[test]

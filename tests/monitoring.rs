@@ -297,13 +297,14 @@ fn shipped_envoy_configs_extract_every_label_the_filter_writes() {
 }
 
 #[test]
-fn the_readme_stats_tags_block_extracts_every_label_the_filter_writes() {
-    let readme =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-            .unwrap();
+fn the_documented_stats_tags_block_extracts_every_label_the_filter_writes() {
+    let readme = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/operations.md"),
+    )
+    .unwrap();
     let start = readme
         .find("```yaml\nstats_config:\n")
-        .expect("README: a stats_config block");
+        .expect("docs/operations.md: a stats_config block");
     let block = &readme[start + "```yaml\n".len()..];
     let block = &block[..block.find("```").unwrap()];
     let yaml: Value = serde_norway::from_str(block).unwrap();

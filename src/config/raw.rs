@@ -14,16 +14,28 @@ use serde_json::Value;
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
+    /// OpenAI pixel id, sent URL-encoded as `?pid=`. Trimmed, non-empty.
     pub pixel_id: String,
+    /// Conversions API key: a literal, or `{"env": "NAME"}` read from the VM environment (list
+    /// `NAME` in Envoy `vm_config.environment_variables`, Istio `vmConfig.env`). Sent only as
+    /// `Authorization: Bearer …`; never logged.
     pub api_key: RawSecret,
     #[serde(default)]
     pub event_name: RawEventName,
+    /// `web mobile_app offline physical_store phone_call email other`. With `web`, every event
+    /// needs a valid `source_url` (see `server_event_data.automap`); an event without one is
+    /// invalid. With any other action source an invalid `source_url` is left out and the event is
+    /// sent.
     #[serde(default = "default_action_source")]
     pub action_source: String,
+    /// API test mode: events are validated, not stored.
     #[serde(default)]
     pub validate_only: bool,
+    /// `true`: the request continues at once and its events join the per-worker batch. `false`: the
+    /// request is held until the API answers or `api.timeout_ms` passes (see Delivery).
     #[serde(default)]
     pub optimistic: bool,
+    /// Sent as top-level `integration_source`: 1–64 of letters, digits, `.`, `_`, `-`; lowercased.
     #[serde(default)]
     pub integration_source: Option<String>,
     #[serde(default)]
@@ -32,8 +44,13 @@ pub struct RawConfig {
     pub trigger: RawTrigger,
     #[serde(default)]
     pub consent: RawConsent,
+    /// Write `__oppref` whenever a hit that passed consent has an `oppref` (see
+    /// `trigger.refresh_cookies`). Days 1 … 400.
     #[serde(default = "default_click_cookie")]
     pub click_id_cookie: RawCookieSetting,
+    /// Write `__obref`, and mint a UUID v4 browser id when none exists (one per request), for
+    /// browser traffic only: never for Measurement Protocol requests or with `action_source:
+    /// "mobile_app"`. Days 1 … 400.
     #[serde(default = "default_browser_cookie")]
     pub browser_id_cookie: RawCookieSetting,
     #[serde(default)]
@@ -48,6 +65,9 @@ pub struct RawConfig {
     pub api: RawApi,
     #[serde(default)]
     pub logging: RawLogging,
+    /// First segment of every metric name (1–64 of `a-z 0-9 _`, starting with a letter) and of the
+    /// filter-state key `<prefix>.summary`. Give each plugin instance its own, so their series stay
+    /// apart. See *Metrics*.
     #[serde(default = "default_metric_prefix")]
     pub metric_prefix: String,
 }
@@ -72,10 +92,25 @@ pub struct RawEnvRef {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawEventName {
+    /// `"inherit"`: the incoming `event_name`, with GA4 names mapped (`page_view`→`page_viewed`,
+    /// `view_item`→`contents_viewed`, `add_to_cart`→`items_added`,
+    /// `begin_checkout`→`checkout_started`, `purchase`→`order_created`,
+    /// `generate_lead`→`lead_created`, `sign_up`→`registration_completed`). A standard type name is
+    /// kept, and anything else becomes `custom`. `"standard"` or `"custom"`: every event gets one
+    /// fixed type.
     #[serde(default = "default_setup")]
     pub setup: String,
+    /// With `setup: "standard"`, one of `page_viewed contents_viewed items_added checkout_started
+    /// order_created lead_created registration_completed appointment_scheduled subscription_created
+    /// trial_started app_installed app_opened`. The app types (`app_installed`, `app_opened`) need
+    /// `action_source: "mobile_app"`; with any other action source the config is refused. An
+    /// *inherited* app event under another action source is invalid: counted in `events_invalid`,
+    /// logged, not sent, while the other events of the request still go out.
     #[serde(default = "default_standard")]
     pub standard: String,
+    /// With `setup: "custom"`, the name. It is lowercased and must be 1–64 of `[a-z0-9_-]` with a
+    /// letter or digit at each end. A standard type name is sent as that type. A config name that
+    /// breaks the rule is a config error; an inherited one makes the event invalid.
     #[serde(default)]
     pub custom: Option<String>,
 }
@@ -94,16 +129,32 @@ impl Default for RawEventName {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawCollect {
+    /// List of `{"path", "format"}`; `format` is `ga4`, `ga4_loader`, `mp` or `data`. Paths are
+    /// exact, with no query. Default: `/g/collect` ga4, `/mp/collect` mp, `/data` data.
     #[serde(default = "default_endpoints")]
     pub endpoints: Vec<RawEndpoint>,
+    /// Bodies up to this size are read (1 … 1048576, Envoy's default buffer limit). Larger ones are
+    /// not parsed, and the request is untouched.
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: u64,
+    /// Events beyond this many in one request are dropped and counted (1 … 1000). The request's
+    /// work budget applies too (see *Work budget per request*).
     #[serde(default = "default_max_events_per_request")]
     pub max_events_per_request: u64,
+    /// Must equal Envoy's `PluginConfig` field of the same name; see *Two deployment shapes*.
     #[serde(default)]
     pub allow_on_headers_stop_iteration: bool,
+    /// Data-Client (`data`) requests only. `false`: the event's IP and User-Agent are the peer
+    /// address and `User-Agent` header, whatever the request's data says. `true`: `ip_override` (or
+    /// `ip`, `ipOverride`) and `user_agent` (or `userAgent`) in the data beat them, as in Stape's
+    /// Data Client. Enable it only when the sender is a server you trust to relay its users'
+    /// addresses.
     #[serde(default)]
     pub trust_client_ip_and_user_agent: bool,
+    /// GA4 streams whose hits count, e.g. `["G-SHOP123"]` (GA4 `tid`, MP `measurement_id`; compared
+    /// without case). Events from other streams are skipped
+    /// (`events_skipped{reason="measurement_id"}`); events without a stream (Data-Client) always
+    /// count. `null`: every stream. See *Several GA4 streams on one page*.
     #[serde(default)]
     pub measurement_ids: Option<Vec<String>>,
 }
@@ -125,7 +176,9 @@ impl Default for RawCollect {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawEndpoint {
+    /// Request path, exact and without the query (`/g/collect`).
     pub path: String,
+    /// `ga4`, `ga4_loader`, `mp` or `data` (see *Three input formats*).
     pub format: String,
 }
 
@@ -133,10 +186,17 @@ pub struct RawEndpoint {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawTrigger {
+    /// Allow-list of incoming `event_name`s, matched exactly before any mapping; `null` means every
+    /// event.
     #[serde(default)]
     pub event_names: Option<Vec<String>>,
+    /// Incoming names that never fire; this beats the allow-list. Default: GA4's automatic
+    /// events (see *GA4's automatic events*). `[]` restores every event.
     #[serde(default = "default_exclude_event_names")]
     pub exclude_event_names: Vec<String>,
+    /// A hit the trigger skips (not listed, excluded, another stream) still writes and refreshes
+    /// `__oppref` / `__obref` when it passes consent, so a landing `page_view` keeps its click id
+    /// for the purchase that follows. `false`: skipped hits write no cookie.
     #[serde(default = "default_true")]
     pub refresh_cookies: bool,
 }
@@ -163,8 +223,14 @@ fn default_exclude_event_names() -> Vec<String> {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawConsent {
+    /// `"required"`: an event is sent only if the hit grants consent; see *Consent* for the signals
+    /// of each format. No signal means skipped, and a skipped event writes no cookie. Hits from GTM
+    /// preview (`https://gtm-msr.appspot.com/`) are always skipped.
     #[serde(default = "default_consent_mode")]
     pub mode: String,
+    /// In `required` mode, when ad_user_data is explicitly denied (`consent_state.ad_user_data`,
+    /// `gcd` index 6), the email, phone, name and external-id hashes are left out. Geo, IP, user
+    /// agent and `obref` stay.
     #[serde(default = "default_true")]
     pub user_data_requires_ad_user_data: bool,
 }
@@ -182,8 +248,11 @@ impl Default for RawConsent {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawCookieSetting {
+    /// Write (and keep refreshing) the cookie; `false` never writes it.
     #[serde(default = "default_true")]
     pub enabled: bool,
+    /// `Max-Age` of the cookie in days, 1 … 400. `null`: 30 for `click_id_cookie`, 365 for
+    /// `browser_id_cookie`.
     pub expiration_days: Option<u64>,
 }
 
@@ -191,12 +260,24 @@ pub struct RawCookieSetting {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawCookie {
+    /// `"auto"`: the registrable domain (eTLD+1, Public Suffix List) of `page_location`, else of
+    /// `Referer`, but only if the request host lies within it; otherwise that of the request host.
+    /// The request host is `:authority`, or with `cookie.trust_forwarded_host` the forwarded host.
+    /// IPs and single-label hosts get no `Domain`. Any other value is used verbatim.
     #[serde(default = "default_auto")]
     pub domain: String,
+    /// `lax`, `strict` or `none`.
     #[serde(default = "default_same_site")]
     pub same_site: String,
+    /// Adds `HttpOnly`.
     #[serde(default)]
     pub http_only: bool,
+    /// `true`: for `"auto"`, the request host is the first value of `X-Forwarded-Host`, else the
+    /// `host=` of the first element of `Forwarded` (RFC 7239; quoted values, any case, a port
+    /// ignored), else `:authority`. A forwarded value that is not a host name or IP (`a b`, `x/y`,
+    /// `u@h`, empty) is passed over. Turn it on only behind a proxy that sets or overwrites these
+    /// headers (a gateway whose `:authority` is an internal name such as `capi-gw.internal.svc`):
+    /// otherwise any client could choose the domain its cookies are written for.
     #[serde(default)]
     pub trust_forwarded_host: bool,
 }
@@ -216,13 +297,30 @@ impl Default for RawCookie {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawServerEventData {
+    /// `timestamp_ms` from MP `timestamp_micros` or the receipt time; `source_url` =
+    /// `page_location`; `id` = `event_id` | `eventId` (for `order_created` also `transaction_id`,
+    /// then `ecommerce.transaction_id`), trimmed, a blank one falling through to the next source;
+    /// `oppref` (see below). A `source_url` (automapped or overridden) must be an absolute
+    /// `http`/`https` URL with a host and without raw whitespace or control characters; it is sent
+    /// in its parsed, serialised form (`HTTPS://Shop.Example.com` → `https://shop.example.com/`).
+    /// User info (`user:password@`) and the fragment are removed. A literal `source_url` override
+    /// that is not one is a config error.
     #[serde(default = "default_true")]
     pub automap: bool,
-    /// `null`, `true`/`false`, `"from_hit"`, or a `{{…}}` reference.
+    /// `true`/`false`: sent as `opt_out` on every event. `"from_hit"`: `true` when the hit says the
+    /// user declined personalised ads (GA4 `npa=1`, ad_personalization denied in `consent_state` or
+    /// at `gcd` index 8, MP `non_personalized_ads: true` or `consent.ad_personalization:
+    /// "DENIED"`), otherwise not sent. A `{{…}}` reference: read per event as a boolean
+    /// (`true`/`false`, `1`/`0`, `"yes"`/`"no"`), not sent when it finds none. `null`: never sent.
+    /// `opt_out` only keeps the event out of personalisation; consent decides whether it is sent.
     #[serde(default)]
     pub opt_out: Option<Value>,
+    /// When no id is found, generate a 32-hex fallback id: the same for a replay of the same hit,
+    /// different for every new event (see *Fallback event ids*). It never matches a browser-pixel
+    /// event: see *Deduplication with the browser pixel*.
     #[serde(default = "default_true")]
     pub generate_missing_id: bool,
+    /// `timestamp_ms`, `id`, `oppref`, `source_url` → value (see *Override values*).
     #[serde(default)]
     pub overrides: RawServerOverrides,
 }
@@ -252,8 +350,12 @@ pub struct RawServerOverrides {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawUserData {
+    /// See *User data*. Also enables reading and minting `obref`.
     #[serde(default = "default_true")]
     pub automap: bool,
+    /// `email`, `phone`, `first_name`, `last_name`, `external_id` (hashed), `external_id_sha256`
+    /// (already a hash), `city`, `region`, `postal_code`, `country`, `ip_address`, `user_agent`,
+    /// `obref` → value.
     #[serde(default)]
     pub overrides: RawUserOverrides,
 }
@@ -290,10 +392,17 @@ pub struct RawUserOverrides {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawEventParameters {
+    /// See *Event parameters*.
     #[serde(default = "default_true")]
     pub automap: bool,
+    /// Item key used as `contents[].id` (e.g. `"sku"` for WooCommerce).
     #[serde(default = "default_item_id_key")]
     pub item_id_key: String,
+    /// `amount` (integer, already in minor units), `amount_regular_unit` (converted; `amount`
+    /// wins), `currency` (an active ISO 4217 code; a literal that is not one is a config error, a
+    /// reference that resolves to one makes the event invalid), `contents` (array of objects, each
+    /// with `content_type`; `variant_dict` must be an object of string values, e.g. `{"size":
+    /// "m"}`), `plan_id` → value.
     #[serde(default)]
     pub overrides: RawParamOverrides,
 }
@@ -323,12 +432,19 @@ pub struct RawParamOverrides {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawApi {
+    /// Envoy cluster for the callout (Istio: `outbound|80||bzr.openai.com`).
     #[serde(default = "default_cluster")]
     pub cluster: String,
+    /// `:authority` of the callout: a host name or `[IPv6]`, optionally `:port`. Surrounding spaces
+    /// are trimmed; other whitespace, control characters, a scheme or a path are refused.
     #[serde(default = "default_authority")]
     pub authority: String,
+    /// Path; `?pid=<pixel_id>` is appended. URL path characters only (`%XX` for others); inner
+    /// whitespace, control characters, `?` and `#` are refused.
     #[serde(default = "default_api_path")]
     pub path: String,
+    /// Per-attempt timeout. A held request waits at most `api.batch.held_window_ms` plus this (1 …
+    /// 300000).
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
     #[serde(default)]
@@ -354,16 +470,30 @@ impl Default for RawApi {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawRetry {
+    /// How long after its first attempt a failed call is still retried (0 … 86400000; `0` turns
+    /// retries off). With the defaults an API outage of up to 10 minutes loses nothing.
     #[serde(default = "default_horizon_ms")]
     pub horizon_ms: u64,
+    /// Optional cap on attempts, the first included (1 … 1000). `null`: the horizon alone decides.
     #[serde(default)]
     pub max_attempts: Option<u64>,
+    /// First retry delay. Exponential backoff with jitter, capped; never earlier than
+    /// `Retry-After`. The last retry is made at the horizon: a `Retry-After` that reaches past it
+    /// is cut to it, so the events get one last attempt rather than being dropped at once.
     #[serde(default = "default_initial_backoff_ms")]
     pub initial_backoff_ms: u64,
+    /// Longest retry delay. Exponential backoff with jitter, capped; never earlier than
+    /// `Retry-After`. The last retry is made at the horizon: a `Retry-After` that reaches past it
+    /// is cut to it, so the events get one last attempt rather than being dropped at once.
     #[serde(default = "default_max_backoff_ms")]
     pub max_backoff_ms: u64,
+    /// Events waiting to be sent (fresh batches, retries, split halves), per worker (1000 …
+    /// 1000000). When full, the oldest calls are dropped, counted and logged.
     #[serde(default = "default_max_queued_events")]
     pub max_queued_events: u64,
+    /// The same queue bounded by the memory its calls hold: encoded events, ids, names and trace
+    /// ids, counted by allocation (1 MiB … 256 MiB). With both defaults a worker holds at most
+    /// about 16 MiB of queued calls, plus the calls in flight.
     #[serde(default = "default_max_queued_bytes")]
     pub max_queued_bytes: u64,
 }
@@ -385,10 +515,14 @@ impl Default for RawRetry {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawBatch {
+    /// Optimistic mode: a batch is sent when it holds this many events (1 … 1000)…
     #[serde(default = "default_batch_max_events")]
     pub max_events: u64,
+    /// …or this long after its first event. `0` turns cross-request batching off.
     #[serde(default = "default_batch_max_delay_ms")]
     pub max_delay_ms: u64,
+    /// Held mode: the longest a batch of held requests waits behind a call in flight before it is
+    /// sent (0 … 1000); see Delivery. `0`: one call per request.
     #[serde(default = "default_held_window_ms")]
     pub held_window_ms: u64,
 }
@@ -407,10 +541,17 @@ impl Default for RawBatch {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawLogging {
+    /// `"off"`, `"debug"` (written at Envoy debug level) or `"always"` (info level). See *Logging*.
     #[serde(default = "default_console")]
     pub console: String,
+    /// `true`: console records show API request bodies exactly as sent (raw IP, user agent, geo,
+    /// page URL with query) and the API's answers (1 KB). `false`: those are redacted and answers
+    /// left out. See *Logging*.
     #[serde(default)]
     pub full_bodies: bool,
+    /// BigQuery logging (see *Logging to BigQuery*): `{"project_id", "dataset_id", "table_id",
+    /// "cluster", "access_token"}`, all non-empty. `cluster` is the Envoy cluster for
+    /// `bigquery.googleapis.com`.
     #[serde(default)]
     pub bigquery: Option<RawBigQuery>,
 }
@@ -429,10 +570,22 @@ impl Default for RawLogging {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawBigQuery {
+    /// Google Cloud project of the table.
     pub project_id: String,
+    /// BigQuery dataset of the table (create it first; see *Logging to BigQuery* in
+    /// docs/operations.md).
     pub dataset_id: String,
+    /// BigQuery table the rows are inserted into (schema: `docs/bigquery-schema.json`).
     pub table_id: String,
+    /// Envoy cluster for `bigquery.googleapis.com` (TLS to port 443; Istio:
+    /// `outbound|80||bigquery.googleapis.com`).
     pub cluster: String,
+    /// A literal token or `{"env": NAME}` (short-lived; tests); `{"gcp_metadata": {"cluster":
+    /// NAME}}` (the GCE/GKE metadata server through that cluster; works with GKE Workload
+    /// Identity); or `{"service_account_key": {"env": NAME, "cluster": "google_oauth2"}}` (a
+    /// service-account JSON key in the VM environment, exchanged at its `token_uri` through
+    /// `cluster`, default `google_oauth2`). A key that does not parse is a config error naming the
+    /// field, never quoting the key.
     pub access_token: RawAccessToken,
 }
 

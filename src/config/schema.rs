@@ -16,6 +16,13 @@ use serde_json::{json, Value};
 
 pub const SCHEMA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config.schema.json");
 
+/// The configuration reference, whose key table is generated from the schema below.
+pub const REFERENCE_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/configuration.md");
+/// The lines that enclose the generated table in [`REFERENCE_FILE`].
+pub const REFERENCE_START: &str =
+    "<!-- generated from config.schema.json by `make schema`: do not edit by hand -->";
+pub const REFERENCE_END: &str = "<!-- end of generated table -->";
+
 /// A constraint the semantic checks apply, added at a JSON pointer of the generated schema.
 fn constraints() -> Vec<(&'static str, Value)> {
     let standard: Vec<&str> = StandardType::ALL.iter().map(|t| t.as_str()).collect();
@@ -171,6 +178,129 @@ pub fn generate() -> Value {
         }
     }
     schema
+}
+
+/// The node a `$ref` points to, else the node itself.
+fn resolve<'a>(schema: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => schema
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or(node),
+        None => node,
+    }
+}
+
+/// The object schema of a property (through `$ref` and an `Option`'s `anyOf`), if it has fields.
+fn object_of<'a>(schema: &'a Value, node: &'a Value) -> Option<&'a Value> {
+    let node = resolve(schema, node);
+    if node.get("properties").is_some() {
+        return Some(node);
+    }
+    // Only an `Option` of an object: a secret's `{"env": …}` branch is one value, not fields.
+    let branches = node.get("anyOf")?.as_array()?;
+    let null = json!({"type": "null"});
+    let mut objects = branches
+        .iter()
+        .filter(|branch| **branch != null)
+        .map(|branch| resolve(schema, branch));
+    let object = objects.next()?;
+    match (object.get("properties"), objects.next()) {
+        (Some(_), None) => Some(object),
+        _ => None,
+    }
+}
+
+/// One row of the reference: dotted key, default as shown, description.
+pub struct ReferenceRow {
+    pub key: String,
+    pub default: String,
+    pub description: Option<String>,
+}
+
+/// Every configuration key in schema order: each documented property, and every leaf whether
+/// documented or not (a test requires them all to be). `overrides` maps are one row each.
+pub fn reference_rows(schema: &Value) -> Vec<ReferenceRow> {
+    fn walk(
+        schema: &Value,
+        object: &Value,
+        parent_default: Option<&Value>,
+        path: &str,
+        out: &mut Vec<ReferenceRow>,
+    ) {
+        let required: Vec<&str> = object
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let Some(properties) = object.get("properties").and_then(Value::as_object) else {
+            return;
+        };
+        for (name, node) in properties {
+            let key = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}.{name}")
+            };
+            let default = node
+                .get("default")
+                .or_else(|| parent_default.and_then(|d| d.get(name)));
+            let child = if name == "overrides" {
+                None
+            } else {
+                object_of(schema, node)
+            };
+            let description = node
+                .get("description")
+                .and_then(Value::as_str)
+                .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "));
+            if description.is_some() || child.is_none() {
+                let shown = if required.contains(&name.as_str()) {
+                    "— (required)".to_owned()
+                } else {
+                    match default {
+                        Some(Value::Null) => "`null`".to_owned(),
+                        // An object, a map or a list whose default the description gives.
+                        None => "—".to_owned(),
+                        Some(value) => {
+                            let text = value.to_string();
+                            // Long lists are spelled out in the description instead.
+                            if text.len() > 24 {
+                                "see meaning".to_owned()
+                            } else {
+                                format!("`{text}`")
+                            }
+                        }
+                    }
+                };
+                out.push(ReferenceRow {
+                    key: key.clone(),
+                    default: shown,
+                    description,
+                });
+            }
+            if let Some(child) = child {
+                walk(schema, child, default, &key, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(schema, schema, None, "", &mut out);
+    out
+}
+
+/// The Markdown table of every key, as [`REFERENCE_FILE`] must hold it between its markers.
+pub fn reference_table(schema: &Value) -> String {
+    let mut table = String::from("| key | default | meaning |\n|---|---|---|\n");
+    for row in reference_rows(schema) {
+        let description = row.description.unwrap_or_default().replace('|', "\\|");
+        table.push_str(&format!(
+            "| `{}` | {} | {description} |\n",
+            row.key, row.default
+        ));
+    }
+    table
 }
 
 #[cfg(test)]

@@ -184,7 +184,7 @@ fn measurement_protocol_consent_decides_under_required_mode_and_every_skip_says_
         mp(r#""consent": {"ad_user_data": "DENIED"},"#).as_bytes(),
     );
     env.post(path, &[], mp("").as_bytes());
-    // The README's own GA4 curl, without a consent signal.
+    // The README's make-run GA4 curl, without a consent signal.
     env.get(
         &format!("/g/collect?v=2&tid=G-DEMO&cid=555.666&en=page_view&dl={PAGE}"),
         &[],
@@ -194,12 +194,13 @@ fn measurement_protocol_consent_decides_under_required_mode_and_every_skip_says_
     assert_eq!(sent[0]["type"], json!("lead_created"));
     assert_eq!(env.wait_stat("events_skipped_consent_missing", 2, WAIT), 2);
     assert_eq!(env.stat("events_skipped_consent_denied"), 1);
-    // The skip explains itself at debug level, in the words the README quotes.
-    let readme = std::fs::read_to_string(crate::harness::root().join("README.md")).unwrap();
-    let quoted = readme
+    // The skip explains itself at debug level, in the words docs/configuration.md quotes.
+    let doc =
+        std::fs::read_to_string(crate::harness::root().join("docs/configuration.md")).unwrap();
+    let quoted = doc
         .lines()
         .find(|l| l.starts_with("event page_view skipped (consent_missing)"))
-        .expect("the README quotes the consent skip line");
+        .expect("docs/configuration.md quotes the consent skip line");
     let log = env.log();
     assert!(log.contains(quoted), "{quoted}\nnot in the log:\n{log}");
     assert!(

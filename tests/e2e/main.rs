@@ -21,6 +21,7 @@ mod config_refusal;
 mod conversion_edges;
 mod conversions;
 mod delivery;
+mod docs;
 mod edges;
 mod first_path;
 mod held_batching;

@@ -71,3 +71,40 @@ fn checked_in_schema_is_generated_from_the_config_types() {
         "config.schema.json is stale: the config types changed. Run `make schema` and commit it."
     );
 }
+
+#[test]
+fn every_config_key_has_a_description() {
+    let schema = generate();
+    let undocumented: Vec<String> = reference_rows(&schema)
+        .into_iter()
+        .filter(|row| row.description.is_none())
+        .map(|row| row.key)
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "give these raw config fields a doc comment (it becomes the schema's description and \
+         the row in docs/configuration.md): {undocumented:?}"
+    );
+}
+
+#[test]
+fn configuration_reference_table_is_generated_from_the_schema() {
+    let table = reference_table(&generate());
+    let mut doc = std::fs::read_to_string(REFERENCE_FILE).unwrap();
+    let start = doc
+        .find(REFERENCE_START)
+        .expect("docs/configuration.md: start marker");
+    let body_start = start + REFERENCE_START.len() + 1;
+    let end = doc
+        .find(REFERENCE_END)
+        .expect("docs/configuration.md: end marker");
+    let expected = format!("{}{table}{}", &doc[..body_start], &doc[end..]);
+    if std::env::var_os("UPDATE_CONFIG_SCHEMA").is_some() {
+        std::fs::write(REFERENCE_FILE, &expected).unwrap();
+        doc.clone_from(&expected);
+    }
+    assert!(
+        doc == expected,
+        "docs/configuration.md's key table is stale: run `make schema` and commit it."
+    );
+}
