@@ -48,12 +48,13 @@ lint: wasm-target
 unit:
 	$(CARGO) test --workspace --lib --bins
 	$(CARGO) test -p openai-capi-filter --lib --features service-account -- bigquery:: config::
-	$(CARGO) test -p openai-capi-filter --test ingest_fixtures --test config_examples --test monitoring
+	$(CARGO) test -p openai-capi-filter --test ingest_fixtures --test config_examples --test monitoring --test docs --test layering --test unit_test_layout
 	$(CARGO) test -p openai-capi-filter --release --test memory_per_request
 
 ## schema: regenerate config.schema.json from the config types (commit the result)
 schema:
 	UPDATE_CONFIG_SCHEMA=1 $(CARGO) test -p openai-capi-filter --lib config::schema
+	UPDATE_DOCS=1 $(CARGO) test -p openai-capi-filter --test docs the_series
 
 ## monitoring: promtool checks and unit-tests the alert rules in monitoring/
 monitoring:

@@ -521,8 +521,8 @@ pub struct RawBatch {
     /// …or this long after its first event. `0` turns cross-request batching off.
     #[serde(default = "default_batch_max_delay_ms")]
     pub max_delay_ms: u64,
-    /// Held mode: the longest a batch of held requests waits behind a call in flight before it is
-    /// sent (0 … 1000); see Delivery. `0`: one call per request.
+    /// Held mode: how long a batch of held requests gathers on a busy worker before it is sent
+    /// (0 … 1000); on a quiet worker a hit goes at once. `0`: one call per request.
     #[serde(default = "default_held_window_ms")]
     pub held_window_ms: u64,
 }
@@ -584,8 +584,9 @@ pub struct RawBigQuery {
     /// NAME}}` (the GCE/GKE metadata server through that cluster; works with GKE Workload
     /// Identity); or `{"service_account_key": {"env": NAME, "cluster": "google_oauth2"}}` (a
     /// service-account JSON key in the VM environment, exchanged at its `token_uri` through
-    /// `cluster`, default `google_oauth2`). A key that does not parse is a config error naming the
-    /// field, never quoting the key.
+    /// `cluster`, default `google_oauth2`; only in the build with the `service-account` cargo
+    /// feature). A key that does not parse is a config error naming the field, never quoting the
+    /// key.
     pub access_token: RawAccessToken,
 }
 
