@@ -134,11 +134,12 @@ run-check: build envoy
 	$(CARGO) build --release -p capi-standin
 	ENVOY_BIN=$(abspath $(ENVOY)) ./scripts/test-run-local.sh
 
-## bench: the filter against plain Envoy and a minimal wasm filter under wrk, plus the core pipeline (see BENCHMARKS.md)
+## bench: gateway CPU per request against plain Envoy and a minimal wasm filter, plus the core pipeline
+## (see BENCHMARKS.md; BENCH_ARGS=--quick for a one-round check)
 bench: build envoy
 	$(CARGO) build --release -p capi-standin
 	$(CARGO) build --release --target $(WASM_TARGET) -p capi-ceiling
-	./scripts/bench.py $(ENVOY) $(WASM)
+	./scripts/bench.py $(ENVOY) $(WASM) $(BENCH_ARGS)
 	$(CARGO) bench -p capi-pipeline-bench --bench pipeline -- --warm-up-time 1 --measurement-time 3
 
 clean:
