@@ -34,7 +34,7 @@ run: build envoy
 	$(CARGO) build --release -p capi-standin
 	./scripts/run-local.sh $(ENVOY)
 
-## test: before a commit: lint, unit, monitoring, fast e2e, validate (≤ 5 min warm)
+## test: before a commit: lint, unit, monitoring, fast e2e, validate (no slow suites)
 test: lint unit monitoring e2e validate
 	@echo "make test: all checks passed"
 
