@@ -77,35 +77,14 @@ fn assert_same_verdict(validator: &jsonschema::Validator, name: &str, config: &V
     filter_ok
 }
 
-/// The filter configuration of every `envoy.filters.http.wasm` in an Envoy YAML file.
-fn envoy_plugin_configs(path: &Path) -> Vec<Value> {
-    let yaml: Value = serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let mut found = Vec::new();
-    collect_wasm_configs(&yaml, &mut found);
-    found
-}
-
-fn collect_wasm_configs(node: &Value, found: &mut Vec<Value>) {
-    match node {
-        Value::Object(map) => {
-            if let Some(configuration) = map.get("configuration") {
-                if map.contains_key("vm_config") {
-                    let kind = configuration["@type"].as_str().unwrap_or_default();
-                    let value = &configuration["value"];
-                    found.push(match kind {
-                        "type.googleapis.com/google.protobuf.StringValue" => {
-                            serde_json::from_str(value.as_str().unwrap()).unwrap()
-                        }
-                        "type.googleapis.com/google.protobuf.Struct" => value.clone(),
-                        other => panic!("unexpected configuration type {other}"),
-                    });
-                }
-            }
-            map.values().for_each(|v| collect_wasm_configs(v, found));
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_wasm_configs(v, found)),
-        _ => {}
-    }
+/// The filter configuration of every wasm filter in an Envoy file or of an Istio WasmPlugin, as
+/// `make check-config` finds them.
+fn plugin_configs(path: &Path) -> Vec<Value> {
+    capi_check_config::plugin_configs(&std::fs::read_to_string(path).unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|plugin| plugin.value.expect("a shipped configuration is JSON"))
+        .collect()
 }
 
 /// Replaces template placeholders with plausible values.
@@ -153,7 +132,7 @@ fn shipped_envoy_configs_get_the_same_verdict_from_schema_and_filter() {
         "envoy/production.yaml",
         "envoy/docker/envoy.yaml",
     ] {
-        let configs = envoy_plugin_configs(&root().join(file));
+        let configs = plugin_configs(&root().join(file));
         assert!(
             !configs.is_empty(),
             "{file} has no wasm filter configuration"
@@ -169,20 +148,9 @@ fn shipped_envoy_configs_get_the_same_verdict_from_schema_and_filter() {
 #[test]
 fn istio_plugin_config_gets_the_same_verdict_from_schema_and_filter() {
     let validator = validator();
-    let text = std::fs::read_to_string(root().join("envoy/istio/wasmplugin.yaml")).unwrap();
-    let mut found = 0;
-    for doc in serde_norway::Deserializer::from_str(&text) {
-        let doc: Value = serde::Deserialize::deserialize(doc).unwrap();
-        if doc["kind"] == "WasmPlugin" {
-            check_shipped(
-                &validator,
-                "istio pluginConfig",
-                &doc["spec"]["pluginConfig"],
-            );
-            found += 1;
-        }
-    }
-    assert_eq!(found, 1);
+    let configs = plugin_configs(&root().join("envoy/istio/wasmplugin.yaml"));
+    assert_eq!(configs.len(), 1);
+    check_shipped(&validator, "istio pluginConfig", &configs[0]);
 }
 
 #[test]

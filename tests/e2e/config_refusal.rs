@@ -1,11 +1,60 @@
-//! A bad configuration is refused by Envoy, with one log line naming the field.
+//! A bad configuration is refused by Envoy, with one log line naming the field, and
+//! `make check-config` prints that same line for the same configuration.
 
-use crate::harness::{Env, Options};
-use serde_json::json;
+use crate::harness::{ConfigForm, Env, Options};
+use serde_json::{json, Value};
+
+/// Starts Envoy with a configuration the filter must refuse and returns Envoy's log, after
+/// checking that one of its lines ends with what check-config says of the same configuration.
+fn refused(options: Options) -> String {
+    let expected = check_config_line(&options);
+    let log = Env::start_refused(options);
+    assert!(
+        log.lines().any(|line| line.ends_with(&expected)),
+        "check-config says:\n{expected}\nEnvoy logged:\n{log}"
+    );
+    log
+}
+
+/// check-config's refusal line for the PluginConfig the harness writes: the same
+/// `configuration` and `vm_config.environment_variables`, and Envoy's environment (this
+/// process's, which Envoy inherits).
+fn check_config_line(options: &Options) -> String {
+    let configuration = match options.config_form {
+        ConfigForm::JsonString => json!({
+            "@type": "type.googleapis.com/google.protobuf.StringValue",
+            "value": options.filter.to_string(),
+        }),
+        ConfigForm::Struct => json!({
+            "@type": "type.googleapis.com/google.protobuf.Struct",
+            "value": options.filter,
+        }),
+    };
+    let key_values: serde_json::Map<String, Value> = options
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+        .collect();
+    let plugin = json!({
+        "name": "openai_capi",
+        "configuration": configuration,
+        "vm_config": {"environment_variables": {
+            "host_env_keys": options.host_env_keys,
+            "key_values": key_values,
+        }},
+    });
+    let verdicts =
+        capi_check_config::check(&plugin.to_string(), &|name| std::env::var(name).ok()).unwrap();
+    assert_eq!(verdicts.len(), 1, "{verdicts:?}");
+    verdicts[0]
+        .result
+        .clone()
+        .expect_err("check-config must refuse what Envoy refuses")
+}
 
 #[test]
 fn an_unknown_key_makes_envoy_refuse_the_config() {
-    let log = Env::start_refused(Options {
+    let log = refused(Options {
         filter: json!({"pixel_id": "p", "api_key": "k", "colour": "blue"}),
         ..Options::default()
     });
@@ -17,7 +66,7 @@ fn an_unknown_key_makes_envoy_refuse_the_config() {
 
 #[test]
 fn an_empty_pixel_id_makes_envoy_refuse_the_config() {
-    let log = Env::start_refused(Options {
+    let log = refused(Options {
         filter: json!({"pixel_id": "", "api_key": "k"}),
         ..Options::default()
     });
@@ -29,7 +78,7 @@ fn an_empty_pixel_id_makes_envoy_refuse_the_config() {
 
 #[test]
 fn a_missing_api_key_env_var_names_the_field_and_never_prints_a_key() {
-    let log = Env::start_refused(Options {
+    let log = refused(Options {
         filter: json!({"pixel_id": "p", "api_key": {"env": "OPENAI_CAPI_KEY_UNSET"}}),
         ..Options::default()
     });
@@ -38,7 +87,7 @@ fn a_missing_api_key_env_var_names_the_field_and_never_prints_a_key() {
 
 #[test]
 fn a_listed_but_unset_host_env_key_is_not_blamed_on_vm_config() {
-    let log = Env::start_refused(Options {
+    let log = refused(Options {
         filter: json!({"pixel_id": "p", "api_key": {"env": "OPENAI_CAPI_KEY_NOT_IN_ENVOY_ENV"}}),
         host_env_keys: vec!["OPENAI_CAPI_KEY_NOT_IN_ENVOY_ENV"],
         ..Options::default()
@@ -52,7 +101,7 @@ fn a_listed_but_unset_host_env_key_is_not_blamed_on_vm_config() {
 
 #[test]
 fn a_placeholder_pixel_id_is_refused() {
-    let log = Env::start_refused(Options {
+    let log = refused(Options {
         filter: json!({"pixel_id": "REPLACE_WITH_PIXEL_ID", "api_key": "k"}),
         ..Options::default()
     });
@@ -64,7 +113,7 @@ fn a_placeholder_pixel_id_is_refused() {
 
 #[test]
 fn a_parse_error_names_line_and_column() {
-    let log = Env::start_refused(Options {
+    let log = refused(Options {
         // The harness hands the configuration over as one line of JSON text.
         filter: json!({"pixel_id": "p", "api_key": "k", "collect": {"max_body_bytes": -1}}),
         ..Options::default()
@@ -78,7 +127,7 @@ fn a_parse_error_names_line_and_column() {
 
 #[test]
 fn the_default_build_refuses_a_service_account_key_and_says_which_build_signs() {
-    let log = Env::start_refused(Options {
+    let log = refused(Options {
         filter: json!({"pixel_id": "p", "api_key": "k", "logging": {"bigquery": {
             "project_id": "p", "dataset_id": "d", "table_id": "t", "cluster": "bigquery",
             "access_token": {"service_account_key": {"env": "GOOGLE_KEY"}}}}}),
@@ -93,4 +142,18 @@ fn the_default_build_refuses_a_service_account_key_and_says_which_build_signs() 
         ),
         "{log}"
     );
+}
+
+#[test]
+fn a_native_yaml_config_is_refused_by_field_without_a_text_position() {
+    let log = refused(Options {
+        filter: json!({"pixel_id": "p", "api_key": "k", "collect": {"max_body_bytes": -1}}),
+        config_form: ConfigForm::Struct,
+        ..Options::default()
+    });
+    let line = log
+        .lines()
+        .find(|line| line.contains("invalid configuration: collect.max_body_bytes"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(!line.contains("(line "), "{line}");
 }

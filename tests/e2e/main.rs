@@ -1,5 +1,11 @@
-//! End-to-end tests in real Envoy (built `.wasm` + API stand-in). Run with `make test`; they
-//! fail, never skip, when Envoy or the `.wasm` is missing.
+//! End-to-end tests in real Envoy (built `.wasm` + API stand-in). They fail, never skip, when
+//! Envoy or the `.wasm` is missing.
+//!
+//! `make test` runs the fast ones (`make e2e`). The slow ones — the soak, the 60 s API outage
+//! and the thousand-request memory check, each a minute or more — carry
+//! `#[ignore = "slow: …"]` so that `make test` stays within minutes; `make e2e-slow` (part of
+//! `make ci`) runs exactly those, with `--ignored`. `make lint` refuses an `#[ignore]` for any
+//! other reason, so nothing ignored escapes `make ci`.
 
 // Test code: a failed unwrap is a failed test. Clippy's test exemptions cover #[test]
 // functions only, not the helpers of an integration-test crate.

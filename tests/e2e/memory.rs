@@ -46,6 +46,7 @@ fn send(env: &Env, shape: &Shape) -> u16 {
 }
 
 #[test]
+#[ignore = "slow: a thousand large requests (make e2e-slow)"]
 fn vm_memory_stays_flat_across_a_thousand_hostile_requests() {
     let env = Env::start(Options {
         filter: json!({"collect": {
