@@ -218,8 +218,11 @@ fn token_uri(text: &str) -> Result<TokenUri, String> {
     })
 }
 
-#[cfg(all(test, feature = "service-account"))]
+// Two attributes rather than `cfg(all(..))`: clippy recognises test code by `#[cfg(test)]`.
+#[cfg(test)]
+#[cfg(feature = "service-account")]
 mod tests;
 
-#[cfg(all(test, not(feature = "service-account")))]
+#[cfg(test)]
+#[cfg(not(feature = "service-account"))]
 mod tests_without_signing;
