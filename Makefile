@@ -68,7 +68,7 @@ build: wasm-target
 ## build-service-account: the filter with service-account signing, under target/service-account/
 build-service-account: wasm-target
 	$(CARGO) build --release --target $(WASM_TARGET) -p openai-capi-filter --lib --features service-account --target-dir target/service-account
-	@ls -l target/service-account/$(WASM) | awk '{print "wasm size (service-account): " $$5 " bytes"}'
+	@ls -l target/service-account/$(WASM_TARGET)/release/openai_capi_filter.wasm | awk '{print "wasm size (service-account): " $$5 " bytes"}'
 
 ## dist: dist/ .wasm + .sha256 and an OCI image for Istio; prints the digests to pin
 # The OCI image layout (dist/oci) is written by umoci, no Docker engine needed.
