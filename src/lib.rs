@@ -37,6 +37,7 @@ pub mod observe;
 pub mod payload;
 pub mod request;
 pub mod response;
+pub mod runtime;
 pub mod tag;
 mod url_path;
 
