@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// proxy-wasm host side) is on top. lib.rs's data-flow table names the same modules by stage.
 const LAYERS: &[&str] = &[
     "url_path", "model", "event", "request", "config", "payload", "response", "observe", "ingest",
-    "tag", "delivery", "collect", "glue",
+    "tag", "delivery", "collect", "runtime", "glue",
 ];
 
 /// Unit-test helpers (`#[cfg(test)]` only): any module's tests may use them, and they may use
