@@ -1,10 +1,12 @@
 //! The runtime's decisions through a fake host: held batching, the wake queue, the timer,
 //! body-watch deadlines, shutdown and reading answers.
 
+use super::answer::call_result;
 use super::fake::{Call, FakeHost};
 use super::request::{Flow, Request};
 use super::root::{Lifecycle, Root};
 use super::shared::Shared;
+use crate::delivery::retry::CallResult;
 use crate::observe::metrics::Counter;
 use crate::test_support::config;
 use serde_json::{json, Value};
@@ -361,12 +363,10 @@ fn an_envoy_local_reply_is_told_apart_from_an_api_answer() {
     let host = FakeHost::at(NOW);
     *host.answer.borrow_mut() = vec![(":status".into(), b"503".to_vec())];
     *host.answer_body.borrow_mut() = b"upstream connect error".to_vec();
-    let from_envoy = |r| matches!(r, crate::delivery::retry::CallResult::Answered { from_envoy, .. } if from_envoy);
-    assert!(from_envoy(super::answer::call_result(&host, 1, 22)));
+    let from_envoy = |r| matches!(r, CallResult::Answered { from_envoy, .. } if from_envoy);
+    assert!(from_envoy(call_result(&host, 1, 22)));
+    // A real answer passed through the router carries x-envoy-upstream-service-time.
     host.answer_with(503, "upstream connect error");
-    assert!(!from_envoy(super::answer::call_result(&host, 2, 22)));
-    assert!(matches!(
-        super::answer::call_result(&host, 0, 0),
-        crate::delivery::retry::CallResult::Reset
-    ));
+    assert!(!from_envoy(call_result(&host, 2, 22)));
+    assert!(matches!(call_result(&host, 0, 0), CallResult::Reset));
 }
