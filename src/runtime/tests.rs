@@ -370,3 +370,31 @@ fn an_envoy_local_reply_is_told_apart_from_an_api_answer() {
     assert!(!from_envoy(call_result(&host, 2, 22)));
     assert!(matches!(call_result(&host, 0, 0), CallResult::Reset));
 }
+
+#[test]
+fn a_call_envoy_refuses_at_shutdown_is_lost_counted_and_the_root_done_at_once() {
+    let (mut root, shared) = root(json!({"optimistic": true}));
+    let _a = hit(&shared, 10, false);
+    shared.host.refuse_dispatch.set(true);
+    assert!(root.on_done(), "nothing is in flight");
+    assert_eq!(root.lifecycle(), Lifecycle::Done);
+    assert_eq!(
+        shared.host.metrics.counter(Counter::EventsLostOnShutdown),
+        1
+    );
+}
+
+#[test]
+fn a_response_before_the_body_was_read_counts_the_request_and_warns_once_a_minute() {
+    let (_root, shared) = root(json!({}));
+    for id in [10, 11] {
+        let (mut request, flow) = hit(&shared, id, true);
+        assert_eq!(flow, Flow::Continue, "headers are not held by default");
+        assert_eq!(request.on_response_headers(), Flow::Continue);
+    }
+    assert_eq!(shared.host.metrics.counter(Counter::BodiesUnread), 2);
+    assert_eq!(shared.host.metrics.counter(Counter::CollectRequests), 2);
+    let warns = shared.host.lines(log::Level::Warn);
+    assert_eq!(warns.len(), 1, "{warns:?}");
+    assert!(warns[0].starts_with("a collection request's response started before its body"));
+}
