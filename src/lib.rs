@@ -18,14 +18,16 @@
 //! | response | [`response`] | `Set-Cookie` values and the cookie domain |
 //! | observe | [`observe`] | metric names and console log records |
 //! | orchestration | [`collect`] | one collection request through all of the above |
+//! | runtime | [`runtime`] | the running filter's decisions (timer, held batches, shutdown) |
 //!
-//! Only `glue` (compiled for `wasm32` alone) talks to Envoy through `proxy-wasm`.
+//! Only `glue` (compiled for `wasm32` alone) talks to Envoy through `proxy-wasm`: its contexts
+//! forward each callback to [`runtime`] and implement its `Host` with hostcalls.
 //!
 //! Imports follow one layering rather than the table (the tag builds payload types and reads
 //! cookies), lowest first: `url_path`, `model`, `event`, `request`, `config`, `payload`,
-//! `response`, `observe`, `ingest`, `tag`, `delivery`, `collect`, `glue`. A module uses only
-//! modules before it, so no two depend on each other; `tests/layering.rs` holds this order and
-//! fails on any import against it.
+//! `response`, `observe`, `ingest`, `tag`, `delivery`, `collect`, `runtime`, `glue`. A module
+//! uses only modules before it, so no two depend on each other; `tests/layering.rs` holds this
+//! order and fails on any import against it.
 
 pub mod collect;
 pub mod config;
@@ -37,6 +39,7 @@ pub mod observe;
 pub mod payload;
 pub mod request;
 pub mod response;
+pub mod runtime;
 pub mod tag;
 mod url_path;
 

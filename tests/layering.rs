@@ -10,11 +10,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The top-level modules of `src/`, lowest first. `model` (the API's vocabulary and pure rules)
-/// and `url_path` sit at the bottom; `collect` runs one request through everything; `glue` (the
-/// proxy-wasm host side) is on top. lib.rs's data-flow table names the same modules by stage.
+/// and `url_path` sit at the bottom; `collect` runs one request through everything; `runtime`
+/// makes the running filter's decisions against its `Host` trait; `glue` (the proxy-wasm host
+/// side) is on top. lib.rs's data-flow table names the same modules by stage.
 const LAYERS: &[&str] = &[
     "url_path", "model", "event", "request", "config", "payload", "response", "observe", "ingest",
-    "tag", "delivery", "collect", "glue",
+    "tag", "delivery", "collect", "runtime", "glue",
 ];
 
 /// Unit-test helpers (`#[cfg(test)]` only): any module's tests may use them, and they may use

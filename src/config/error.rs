@@ -1,6 +1,6 @@
 //! Configuration errors: which field, why, and for a JSON parse error where in the text.
 //!
-//! The glue logs one as a single line (`invalid configuration: <field>: <reason> (line L,
+//! The runtime logs one as a single line (`invalid configuration: <field>: <reason> (line L,
 //! column C)`) and refuses the configuration, so the message must name what to fix.
 
 use std::fmt;

@@ -3,7 +3,7 @@
 //! The whole configuration schema lives here as types that cannot hold an invalid value: enums for
 //! every closed set, a [`Secret`] that never prints, override values already parsed into
 //! [`ValueSource`]s, numbers range-checked. A bad config yields one [`ConfigError`] naming the
-//! field and the reason; the glue logs it and returns `false`, so Envoy refuses the config.
+//! field and the reason; the runtime logs it and returns `false`, so Envoy refuses the config.
 //!
 //! This module holds [`Config`] itself, the parse entry points and the top-level fields
 //! (`pixel_id`, `event_name`, `action_source`, `consent`, `integration_source`,

@@ -5,7 +5,7 @@
 //! it holds `api.batch.max_events` events or `api.batch.held_window_ms` after it opened. A batch
 //! opened on a quiet worker (no shared call in flight, and none sent within the last window)
 //! has nobody to share with and goes out at once ([`HeldBatches::idle`]): the first request that
-//! makes a batch due asks the glue to wake its sender ([`Joined::Due`]), once until the due
+//! makes a batch due asks the runtime to wake its sender ([`Joined::Due`]), once until the due
 //! batches are taken, so a burst of arrivals costs one wake-up. Under load every batch gathers
 //! for its whole window, so a worker sends about one call per window however many requests it
 //! holds: an answer does not cut the batch behind it early, because with a fast API that would
@@ -26,7 +26,7 @@ pub struct HeldCall {
     pub waiters: Vec<u32>,
 }
 
-/// What joining did, so the glue can time the send.
+/// What joining did, so the runtime can time the send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Joined {
     /// The request opened a new batch behind a call in flight: it is due one window from now.
@@ -35,7 +35,7 @@ pub enum Joined {
     /// for and not yet answered by [`HeldBatches::take_due`]).
     Added,
     /// A batch is due now (it reached `max_events`, or it opened with no call in flight) and
-    /// no wake-up is outstanding: the glue wakes the sender at once.
+    /// no wake-up is outstanding: the runtime wakes the sender at once.
     Due,
 }
 
@@ -186,12 +186,12 @@ impl HeldBatches {
         }
     }
 
-    /// Whether a batch still waits to be sent (the glue keeps its timer running).
+    /// Whether a batch still waits to be sent (the runtime keeps its timer running).
     pub fn has_pending(&self) -> bool {
         self.open.is_some() || !self.ready.is_empty()
     }
 
-    /// The glue sent a batch under `token` at `now_ms`; its waiters wait for that callout's
+    /// The runtime sent a batch under `token` at `now_ms`; its waiters wait for that callout's
     /// answer. Tracked even with no waiter left: the worker is busy until it answers.
     pub fn sent(&mut self, token: u32, waiters: Vec<u32>, now_ms: u64) {
         self.in_flight.push((token, waiters));

@@ -3,7 +3,7 @@
 //!
 //! [`Delivery`] is the per-VM state the root context owns: the optimistic-mode batch, and a
 //! bounded queue of calls waiting for their time (fresh batches, retries, split halves). It is
-//! pure: the glue asks it for due [`Call`]s, performs the HTTP callouts, and reports each
+//! pure: the runtime asks it for due [`Call`]s, performs the HTTP callouts, and reports each
 //! [`CallResult`] back; delivery decides retry, split or drop, and counts. Events are checked
 //! against the API's time window right before every dispatch, so a retry never sends a stale
 //! event. Accepted events are counted in `events_sent` and, per identifier they carry, in
@@ -267,7 +267,7 @@ impl Delivery {
         Some(Dispatch { call, body })
     }
 
-    /// When the glue must next call [`Delivery::take_due`] (`None`: nothing pending).
+    /// When the runtime must next call [`Delivery::take_due`] (`None`: nothing pending).
     pub fn next_due_ms(&self) -> Option<u64> {
         [
             self.batcher.due_at(),
@@ -306,7 +306,7 @@ impl Delivery {
         self.shutting_down
     }
 
-    /// The glue reports that `dispatch` was sent and how it ended. `jitter` yields a uniform
+    /// The runtime reports that `dispatch` was sent and how it ended. `jitter` yields a uniform
     /// number in [0, 1) and is only asked when a retry is scheduled (randomness costs a
     /// hostcall); `latency_ms` is `None` when the call never left (dispatch refused).
     pub fn complete(

@@ -16,7 +16,7 @@ use crate::config::Retry;
 /// Longest wait accepted from a `Retry-After` header; beyond it events would go stale anyway.
 pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
 
-/// How a call ended, as the glue saw it.
+/// How a call ended, as the runtime saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallResult {
     /// The API (or Envoy on its behalf) answered with a status.
@@ -25,7 +25,7 @@ pub enum CallResult {
         retry_after: Option<String>,
         body: Vec<u8>,
         from_envoy: bool,
-        /// The answer's headers (bounded by the glue), for the Response record.
+        /// The answer's headers (bounded by the runtime), for the Response record.
         headers: Vec<(String, String)>,
     },
     /// No response headers at all: the connection was reset or the call could not be made.

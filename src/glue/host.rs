@@ -1,63 +1,57 @@
-//! Host services for the core: metrics through proxy-wasm metric hostcalls, the clock, random
-//! bytes, and reading a callout's response into the core's `CallResult`.
+//! The runtime's [`Host`] in Envoy: each method is one proxy-wasm hostcall (or two, for
+//! resuming another context). It keeps the plugin's metric ids, defined once per root context in
+//! `on_configure` under the configured prefix (two plugin instances with different prefixes keep
+//! separate series).
 
-use crate::delivery::retry::CallResult;
+use crate::config::Config;
+use crate::observe::bigquery::Counter as BigQueryCounter;
 use crate::observe::metrics::{Counter, Gauge, Histogram, Metrics};
+use crate::runtime::host::{HeaderPairs, Host};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, LogLevel, MapType, MetricType};
 use std::cell::Cell;
-use std::time::UNIX_EPOCH;
+use std::fmt;
+use std::time::{Duration, UNIX_EPOCH};
 
-/// Largest callout response body read (for logs only).
-const MAX_RESPONSE_BODY: usize = 4096;
-/// Response headers kept for the Response record (the record keeps fewer still).
-const MAX_RESPONSE_HEADERS: usize = 64;
-
-/// Metric ids, defined once per root context in `on_configure` under the configured prefix
-/// (two plugin instances with different prefixes keep separate series).
-pub struct HostMetrics {
+pub struct Envoy {
     counters: Vec<Option<u32>>,
     gauges: Vec<Option<u32>>,
     histograms: Vec<Option<u32>>,
+    /// BigQuery logging's counters: defined only when it is configured.
+    bigquery: Vec<Option<u32>>,
     /// The linear memory this plugin's `vm_memory_bytes` gauge was last told about: per
     /// plugin, since two plugins sharing a VM each publish the VM's memory on their own gauge.
     memory_reported: Cell<u64>,
 }
 
-impl HostMetrics {
-    pub fn define(prefix: &str) -> HostMetrics {
+impl Envoy {
+    pub fn new(config: &Config) -> Envoy {
+        let prefix = &config.metric_prefix;
         let define = |kind: MetricType, name: String| {
             hostcalls::define_metric(kind, &format!("{prefix}.{name}")).ok()
         };
-        HostMetrics {
-            counters: Counter::ALL
-                .iter()
-                .map(|c| define(MetricType::Counter, c.name()))
-                .collect(),
-            gauges: Gauge::ALL
-                .iter()
-                .map(|g| define(MetricType::Gauge, g.name()))
-                .collect(),
-            histograms: Histogram::ALL
-                .iter()
-                .map(|h| define(MetricType::Histogram, h.name()))
-                .collect(),
+        let names = |names: &mut dyn Iterator<Item = String>, kind| -> Vec<Option<u32>> {
+            names.map(|name| define(kind, name)).collect()
+        };
+        let bigquery = config.logging.bigquery.is_some();
+        Envoy {
+            counters: names(
+                &mut Counter::ALL.iter().map(|c| c.name()),
+                MetricType::Counter,
+            ),
+            gauges: names(&mut Gauge::ALL.iter().map(|g| g.name()), MetricType::Gauge),
+            histograms: names(
+                &mut Histogram::ALL.iter().map(|h| h.name()),
+                MetricType::Histogram,
+            ),
+            bigquery: names(
+                &mut BigQueryCounter::ALL
+                    .iter()
+                    .filter(|_| bigquery)
+                    .map(|c| c.name().to_string()),
+                MetricType::Counter,
+            ),
             memory_reported: Cell::new(0),
-        }
-    }
-
-    /// Reports this VM's wasm linear memory on the plugin's `vm_memory_bytes` gauge, as the
-    /// change since its last report (each worker's VM adds its own share; linear memory never
-    /// shrinks, so this is the VM's peak). Cheap: one `memory.size` instruction when nothing
-    /// changed.
-    pub fn report_memory(&self) {
-        let pages = u64::try_from(core::arch::wasm32::memory_size::<0>()).unwrap_or(0);
-        let bytes = pages.saturating_mul(65_536);
-        let before = self.memory_reported.replace(bytes);
-        if bytes != before {
-            let delta =
-                i64::try_from(bytes).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(0);
-            self.adjust(Gauge::VmMemoryBytes, delta);
         }
     }
 }
@@ -68,24 +62,21 @@ fn id_of<T: PartialEq + Copy>(all: &[T], ids: &[Option<u32>], which: T) -> Optio
         .and_then(|i| ids.get(i).copied().flatten())
 }
 
-impl Metrics for HostMetrics {
+fn increment(id: Option<u32>, by: i64) {
+    // Envoy refuses a zero increment for counters.
+    if let (Some(id), false) = (id, by == 0) {
+        let _ = hostcalls::increment_metric(id, by);
+    }
+}
+
+impl Metrics for Envoy {
     fn add(&self, counter: Counter, by: u64) {
-        // Envoy refuses a zero increment for counters.
-        if by == 0 {
-            return;
-        }
-        if let Some(id) = id_of(Counter::ALL, &self.counters, counter) {
-            let _ = hostcalls::increment_metric(id, i64::try_from(by).unwrap_or(i64::MAX));
-        }
+        let by = i64::try_from(by).unwrap_or(i64::MAX);
+        increment(id_of(Counter::ALL, &self.counters, counter), by);
     }
 
     fn adjust(&self, gauge: Gauge, delta: i64) {
-        if delta == 0 {
-            return;
-        }
-        if let Some(id) = id_of(Gauge::ALL, &self.gauges, gauge) {
-            let _ = hostcalls::increment_metric(id, delta);
-        }
+        increment(id_of(Gauge::ALL, &self.gauges, gauge), delta);
     }
 
     fn record(&self, histogram: Histogram, value: u64) {
@@ -95,79 +86,145 @@ impl Metrics for HostMetrics {
     }
 }
 
-/// Host clock in Unix milliseconds.
-pub fn now_ms() -> u64 {
-    hostcalls::get_current_time()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
+impl Host for Envoy {
+    fn now_ms(&self) -> u64 {
+        hostcalls::get_current_time()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
 
-/// 16 random bytes from WASI `random_get`; zeros if the host refuses (never panics).
-pub fn random16() -> [u8; 16] {
-    let mut buf = [0u8; 16];
-    if getrandom::fill(&mut buf).is_err() {
-        log::warn!("random_get failed; browser id entropy degraded");
-        for (b, t) in buf.iter_mut().zip(now_ms().to_le_bytes()) {
-            *b = t;
+    /// WASI `random_get`; the clock's bytes if the host refuses (never panics).
+    fn random16(&self) -> [u8; 16] {
+        let mut buf = [0u8; 16];
+        if getrandom::fill(&mut buf).is_err() {
+            log::warn!("random_get failed; browser id entropy degraded");
+            for (b, t) in buf.iter_mut().zip(self.now_ms().to_le_bytes()) {
+                *b = t;
+            }
+        }
+        buf
+    }
+
+    fn log(&self, level: log::Level, message: fmt::Arguments<'_>) {
+        log::log!(level, "{message}");
+    }
+
+    fn logs_at(&self, level: log::Level) -> bool {
+        log::log_enabled!(level)
+    }
+
+    fn follow_log_level(&self) {
+        follow_host_log_level();
+    }
+
+    /// The change since the last report (each worker's VM adds its own share; linear memory
+    /// never shrinks, so this is the VM's peak). Cheap: one `memory.size` instruction when
+    /// nothing changed.
+    fn report_memory(&self) {
+        let pages = u64::try_from(core::arch::wasm32::memory_size::<0>()).unwrap_or(0);
+        let bytes = pages.saturating_mul(65_536);
+        let before = self.memory_reported.replace(bytes);
+        if bytes != before {
+            let delta =
+                i64::try_from(bytes).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(0);
+            self.adjust(Gauge::VmMemoryBytes, delta);
         }
     }
-    buf
+
+    fn add_bigquery(&self, counter: BigQueryCounter, by: u64) {
+        let by = i64::try_from(by).unwrap_or(i64::MAX);
+        increment(id_of(&BigQueryCounter::ALL, &self.bigquery, counter), by);
+    }
+
+    fn dispatch(
+        &self,
+        cluster: &str,
+        headers: Vec<(&str, &str)>,
+        body: Option<&[u8]>,
+        timeout: Duration,
+    ) -> Result<u32, String> {
+        hostcalls::dispatch_http_call(cluster, headers, body, vec![], timeout)
+            .map_err(|status| format!("{status:?}"))
+    }
+
+    fn resume_current(&self) {
+        let _ = hostcalls::resume_http_request();
+    }
+
+    fn resume(&self, context_id: u32) {
+        if hostcalls::set_effective_context(context_id).is_ok() {
+            let _ = hostcalls::resume_http_request();
+        }
+    }
+
+    fn enter(&self, context_id: u32) {
+        let _ = hostcalls::set_effective_context(context_id);
+    }
+
+    fn set_tick(&self, period: Duration) -> bool {
+        hostcalls::set_tick_period(period).is_ok()
+    }
+
+    fn register_queue(&self, name: &str) -> Result<u32, String> {
+        hostcalls::register_shared_queue(name).map_err(|status| format!("{status:?}"))
+    }
+
+    fn wake(&self, queue: u32) -> bool {
+        hostcalls::enqueue_shared_queue(queue, Some(&[1])).is_ok()
+    }
+
+    fn take_wake(&self, queue: u32) {
+        let _ = hostcalls::dequeue_shared_queue(queue);
+    }
+
+    fn done(&self) {
+        let _ = hostcalls::done();
+    }
+
+    fn request_headers(&self) -> HeaderPairs {
+        hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default()
+    }
+
+    fn source_address(&self) -> Option<Vec<u8>> {
+        hostcalls::get_property(vec!["source", "address"])
+            .ok()
+            .flatten()
+    }
+
+    fn request_body(&self, size: usize) -> Vec<u8> {
+        buffer(BufferType::HttpRequestBody, size)
+    }
+
+    fn set_property(&self, key: &str, value: &[u8]) {
+        let _ = hostcalls::set_property(vec![key], Some(value));
+    }
+
+    fn add_response_header(&self, name: &str, value: &str) {
+        let _ = hostcalls::add_map_value(MapType::HttpResponseHeaders, name, value);
+    }
+
+    fn answer_headers(&self) -> HeaderPairs {
+        hostcalls::get_map_bytes(MapType::HttpCallResponseHeaders).unwrap_or_default()
+    }
+
+    /// Bytes, not the String getter: the SDK panics on a value that is not UTF-8.
+    fn answer_header(&self, name: &str) -> Option<Vec<u8>> {
+        hostcalls::get_map_value_bytes(MapType::HttpCallResponseHeaders, name)
+            .ok()
+            .flatten()
+    }
+
+    fn answer_body(&self, max: usize) -> Vec<u8> {
+        buffer(BufferType::HttpCallResponseBody, max)
+    }
 }
 
-/// A uniform number in [0, 1) for retry jitter.
-pub fn jitter() -> f64 {
-    let mut word = [0u8; 8];
-    for (w, b) in word.iter_mut().zip(random16()) {
-        *w = b;
-    }
-    // 53 random bits → [0, 1).
-    #[allow(clippy::cast_precision_loss)]
-    let unit = (u64::from_le_bytes(word) >> 11) as f64 / (1u64 << 53) as f64;
-    unit
-}
-
-/// The callout's response as the core sees it. Must be called inside `on_http_call_response`.
-pub fn call_result(num_headers: usize, body_size: usize) -> CallResult {
-    if num_headers == 0 {
-        return CallResult::Reset;
-    }
-    let headers = hostcalls::get_map_bytes(MapType::HttpCallResponseHeaders).unwrap_or_default();
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
-    };
-    let Some(status) = header(":status").and_then(|s| s.trim().parse::<u16>().ok()) else {
-        return CallResult::Reset;
-    };
-    let body = hostcalls::get_buffer(
-        BufferType::HttpCallResponseBody,
-        0,
-        body_size.min(MAX_RESPONSE_BODY),
-    )
-    .ok()
-    .flatten()
-    .unwrap_or_default();
-    // Envoy answers for the upstream on timeouts and connection failures with a bare local
-    // reply; a real answer passed through the router carries x-envoy-upstream-service-time.
-    let from_envoy = status >= 500
-        && header("x-envoy-upstream-service-time").is_none()
-        && body.starts_with(b"upstream ");
-    let logged_headers = headers
-        .iter()
-        .filter(|(name, _)| !name.starts_with(':'))
-        .take(MAX_RESPONSE_HEADERS)
-        .map(|(name, value)| (name.clone(), String::from_utf8_lossy(value).into_owned()))
-        .collect();
-    CallResult::Answered {
-        status,
-        retry_after: header("retry-after"),
-        body,
-        from_envoy,
-        headers: logged_headers,
-    }
+fn buffer(kind: BufferType, size: usize) -> Vec<u8> {
+    hostcalls::get_buffer(kind, 0, size)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 /// Narrows the `log` bridge to the level Envoy logs the wasm component at, so disabled debug

@@ -1,21 +1,16 @@
-//! Glue: the only code that talks to Envoy. It moves bytes between the proxy-wasm host and the
-//! pure core and performs the HTTP callouts the core asks for; it decides nothing itself.
-//!
-//! `root` owns the configuration and the per-VM delivery state (batches, retry queue, in-flight
-//! callouts) and drives it from the timer; `http` handles one collection request; `held` lets
-//! held requests share the root's callouts; `host` implements the core's traits (metrics,
-//! clock, randomness) with hostcalls.
+//! Glue: the only code that talks to Envoy. The proxy-wasm contexts forward each callback to the
+//! runtime (`crate::runtime`), which makes every decision; `host` implements the runtime's
+//! `Host` trait with hostcalls (clock, randomness, callouts, resuming requests, the timer and
+//! wake queue, metrics, reading headers, bodies and answers). `root` is the root context, `http`
+//! one HTTP context.
 //!
 //! Panics: wasm32 only has `panic = "abort"`, so a panic traps the VM. The hook installed here
 //! logs the panic message at critical level first, so the Envoy log says what happened; the
 //! shipped configs use `failure_policy: FAIL_OPEN` so that traffic keeps flowing (see README).
 
-mod bigquery;
-mod held;
 mod host;
 mod http;
 mod root;
-mod shared;
 
 use proxy_wasm::types::LogLevel;
 

@@ -23,9 +23,9 @@ pub type Tap = Box<dyn Fn(&Record<'_>)>;
 pub type PluginId = u32;
 
 thread_local! {
-    // Per VM thread: the plugin whose callback is running, set by the glue on every entry.
+    // Per VM thread: the plugin whose callback is running, set by the runtime on every entry.
     static CURRENT: Cell<Option<PluginId>> = const { Cell::new(None) };
-    // Per VM thread: each plugin's tap, installed by the glue when its `logging.bigquery` is
+    // Per VM thread: each plugin's tap, installed by the runtime when its `logging.bigquery` is
     // configured.
     static TAPS: RefCell<Vec<(PluginId, Tap)>> = const { RefCell::new(Vec::new()) };
 }
@@ -36,7 +36,7 @@ pub fn enter_plugin(plugin: PluginId) {
     CURRENT.with(|c| c.set(Some(plugin)));
 }
 
-/// The plugin whose callback runs now, if the glue said so.
+/// The plugin whose callback runs now, if the runtime said so.
 pub fn current_plugin() -> Option<PluginId> {
     CURRENT.with(Cell::get)
 }

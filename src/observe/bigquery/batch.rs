@@ -71,7 +71,7 @@ impl InsertBatch {
     }
 }
 
-/// How an insert ended, as the glue saw it.
+/// How an insert ended, as the runtime saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InsertResult {
     Answered {

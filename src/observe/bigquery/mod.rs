@@ -1,7 +1,7 @@
 //! BigQuery logging: every console record also becomes a row in a BigQuery table, sent with
 //! `tabledata.insertAll`, the way Stape's tag offered "persistent logging".
 //!
-//! [`BigQueryLog`] is the per-worker state the glue drives: rows built from console
+//! [`BigQueryLog`] is the per-worker state the runtime drives: rows built from console
 //! [`Record`]s ([`rows`]), the bounded insert pipeline ([`batch`]), and the access-token cache
 //! ([`token`], with service-account assertions from
 //! [`service_account`](crate::config::service_account)). It is pure and has its own queue and
@@ -12,7 +12,7 @@
 //! sends every row at once, waits for at most one token fetch when no token is valid, and
 //! retries nothing: rows that cannot be sent or whose insert fails are lost, counted
 //! (`bigquery_rows_lost_on_shutdown`) and summed up in one line ([`BigQueryLog::shutdown_report`]).
-//! The glue waits until [`BigQueryLog::idle`] before it lets the plugin go; inserts time out
+//! The runtime waits until [`BigQueryLog::idle`] before it lets the plugin go; inserts time out
 //! after [`INSERT_TIMEOUT_MS`] and token fetches after [`TOKEN_TIMEOUT_MS`], so the wait is
 //! bounded.
 
@@ -63,7 +63,7 @@ impl Counter {
     }
 }
 
-/// One insert callout for the glue to make.
+/// One insert callout for the runtime to make.
 #[derive(Debug)]
 pub struct Insert {
     pub batch: InsertBatch,
@@ -71,7 +71,7 @@ pub struct Insert {
     pub body: Vec<u8>,
 }
 
-/// What shutdown asks of the glue now.
+/// What shutdown asks of the runtime now.
 #[derive(Debug, Default)]
 pub struct Drain {
     /// The one token fetch shutdown allows, when no token is valid.

@@ -5,8 +5,8 @@
 //! expires; at most one fetch is in flight; a failed fetch backs off before the next one so a
 //! broken metadata server is not hammered, and a token that would expire within
 //! [`MIN_TOKEN_LIFETIME_S`] counts as a failed fetch (refetching it at once would loop); a `401` from BigQuery discards the cached token so the
-//! next insert fetches a fresh one. It is pure: the glue performs the [`TokenFetch`] callouts and
-//! reports their answers. Tokens are [`Secret`]s and never appear in logs or errors.
+//! next insert fetches a fresh one. It is pure: the runtime performs the [`TokenFetch`] callouts
+//! and reports their answers. Tokens are [`Secret`]s and never appear in logs or errors.
 
 use crate::config::service_account::ServiceAccountKey;
 use crate::config::Secret;
@@ -40,7 +40,7 @@ const MAX_BACKOFF_MS: u64 = 60_000;
 /// Longest token response read.
 pub const MAX_TOKEN_RESPONSE: usize = 16 * 1024;
 
-/// One token callout for the glue to make.
+/// One token callout for the runtime to make.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenFetch {
     pub cluster: String,

@@ -14,18 +14,19 @@
 //!
 //! [`HeldBatches`]: crate::delivery::held::HeldBatches
 
+use super::host::Host;
 use super::shared::Shared;
 use crate::delivery::held::{HeldCall, Joined};
 use crate::delivery::retry::CallResult;
 use crate::delivery::Dispatch;
 use crate::payload::EncodedEvent;
-use proxy_wasm::hostcalls;
+use log::Level;
 use std::time::Duration;
 
 /// An HTTP context in held mode adds its events to the shared batch. Returns whether the
 /// request must stay paused: only while the root is certain to send the batch.
-pub fn join(
-    shared: &Shared,
+pub fn join<H: Host>(
+    shared: &Shared<H>,
     context_id: u32,
     events: Vec<EncodedEvent>,
     trace_id: Option<String>,
@@ -55,21 +56,24 @@ pub fn join(
         return true;
     }
     // Without a timer nothing would send the batch: never hold a request on that.
-    log::error!("the host refused a timer; request {context_id} continues without waiting");
+    shared.host.log(
+        Level::Error,
+        format_args!("the host refused a timer; request {context_id} continues without waiting"),
+    );
     shared.held.borrow_mut().leave(context_id);
     false
 }
 
 /// The root's timer or wake-up: sends the held batches that are due, each as a callout of the
-/// root context. `track` records a sent call for `on_http_call_response`. A batch that cannot be
-/// sent (Envoy refused the callout, or every event fell out of the API's window) resumes its
-/// requests at once.
-pub fn flush(shared: &Shared, root_context_id: u32, mut track: impl FnMut(u32, Dispatch, u64)) {
-    let now = super::host::now_ms();
+/// root context. `track` records a sent call for the root's answer callback. A batch that
+/// cannot be sent (Envoy refused the callout, or every event fell out of the API's window)
+/// resumes its requests at once.
+pub fn flush<H: Host>(shared: &Shared<H>, mut track: impl FnMut(u32, Dispatch, u64)) {
+    let now = shared.host.now_ms();
     let due = shared.held.borrow_mut().take_due(now);
     for HeldCall { call, waiters } in due {
-        let Some(dispatch) = shared.delivery.borrow().prepare(call, now, &shared.metrics) else {
-            resume(root_context_id, &waiters);
+        let Some(dispatch) = shared.delivery.borrow().prepare(call, now, &shared.host) else {
+            shared.resume_all(&waiters);
             continue;
         };
         match shared.dispatch(&dispatch) {
@@ -79,7 +83,7 @@ pub fn flush(shared: &Shared, root_context_id: u32, mut track: impl FnMut(u32, D
             }
             None => {
                 shared.complete(dispatch, CallResult::Reset, None);
-                resume(root_context_id, &waiters);
+                shared.resume_all(&waiters);
             }
         }
     }
@@ -87,18 +91,9 @@ pub fn flush(shared: &Shared, root_context_id: u32, mut track: impl FnMut(u32, D
 
 /// The root's callout `token` ended: the held requests that waited for it continue (the batch
 /// gathering behind it keeps to its window).
-pub fn answered(shared: &Shared, root_context_id: u32, token: u32) {
+pub fn answered<H: Host>(shared: &Shared<H>, token: u32) {
     let waiters = shared.held.borrow_mut().answered(token);
     if let Some(waiters) = waiters {
-        resume(root_context_id, &waiters);
+        shared.resume_all(&waiters);
     }
-}
-
-fn resume(root_context_id: u32, waiters: &[u32]) {
-    for &context_id in waiters {
-        if hostcalls::set_effective_context(context_id).is_ok() {
-            let _ = hostcalls::resume_http_request();
-        }
-    }
-    let _ = hostcalls::set_effective_context(root_context_id);
 }
