@@ -90,51 +90,49 @@ def wait_port(port, timeout=30):
     raise RuntimeError(f"port {port} did not open")
 
 
-ENVOY_YAML = """
-admin: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}}}
-static_resources:
-  listeners:
-  - address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: bench
-          route_config:
-            virtual_hosts:
-            - name: site
-              domains: ["*"]
-              routes:
-              - match: {{prefix: "/g/collect"}}
-                {route}
-          http_filters:
-{filter}          - name: envoy.filters.http.router
-            typed_config: {{"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}
-  clusters:
-  - name: openai_capi
-    connect_timeout: 1s
-    load_assignment: {{cluster_name: openai_capi, endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {api}}}}}}}}}]}}]}}
-  - name: sink
-    connect_timeout: 1s
-    load_assignment: {{cluster_name: sink, endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {sink}}}}}}}}}]}}]}}
-"""
+TEMPLATES = os.path.join(ROOT, "tests/envoy")
 
-FILTER_YAML = """          - name: envoy.filters.http.wasm
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-              config:
-                name: openai_capi
-                root_id: openai_capi
-                failure_policy: FAIL_OPEN
-                allow_on_headers_stop_iteration: true
-                configuration:
-                  "@type": type.googleapis.com/google.protobuf.StringValue
-                  value: {config}
-                vm_config:
-                  runtime: envoy.wasm.runtime.v8
-                  code: {{local: {{filename: {wasm}}}}}
-"""
+
+def template(name):
+    with open(os.path.join(TEMPLATES, name)) as f:
+        return f.read()
+
+
+def fill(text, **values):
+    """tests/envoy/README.md's rule: `${name}` inline, or alone on its line as a block."""
+    out = []
+    for line in text.splitlines():
+        block = re.fullmatch(r"( *)\$\{(\w+)\}", line)
+        if block:
+            out += [block[1] + l for l in values[block[2]].splitlines()]
+        else:
+            out.append(re.sub(r"\$\{(\w+)\}", lambda m: values[m[1]], line))
+    return "\n".join(out) + "\n"
+
+
+def wasm_filter(root_id, wasm, configuration):
+    """One proxy-wasm filter from the shared template; `configuration` is the filter's JSON."""
+    return fill(
+        template("wasm_filter.yaml"),
+        root_id=root_id,
+        allow_on_headers_stop_iteration="true",
+        configuration=json.dumps({"@type": "type.googleapis.com/google.protobuf.StringValue",
+                                  "value": configuration}),
+        wasm=json.dumps(wasm),
+        environment_variables="{}",
+    )
+
+
+def envoy_yaml(admin, port, route, filters, api, sink):
+    """The benchmark's Envoy: one listener answering /g/collect by `route` (a JSON route
+    object without its match) after `filters`, and the API and sink clusters."""
+    routes = json.dumps([{"match": {"prefix": "/g/collect"}, **route}])
+    listener = fill(template("listener.yaml"), name="bench", resource_type="", port=str(port),
+                    stat_prefix="bench", access_log="[]", routes=routes, http_filters=filters)
+    clusters = "".join(fill(template("cluster.yaml"), name=n, port=str(p))
+                       for n, p in (("openai_capi", api), ("sink", sink)))
+    return fill(template("bootstrap.yaml"), admin_port=str(admin), stats_tags="[]",
+                dynamic_resources="", listeners=listener, clusters=clusters)
 
 
 def merge(base, extra):
@@ -146,23 +144,10 @@ def merge(base, extra):
     return base
 
 
-CEILING_YAML = """          - name: envoy.filters.http.wasm
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-              config:
-                name: ceiling
-                root_id: ceiling
-                failure_policy: FAIL_OPEN
-                allow_on_headers_stop_iteration: true
-                vm_config:
-                  runtime: envoy.wasm.runtime.v8
-                  code: {{local: {{filename: {wasm}}}}}
-"""
-
-FLOOR_YAML = """          - name: envoy.filters.http.buffer
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer
-              max_request_bytes: 65536
+FLOOR_YAML = """- name: envoy.filters.http.buffer
+  typed_config:
+    "@type": type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer
+    max_request_bytes: 65536
 """
 
 CEILING = "ceiling: minimal wasm filter"
@@ -181,18 +166,16 @@ class Envoy:
         if yaml_text is not None:
             text = yaml_text(self.port, self.admin)
         elif mode is None:
-            route = "route: {cluster: sink}"
-            filt = ""
+            text = envoy_yaml(self.admin, self.port, {"route": {"cluster": "sink"}}, "", api_port, sink_port)
         elif mode == FLOOR:
             # The buffer filter reads a POST body before the route answers, as the wasm filters
             # do: answered before its body, a request costs Envoy a new connection each time.
-            route = "direct_response: {status: 204}"
-            filt = FLOOR_YAML
+            text = envoy_yaml(self.admin, self.port, {"direct_response": {"status": 204}}, FLOOR_YAML,
+                              api_port, sink_port)
         elif mode == CEILING:
-            route = "direct_response: {status: 204}"
-            filt = CEILING_YAML.format(wasm=ceiling)
+            text = envoy_yaml(self.admin, self.port, {"direct_response": {"status": 204}},
+                              wasm_filter("ceiling", ceiling, ""), api_port, sink_port)
         else:
-            route = "direct_response: {status: 204}"
             config = merge(
                 {
                     "pixel_id": "bench-pixel",
@@ -203,9 +186,8 @@ class Envoy:
                 },
                 json.loads(json.dumps(MODES[mode])),
             )
-            filt = FILTER_YAML.format(config=json.dumps(json.dumps(config)), wasm=wasm)
-        if yaml_text is None:
-            text = ENVOY_YAML.format(admin=self.admin, port=self.port, route=route, filter=filt, api=api_port, sink=sink_port)
+            text = envoy_yaml(self.admin, self.port, {"direct_response": {"status": 204}},
+                              wasm_filter("openai_capi", wasm, json.dumps(config)), api_port, sink_port)
         path = os.path.join(tmp, f"envoy-{name}.yaml")
         with open(path, "w") as f:
             f.write(text)
