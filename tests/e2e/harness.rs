@@ -67,6 +67,19 @@ fn built_wasm(var: &str, default: &str, make: &str) -> PathBuf {
     path
 }
 
+/// Envoy on `config` as every test runs it: one worker, no hot restart, warnings and up.
+pub fn envoy_command(config: &std::path::Path) -> Command {
+    let mut command = Command::new(envoy_bin());
+    command.arg("-c").arg(config).args([
+        "--concurrency",
+        "1",
+        "--disable-hot-restart",
+        "-l",
+        "warning",
+    ]);
+    command
+}
+
 /// Waits until the Envoy `child` answers on its admin and main ports; `Err` with its log when
 /// it exited during start-up or was not ready after 30 s.
 fn wait_ready(
@@ -297,16 +310,7 @@ impl Env {
             std::fs::write(&config_path, text).unwrap();
             let log_path = dir.join("envoy.log");
             let log = std::fs::File::create(&log_path).unwrap();
-            let mut envoy = Command::new(envoy_bin())
-                .arg("-c")
-                .arg(&config_path)
-                .args([
-                    "--concurrency",
-                    "1",
-                    "--disable-hot-restart",
-                    "-l",
-                    "warning",
-                ])
+            let mut envoy = envoy_command(&config_path)
                 .arg("--component-log-level")
                 .arg(format!("wasm:{wasm_log_level}"))
                 .envs(host_env.iter().copied())
@@ -362,18 +366,7 @@ impl Env {
         );
         let config_path = dir.join("envoy.yaml");
         std::fs::write(&config_path, yaml).unwrap();
-        let output = Command::new(envoy_bin())
-            .arg("-c")
-            .arg(&config_path)
-            .args([
-                "--concurrency",
-                "1",
-                "--disable-hot-restart",
-                "-l",
-                "warning",
-            ])
-            .output()
-            .expect("run envoy");
+        let output = envoy_command(&config_path).output().expect("run envoy");
         let log = String::from_utf8_lossy(&output.stderr).into_owned();
         assert!(
             !output.status.success(),

@@ -6,7 +6,7 @@
 //! exit. [`LdsEnv`] provides that; requests and stand-in checks reuse the harness helpers.
 
 use crate::harness::{
-    build, clusters_yaml, envoy_bin, try_request, wasm_path, Response, API_KEY, PIXEL_ID,
+    build, clusters_yaml, envoy_command, try_request, wasm_path, Response, API_KEY, PIXEL_ID,
 };
 use capi_standin::{Faults, Standin, StandinConfig};
 use capi_test_support::envoy;
@@ -91,16 +91,7 @@ impl LdsEnv {
             api,
             port,
             admin,
-            envoy: Command::new(envoy_bin())
-                .arg("-c")
-                .arg(dir.join("envoy.yaml"))
-                .args([
-                    "--concurrency",
-                    "1",
-                    "--disable-hot-restart",
-                    "-l",
-                    "warning",
-                ])
+            envoy: envoy_command(&dir.join("envoy.yaml"))
                 .args(["--component-log-level", "wasm:info"])
                 .args(["--drain-time-s", &drain_time_s.to_string()])
                 .args(["--drain-strategy", "immediate"])
