@@ -11,7 +11,7 @@ ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
 .PHONY: help run test ci check-config build build-service-account dist envoy wasm-target lint unit \
-	monitoring e2e validate e2e-slow fuzz-smoke dist-check compose-check run-check soak fuzz fuzz-tools bench schema clean
+	monitoring e2e validate e2e-slow fuzz-smoke dist-check compose-check run-check soak fuzz fuzz-tools bench bench-instructions schema clean
 
 # `make help` prints the `## target: summary` lines (the only place targets are described) and
 # the `### section` lines, in file order; it fails when a target has no `##` line, and
@@ -21,7 +21,7 @@ CARGO ?= cargo
 help:
 	@awk '/^### / { printf "\n%s\n", substr($$0, 5) } \
 	  /^## [a-z][a-z0-9-]*: / { line = substr($$0, 4); name = line; sub(/: .*/, "", name); \
-	    printf "  make %-14s %s\n", name, substr(line, length(name) + 3); doc[name] = 1 } \
+	    printf "  make %-21s %s\n", name, substr(line, length(name) + 3); doc[name] = 1 } \
 	  /^[a-z][a-z0-9-]*:([^=]|$$)/ { name = $$0; sub(/:.*/, "", name); rule[name] = 1 } \
 	  END { for (r in rule) if (!(r in doc)) { print "make help: target " r " has no ## line" > "/dev/stderr"; bad = 1 } \
 	    exit bad }' $(firstword $(MAKEFILE_LIST))
@@ -192,6 +192,13 @@ bench: build envoy
 	$(CARGO) build --release --target $(WASM_TARGET) -p capi-ceiling
 	./scripts/bench.py $(ENVOY) $(WASM) $(BENCH_ARGS)
 	$(CARGO) bench -p capi-pipeline-bench --bench pipeline -- --warm-up-time 1 --measurement-time 3
+
+## bench-instructions: the same setups' instructions per request under callgrind (repeatable)
+# About 2 minutes; installs valgrind when missing. BENCH_ARGS="--only page_view" for a subset.
+bench-instructions: build envoy
+	$(CARGO) build --release -p capi-standin
+	$(CARGO) build --release --target $(WASM_TARGET) -p capi-ceiling
+	./scripts/bench_instructions.py $(ENVOY) $(WASM) $(BENCH_ARGS)
 
 ### Maintenance
 ## schema: regenerates config.schema.json and the docs' series list (commit them)
