@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::event::{text_at, EventData};
 use crate::request::RequestFacts;
 use crate::response::cookie::read_value;
+use crate::tag::page_urls::PageUrls;
 use std::borrow::Cow;
 
 /// Longest `oppref`/`obref` accepted; real values are Fernet-like tokens of ~150 characters.
@@ -21,11 +22,12 @@ pub const MAX_REF_CHARS: usize = 2048;
 /// Resolves `oppref`: override, then the `oppref` parameter of the first present of
 /// `page_location`, `page_referrer`, `Referer`, then `__oppref` cookie,
 /// `common_cookie.__oppref`, `__oppref`, `oppref` in event data. Automap sources apply only when
-/// server-event automap is on.
+/// server-event automap is on. `urls` is the request's memo of its page URL.
 pub fn resolve_oppref(
     config: &Config,
     event: &EventData,
     request: &RequestFacts,
+    urls: &mut PageUrls,
 ) -> Option<String> {
     let settings = &config.server_event_data;
     let from_override = settings
@@ -38,19 +40,23 @@ pub fn resolve_oppref(
         .or_else(|| {
             settings
                 .automap
-                .then(|| automapped_oppref(event, request))
+                .then(|| automapped_oppref(event, request, urls))
                 .flatten()
         })
         .filter(|v| bounded(v))
 }
 
-fn automapped_oppref(event: &EventData, request: &RequestFacts) -> Option<String> {
+fn automapped_oppref(
+    event: &EventData,
+    request: &RequestFacts,
+    urls: &mut PageUrls,
+) -> Option<String> {
     let page_url = text_at(event, "page_location")
         .or_else(|| text_at(event, "page_referrer"))
         .or_else(|| request.referer.as_deref().map(Cow::Borrowed));
     page_url
         .as_deref()
-        .and_then(|url| url_query_param(url, "oppref"))
+        .and_then(|url| urls.oppref(url))
         .or_else(|| {
             request
                 .cookie("__oppref")

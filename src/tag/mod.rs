@@ -14,6 +14,7 @@ pub mod click_id;
 pub mod consent;
 pub mod event_params;
 pub mod opt_out;
+pub mod page_urls;
 pub mod prehashed;
 pub mod server_event;
 pub mod trigger;
@@ -28,6 +29,7 @@ use crate::observe::metrics::Counter;
 use crate::payload::ApiEvent;
 use crate::request::RequestFacts;
 use consent::Decision;
+use page_urls::PageUrls;
 use validate::Invalid;
 
 /// Why an event was not sent at all: the trigger did not select it, or consent refused it.
@@ -147,6 +149,8 @@ pub struct RequestScope<'a> {
     cookies_known: bool,
     /// User fields [`process`] left out for a reason worth counting; the caller drains it.
     pub field_skips: Vec<prehashed::FieldSkip>,
+    /// The page URL the request's events share, read once.
+    urls: PageUrls,
 }
 
 impl<'a> RequestScope<'a> {
@@ -168,6 +172,7 @@ impl<'a> RequestScope<'a> {
             nonce: None,
             cookies_known: false,
             field_skips: Vec::new(),
+            urls: PageUrls::default(),
         }
     }
 
@@ -221,14 +226,14 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         }
         let obref = click_id::resolve_obref(config, event, request, &mut || scope.mint_obref());
         let cookies = CookieValues {
-            oppref: click_id::resolve_oppref(config, event, request),
+            oppref: click_id::resolve_oppref(config, event, request, &mut scope.urls),
             obref: click_id::browser_id(config, event, request, obref),
         };
         scope.saw_cookies(&cookies);
         return Outcome::Skipped { skip, cookies };
     }
 
-    let oppref = click_id::resolve_oppref(config, event, request);
+    let oppref = click_id::resolve_oppref(config, event, request, &mut scope.urls);
     let automapped_obref =
         click_id::resolve_obref(config, event, request, &mut || scope.mint_obref());
     // User data comes first: its browser id (override or automapped) is also the cookie's.
@@ -268,7 +273,9 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
     }
 
     let now_ms = scope.now_ms;
-    let server = match server_event::build(
+    // Taken out for the call, which also borrows the scope for its nonce.
+    let mut urls = std::mem::take(&mut scope.urls);
+    let server = server_event::build(
         config,
         &event_type,
         event,
@@ -276,7 +283,10 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         index,
         now_ms,
         &mut || scope.nonce(),
-    ) {
+        &mut urls,
+    );
+    scope.urls = urls;
+    let server = match server {
         Ok(s) => s,
         Err(reason) => return invalid(name, reason),
     };

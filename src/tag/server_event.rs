@@ -14,6 +14,7 @@ use crate::config::{Config, ValueSource};
 use crate::event::{lookup, text, text_at, EventData};
 use crate::model::{ActionSource, EventType, StandardType};
 use crate::request::RequestFacts;
+use crate::tag::page_urls::PageUrls;
 use crate::tag::validate::Invalid;
 use serde_json::Value;
 use xxhash_rust::xxh3::Xxh3;
@@ -41,6 +42,7 @@ pub fn build(
     index: usize,
     now_ms: u64,
     nonce: &mut dyn FnMut() -> [u8; 16],
+    urls: &mut PageUrls,
 ) -> Result<ServerFields, Invalid> {
     let settings = &config.server_event_data;
     let overrides = &settings.overrides;
@@ -61,7 +63,10 @@ pub fn build(
         });
     // The API checks `source_url` whatever the action source; only `web` requires one.
     let web = config.action_source == ActionSource::Web;
-    let source_url = match raw_source_url.as_deref().map(source_url) {
+    let source_url = match raw_source_url
+        .as_deref()
+        .map(|raw| urls.source_url(raw).ok_or(Invalid::SourceUrlNotAbsolute))
+    {
         Some(Ok(url)) => Some(url),
         Some(Err(reason)) if web => return Err(reason),
         Some(Err(_)) => {
@@ -249,12 +254,6 @@ pub fn fallback_id(event: &EventData, index: usize, nonce: &mut dyn FnMut() -> [
         hasher.update(&nonce());
     }
     crate::payload::hex_lower(&hasher.digest128().to_be_bytes())
-}
-
-/// `source_url` as the API wants it (see [`crate::model::page_url::source_url`]), or the
-/// reason it is refused.
-pub fn source_url(raw: &str) -> Result<String, Invalid> {
-    crate::model::page_url::source_url(raw).ok_or(Invalid::SourceUrlNotAbsolute)
 }
 
 #[cfg(test)]

@@ -20,27 +20,27 @@ fn stape_14_click_id_priority() {
                      "oppref": "from-ed-nopfx", "common_cookie": {"__oppref": "from-cc"}});
     let cookie = Some("__oppref=from-cookie");
     assert_eq!(
-        resolve_oppref(&c, &ev(all.clone()), &req(cookie, None)).as_deref(),
+        fresh_oppref(&c, &ev(all.clone()), &req(cookie, None)).as_deref(),
         Some("from-url")
     );
     let mut e = all.clone();
     e["page_location"] = json!("https://example.com/");
     assert_eq!(
-        resolve_oppref(&c, &ev(e.clone()), &req(cookie, None)).as_deref(),
+        fresh_oppref(&c, &ev(e.clone()), &req(cookie, None)).as_deref(),
         Some("from-cookie")
     );
     assert_eq!(
-        resolve_oppref(&c, &ev(e.clone()), &req(None, None)).as_deref(),
+        fresh_oppref(&c, &ev(e.clone()), &req(None, None)).as_deref(),
         Some("from-cc")
     );
     e.as_object_mut().unwrap().remove("common_cookie");
     assert_eq!(
-        resolve_oppref(&c, &ev(e.clone()), &req(None, None)).as_deref(),
+        fresh_oppref(&c, &ev(e.clone()), &req(None, None)).as_deref(),
         Some("from-ed")
     );
     e.as_object_mut().unwrap().remove("__oppref");
     assert_eq!(
-        resolve_oppref(&c, &ev(e), &req(None, None)).as_deref(),
+        fresh_oppref(&c, &ev(e), &req(None, None)).as_deref(),
         Some("from-ed-nopfx")
     );
 }
@@ -50,15 +50,12 @@ fn url_source_is_page_location_then_page_referrer_then_referer_header() {
     let c = config(json!({}));
     let e = ev(json!({"page_referrer": "https://landing.example/?oppref=gAAAA%3D%3D"}));
     assert_eq!(
-        resolve_oppref(&c, &e, &req(None, None)).as_deref(),
+        fresh_oppref(&c, &e, &req(None, None)).as_deref(),
         Some("gAAAA=="),
         "query-decoded"
     );
     let r = req(None, Some("https://example.com/land?x=1&oppref=hdr"));
-    assert_eq!(
-        resolve_oppref(&c, &ev(json!({})), &r).as_deref(),
-        Some("hdr")
-    );
+    assert_eq!(fresh_oppref(&c, &ev(json!({})), &r).as_deref(), Some("hdr"));
 }
 
 #[test]
@@ -66,25 +63,22 @@ fn oppref_override_beats_url_and_automap_off_disables_sources() {
     let c = config(json!({"server_event_data": {"overrides": {"oppref": "{{cookie.my_click}}"}}}));
     let e = ev(json!({"page_location": "https://e.com/?oppref=url"}));
     assert_eq!(
-        resolve_oppref(&c, &e, &req(Some("my_click=manual"), None)).as_deref(),
+        fresh_oppref(&c, &e, &req(Some("my_click=manual"), None)).as_deref(),
         Some("manual")
     );
     assert_eq!(
-        resolve_oppref(&c, &e, &req(None, None)).as_deref(),
+        fresh_oppref(&c, &e, &req(None, None)).as_deref(),
         Some("url")
     );
     let off = config(json!({"server_event_data": {"automap": false}}));
-    assert_eq!(
-        resolve_oppref(&off, &e, &req(Some("__oppref=c"), None)),
-        None
-    );
+    assert_eq!(fresh_oppref(&off, &e, &req(Some("__oppref=c"), None)), None);
 }
 
 #[test]
 fn stape_18_no_oppref_anywhere_is_none_and_absurd_values_are_refused() {
     let c = config(json!({}));
     assert_eq!(
-        resolve_oppref(
+        fresh_oppref(
             &c,
             &ev(json!({"page_location": "https://e.com/"})),
             &req(None, None)
@@ -93,7 +87,7 @@ fn stape_18_no_oppref_anywhere_is_none_and_absurd_values_are_refused() {
     );
     let long = format!("https://e.com/?oppref={}", "a".repeat(MAX_REF_CHARS + 1));
     assert_eq!(
-        resolve_oppref(&c, &ev(json!({"page_location": long})), &req(None, None)),
+        fresh_oppref(&c, &ev(json!({"page_location": long})), &req(None, None)),
         None
     );
 }
@@ -198,4 +192,9 @@ fn browser_id_override_beats_the_automapped_one() {
 fn browser_id_is_a_uuid_v4() {
     let id = new_browser_id([0xff; 16]);
     assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+}
+
+/// `resolve_oppref` for an event that is the first of its request.
+fn fresh_oppref(config: &Config, event: &EventData, request: &RequestFacts) -> Option<String> {
+    resolve_oppref(config, event, request, &mut PageUrls::default())
 }

@@ -24,7 +24,16 @@ fn no_nonce() -> [u8; 16] {
 }
 
 fn build_with(c: &Config, t: &EventType, e: Value) -> Result<ServerFields, Invalid> {
-    build(c, t, &ev(e), &req(), 0, NOW, &mut || [9; 16])
+    build(
+        c,
+        t,
+        &ev(e),
+        &req(),
+        0,
+        NOW,
+        &mut || [9; 16],
+        &mut PageUrls::default(),
+    )
 }
 
 /// The fallback id of `hit` at position `index`, with request nonce `nonce`.
