@@ -272,21 +272,7 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         return invalid(name, Invalid::AppEventNeedsMobileApp);
     }
 
-    let now_ms = scope.now_ms;
-    // Taken out for the call, which also borrows the scope for its nonce.
-    let mut urls = std::mem::take(&mut scope.urls);
-    let server = server_event::build(
-        config,
-        &event_type,
-        event,
-        request,
-        index,
-        now_ms,
-        &mut || scope.nonce(),
-        &mut urls,
-    );
-    scope.urls = urls;
-    let server = match server {
+    let server = match server_event::build(scope, &event_type, event, index) {
         Ok(s) => s,
         Err(reason) => return invalid(name, reason),
     };

@@ -10,12 +10,12 @@
 //! serialised form, without user info or fragment. The time window is *not* checked here: the
 //! API measures it on receipt, so delivery checks it right before each dispatch.
 
-use crate::config::{Config, ValueSource};
+use crate::config::ValueSource;
 use crate::event::{lookup, text, text_at, EventData};
 use crate::model::{ActionSource, EventType, StandardType};
 use crate::request::RequestFacts;
-use crate::tag::page_urls::PageUrls;
 use crate::tag::validate::Invalid;
+use crate::tag::RequestScope;
 use serde_json::Value;
 use xxhash_rust::xxh3::Xxh3;
 
@@ -35,15 +35,12 @@ pub struct ServerFields {
 /// `nonce` gives the request's random nonce, drawn only for a fallback id of a hit that carries
 /// no identity of its own.
 pub fn build(
-    config: &Config,
+    scope: &mut RequestScope<'_>,
     event_type: &EventType,
     event: &EventData,
-    request: &RequestFacts,
     index: usize,
-    now_ms: u64,
-    nonce: &mut dyn FnMut() -> [u8; 16],
-    urls: &mut PageUrls,
 ) -> Result<ServerFields, Invalid> {
+    let (config, request, now_ms) = (scope.config, scope.request, scope.now_ms);
     let settings = &config.server_event_data;
     let overrides = &settings.overrides;
     let automap = settings.automap;
@@ -63,10 +60,12 @@ pub fn build(
         });
     // The API checks `source_url` whatever the action source; only `web` requires one.
     let web = config.action_source == ActionSource::Web;
-    let source_url = match raw_source_url
-        .as_deref()
-        .map(|raw| urls.source_url(raw).ok_or(Invalid::SourceUrlNotAbsolute))
-    {
+    let source_url = match raw_source_url.as_deref().map(|raw| {
+        scope
+            .urls
+            .source_url(raw)
+            .ok_or(Invalid::SourceUrlNotAbsolute)
+    }) {
         Some(Ok(url)) => Some(url),
         Some(Err(reason)) if web => return Err(reason),
         Some(Err(_)) => {
@@ -83,7 +82,7 @@ pub fn build(
         .or_else(|| {
             settings
                 .generate_missing_id
-                .then(|| fallback_id(event, index, nonce))
+                .then(|| fallback_id(event, index, &mut || scope.nonce()))
         });
     let id = match id {
         Some(id) if id.chars().count() <= MAX_ID_CHARS => id,

@@ -1,4 +1,5 @@
 use super::*;
+use crate::config::{Config, Format};
 use crate::test_support::{config, event as ev};
 use serde_json::json;
 
@@ -24,16 +25,10 @@ fn no_nonce() -> [u8; 16] {
 }
 
 fn build_with(c: &Config, t: &EventType, e: Value) -> Result<ServerFields, Invalid> {
-    build(
-        c,
-        t,
-        &ev(e),
-        &req(),
-        0,
-        NOW,
-        &mut || [9; 16],
-        &mut PageUrls::default(),
-    )
+    let request = req();
+    let mut random = || [9; 16];
+    let mut scope = RequestScope::new(c, Format::Ga4, &request, NOW, &mut random);
+    build(&mut scope, t, &ev(e), 0)
 }
 
 /// The fallback id of `hit` at position `index`, with request nonce `nonce`.
