@@ -11,7 +11,7 @@ ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
 .PHONY: help run test ci check-config build build-service-account dist envoy wasm-target lint unit \
-	monitoring e2e validate e2e-slow fuzz-smoke dist-check compose-check run-check soak fuzz fuzz-tools bench bench-instructions schema clean
+	monitoring e2e validate e2e-slow fuzz-smoke dist-check compose-check run-check soak fuzz fuzz-tools bench bench-instructions profile-core schema clean
 
 # `make help` prints the `## target: summary` lines (the only place targets are described) and
 # the `### section` lines, in file order; it fails when a target has no `##` line, and
@@ -199,6 +199,16 @@ bench-instructions: build envoy
 	$(CARGO) build --release -p capi-standin
 	$(CARGO) build --release --target $(WASM_TARGET) -p capi-ceiling
 	./scripts/bench_instructions.py $(ENVOY) $(WASM) $(BENCH_ARGS)
+
+## profile-core: where the core spends its time in V8 (Node's CPU profiler); INPUT=page_view|batch5|…
+# The core pipeline as a WASI program with its function names, in its own target dir so the
+# shipped build's cache is untouched. Needs node (Debian's nodejs).
+INPUT ?= page_view
+profile-core: wasm-target
+	@command -v node >/dev/null || { echo "make profile-core needs node: apt-get install nodejs"; exit 1; }
+	CARGO_PROFILE_RELEASE_STRIP=none CARGO_TARGET_DIR=target/profile-core \
+	  $(CARGO) build --release --target $(WASM_TARGET) -p capi-core-wasm
+	node scripts/profile_core_v8.js target/profile-core/$(WASM_TARGET)/release/capi-core-wasm.wasm $(INPUT)
 
 ### Maintenance
 ## schema: regenerates config.schema.json and the docs' series list (commit them)

@@ -74,3 +74,48 @@ pub fn purchase_2_items_em() -> String {
      &em=tv.1~em.huC55WwXzE0SOH4ZSbhQU_vnO8POWhGIcTqdMAzGEz0~pn.dY-_aJRfIcQWgUxTmrV4dnyNmPtp5tppLe-SzVJBf-A~co0.DE"
         .to_owned()
 }
+
+/// Runs the core pipeline `n` times on the input named `which` (`page_view`, `purchase`,
+/// `purchase2`, `batch5`) and checks the events each run yields: the loop that callgrind counts
+/// natively (`examples/pipeline_instructions`) and V8 profiles as wasm (`benches/core-wasm`).
+#[allow(clippy::expect_used, clippy::panic)]
+pub fn run_pipeline(which: &str, n: u32) {
+    use openai_capi_filter::collect::collect;
+    use openai_capi_filter::config::{Config, Format};
+    use openai_capi_filter::observe::metrics::MemoryMetrics;
+    use std::hint::black_box;
+
+    let (req, body, per_run): (_, &[u8], usize) = match which {
+        "page_view" => (request(&page_view()), b"", 1),
+        "purchase" => (request(&purchase_10_items()), b"", 1),
+        "purchase2" => (request(&purchase_2_items_em()), b"", 1),
+        "batch5" => {
+            let (path, body) = batch_of_five();
+            // Five lines, four events: the `scroll` line is one of GA4's automatic events,
+            // which the default trigger skips (counted in `events_skipped{reason="excluded"}`).
+            (request_with(&path, "POST"), body, 4)
+        }
+        other => panic!("unknown input {other:?}: page_view | purchase | purchase2 | batch5"),
+    };
+    let config = Config::from_json(
+        br#"{"pixel_id": "2atj5meVpvtJ5kCtqhG3yX", "api_key": "sk-bench"}"#,
+        &|_| None,
+    )
+    .expect("the benchmark config is valid");
+    let metrics = MemoryMetrics::default();
+    let mut events = 0;
+    for _ in 0..n {
+        events += collect(
+            black_box(&config),
+            Format::Ga4,
+            black_box(&req),
+            body,
+            NOW,
+            &mut || [7; 16],
+            &metrics,
+        )
+        .events
+        .len();
+    }
+    assert_eq!(events, n as usize * per_run, "events per run");
+}
