@@ -229,6 +229,13 @@ pub fn step<'a>(value: &'a Value, segment: &str) -> Option<&'a Value> {
     }
 }
 
+/// Whether `text` has at most `max` characters (the limits on ids and click references count
+/// characters). Bytes first: no more bytes than `max` means no more characters either, and
+/// counting characters is a scan of its own (several instructions a byte in wasm).
+pub fn at_most_chars(text: &str, max: usize) -> bool {
+    text.len() <= max || text.chars().count() <= max
+}
+
 /// `text.trim()`, with the common case (a printable ASCII character at both ends, so nothing to
 /// trim) answered from the two end bytes: `str::trim` decodes both ends through a generic
 /// character search, and the tag trims dozens of values per event.

@@ -74,3 +74,13 @@ fn text_of_scalars_and_first_array_element() {
     assert_eq!(text(&json!({"a": 1})), None);
     assert_eq!(text(&Value::Null), None);
 }
+
+#[test]
+fn at_most_chars_counts_characters_not_bytes() {
+    assert!(at_most_chars("abc", 3));
+    assert!(!at_most_chars("abcd", 3));
+    // Four characters in eight bytes: within a limit of four, over a limit of three.
+    assert!(at_most_chars("éééé", 4));
+    assert!(!at_most_chars("éééé", 3));
+    assert!(at_most_chars("", 0));
+}

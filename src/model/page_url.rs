@@ -7,7 +7,7 @@
 /// never sees a form it might read differently. User info (`user:password@`) and the fragment are removed: credentials
 /// must never leave the gateway, and a fragment is client-side state the API has no use for.
 pub fn source_url(raw: &str) -> Option<String> {
-    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if has_space_or_control(raw) {
         return None;
     }
     if is_serialised_form(raw) {
@@ -40,14 +40,34 @@ fn is_serialised_form(url: &str) -> bool {
     let Some(rest) = url.get(scheme_len + host.len()..) else {
         return false;
     };
-    rest.starts_with('/')
-        && !rest.contains("/.")
-        && !rest.contains("%2e")
-        && !rest.contains("%2E")
+    if !rest.starts_with('/') {
+        return false;
+    }
+    // One pass: in wasm, without SIMD, each substring search is a scan of its own.
+    let bytes = rest.as_bytes();
+    let mut prev = 0u8;
+    for (at, &b) in bytes.iter().enumerate() {
         // `'` is percent-encoded by the parser in a query, and `?` starts one.
-        && rest
-            .bytes()
-            .all(|b| (crate::url_path::is_path_byte(b) && b != b'\'') || b == b'?')
+        let kept = (crate::url_path::is_path_byte(b) && b != b'\'') || b == b'?';
+        let dot_segment = b == b'.' && prev == b'/';
+        let encoded_dot =
+            b == b'%' && matches!(bytes.get(at + 1..at + 3), Some([b'2', b'e' | b'E']));
+        if !kept || dot_segment || encoded_dot {
+            return false;
+        }
+        prev = b;
+    }
+    true
+}
+
+/// Raw whitespace or a control character anywhere in `raw`. ASCII text (nearly every page URL)
+/// is checked byte by byte: its only whitespace that is not a control character is the space.
+fn has_space_or_control(raw: &str) -> bool {
+    if raw.is_ascii() {
+        raw.bytes().any(|b| b == b' ' || b.is_ascii_control())
+    } else {
+        raw.chars().any(|c| c.is_whitespace() || c.is_control())
+    }
 }
 
 /// The host of an `http`/`https` URL in the plain form nearly every page URL has, read without

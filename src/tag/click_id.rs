@@ -10,7 +10,7 @@
 //! hold a `%` (Stape's tag URI-encodes them).
 
 use crate::config::Config;
-use crate::event::{text_at, EventData};
+use crate::event::{at_most_chars, text_at, EventData};
 use crate::request::RequestFacts;
 use crate::response::cookie::read_value;
 use crate::tag::page_urls::PageUrls;
@@ -146,7 +146,7 @@ pub fn new_browser_id(random: [u8; 16]) -> String {
 }
 
 fn bounded(value: &str) -> bool {
-    !value.trim().is_empty() && value.chars().count() <= MAX_REF_CHARS
+    !value.trim().is_empty() && at_most_chars(value, MAX_REF_CHARS)
 }
 
 #[cfg(test)]

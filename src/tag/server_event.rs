@@ -11,7 +11,7 @@
 //! API measures it on receipt, so delivery checks it right before each dispatch.
 
 use crate::config::ValueSource;
-use crate::event::{lookup, text, text_at, EventData};
+use crate::event::{at_most_chars, lookup, text, text_at, EventData};
 use crate::model::{ActionSource, EventType, StandardType};
 use crate::request::RequestFacts;
 use crate::tag::validate::Invalid;
@@ -85,7 +85,7 @@ pub fn build(
                 .then(|| fallback_id(event, index, &mut || scope.nonce()))
         });
     let id = match id {
-        Some(id) if id.chars().count() <= MAX_ID_CHARS => id,
+        Some(id) if at_most_chars(&id, MAX_ID_CHARS) => id,
         Some(_) => return Err(Invalid::IdTooLong),
         None => return Err(Invalid::MissingId),
     };

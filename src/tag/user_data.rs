@@ -20,7 +20,7 @@
 //! form, and an IPv4-mapped IPv6 address (`::ffff:203.0.113.7`) as the IPv4 address.
 
 use crate::config::{UserData, ValueSource};
-use crate::event::{step, trim, EventData};
+use crate::event::{at_most_chars, step, trim, EventData};
 use crate::payload::{Sha256Hex, User};
 use crate::request::RequestFacts;
 use crate::tag::prehashed::{self, FieldSkip, HashedField, Origin, Verdict};
@@ -487,7 +487,7 @@ fn addresses(user_data: &Value) -> [Option<&Map<String, Value>>; MAX_LIST_VALUES
 
 /// An opaque reference (`obref`): passed through unchanged, but never blank or absurdly long.
 fn opaque_ref(raw: &str) -> Option<String> {
-    (!raw.trim().is_empty() && raw.chars().count() <= crate::tag::click_id::MAX_REF_CHARS)
+    (!raw.trim().is_empty() && at_most_chars(raw, crate::tag::click_id::MAX_REF_CHARS))
         .then(|| raw.to_owned())
 }
 

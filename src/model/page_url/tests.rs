@@ -47,6 +47,10 @@ fn source_url_rejects_raw_whitespace_and_control_characters() {
         "https://shop.example.com/\t",
         "https://shop.example.com/\u{7f}",
         "https://shop.example.com/\u{a0}",
+        "https://shop.example.com/\u{b}",
+        "https://shop.example.com/\u{0}",
+        "https://shop.example.com/caf\u{e9}\u{2028}",
+        "https://shop.example.com/caf\u{e9}\u{85}",
     ] {
         assert_eq!(source_url(bad), None, "{bad:?}");
     }
@@ -84,7 +88,12 @@ fn source_url_shortcut_agrees_with_the_parser() {
         "http://a-b.example.org/x/y;z=1?o=p:q@r!$(*)+,~",
         "https://shop.example.com/.hidden",
         "https://shop.example.com/%2e%2e/x",
+        "https://shop.example.com/a/%2E./x",
+        "https://shop.example.com/a/..?q=/./",
+        "https://shop.example.com/a.b/c.d?e=.f%2",
+        "https://shop.example.com/x%",
         "https://shop.example.com/a'b",
+        "https://shop.example.com/?q='a'",
     ] {
         let parsed: String = url::Url::parse(raw).unwrap().into();
         assert_eq!(source_url(raw).unwrap(), parsed, "{raw}");
