@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 
 use super::budget::{for_each_element, JsonError};
 use super::ga4_loader::decode_base64;
+use super::scan::has_replacement_char;
 use super::{
     cap_json, form, insert_path, note, path_segments, set_if_absent, too_long_note, Budget, Intake,
     Limits,
@@ -155,7 +156,7 @@ fn query_event(
     budget: &mut Budget,
     notes: &mut Vec<String>,
 ) -> Result<EventData, String> {
-    if query.contains('\u{FFFD}') {
+    if has_replacement_char(query) {
         return Err("query is not valid UTF-8".to_owned());
     }
     let pairs = form::parse_pairs(query.as_bytes(), false).map_err(|e| format!("query: {e}"))?;

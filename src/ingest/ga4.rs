@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use super::budget::ENTRY_COST;
 use super::form::{self, FormError, Pair};
+use super::scan::has_replacement_char;
 use super::{
     ga4_em, ga4_items, insert_path, note, number_or_text, path_segments, too_long_note, Budget,
     Intake, Limits, Object, Resource,
@@ -28,7 +29,7 @@ pub(super) fn ingest(
 ) {
     // The query reached us through a lossy UTF-8 conversion of the `:path` header; U+FFFD marks
     // bytes that were not UTF-8 there.
-    let shared = if query.contains('\u{FFFD}') {
+    let shared = if has_replacement_char(query) {
         Err(FormError::NotUtf8 { param: None })
     } else {
         form::parse_query(query)

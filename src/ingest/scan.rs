@@ -38,6 +38,24 @@ fn zero_bytes(word: u64) -> u64 {
     word.wrapping_sub(ONES) & !word & HIGHS
 }
 
+/// Whether `text` holds U+FFFD, the mark a lossy UTF-8 conversion leaves: its first byte found
+/// eight at a time, then the two after it compared. `str::contains` would run a two-way
+/// substring search, which in wasm (no SIMD) costs several instructions per byte of a query.
+pub(super) fn has_replacement_char(text: &str) -> bool {
+    const MARK: [u8; 3] = [0xEF, 0xBF, 0xBD];
+    let mut rest = text.as_bytes();
+    while let Some(at) = find_any(rest, [MARK[0]]) {
+        let Some(tail) = rest.get(at..) else {
+            return false;
+        };
+        if tail.starts_with(&MARK) {
+            return true;
+        }
+        rest = tail.get(1..).unwrap_or_default();
+    }
+    false
+}
+
 /// `text.split(sep)` for an ASCII separator. The pieces are the same as `str::split`'s: an
 /// ASCII byte never occurs inside a multi-byte character, so every cut is a character boundary.
 pub(super) fn split_ascii(text: &str, sep: u8) -> impl Iterator<Item = &str> {

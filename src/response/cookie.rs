@@ -84,19 +84,26 @@ fn push_decimal(out: &mut String, n: u64) {
 /// RFC 6265 §4.1.1: %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E.
 fn is_cookie_octet(b: u8) -> bool {
     // One bit per ASCII byte, built from the ranges at compile time: a shift and a test per
-    // byte of a ~100-byte click id, where the range comparisons cost several.
-    const OCTETS: u128 = {
-        let mut mask = 0u128;
-        let mut b = 0;
-        while b < 128 {
-            if matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E) {
-                mask |= 1 << b;
+    // byte of a ~100-byte click id, where the range comparisons cost several. Two 64-bit words,
+    // not one `u128`: wasm has no 128-bit shift, and each would be a call into a helper.
+    const fn mask(from: u8) -> u64 {
+        let mut mask = 0u64;
+        let mut bit = 0;
+        while bit < 64 {
+            if matches!(from + bit, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E) {
+                mask |= 1 << bit;
             }
-            b += 1;
+            bit += 1;
         }
         mask
-    };
-    b < 128 && OCTETS >> b & 1 == 1
+    }
+    const LOW: u64 = mask(0);
+    const HIGH: u64 = mask(64);
+    match b {
+        0..=63 => LOW >> b & 1 == 1,
+        64..=127 => HIGH >> (b - 64) & 1 == 1,
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -38,3 +38,20 @@ fn split_ascii_matches_str_split() {
         assert_eq!(ours, std, "{text:?}");
     }
 }
+
+#[test]
+fn a_replacement_character_is_found_wherever_it_is() {
+    for (text, has) in [
+        ("", false),
+        ("v=2&en=page_view", false),
+        ("\u{FFFD}", true),
+        ("v=2&dl=caf\u{FFFD}&en=x", true),
+        ("a long query before the mark\u{FFFD}", true),
+        // Other characters that start with 0xEF are not the mark.
+        ("\u{FFFC}\u{FEFF}", false),
+        ("\u{FFFC}\u{FFFD}", true),
+    ] {
+        assert_eq!(has_replacement_char(text), has, "{text:?}");
+        assert_eq!(text.contains('\u{FFFD}'), has, "{text:?}");
+    }
+}

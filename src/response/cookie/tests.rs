@@ -140,3 +140,11 @@ fn stape_encoded_cookies_are_percent_decoded_on_read() {
     let stape: String = utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string();
     assert_eq!(read_value(&stape), value);
 }
+
+#[test]
+fn cookie_octets_are_exactly_rfc_6265s_ranges() {
+    for b in 0..=u8::MAX {
+        let rfc = matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E);
+        assert_eq!(is_cookie_octet(b), rfc, "byte {b:#04x}");
+    }
+}
