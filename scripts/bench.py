@@ -308,16 +308,17 @@ def run_wrk(port, lua, seconds, connections):
             "errors": errors.group(1) if errors else ""}
 
 
-def ensure_wrk():
-    if shutil.which("wrk"):
+def ensure_tool(*commands, package):
+    """Installs Debian's `package` when one of `commands` is missing (as root), or says how."""
+    if all(shutil.which(c) for c in commands):
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("installing wrk (Debian package)", flush=True)
+        print(f"installing {package} (Debian package)", flush=True)
         subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL,
+        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, stdout=subprocess.DEVNULL,
                        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
     else:
-        sys.exit("wrk is needed: apt-get install wrk")
+        sys.exit(f"{package} is needed: apt-get install {package}")
 
 
 def cpu_seconds(pid):
@@ -425,7 +426,7 @@ def main():
         hit = lambda name: any(w in name for w in args.only)
         modes = [m for m in modes if hit(m)] or modes
         scenarios = {k: v for k, v in SCENARIOS.items() if hit(k)} or scenarios
-    ensure_wrk()
+    ensure_tool("wrk", package="wrk")
     wasm = os.path.abspath(args.wasm)
     ceiling = os.path.abspath(args.ceiling)
     if not os.path.isfile(ceiling):

@@ -45,18 +45,6 @@ HEADERS = {
 }
 
 
-def ensure_valgrind():
-    if shutil.which("valgrind") and shutil.which("callgrind_control"):
-        return
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("installing valgrind (Debian package)", flush=True)
-        subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "valgrind"], check=True, stdout=subprocess.DEVNULL,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    else:
-        sys.exit("valgrind is needed: apt-get install valgrind")
-
-
 class Counted(bench.Envoy):
     """A bench Envoy started under callgrind, instrumentation off until `start_counting`."""
 
@@ -140,7 +128,7 @@ def main():
     ap.add_argument("--only", nargs="*", default=None, metavar="WORD",
                     help="only the scenarios and modes whose names contain one of these words")
     args = ap.parse_args()
-    ensure_valgrind()
+    bench.ensure_tool("valgrind", "callgrind_control", package="valgrind")
     wasm, ceiling = os.path.abspath(args.wasm), os.path.abspath(args.ceiling)
     for path in (wasm, ceiling, bench.STANDIN):
         if not os.path.isfile(path):
