@@ -3,8 +3,11 @@
 callgrind, for the same setups and scenarios as make bench.
 
 CPU time per request on a shared 2-core machine moves by 15-30 % between runs of one build, too
-much to steer small changes by. An instruction count does not depend on what else the machine
-is doing: each Envoy runs under `valgrind --tool=callgrind` with instrumentation off while it
+much to steer small changes by. An instruction count moves far less: two runs on a quiet machine
+agree within 1 %. (Load still shows a little: beside a compile, Envoy's event loop wakes more
+often and batches gather fewer events, and the counts read 2-5 % higher, the baseline's too; so
+compare runs made on an idle machine.) Each Envoy runs under `valgrind --tool=callgrind` with
+instrumentation off while it
 starts and warms up; then, per scenario, the counters are zeroed, a fixed number of requests is
 sent by a few keep-alive clients, the batch timers are given time to fire, and the counters are
 dumped. The figure is every thread's instructions (Envoy, V8's compiled wasm, libc) divided by
