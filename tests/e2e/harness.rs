@@ -68,6 +68,18 @@ fn built_wasm(var: &str, default: &str, make: &str) -> PathBuf {
 }
 
 /// Envoy on `config` as every test runs it: one worker, no hot restart, warnings and up.
+/// A new empty directory for one Envoy's files (config, log, access log). Named by a
+/// process-wide sequence, not by a port: two tests of this process could be handed the same
+/// free port one after the other, and the second would truncate the first one's log.
+pub fn scratch_dir(kind: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let seq = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("capi-{kind}-{}-{seq}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 pub fn envoy_command(config: &std::path::Path) -> Command {
     let mut command = Command::new(envoy_bin());
     command.arg("-c").arg(config).args([
@@ -303,8 +315,7 @@ impl Env {
         for attempt in 1..=3 {
             let port = free_port();
             let admin = free_port();
-            let dir = std::env::temp_dir().join(format!("capi-e2e-{}-{port}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
+            let dir = scratch_dir("e2e");
             let text = yaml(port, admin, api.port(), upstream.port(), &dir);
             let config_path = dir.join("envoy.yaml");
             std::fs::write(&config_path, text).unwrap();
@@ -351,9 +362,7 @@ impl Env {
     pub fn start_refused(options: Options) -> String {
         let port = free_port();
         let admin = free_port();
-        let dir =
-            std::env::temp_dir().join(format!("capi-e2e-refused-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch_dir("e2e-refused");
         let yaml = envoy_yaml(
             &options,
             &options.filter,

@@ -6,7 +6,8 @@
 //! exit. [`LdsEnv`] provides that; requests and stand-in checks reuse the harness helpers.
 
 use crate::harness::{
-    build, clusters_yaml, envoy_command, try_request, wasm_path, Response, API_KEY, PIXEL_ID,
+    build, clusters_yaml, envoy_command, scratch_dir, try_request, wasm_path, Response, API_KEY,
+    PIXEL_ID,
 };
 use capi_standin::{Faults, Standin, StandinConfig};
 use capi_test_support::envoy;
@@ -56,7 +57,7 @@ impl LdsEnv {
         .expect("start API stand-in");
         let port = free_port();
         let admin = free_port();
-        let dir = std::env::temp_dir().join(format!("capi-lossless-{}-{port}", std::process::id()));
+        let dir = scratch_dir("lossless");
         let lds_dir = dir.join("lds");
         std::fs::create_dir_all(&lds_dir).unwrap();
         let lds_config = json!({
