@@ -7,114 +7,83 @@
 //! object's representation ([`EventData`], a flat list of top-level keys) and the read helpers:
 //! dotted-path lookup and the non-empty text rule the tag uses everywhere.
 
-use serde_json::{Map, Value};
+mod value;
+
+pub use value::{Map, Value};
+
 use std::borrow::Cow;
 
 /// One event's data, keyed as in sGTM's common event data: the top-level keys in the order they
-/// were first written, each with its JSON value (nested objects stay `serde_json` maps).
+/// were first written, each with its value. `'a` is the request its text borrows from.
 ///
-/// A flat list rather than a `BTreeMap<String, Value>`: an event has a few dozen top-level
-/// keys, built once, read a few dozen times and dropped, and most keys are fixed names
-/// (`event_name`, `page_location`, …) kept as `&'static str` without an allocation. A lookup
-/// compares lengths first and bytes only for a key of the same length, which for this size
-/// is cheaper than a tree's chain of string comparisons, and nothing is rebalanced or freed
-/// node by node. Keys are unique: every writer checks for the key first.
-#[derive(Debug, Clone, Default)]
-pub struct EventData {
-    entries: Vec<(Key, Value)>,
+/// A flat list rather than a tree (see [`Map`]): an event has a few dozen top-level keys,
+/// built once, read a few dozen times and dropped, and most keys are fixed names
+/// (`event_name`, `page_location`, …) kept as `&'static str` without an allocation, while the
+/// values of a GA4 hit borrow the hit's own text. Keys are unique: every writer checks for the
+/// key first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventData<'a> {
+    entries: Map<'a>,
 }
 
-/// A top-level key: a fixed name, or one built from a parameter name.
-pub type Key = Cow<'static, str>;
+/// A top-level key: a fixed name, or one built from (or borrowed from) a parameter name.
+pub type Key<'a> = Cow<'a, str>;
 
-/// What indexing a missing key yields, as indexing a missing key of a `Value` does.
-static NULL: Value = Value::Null;
-
-impl EventData {
-    pub fn new() -> EventData {
+impl<'a> EventData<'a> {
+    pub fn new() -> EventData<'a> {
         EventData::default()
     }
 
-    fn position(&self, key: &str) -> Option<usize> {
-        self.entries.iter().position(|(k, _)| k.as_ref() == key)
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        self.entries.get(key)
     }
 
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.as_ref() == key)
-            .map(|(_, v)| v)
-    }
-
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.entries
-            .iter_mut()
-            .find(|(k, _)| k.as_ref() == key)
-            .map(|(_, v)| v)
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value<'a>> {
+        self.entries.get_mut(key)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
-        self.position(key).is_some()
+        self.entries.contains_key(key)
     }
 
     /// Sets `key` to `value`, returning the value it replaces (it keeps its place).
-    pub fn insert(&mut self, key: impl Into<Key>, value: Value) -> Option<Value> {
-        let key = key.into();
-        match self.get_mut(&key) {
-            Some(slot) => Some(std::mem::replace(slot, value)),
-            None => {
-                self.entries.push((key, value));
-                None
-            }
-        }
+    pub fn insert(&mut self, key: impl Into<Key<'a>>, value: Value<'a>) -> Option<Value<'a>> {
+        self.entries.insert(key, value)
     }
 
     /// Sets `key` to `value` unless it already holds one; `false` (and `value` dropped) then.
-    pub fn insert_if_absent(&mut self, key: impl Into<Key>, value: Value) -> bool {
-        let key = key.into();
-        if self.contains_key(&key) {
-            return false;
-        }
-        self.entries.push((key, value));
-        true
+    pub fn insert_if_absent(&mut self, key: impl Into<Key<'a>>, value: Value<'a>) -> bool {
+        self.entries.insert_if_absent(key, value)
     }
 
     /// The value at `key`, first set to `make()` when the key is absent. (Always `Some`; an
     /// `Option` only because the slot is found by index.)
     pub fn get_or_insert_with(
         &mut self,
-        key: &str,
-        make: impl FnOnce() -> Value,
-    ) -> Option<&mut Value> {
-        let at = match self.position(key) {
-            Some(at) => at,
-            None => {
-                self.entries.push((Cow::Owned(key.to_owned()), make()));
-                self.entries.len().checked_sub(1)?
-            }
-        };
-        self.entries.get_mut(at).map(|(_, value)| value)
+        key: impl Into<Key<'a>>,
+        make: impl FnOnce() -> Value<'a>,
+    ) -> Option<&mut Value<'a>> {
+        self.entries.get_or_insert_with(key, make)
     }
 
     /// Removes `key`, returning its value; the other keys keep their order.
-    pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let at = self.position(key)?;
-        Some(self.entries.remove(at).1)
+    pub fn remove(&mut self, key: &str) -> Option<Value<'a>> {
+        self.entries.remove(key)
     }
 
     /// Keeps only the keys for which `keep` says so.
-    pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut Value) -> bool) {
-        self.entries.retain_mut(|(k, v)| keep(k, v));
+    pub fn retain(&mut self, keep: impl FnMut(&str, &mut Value<'a>) -> bool) {
+        self.entries.retain(keep);
     }
 
     /// The keys, in the order they were first written.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(k, _)| k.as_ref())
+        self.entries.keys()
     }
 
     /// The keys and values, in the order the keys were first written.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value<'a>)> {
+        self.entries.iter()
     }
 
     pub fn len(&self) -> usize {
@@ -124,61 +93,68 @@ impl EventData {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-}
 
-/// Equal when they hold the same keys with equal values, in any order (as maps compare).
-impl PartialEq for EventData {
-    fn eq(&self, other: &EventData) -> bool {
-        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
-    }
-}
-
-/// `event["key"]`: the value, or `null` for a missing key.
-impl std::ops::Index<&str> for EventData {
-    type Output = Value;
-
-    fn index(&self, key: &str) -> &Value {
-        self.get(key).unwrap_or(&NULL)
-    }
-}
-
-impl<'a> IntoIterator for &'a EventData {
-    type Item = (&'a str, &'a Value);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (Key, Value)>,
-        fn(&'a (Key, Value)) -> (&'a str, &'a Value),
-    >;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
-    }
-}
-
-/// The event data of a JSON object (a Data-Client body, a test literal).
-impl From<Map<String, Value>> for EventData {
-    fn from(map: Map<String, Value>) -> EventData {
-        EventData {
-            entries: map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
+    /// The same event owning all of its text.
+    pub fn into_static(self) -> EventData<'static> {
+        match Value::Object(self.entries).into_static() {
+            Value::Object(entries) => EventData { entries },
+            _ => EventData::default(),
         }
     }
 }
 
+/// `event["key"]`: the value, or `null` for a missing key.
+impl<'a> std::ops::Index<&str> for EventData<'a> {
+    type Output = Value<'a>;
+
+    fn index(&self, key: &str) -> &Value<'a> {
+        static NULL: Value<'static> = Value::Null;
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl<'e, 'a> IntoIterator for &'e EventData<'a> {
+    type Item = (&'e str, &'e Value<'a>);
+    type IntoIter = <&'e Map<'a> as IntoIterator>::IntoIter;
+
+    fn into_iter(self) -> Self::IntoIter {
+        (&self.entries).into_iter()
+    }
+}
+
+/// The event data of a JSON object (a Data-Client body, a test literal).
+impl From<serde_json::Map<String, serde_json::Value>> for EventData<'static> {
+    fn from(map: serde_json::Map<String, serde_json::Value>) -> EventData<'static> {
+        EventData {
+            entries: Map::from(map),
+        }
+    }
+}
+
+/// The event data of an object of event values.
+impl<'a> From<Map<'a>> for EventData<'a> {
+    fn from(entries: Map<'a>) -> EventData<'a> {
+        EventData { entries }
+    }
+}
+
 /// The event data as a JSON object.
-impl From<EventData> for Value {
-    fn from(event: EventData) -> Value {
-        Value::Object(
-            event
-                .entries
-                .into_iter()
-                .map(|(k, v)| (k.into_owned(), v))
-                .collect(),
-        )
+impl From<EventData<'_>> for serde_json::Value {
+    fn from(event: EventData<'_>) -> serde_json::Value {
+        serde_json::Value::Object(event.entries.into())
+    }
+}
+
+/// The event data as an object value.
+impl<'a> From<EventData<'a>> for Value<'a> {
+    fn from(event: EventData<'a>) -> Value<'a> {
+        Value::Object(event.entries)
     }
 }
 
 /// Writes every pair, a later value replacing an earlier one (as `Map::extend` does).
-impl Extend<(String, Value)> for EventData {
-    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, pairs: I) {
+impl<'a> Extend<(String, Value<'a>)> for EventData<'a> {
+    fn extend<I: IntoIterator<Item = (String, Value<'a>)>>(&mut self, pairs: I) {
         for (key, value) in pairs {
             self.insert(key, value);
         }
@@ -188,7 +164,7 @@ impl Extend<(String, Value)> for EventData {
 /// The value at a dotted path such as `user_data.address.city` or `items.0.price`.
 /// Numeric segments index arrays. Keys that themselves contain dots (`x-ga-mp2-…` never do,
 /// but `common_cookie.__oppref` is a path) are looked up segment by segment.
-pub fn lookup<'a>(data: &'a EventData, path: &str) -> Option<&'a Value> {
+pub fn lookup<'e, 'a>(data: &'e EventData<'a>, path: &str) -> Option<&'e Value<'a>> {
     let (first, rest) = split_segment(path);
     let current = data.get(first)?;
     match rest {
@@ -199,7 +175,7 @@ pub fn lookup<'a>(data: &'a EventData, path: &str) -> Option<&'a Value> {
 
 /// [`lookup`] of a dotted path below `value` (`address.0.city` below `user_data`), for callers
 /// that look up several paths below the same value.
-pub fn lookup_below<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+pub fn lookup_below<'e, 'a>(value: &'e Value<'a>, path: &str) -> Option<&'e Value<'a>> {
     let mut current = value;
     let mut rest = Some(path);
     while let Some(path) = rest {
@@ -221,7 +197,7 @@ fn split_segment(path: &str) -> (&str, Option<&str>) {
 }
 
 /// One step of a path below a value: an object key, or an array index.
-pub fn step<'a>(value: &'a Value, segment: &str) -> Option<&'a Value> {
+pub fn step<'e, 'a>(value: &'e Value<'a>, segment: &str) -> Option<&'e Value<'a>> {
     match value {
         Value::Object(map) => map.get(segment),
         Value::Array(list) => list.get(segment.parse::<usize>().ok()?),
@@ -251,9 +227,9 @@ pub fn trim(text: &str) -> &str {
 /// The text of a scalar, if it is non-empty: strings as they are, numbers in their JSON form,
 /// booleans as `true`/`false`. An array yields the text of its first element (sGTM event data
 /// carries both `"a@b.c"` and `["a@b.c"]` for the same field). Objects and `null` yield nothing.
-pub fn text(value: &Value) -> Option<Cow<'_, str>> {
+pub fn text<'e>(value: &'e Value<'_>) -> Option<Cow<'e, str>> {
     match value {
-        Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s.as_str())),
+        Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s.as_ref())),
         Value::Number(n) => Some(Cow::Owned(n.to_string())),
         Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
         Value::Array(list) => list.first().and_then(text),
@@ -262,7 +238,7 @@ pub fn text(value: &Value) -> Option<Cow<'_, str>> {
 }
 
 /// Text at a single path (see [`text`]).
-pub fn text_at<'a>(data: &'a EventData, path: &str) -> Option<Cow<'a, str>> {
+pub fn text_at<'e>(data: &'e EventData<'_>, path: &str) -> Option<Cow<'e, str>> {
     lookup(data, path).and_then(text)
 }
 

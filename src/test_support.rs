@@ -33,7 +33,8 @@ pub fn records_of(run: impl FnOnce()) -> Vec<Value> {
 }
 
 /// `{"pixel_id": "px", "api_key": "k"}` deep-merged with `extra`, parsed and validated.
-pub fn config(extra: Value) -> Config {
+pub fn config(extra: impl Into<Value>) -> Config {
+    let extra = extra.into();
     let mut v = json!({"pixel_id": "px", "api_key": "k"});
     merge(&mut v, extra);
     match Config::from_json(v.to_string().as_bytes(), &|_| None) {
@@ -43,12 +44,21 @@ pub fn config(extra: Value) -> Config {
 }
 
 /// Event data from a JSON object literal.
-pub fn event(v: Value) -> EventData {
-    match v {
+pub fn event(v: impl Into<Value>) -> EventData<'static> {
+    match v.into() {
         Value::Object(map) => map.into(),
         other => panic!("event data must be an object, got {other}"),
     }
 }
+
+/// `json!` for event values: the literal as an [`crate::event::Value`], so tests of code that
+/// reads event data write their values as JSON.
+macro_rules! event_json {
+    ($($json:tt)+) => {
+        $crate::event::Value::from(serde_json::json!($($json)+))
+    };
+}
+pub(crate) use event_json;
 
 /// Deep merge: objects merge key by key, anything else replaces.
 pub fn merge(base: &mut Value, extra: Value) {

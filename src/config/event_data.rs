@@ -99,7 +99,8 @@ fn override_value(
     if let Some(literal) = source.literal() {
         let ok = match expect {
             Expect::Scalar => {
-                matches!(literal, Value::String(s) if !s.is_empty()) || literal.is_number()
+                matches!(literal, crate::event::Value::String(s) if !s.is_empty())
+                    || literal.is_number()
             }
             Expect::Integer => literal.is_u64(),
             Expect::Number => {
@@ -110,7 +111,7 @@ fn override_value(
             }
             Expect::ObjectArray => literal
                 .as_array()
-                .is_some_and(|a| a.iter().all(Value::is_object)),
+                .is_some_and(|a| a.iter().all(crate::event::Value::is_object)),
         };
         if !ok {
             let wanted = match expect {
@@ -159,7 +160,9 @@ pub(super) fn server_event_data(raw: RawServerEventData) -> Result<ServerEventDa
     let o = raw.overrides;
     let f = |k: &str| format!("server_event_data.overrides.{k}");
     let source_url = override_value(&f("source_url"), o.source_url, Expect::Scalar)?;
-    if let Some(Value::String(url)) = source_url.as_ref().and_then(ValueSource::literal) {
+    if let Some(crate::event::Value::String(url)) =
+        source_url.as_ref().and_then(ValueSource::literal)
+    {
         if crate::model::page_url::source_url(url).is_none() {
             return Err(ConfigError::new(
                 f("source_url"),
@@ -228,7 +231,9 @@ pub(super) fn event_parameters(raw: RawEventParameters) -> Result<EventParameter
         }
     }
     let contents = override_value(&f("contents"), o.contents, Expect::ObjectArray)?;
-    if let Some(Value::Array(items)) = contents.as_ref().and_then(ValueSource::literal) {
+    if let Some(crate::event::Value::Array(items)) =
+        contents.as_ref().and_then(ValueSource::literal)
+    {
         for (i, item) in items.iter().enumerate() {
             if let Some(dict) = item.get("variant_dict") {
                 if crate::model::variant_dict(dict).is_none() {

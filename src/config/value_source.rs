@@ -5,15 +5,17 @@
 //! own query. Resolution happens per event; a reference that finds nothing (or an empty string)
 //! resolves to `None`, which leaves the automapped value in place.
 
+use crate::event::Value;
 use crate::event::{lookup, EventData};
 use crate::request::RequestFacts;
-use serde_json::Value;
+use serde_json::Value as Json;
 use std::borrow::Cow;
 
 /// Where an override's value comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueSource {
-    Literal(Value),
+    /// A literal from the configuration: it owns its text.
+    Literal(Value<'static>),
     Event(String),
     Header(String),
     Cookie(String),
@@ -23,12 +25,12 @@ pub enum ValueSource {
 impl ValueSource {
     /// Parses a configured value. Strings mentioning `{{` or `}}` must be exactly one
     /// well-formed reference; anything else is an error message naming the problem.
-    pub fn parse(value: Value) -> Result<ValueSource, String> {
-        let Value::String(text) = &value else {
-            return Ok(ValueSource::Literal(value));
+    pub fn parse(value: Json) -> Result<ValueSource, String> {
+        let Json::String(text) = &value else {
+            return Ok(ValueSource::Literal(value.into()));
         };
         if !text.contains("{{") && !text.contains("}}") {
-            return Ok(ValueSource::Literal(value));
+            return Ok(ValueSource::Literal(value.into()));
         }
         let inner = text
             .strip_prefix("{{")
@@ -65,21 +67,15 @@ impl ValueSource {
     /// The value for one event, or `None` when the reference finds nothing or an empty string.
     pub fn resolve<'a>(
         &'a self,
-        event: &'a EventData,
+        event: &'a EventData<'a>,
         request: &'a RequestFacts,
-    ) -> Option<Cow<'a, Value>> {
+    ) -> Option<Cow<'a, Value<'a>>> {
         let found = match self {
             ValueSource::Literal(v) => Cow::Borrowed(v),
             ValueSource::Event(path) => Cow::Borrowed(lookup(event, path)?),
-            ValueSource::Header(name) => {
-                Cow::Owned(Value::String(request.header(name)?.to_owned()))
-            }
-            ValueSource::Cookie(name) => {
-                Cow::Owned(Value::String(request.cookie(name)?.to_owned()))
-            }
-            ValueSource::Query(name) => {
-                Cow::Owned(Value::String(request.query_param(name)?.into_owned()))
-            }
+            ValueSource::Header(name) => Cow::Owned(Value::text(request.header(name)?)),
+            ValueSource::Cookie(name) => Cow::Owned(Value::text(request.cookie(name)?)),
+            ValueSource::Query(name) => Cow::Owned(Value::String(request.query_param(name)?)),
         };
         match found.as_ref() {
             Value::Null => None,
@@ -89,7 +85,7 @@ impl ValueSource {
     }
 
     /// The literal, when this is one (used to type-check literals at configure time).
-    pub fn literal(&self) -> Option<&Value> {
+    pub fn literal(&self) -> Option<&Value<'static>> {
         match self {
             ValueSource::Literal(v) => Some(v),
             _ => None,

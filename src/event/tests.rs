@@ -1,6 +1,6 @@
 use super::*;
 use crate::test_support::event as data;
-use serde_json::json;
+use crate::test_support::event_json as json;
 
 #[test]
 fn lookup_walks_objects_and_arrays() {

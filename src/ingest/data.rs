@@ -5,8 +5,6 @@
 //! owns those encodings and the Data Client's aliases (`eventName` → `event_name`, flat `email`
 //! → `user_data.email_address`, …), each applied only when the canonical key is missing.
 
-use serde_json::{Map, Value};
-
 use serde_json::value::RawValue;
 
 use super::budget::{for_each_element, JsonError};
@@ -16,7 +14,7 @@ use super::{
     cap_json, form, insert_path, note, path_segments, set_if_absent, too_long_note, Budget, Intake,
     Limits,
 };
-use crate::event::{lookup, text, EventData};
+use crate::event::{lookup, text, EventData, Map, Value};
 use crate::request::{Method, RequestFacts};
 
 /// Canonical key ← aliases, first present wins (Data Client normalisation).
@@ -107,9 +105,9 @@ pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: 
 /// on. The query's values are lent to the event and taken back once it has been handed on, so
 /// a query under a thousand body objects is never copied.
 fn emit(
-    query: &mut EventData,
+    query: &mut EventData<'static>,
     index: usize,
-    own: Map<String, Value>,
+    own: Map<'static>,
     request: &RequestFacts,
     limits: &Limits,
     out: &mut Intake<'_>,
@@ -155,7 +153,7 @@ fn query_event(
     limits: &Limits,
     budget: &mut Budget,
     notes: &mut Vec<String>,
-) -> Result<EventData, String> {
+) -> Result<EventData<'static>, String> {
     if has_replacement_char(query) {
         return Err("query is not valid UTF-8".to_owned());
     }
@@ -176,12 +174,14 @@ fn query_event(
                 expanded.push(parse_object(&json, "dtdc", budget)?);
             }
             _ => {
-                event.insert(name, Value::String(value));
+                event.insert(name, Value::from(value));
             }
         }
     }
     for object in expanded {
-        event.extend(object);
+        for (key, value) in object {
+            event.insert(key, Value::from(value));
+        }
     }
     Ok(event)
 }
@@ -190,9 +190,9 @@ fn parse_object(
     json: &[u8],
     name: &str,
     budget: &mut Budget,
-) -> Result<Map<String, Value>, String> {
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
     match budget.parse_json(json) {
-        Ok(Value::Object(map)) => Ok(map),
+        Ok(serde_json::Value::Object(map)) => Ok(map),
         Ok(_) => Err(format!("`{name}` is not a JSON object")),
         Err(JsonError::Syntax) => Err(format!("`{name}` is not valid JSON")),
         Err(JsonError::Budget) => Err(format!("`{name}` exceeds the work budget")),
@@ -213,7 +213,7 @@ fn form_body(
     limits: &Limits,
     budget: &mut Budget,
     notes: &mut Vec<String>,
-) -> Result<Map<String, Value>, String> {
+) -> Result<Map<'static>, String> {
     let pairs = form::parse_pairs(body, true).map_err(|e| format!("body: {e}"))?;
     let mut map = Map::new();
     for (name, value) in pairs {
@@ -222,12 +222,16 @@ fn form_body(
             continue;
         }
         let value = match budget.parse_json(value.as_bytes()) {
-            Ok(parsed) => parsed,
-            Err(JsonError::Syntax) => Value::String(value),
+            Ok(parsed) => Value::from(parsed),
+            Err(JsonError::Syntax) => Value::from(value),
             Err(JsonError::Budget) => return Err("body: exceeds the work budget".to_owned()),
         };
         let result = match path_segments(&name) {
-            Some(segments) => insert_path(&mut map, &segments, value, limits.max_items, budget),
+            Some(segments) => {
+                // Owned keys: the decoded names do not outlive this loop.
+                let segments: Vec<String> = segments.into_iter().map(str::to_owned).collect();
+                insert_path(&mut map, &segments, value, limits.max_items, budget)
+            }
             None => {
                 map.insert(name.clone(), value);
                 Ok(())
@@ -245,7 +249,7 @@ fn form_body(
 /// Each event's notes name its index in the body.
 fn json_bodies(
     body: &[u8],
-    query: &mut EventData,
+    query: &mut EventData<'static>,
     request: &RequestFacts,
     limits: &Limits,
     out: &mut Intake<'_>,
@@ -264,7 +268,7 @@ fn json_bodies(
     };
     match raw.get().as_bytes().first() {
         Some(b'{') => match out.budget().parse_json(raw.get().as_bytes()) {
-            Ok(Value::Object(map)) => emit(query, 0, map, request, limits, out),
+            Ok(serde_json::Value::Object(map)) => emit(query, 0, map.into(), request, limits, out),
             _ => out.reject_over_cap(limits),
         },
         Some(b'[') => {
@@ -275,7 +279,9 @@ fn json_bodies(
                     return true;
                 }
                 match out.budget().parse_json(element.get().as_bytes()) {
-                    Ok(Value::Object(map)) => emit(query, index, map, request, limits, out),
+                    Ok(serde_json::Value::Object(map)) => {
+                        emit(query, index, map.into(), request, limits, out)
+                    }
                     Ok(_) => {
                         out.reject_with(|| format!("body element {index} is not a JSON object"))
                     }
@@ -291,7 +297,7 @@ fn json_bodies(
 /// The Data Client's aliases and request facts, each only where the canonical key is missing.
 /// The IP and User-Agent are the peer's unless the config trusts the sender's own (as Stape's
 /// Data Client does): by default a browser cannot claim another address or agent.
-fn normalize(event: &mut EventData, request: &RequestFacts, limits: &Limits) {
+fn normalize(event: &mut EventData<'static>, request: &RequestFacts, limits: &Limits) {
     let trust_sender = limits.trust_client_ip_and_user_agent;
     for (canonical, aliases) in ALIASES {
         if !trust_sender && PEER_FACTS.contains(canonical) {
@@ -302,7 +308,7 @@ fn normalize(event: &mut EventData, request: &RequestFacts, limits: &Limits) {
         }
     }
     if let Some(dcid) = request.cookie("_dcid") {
-        set_if_absent(event, "client_id", Value::String(dcid.to_owned()));
+        set_if_absent(event, "client_id", Value::from(dcid.to_owned()));
     }
     let peer = [
         ("ip_override", request.peer_ip.as_ref()),
@@ -310,9 +316,9 @@ fn normalize(event: &mut EventData, request: &RequestFacts, limits: &Limits) {
     ];
     for (key, fact) in peer {
         match fact {
-            Some(fact) if trust_sender => set_if_absent(event, key, Value::String(fact.clone())),
+            Some(fact) if trust_sender => set_if_absent(event, key, Value::from(fact.clone())),
             Some(fact) => {
-                event.insert(key.to_owned(), Value::String(fact.clone()));
+                event.insert(key, Value::from(fact.clone()));
             }
             None if trust_sender => {}
             None => {
@@ -327,12 +333,12 @@ fn normalize(event: &mut EventData, request: &RequestFacts, limits: &Limits) {
     if event.get("user_data").is_none_or(Value::is_null) {
         let user_data = flat_user_data(event);
         if !user_data.is_empty() {
-            event.insert("user_data".to_owned(), Value::Object(user_data));
+            event.insert("user_data", Value::Object(user_data));
         }
     }
 }
 
-fn flat_user_data(event: &EventData) -> Map<String, Value> {
+fn flat_user_data(event: &EventData<'static>) -> Map<'static> {
     let mut user_data = Map::new();
     for (path, aliases) in USER_DATA_ALIASES {
         if let Some(value) = first_present(event, aliases) {
@@ -344,7 +350,7 @@ fn flat_user_data(event: &EventData) -> Map<String, Value> {
 }
 
 /// The first alias holding a non-empty value.
-fn first_present(event: &EventData, aliases: &[&str]) -> Option<Value> {
+fn first_present<'a>(event: &EventData<'a>, aliases: &[&str]) -> Option<Value<'a>> {
     aliases
         .iter()
         .filter_map(|alias| event.get(alias))

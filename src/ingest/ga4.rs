@@ -4,7 +4,6 @@
 //! means one event from the query. This module owns that batching and the parameter → key table;
 //! items (`pr1…`) are decoded in `ga4_items` and user-provided data (`em`) in `ga4_em`.
 
-use serde_json::{Map, Value};
 use std::collections::HashSet;
 
 use super::budget::ENTRY_COST;
@@ -14,7 +13,7 @@ use super::{
     ga4_em, ga4_items, insert_path, note, number_or_text, path_segments, too_long_note, Budget,
     Intake, Limits, Object, Resource,
 };
-use crate::event::{EventData, Key};
+use crate::event::{EventData, Key, Map, Value};
 use crate::request::{Method, RequestFacts};
 
 /// Parses a GA4 hit whose shared parameters are `query` (the request's own query, or the one a
@@ -244,13 +243,13 @@ fn item_index(digits: &str) -> Option<u32> {
 
 /// Builds one event from its merged parameters and the request facts, or `None` when its data
 /// would exceed the request's budget.
-fn build_event(
-    pairs: &[(&str, &str)],
-    request: &RequestFacts,
+fn build_event<'p>(
+    pairs: &[(&'p str, &'p str)],
+    request: &'p RequestFacts,
     limits: &Limits,
     budget: &mut Budget,
     notes: &mut Vec<String>,
-) -> Option<EventData> {
+) -> Option<EventData<'p>> {
     let cost = pairs
         .iter()
         .map(|(n, v)| n.len() + v.len() + ENTRY_COST)
@@ -273,7 +272,7 @@ fn build_event(
             continue;
         }
         match classify(name, value) {
-            Slot::Text(key) => put(&mut event, key, text(value)),
+            Slot::Text(key) => put(&mut event, key, Value::text(value)),
             Slot::Number(key) => put(&mut event, key, number_or_text(name, value, notes)),
             Slot::EventParam { path, numeric } => event_params.push(EventParam {
                 name,
@@ -288,25 +287,25 @@ fn build_event(
                 let value = if numeric {
                     number_or_text(name, value, notes)
                 } else {
-                    text(value)
+                    Value::text(value)
                 };
-                user_properties.entry(prop.to_owned()).or_insert(value);
+                user_properties.insert_if_absent(prop, value);
             }
             Slot::Item(index) => items.push((index, name, value)),
             Slot::System("ee") => {
-                system.insert("ee".to_owned(), Value::Bool(true));
+                system.insert("ee", Value::Bool(true));
             }
             Slot::System(flag) => {
-                system.insert(flag.to_owned(), text(value));
+                system.insert(flag, Value::text(value));
             }
             Slot::Sst(key) => {
-                sst.insert(key.to_owned(), text(value));
+                sst.insert(key, Value::text(value));
             }
-            Slot::Internal(key) => put(&mut event, joined("x-ga-", key), text(value)),
-            Slot::Unknown => put(&mut event, joined("x-ga-mp2-", name), text(value)),
+            Slot::Internal(key) => put(&mut event, joined("x-ga-", key), Value::text(value)),
+            Slot::Unknown => put(&mut event, joined("x-ga-mp2-", name), Value::text(value)),
             Slot::Skip => {}
             Slot::Em => {
-                put(&mut event, "x-ga-em", text(value));
+                put(&mut event, "x-ga-em", Value::text(value));
                 em = Some(value);
             }
         }
@@ -328,20 +327,16 @@ fn build_event(
     }
     // The browser is the sender: its address and User-Agent are the user's.
     if let Some(ip) = &request.peer_ip {
-        event.insert("ip_override", Value::String(ip.clone()));
+        event.insert("ip_override", Value::text(ip));
     }
     if let Some(ua) = &request.user_agent {
-        event.insert("user_agent", Value::String(ua.clone()));
+        event.insert("user_agent", Value::text(ua));
     }
     Some(event)
 }
 
-fn text(value: &str) -> Value {
-    Value::String(value.to_owned())
-}
-
 /// Writes a top-level key unless an earlier parameter already did.
-fn put(event: &mut EventData, key: impl Into<Key>, value: Value) {
+fn put<'p>(event: &mut EventData<'p>, key: impl Into<Key<'p>>, value: Value<'p>) {
     event.insert_if_absent(key, value);
 }
 
@@ -353,7 +348,7 @@ fn joined(prefix: &str, name: &str) -> String {
     key
 }
 
-fn put_object(event: &mut EventData, key: &'static str, map: Map<String, Value>) {
+fn put_object<'p>(event: &mut EventData<'p>, key: &'static str, map: Map<'p>) {
     if !map.is_empty() {
         put(event, key, Value::Object(map));
     }
@@ -370,9 +365,9 @@ struct EventParam<'a> {
 
 /// `ep.X` / `epn.X` at the top level; dotted names become nested objects so
 /// `ep.user_data.email_address` reads back as `user_data.email_address`.
-fn put_event_param(
-    event: &mut EventData,
-    param: EventParam<'_>,
+fn put_event_param<'p>(
+    event: &mut EventData<'p>,
+    param: EventParam<'p>,
     limits: &Limits,
     budget: &mut Budget,
     notes: &mut Vec<String>,
@@ -386,11 +381,11 @@ fn put_event_param(
     let value = if numeric {
         number_or_text(name, value, notes)
     } else {
-        Value::String(value.to_owned())
+        Value::text(value)
     };
     let result = match path_segments(path) {
         Some(segments) => insert_path(event, &segments, value, limits.max_items, budget),
-        None => event.insert_new(path, value),
+        None => event.insert_new(path.into(), value),
     };
     if let Err(e) = result {
         note(notes, e.note(name, limits));

@@ -10,12 +10,10 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde_json::map::Entry;
-use serde_json::{Map, Value};
 
 use super::scan::split_ascii;
 use super::{form, note};
-use crate::event::EventData;
+use crate::event::{EventData, Map, Value};
 
 /// Emails, phones and addresses kept: the Conversions API reads three values per list.
 const MAX_VALUES: usize = 3;
@@ -36,7 +34,7 @@ const ADDRESS_FIELDS: [(&str, &str, bool); 7] = [
 struct Found {
     emails: Vec<String>,
     phones: Vec<String>,
-    addresses: [Map<String, Value>; MAX_VALUES],
+    addresses: [Map<'static>; MAX_VALUES],
 }
 
 impl Found {
@@ -79,7 +77,7 @@ fn target(field: &str) -> Option<Target> {
 }
 
 /// Decodes `raw` into `event.user_data`, with a note for anything skipped.
-pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<String>) {
+pub(super) fn decode_into(raw: &str, event: &mut EventData<'_>, notes: &mut Vec<String>) {
     let mut tokens = split_ascii(raw, b'~');
     if tokens.next() != Some("tv.1") {
         note(
@@ -110,7 +108,7 @@ pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<Stri
                 if found
                     .addresses
                     .get(*index)
-                    .is_none_or(|a| a.contains_key(*key))
+                    .is_none_or(|a| a.contains_key(key))
                 {
                     continue;
                 }
@@ -146,7 +144,7 @@ pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<Stri
             Target::Phone => push_distinct(&mut found.phones, text),
             Target::Address { index, key, .. } => {
                 if let Some(address) = found.addresses.get_mut(index) {
-                    address.insert(key.to_owned(), Value::String(text));
+                    address.insert(key, Value::from(text));
                 }
             }
         }
@@ -167,8 +165,8 @@ pub(super) fn decode_into(raw: &str, event: &mut EventData, notes: &mut Vec<Stri
         ("sha256_email_address", found.emails),
         ("sha256_phone_number", found.phones),
     ] {
-        if let Some(value) = one_or_many(values, Value::String) {
-            user_data.entry(key).or_insert(value);
+        if let Some(value) = one_or_many(values, Value::from) {
+            user_data.insert_if_absent(key, value);
         }
     }
     merge_addresses(user_data, found.addresses, notes);
@@ -181,7 +179,7 @@ fn push_distinct(list: &mut Vec<String>, value: String) {
 }
 
 /// One value as itself, several as an array, none as nothing.
-fn one_or_many<T>(mut values: Vec<T>, to_value: fn(T) -> Value) -> Option<Value> {
+fn one_or_many<T>(mut values: Vec<T>, to_value: fn(T) -> Value<'static>) -> Option<Value<'static>> {
     match values.len() {
         0 => None,
         1 => values.pop().map(to_value),
@@ -193,8 +191,8 @@ fn one_or_many<T>(mut values: Vec<T>, to_value: fn(T) -> Value) -> Option<Value>
 /// value the event parameters set. An address object from the parameters is address 0; it
 /// becomes the first element of an array when `em` carries more addresses.
 fn merge_addresses(
-    user_data: &mut Map<String, Value>,
-    found: [Map<String, Value>; MAX_VALUES],
+    user_data: &mut Map<'_>,
+    found: [Map<'static>; MAX_VALUES],
     notes: &mut Vec<String>,
 ) {
     // Addresses up to the last one `em` filled; an empty one before it keeps its index.
@@ -206,18 +204,16 @@ fn merge_addresses(
         return;
     };
     let mut found = found.into_iter().take(count);
-    let existing = match user_data.entry("address") {
-        Entry::Vacant(slot) => {
-            let value = match (found.next(), count) {
-                (Some(only), 1) => Value::Object(only),
-                (first, _) => {
-                    Value::Array(first.into_iter().chain(found).map(Value::Object).collect())
-                }
-            };
-            slot.insert(value);
-            return;
-        }
-        Entry::Occupied(slot) => slot.into_mut(),
+    if !user_data.contains_key("address") {
+        let value = match (found.next(), count) {
+            (Some(only), 1) => Value::Object(only),
+            (first, _) => Value::Array(first.into_iter().chain(found).map(Value::Object).collect()),
+        };
+        user_data.insert("address", value);
+        return;
+    }
+    let Some(existing) = user_data.get_mut("address") else {
+        return;
     };
     if let (Value::Object(_), true) = (&existing, count > 1) {
         let first = existing.take();
@@ -247,9 +243,9 @@ fn merge_addresses(
     }
 }
 
-fn fill_absent(target: &mut Map<String, Value>, from: Map<String, Value>) {
+fn fill_absent<'a>(target: &mut Map<'a>, from: Map<'a>) {
     for (key, value) in from {
-        target.entry(key).or_insert(value);
+        target.insert_if_absent(key, value);
     }
 }
 

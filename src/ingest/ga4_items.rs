@@ -4,8 +4,7 @@
 //! pairs. This module owns the code table, the numeric fields, the k/v pairing, item order and
 //! the item cap. Unknown codes are kept under their code rather than dropped.
 
-use serde_json::map::Entry;
-use serde_json::{Map, Value};
+use crate::event::{Map, Value};
 
 use super::scan::split_ascii;
 use super::{not_a_number_note, note, parse_number, quoted, Limits};
@@ -48,11 +47,11 @@ fn number_key(code: &str) -> Option<&'static str> {
 }
 
 /// Decodes the `pr<N>` parameters of one hit into items ordered by `N`, cut to the item cap.
-pub(super) fn decode_all(
-    mut raw: Vec<(u32, &str, &str)>,
+pub(super) fn decode_all<'p>(
+    mut raw: Vec<(u32, &'p str, &'p str)>,
     limits: &Limits,
     notes: &mut Vec<String>,
-) -> Vec<Value> {
+) -> Vec<Value<'p>> {
     raw.sort_by_key(|(index, _, _)| *index);
     if raw.len() > limits.max_items {
         note(
@@ -75,7 +74,7 @@ pub(super) fn decode_all(
 }
 
 /// One item, or `None` for an empty `prN`.
-fn decode_item(param: &str, raw: &str, notes: &mut Vec<String>) -> Option<Map<String, Value>> {
+fn decode_item<'p>(param: &str, raw: &'p str, notes: &mut Vec<String>) -> Option<Map<'p>> {
     if raw.is_empty() {
         note(
             notes,
@@ -102,18 +101,18 @@ fn decode_item(param: &str, raw: &str, notes: &mut Vec<String>) -> Option<Map<St
             custom_values.push(token);
         } else if let Some(key) = number_key(code) {
             // The first value of a code wins; a later one is not even parsed.
-            if let Entry::Vacant(slot) = item.entry(key) {
-                slot.insert(parse_number(value).unwrap_or_else(|| {
+            if !item.contains_key(key) {
+                let value = parse_number(value).unwrap_or_else(|| {
                     note(notes, not_a_number_note(&format!("{param}.{code}")));
-                    Value::String(value.to_owned())
-                }));
+                    Value::text(value)
+                });
+                item.insert(key, value);
             }
         } else {
             let (key, value) = category_alias(code, value, &item)
                 .or_else(|| text_key(code).map(|key| (key, value)))
                 .unwrap_or((code, value));
-            item.entry(key)
-                .or_insert_with(|| Value::String(value.to_owned()));
+            item.insert_if_absent(key, Value::text(value));
         }
     }
 
@@ -128,13 +127,11 @@ fn decode_item(param: &str, raw: &str, notes: &mut Vec<String>) -> Option<Map<St
         match paired {
             Some((index, name)) => {
                 let value = rest.get(index.len()..).unwrap_or_default();
-                item.entry(*name)
-                    .or_insert_with(|| Value::String(value.to_owned()));
+                item.insert_if_absent(*name, Value::text(value));
             }
             None => {
                 if let Some((code, value)) = split_code(token) {
-                    item.entry(code)
-                        .or_insert_with(|| Value::String(value.to_owned()));
+                    item.insert_if_absent(code, Value::text(value));
                 }
             }
         }
@@ -166,7 +163,7 @@ fn custom_token(token: &str, letter: char) -> Option<&str> {
 fn category_alias<'a>(
     code: &str,
     value: &'a str,
-    item: &Map<String, Value>,
+    item: &Map<'_>,
 ) -> Option<(&'static str, &'a str)> {
     if code != "ca" || !item.contains_key("item_category") {
         return None;

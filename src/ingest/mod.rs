@@ -24,10 +24,9 @@ mod scan;
 pub use budget::{Budget, Resource};
 
 use crate::config::Format;
-use crate::event::EventData;
+use crate::event::{EventData, Key, Map, Value};
 use crate::request::RequestFacts;
-use serde_json::map::Entry;
-use serde_json::{Map, Number, Value};
+use serde_json::Number;
 
 /// Default most items kept per event (GA4 allows `pr1` … `pr200`).
 pub const DEFAULT_MAX_ITEMS: usize = 200;
@@ -87,7 +86,7 @@ pub struct Report {
 /// is lent, not given: a format takes back the parts its events share (MP `user_properties`,
 /// the Data-Client query) and lends them to the next event instead of copying them.
 pub struct Intake<'a> {
-    receive: &'a mut dyn FnMut(&mut EventData, &mut Budget),
+    receive: &'a mut dyn FnMut(&mut EventData<'_>, &mut Budget),
     budget: &'a mut Budget,
     report: Report,
 }
@@ -95,7 +94,7 @@ pub struct Intake<'a> {
 impl Intake<'_> {
     /// Hands `event` on unless the request already holds the most events allowed or has spent
     /// its budget.
-    fn accept(&mut self, event: &mut EventData, limits: &Limits) {
+    fn accept(&mut self, event: &mut EventData<'_>, limits: &Limits) {
         if self.is_full(limits) {
             self.reject_over_cap(limits);
         } else {
@@ -159,7 +158,7 @@ pub fn ingest_each(
     body: &[u8],
     limits: &Limits,
     budget: &mut Budget,
-    receive: &mut dyn FnMut(&mut EventData, &mut Budget),
+    receive: &mut dyn FnMut(&mut EventData<'_>, &mut Budget),
 ) -> Report {
     let mut out = Intake {
         receive,
@@ -180,7 +179,7 @@ pub fn ingest_each(
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ingested {
     /// Events in request order; the position is the event's line index downstream.
-    pub events: Vec<EventData>,
+    pub events: Vec<EventData<'static>>,
     /// One per dropped event or line (the first [`MAX_REPORTED`]).
     pub rejected: Vec<Rejection>,
     /// Debug remarks about dropped parts of kept events.
@@ -203,7 +202,7 @@ pub fn ingest(format: Format, request: &RequestFacts, body: &[u8], limits: &Limi
         body,
         limits,
         &mut budget,
-        &mut |event, _| events.push(EventData::clone(event)),
+        &mut |event, _| events.push(EventData::clone(event).into_static()),
     );
     Ingested {
         events,
@@ -249,7 +248,7 @@ fn too_long_note(name: &str, limits: &Limits) -> String {
 /// A decimal number in JSON form, or `None` when `text` is not one. Integers stay integers (so
 /// `1590` is not written as `1590.0`); decimals go through `f64`, whose shortest round-trip text
 /// is what serde_json prints, so `19.99` stays `19.99` for the exact minor-unit arithmetic later.
-fn parse_number(text: &str) -> Option<Value> {
+fn parse_number(text: &str) -> Option<Value<'static>> {
     match looks_numeric(text)? {
         Numeric::Integer => {
             if let Ok(n) = text.parse::<i64>() {
@@ -313,10 +312,10 @@ fn looks_numeric(text: &str) -> Option<Numeric> {
 }
 
 /// A number when `text` is numeric, else the text itself plus a note naming the parameter.
-fn number_or_text(name: &str, text: &str, notes: &mut Vec<String>) -> Value {
+fn number_or_text<'a>(name: &str, text: &'a str, notes: &mut Vec<String>) -> Value<'a> {
     parse_number(text).unwrap_or_else(|| {
         note(notes, not_a_number_note(name));
-        Value::String(text.to_owned())
+        Value::text(text)
     })
 }
 
@@ -369,17 +368,17 @@ impl PathError {
 /// existing value is never overwritten: the first one wins. An index may address an existing
 /// element or append one (senders write `items.0…` before `items.1…`); every appended slot is
 /// charged to `budget`.
-fn insert_path(
-    map: &mut impl Object,
-    segments: &[&str],
-    value: Value,
+fn insert_path<'a, S: Segment<'a>>(
+    map: &mut impl Object<'a>,
+    segments: &[S],
+    value: Value<'a>,
     max_index: usize,
     budget: &mut Budget,
 ) -> Result<(), PathError> {
     // Checked up front so a failed write never leaves an empty container behind.
     if segments
         .iter()
-        .any(|s| index_segment(s).is_some_and(|i| i >= max_index))
+        .any(|s| index_segment(s.as_ref()).is_some_and(|i| i >= max_index))
     {
         return Err(PathError::IndexTooLarge);
     }
@@ -388,25 +387,25 @@ fn insert_path(
     };
     if let Some(next) = rest.first() {
         // An index segment right below a new container can only be 0.
-        if !map.has(first) && index_segment(next).is_some_and(|i| i > 0) {
+        if !map.has(first.as_ref()) && index_segment(next.as_ref()).is_some_and(|i| i > 0) {
             return Err(PathError::IndexSkipsAhead);
         }
     }
     match rest.first() {
-        None => map.insert_new(first, value),
+        None => map.insert_new(first.clone().into(), value),
         Some(next) => {
             let child = map
-                .slot_or_insert_with(first, || empty_container(next))
+                .slot_or_insert_with(first.clone().into(), || empty_container(next.as_ref()))
                 .ok_or(PathError::Conflict)?;
             insert_value(child, rest, value, budget)
         }
     }
 }
 
-fn insert_value(
-    container: &mut Value,
-    segments: &[&str],
-    value: Value,
+fn insert_value<'a, S: Segment<'a>>(
+    container: &mut Value<'a>,
+    segments: &[S],
+    value: Value<'a>,
     budget: &mut Budget,
 ) -> Result<(), PathError> {
     let Some((first, rest)) = segments.split_first() else {
@@ -414,13 +413,13 @@ fn insert_value(
     };
     let slot = match container {
         Value::Object(map) => match rest.first() {
-            None => return map.insert_new(first, value),
+            None => return map.insert_new(first.clone().into(), value),
             Some(next) => map
-                .entry((*first).to_owned())
-                .or_insert_with(|| empty_container(next)),
+                .get_or_insert_with(first.clone(), || empty_container(next.as_ref()))
+                .ok_or(PathError::Conflict)?,
         },
         Value::Array(list) => {
-            let index = index_segment(first).ok_or(PathError::Conflict)?;
+            let index = index_segment(first.as_ref()).ok_or(PathError::Conflict)?;
             if index > list.len() {
                 return Err(PathError::IndexSkipsAhead);
             }
@@ -439,7 +438,7 @@ fn insert_value(
                 }
                 Some(next) => {
                     if slot.is_null() {
-                        *slot = empty_container(next);
+                        *slot = empty_container(next.as_ref());
                     }
                     slot
                 }
@@ -450,60 +449,41 @@ fn insert_value(
     insert_value(slot, rest, value, budget)
 }
 
+/// A segment of a dotted path: text borrowed from the request (GA4, whose keys then borrow it
+/// too) or owned (names decoded from a Data-Client form body).
+trait Segment<'a>: AsRef<str> + Clone + Into<Key<'a>> {}
+
+impl<'a, S: AsRef<str> + Clone + Into<Key<'a>>> Segment<'a> for S {}
+
 /// What the dotted-path writer needs of an object: a JSON map, or an event's top level.
-trait Object {
+trait Object<'a> {
     fn has(&self, key: &str) -> bool;
     /// The value at `key`, first set to `make()` when absent (`None` never happens in practice;
-    /// see [`EventData::get_or_insert_with`]).
+    /// see [`Map::get_or_insert_with`]).
     fn slot_or_insert_with(
         &mut self,
-        key: &str,
-        make: impl FnOnce() -> Value,
-    ) -> Option<&mut Value>;
+        key: Key<'a>,
+        make: impl FnOnce() -> Value<'a>,
+    ) -> Option<&mut Value<'a>>;
     /// Writes `key` unless it already holds a value.
-    fn insert_new(&mut self, key: &str, value: Value) -> Result<(), PathError>;
+    fn insert_new(&mut self, key: Key<'a>, value: Value<'a>) -> Result<(), PathError>;
 }
 
-impl Object for Map<String, Value> {
+impl<'a> Object<'a> for Map<'a> {
     fn has(&self, key: &str) -> bool {
         self.contains_key(key)
     }
 
     fn slot_or_insert_with(
         &mut self,
-        key: &str,
-        make: impl FnOnce() -> Value,
-    ) -> Option<&mut Value> {
-        Some(self.entry(key.to_owned()).or_insert_with(make))
-    }
-
-    /// One map search for both the check and the write.
-    fn insert_new(&mut self, key: &str, value: Value) -> Result<(), PathError> {
-        match self.entry(key) {
-            Entry::Vacant(slot) => {
-                slot.insert(value);
-                Ok(())
-            }
-            Entry::Occupied(_) => Err(PathError::Conflict),
-        }
-    }
-}
-
-impl Object for EventData {
-    fn has(&self, key: &str) -> bool {
-        self.contains_key(key)
-    }
-
-    fn slot_or_insert_with(
-        &mut self,
-        key: &str,
-        make: impl FnOnce() -> Value,
-    ) -> Option<&mut Value> {
+        key: Key<'a>,
+        make: impl FnOnce() -> Value<'a>,
+    ) -> Option<&mut Value<'a>> {
         self.get_or_insert_with(key, make)
     }
 
-    fn insert_new(&mut self, key: &str, value: Value) -> Result<(), PathError> {
-        if self.insert_if_absent(key.to_owned(), value) {
+    fn insert_new(&mut self, key: Key<'a>, value: Value<'a>) -> Result<(), PathError> {
+        if self.insert_if_absent(key, value) {
             Ok(())
         } else {
             Err(PathError::Conflict)
@@ -511,7 +491,29 @@ impl Object for EventData {
     }
 }
 
-fn empty_container(next_segment: &str) -> Value {
+impl<'a> Object<'a> for EventData<'a> {
+    fn has(&self, key: &str) -> bool {
+        self.contains_key(key)
+    }
+
+    fn slot_or_insert_with(
+        &mut self,
+        key: Key<'a>,
+        make: impl FnOnce() -> Value<'a>,
+    ) -> Option<&mut Value<'a>> {
+        self.get_or_insert_with(key, make)
+    }
+
+    fn insert_new(&mut self, key: Key<'a>, value: Value<'a>) -> Result<(), PathError> {
+        if self.insert_if_absent(key, value) {
+            Ok(())
+        } else {
+            Err(PathError::Conflict)
+        }
+    }
+}
+
+fn empty_container<'a>(next_segment: &str) -> Value<'a> {
     if index_segment(next_segment).is_some() {
         Value::Array(Vec::new())
     } else {
@@ -540,14 +542,14 @@ fn path_segments(name: &str) -> Option<Vec<&str>> {
 
 /// Drops strings longer than the value cap anywhere in `value` and cuts `items` arrays to the
 /// item cap: the JSON formats' counterpart of the per-parameter cap of the form formats.
-fn cap_json(event: &mut EventData, limits: &Limits, notes: &mut Vec<String>) {
+fn cap_json(event: &mut EventData<'_>, limits: &Limits, notes: &mut Vec<String>) {
     if let Some(Value::Array(items)) = event.get_mut("items") {
         cap_items(items, limits, notes);
     }
     event.retain(|key, value| keep_capped(key, value, limits, notes));
 }
 
-fn cap_items(items: &mut Vec<Value>, limits: &Limits, notes: &mut Vec<String>) {
+fn cap_items(items: &mut Vec<Value<'_>>, limits: &Limits, notes: &mut Vec<String>) {
     if items.len() > limits.max_items {
         note(
             notes,
@@ -562,7 +564,7 @@ fn cap_items(items: &mut Vec<Value>, limits: &Limits, notes: &mut Vec<String>) {
 }
 
 /// Whether `value` (named `key`) stays; long strings inside it are removed on the way.
-fn keep_capped(key: &str, value: &mut Value, limits: &Limits, notes: &mut Vec<String>) -> bool {
+fn keep_capped(key: &str, value: &mut Value<'_>, limits: &Limits, notes: &mut Vec<String>) -> bool {
     match value {
         Value::String(s) if s.len() > limits.max_value_bytes => {
             note(notes, too_long_note(key, limits));
@@ -581,9 +583,9 @@ fn keep_capped(key: &str, value: &mut Value, limits: &Limits, notes: &mut Vec<St
 }
 
 /// Sets `key` unless it already holds a value: params the sender wrote win over defaults.
-fn set_if_absent(event: &mut EventData, key: &str, value: Value) {
+fn set_if_absent<'a>(event: &mut EventData<'a>, key: &'a str, value: Value<'a>) {
     if event.get(key).is_none_or(Value::is_null) {
-        event.insert(key.to_owned(), value);
+        event.insert(key, value);
     }
 }
 

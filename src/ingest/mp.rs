@@ -8,12 +8,12 @@
 
 use serde_json::error::Category;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::{Map as JsonMap, Value as Json};
 use std::collections::BTreeMap;
 
 use super::budget::for_each_element;
 use super::{cap_json, form, note, parse_number, set_if_absent, Budget, Intake, Limits};
-use crate::event::EventData;
+use crate::event::{EventData, Map, Value};
 use crate::request::{Method, RequestFacts};
 
 /// `user_data` keys copied: Google's hashes, and the raw email and phone that the tag hashes.
@@ -83,7 +83,7 @@ pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: 
             return true;
         }
         let element = match out.budget().parse_json(element.get().as_bytes()) {
-            Ok(Value::Object(element)) => element,
+            Ok(Json::Object(element)) => element,
             Ok(_) => {
                 out.reject_with(|| format!("events[{index}] is not an object"));
                 return true;
@@ -93,7 +93,7 @@ pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: 
                 return true;
             }
         };
-        let Some(Value::String(name)) = element.get("name") else {
+        let Some(Json::String(name)) = element.get("name") else {
             out.reject_with(|| format!("events[{index}] has no string `name`"));
             return true;
         };
@@ -114,11 +114,11 @@ pub(super) fn ingest(request: &RequestFacts, body: &[u8], limits: &Limits, out: 
 /// turn ([`Shared::lend`], [`Shared::take_back`]), never copied.
 struct Shared {
     measurement_id: Option<String>,
-    fields: Vec<(&'static str, Value)>,
-    user_properties: Map<String, Value>,
-    user_data: Map<String, Value>,
-    consent: Map<String, Value>,
-    timestamp_micros: Option<Value>,
+    fields: Vec<(&'static str, Value<'static>)>,
+    user_properties: Map<'static>,
+    user_data: Map<'static>,
+    consent: Map<'static>,
+    timestamp_micros: Option<Value<'static>>,
     /// Which maps the current event holds.
     lent: [bool; 3],
 }
@@ -136,23 +136,25 @@ impl Shared {
         let fields = ["client_id", "user_id", "ip_override", "user_agent"]
             .into_iter()
             .filter_map(|key| match field(key)? {
-                Value::String(s) if !s.is_empty() => Some((key, Value::String(s))),
-                Value::Number(n) if key != "ip_override" => {
-                    Some((key, Value::String(n.to_string())))
-                }
+                Json::String(s) if !s.is_empty() => Some((key, Value::from(s))),
+                Json::Number(n) if key != "ip_override" => Some((key, Value::from(n.to_string()))),
                 _ => None,
             })
             .collect();
         Shared {
             measurement_id: measurement_id(&request.query),
             fields,
-            user_properties: user_properties(field("user_properties")),
-            user_data: user_data(field("user_data").as_ref()),
+            user_properties: user_properties(field("user_properties")).into(),
+            user_data: user_data(field("user_data").as_ref()).into(),
             consent: consent(
                 field("consent").as_ref(),
                 field("non_personalized_ads").as_ref(),
-            ),
-            timestamp_micros: field("timestamp_micros").as_ref().and_then(integer),
+            )
+            .into(),
+            timestamp_micros: field("timestamp_micros")
+                .as_ref()
+                .and_then(integer)
+                .map(Value::from),
             lent: [false; 3],
         }
     }
@@ -162,7 +164,7 @@ impl Shared {
 const LENT: [&str; 3] = ["x-ga-mp2-user_properties", "user_data", "consent_state"];
 
 impl Shared {
-    fn map_mut(&mut self, key: &str) -> Option<&mut Map<String, Value>> {
+    fn map_mut(&mut self, key: &str) -> Option<&mut Map<'static>> {
         match key {
             "x-ga-mp2-user_properties" => Some(&mut self.user_properties),
             "user_data" => Some(&mut self.user_data),
@@ -173,7 +175,7 @@ impl Shared {
 
     /// Moves each non-empty shared map into `event` where the event has none of its own;
     /// returns which were lent.
-    fn lend(&mut self, event: &mut EventData) -> [bool; 3] {
+    fn lend(&mut self, event: &mut EventData<'static>) -> [bool; 3] {
         LENT.map(|key| {
             let Some(map) = self.map_mut(key) else {
                 return false;
@@ -181,7 +183,7 @@ impl Shared {
             if map.is_empty() || !event.get(key).is_none_or(Value::is_null) {
                 return false;
             }
-            event.insert(key.to_owned(), Value::Object(std::mem::take(map)));
+            event.insert(key, Value::Object(std::mem::take(map)));
             true
         })
     }
@@ -189,7 +191,7 @@ impl Shared {
     /// Takes back what [`Shared::lend`] lent once the event has been handed on. Event data is
     /// only read downstream, so what comes back is what was lent (less any value the caps
     /// removed, which they would remove from every event alike).
-    fn take_back(&mut self, event: &mut EventData) {
+    fn take_back(&mut self, event: &mut EventData<'static>) {
         let lent = std::mem::take(&mut self.lent);
         for (key, was_lent) in LENT.into_iter().zip(lent) {
             if let (true, Some(Value::Object(map))) = (was_lent, event.remove(key)) {
@@ -216,23 +218,28 @@ fn measurement_id(query: &str) -> Option<String> {
 /// copied, the maps lent (see [`Shared::lend`]).
 fn build_event(
     name: String,
-    mut element: Map<String, Value>,
+    mut element: JsonMap<String, Json>,
     shared: &mut Shared,
     limits: &Limits,
     notes: &mut Vec<String>,
-) -> EventData {
+) -> EventData<'static> {
     let mut event = EventData::new();
-    if let Some(Value::Object(params)) = element.remove("params") {
-        event.extend(params.into_iter().filter(|(key, _)| key != SECRET_KEY));
+    if let Some(Json::Object(params)) = element.remove("params") {
+        event.extend(
+            params
+                .into_iter()
+                .filter(|(key, _)| key != SECRET_KEY)
+                .map(|(key, value)| (key, Value::from(value))),
+        );
     }
-    event.insert("event_name".to_owned(), Value::String(name));
+    event.insert("event_name", Value::from(name));
     // Params are the most specific source; request-level fields fill in.
     for (key, value) in &shared.fields {
         set_if_absent(&mut event, key, value.clone());
     }
     shared.lent = shared.lend(&mut event);
     let timestamp = match element.get("timestamp_micros") {
-        Some(raw) => integer(raw).or_else(|| {
+        Some(raw) => integer(raw).map(Value::from).or_else(|| {
             note(
                 notes,
                 "`timestamp_micros` is not an integer; ignored".to_owned(),
@@ -243,30 +250,27 @@ fn build_event(
     }
     .or_else(|| shared.timestamp_micros.clone());
     if let Some(timestamp) = timestamp {
-        event.insert("timestamp_micros".to_owned(), timestamp);
+        event.insert("timestamp_micros", timestamp);
     }
     if let Some(id) = &shared.measurement_id {
-        event.insert("x-ga-measurement_id".to_owned(), Value::String(id.clone()));
+        event.insert("x-ga-measurement_id", Value::from(id.clone()));
     }
-    event.insert(
-        "x-ga-protocol_version".to_owned(),
-        Value::String("2".to_owned()),
-    );
+    event.insert("x-ga-protocol_version", Value::text("2"));
     cap_json(&mut event, limits, notes);
     event
 }
 
 /// `{"name": {"value": v}}` → `{"name": v}`; an unwrapped value is taken as it is.
-fn user_properties(raw: Option<Value>) -> Map<String, Value> {
-    let Some(Value::Object(props)) = raw else {
-        return Map::new();
+fn user_properties(raw: Option<Json>) -> JsonMap<String, Json> {
+    let Some(Json::Object(props)) = raw else {
+        return JsonMap::new();
     };
     props
         .into_iter()
         .filter(|(name, _)| name.as_str() != SECRET_KEY)
         .filter_map(|(name, prop)| {
             let value = match prop {
-                Value::Object(mut wrapper) => wrapper.remove("value")?,
+                Json::Object(mut wrapper) => wrapper.remove("value")?,
                 other => other,
             };
             (!value.is_null()).then_some((name, value))
@@ -277,9 +281,9 @@ fn user_properties(raw: Option<Value>) -> Map<String, Value> {
 /// [`USER_DATA_KEYS`] and the addresses of `user_data`, each a string (or number) or an array:
 /// up to three values or addresses are kept, one as itself and several as an array (an array
 /// of one is unwrapped, so `{{event.user_data.address.city}}` reads the common case).
-fn user_data(raw: Option<&Value>) -> Map<String, Value> {
-    let mut out = Map::new();
-    let Some(Value::Object(raw)) = raw else {
+fn user_data(raw: Option<&Json>) -> JsonMap<String, Json> {
+    let mut out = JsonMap::new();
+    let Some(Json::Object(raw)) = raw else {
         return out;
     };
     for key in USER_DATA_KEYS {
@@ -287,15 +291,15 @@ fn user_data(raw: Option<&Value>) -> Map<String, Value> {
             out.insert(key.to_owned(), value);
         }
     }
-    let address = |value: &Value| {
-        let Value::Object(address) = value else {
+    let address = |value: &Json| {
+        let Json::Object(address) = value else {
             return None;
         };
-        let fields: Map<String, Value> = ADDRESS_FIELDS
+        let fields: JsonMap<String, Json> = ADDRESS_FIELDS
             .iter()
             .filter_map(|key| Some(((*key).to_owned(), scalar(address.get(*key)?)?)))
             .collect();
-        (!fields.is_empty()).then_some(Value::Object(fields))
+        (!fields.is_empty()).then_some(Json::Object(fields))
     };
     if let Some(addresses) = raw.get("address").and_then(|v| first_values(v, address)) {
         out.insert("address".to_owned(), addresses);
@@ -304,21 +308,21 @@ fn user_data(raw: Option<&Value>) -> Map<String, Value> {
 }
 
 /// A non-empty string or a number, copied.
-fn scalar(value: &Value) -> Option<Value> {
+fn scalar(value: &Json) -> Option<Json> {
     match value {
-        Value::String(s) if !s.is_empty() => Some(value.clone()),
-        Value::Number(_) => Some(value.clone()),
+        Json::String(s) if !s.is_empty() => Some(value.clone()),
+        Json::Number(_) => Some(value.clone()),
         _ => None,
     }
 }
 
 /// `keep` of a value, or of the first [`MAX_USER_DATA_VALUES`] elements of an array it keeps
 /// (one unwrapped, several as an array).
-fn first_values(value: &Value, keep: impl Fn(&Value) -> Option<Value>) -> Option<Value> {
-    let Value::Array(list) = value else {
+fn first_values(value: &Json, keep: impl Fn(&Json) -> Option<Json>) -> Option<Json> {
+    let Json::Array(list) = value else {
         return keep(value);
     };
-    let mut kept: Vec<Value> = list
+    let mut kept: Vec<Json> = list
         .iter()
         .filter_map(&keep)
         .take(MAX_USER_DATA_VALUES)
@@ -326,25 +330,25 @@ fn first_values(value: &Value, keep: impl Fn(&Value) -> Option<Value>) -> Option
     match kept.len() {
         0 => None,
         1 => kept.pop(),
-        _ => Some(Value::Array(kept)),
+        _ => Some(Json::Array(kept)),
     }
 }
 
 /// `consent.ad_user_data` / `ad_personalization`: `"GRANTED"` / `"DENIED"` (any case) → `true` /
 /// `false` under `consent_state`. The legacy `non_personalized_ads: true` means
 /// ad_personalization denied, unless `consent.ad_personalization` says otherwise.
-fn consent(raw: Option<&Value>, non_personalized_ads: Option<&Value>) -> Map<String, Value> {
+fn consent(raw: Option<&Json>, non_personalized_ads: Option<&Json>) -> JsonMap<String, Json> {
     let mut state = consent_signals(raw);
-    if non_personalized_ads == Some(&Value::Bool(true)) && !state.contains_key("ad_personalization")
+    if non_personalized_ads == Some(&Json::Bool(true)) && !state.contains_key("ad_personalization")
     {
-        state.insert("ad_personalization".to_owned(), Value::Bool(false));
+        state.insert("ad_personalization".to_owned(), Json::Bool(false));
     }
     state
 }
 
-fn consent_signals(raw: Option<&Value>) -> Map<String, Value> {
-    let Some(Value::Object(raw)) = raw else {
-        return Map::new();
+fn consent_signals(raw: Option<&Json>) -> JsonMap<String, Json> {
+    let Some(Json::Object(raw)) = raw else {
+        return JsonMap::new();
     };
     ["ad_user_data", "ad_personalization"]
         .into_iter()
@@ -357,29 +361,29 @@ fn consent_signals(raw: Option<&Value>) -> Map<String, Value> {
             } else {
                 return None;
             };
-            Some((key.to_owned(), Value::Bool(granted)))
+            Some((key.to_owned(), Json::Bool(granted)))
         })
         .collect()
 }
 
 /// A JSON integer from an integer, an integral float, or a numeric string.
-fn integer(raw: &Value) -> Option<Value> {
+fn integer(raw: &Json) -> Option<Json> {
     let number = match raw {
-        Value::Number(n) => Value::Number(n.clone()),
-        Value::String(s) => parse_number(s.trim())?,
+        Json::Number(n) => Json::Number(n.clone()),
+        Json::String(s) => Json::from(parse_number(s.trim())?),
         _ => return None,
     };
-    let Value::Number(n) = number else {
+    let Json::Number(n) = number else {
         return None;
     };
     if n.is_i64() || n.is_u64() {
-        return Some(Value::Number(n));
+        return Some(Json::Number(n));
     }
     let f = n.as_f64()?;
     // Integral and inside i64: the cast is exact.
     #[allow(clippy::cast_possible_truncation)]
     let as_int = f as i64;
-    (f.fract() == 0.0 && f.abs() < 9.0e18).then(|| Value::Number(as_int.into()))
+    (f.fract() == 0.0 && f.abs() < 9.0e18).then(|| Json::Number(as_int.into()))
 }
 
 #[cfg(test)]

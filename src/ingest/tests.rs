@@ -2,7 +2,7 @@
 //! value caps, and properties every format must keep (no panic, no secret in the output).
 
 use super::*;
-use serde_json::json;
+use crate::test_support::event_json as json;
 
 /// Request facts as the glue would build them.
 pub(super) fn facts(method: &str, path: &str, headers: &[(&str, &str)]) -> RequestFacts {
@@ -69,7 +69,7 @@ fn numbers_keep_integers_and_decimal_text() {
 fn dotted_paths_build_objects_and_arrays_and_keep_the_first_value() {
     let mut map = Map::new();
     let budget = &mut Budget::for_request(1000);
-    let mut put = |map: &mut Map<String, Value>, path: &[&str], value: Value| {
+    let mut put = |map: &mut Map<'static>, path: &[&'static str], value: Value<'static>| {
         insert_path(map, path, value, 200, budget)
     };
     put(&mut map, &["user_data", "email_address"], json!("a@b.c")).unwrap();
@@ -138,7 +138,7 @@ fn array_slots_are_charged_to_the_request_budget() {
     let result = loop {
         let index = (written % 200).to_string();
         let name = format!("a{}", written / 200);
-        match insert_path(&mut map, &[&name, &index], json!(1), 200, budget) {
+        match insert_path(&mut map, &[name, index], json!(1), 200, budget) {
             Ok(()) => written += 1,
             Err(e) => break e,
         }

@@ -13,7 +13,7 @@
 //! rounding ties, overflow, garbage), and it adds no dependency and little to the `.wasm`.
 
 use crate::event::trim;
-use serde_json::Value;
+use crate::event::Value;
 
 /// The ISO 4217 minor-unit exponent of a currency code (case-insensitive). Source: the ISO 4217
 /// list one (SIX, current amendments). Unlike Stape's list, IDR and MGA are 2 there and so here

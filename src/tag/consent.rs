@@ -10,9 +10,9 @@
 //! mode. The ad_personalization reading serves the `opt_out` rule.
 
 use crate::config::{Consent, ConsentMode};
+use crate::event::Value;
 use crate::event::{lookup, text_at, EventData};
 use crate::request::RequestFacts;
-use serde_json::Value;
 use std::borrow::Cow;
 
 /// The outcome of the consent step for one event.

@@ -29,6 +29,7 @@
 
 use crate::config::{EventParameters, ValueSource};
 use crate::event::{lookup, trim, EventData};
+use crate::event::{Map, Value};
 use crate::model::currency::currency_code;
 use crate::model::{DataShape, EventType};
 use crate::observe::redact::Escaped;
@@ -37,7 +38,6 @@ use crate::request::RequestFacts;
 use crate::tag::amount::{to_exact_integer, to_minor_units};
 use crate::tag::user_data::scalar_text;
 use crate::tag::validate::Invalid;
-use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -55,12 +55,7 @@ pub fn build_data(
 ) -> Result<Data, Invalid> {
     let shape = event_type.data_shape();
     let o = &config.overrides;
-    let resolve = |source: &Option<ValueSource>| -> Option<Value> {
-        source
-            .as_ref()?
-            .resolve(event, request)
-            .map(Cow::into_owned)
-    };
+    let resolve = |source| resolve_owned(source, event, request);
     let items = if config.automap {
         automap_items(event)
     } else {
@@ -167,13 +162,25 @@ pub fn build_data(
     })
 }
 
+/// An override's value for one event, owned by the caller.
+fn resolve_owned<'a>(
+    source: &'a Option<ValueSource>,
+    event: &'a EventData<'a>,
+    request: &'a RequestFacts,
+) -> Option<Value<'a>> {
+    source
+        .as_ref()?
+        .resolve(event, request)
+        .map(Cow::into_owned)
+}
+
 /// `items` when it is a non-empty array, else `ecommerce.items`.
-fn automap_items(event: &EventData) -> Option<&Vec<Value>> {
+fn automap_items<'a>(event: &'a EventData<'a>) -> Option<&'a Vec<Value<'a>>> {
     non_empty_array(event.get("items"))
         .or_else(|| non_empty_array(lookup(event, "ecommerce.items")))
 }
 
-fn non_empty_array(value: Option<&Value>) -> Option<&Vec<Value>> {
+fn non_empty_array<'a>(value: Option<&'a Value<'a>>) -> Option<&'a Vec<Value<'a>>> {
     value.and_then(Value::as_array).filter(|a| !a.is_empty())
 }
 
@@ -201,7 +208,7 @@ fn automap_currency(event: &EventData, items: Option<&Vec<Value>>) -> Option<Str
 
 fn currency_of(value: &Value) -> Result<String, Invalid> {
     scalar_text(value)
-        .and_then(|raw| currency_code(&raw))
+        .and_then(|raw| currency_code(raw.as_ref()))
         .ok_or(Invalid::CurrencyInvalid)
 }
 
@@ -281,23 +288,23 @@ fn automap_contents(items: &[Value], id_key: &str, currency: Option<&str>) -> Fr
 /// costs a handful of string comparisons each, for every item of every event.
 #[derive(Default)]
 struct ItemFields<'a> {
-    id: Option<&'a Value>,
-    name: Option<&'a Value>,
-    content_type: Option<&'a Value>,
-    quantity: Option<&'a Value>,
-    price: Option<&'a Value>,
-    currency: Option<&'a Value>,
+    id: Option<&'a Value<'a>>,
+    name: Option<&'a Value<'a>>,
+    content_type: Option<&'a Value<'a>>,
+    quantity: Option<&'a Value<'a>>,
+    price: Option<&'a Value<'a>>,
+    currency: Option<&'a Value<'a>>,
 }
 
 impl<'a> ItemFields<'a> {
-    fn read(item: &'a Map<String, Value>, id_key: &str) -> ItemFields<'a> {
+    fn read(item: &'a Map<'a>, id_key: &str) -> ItemFields<'a> {
         let mut fields = ItemFields::default();
         for (key, value) in item {
             // Checked on its own: the configured id key may be any key, even one read below.
             if key == id_key {
                 fields.id = Some(value);
             }
-            match key.as_str() {
+            match key {
                 "item_name" => fields.name = Some(value),
                 "content_type" => fields.content_type = Some(value),
                 "quantity" => fields.quantity = Some(value),
@@ -310,7 +317,7 @@ impl<'a> ItemFields<'a> {
     }
 }
 
-fn automap_content(item: &Map<String, Value>, id_key: &str, currency: Option<&str>) -> Content {
+fn automap_content(item: &Map<'_>, id_key: &str, currency: Option<&str>) -> Content {
     let fields = ItemFields::read(item, id_key);
     let item_currency = fields
         .currency
@@ -342,7 +349,7 @@ fn automap_content(item: &Map<String, Value>, id_key: &str, currency: Option<&st
         id: text(fields.id),
         name: text(fields.name),
         content_type: match fields.content_type {
-            Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+            Some(Value::String(s)) if !s.trim().is_empty() => s.to_string(),
             _ => DEFAULT_CONTENT_TYPE.to_owned(),
         },
         quantity,
@@ -383,7 +390,7 @@ fn manual_content(index: usize, value: &Value) -> Result<Content, Invalid> {
         return Err(Invalid::ContentNotObject { index });
     };
     let content_type = match map.get("content_type") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(Value::String(s)) if !s.trim().is_empty() => s.to_string(),
         _ => return Err(Invalid::ContentTypeMissing { index }),
     };
     let mut content = Content {
@@ -407,7 +414,7 @@ fn manual_content(index: usize, value: &Value) -> Result<Content, Invalid> {
             }
             t
         };
-        match key.as_str() {
+        match key {
             "content_type" => {}
             "id" => content.id = text(),
             "name" => content.name = text(),

@@ -10,10 +10,10 @@
 //! none of these signals sends no `opt_out`, which the API reads as `false`.
 
 use crate::config::OptOut;
+use crate::event::Value;
 use crate::event::{text, text_at, EventData};
 use crate::request::RequestFacts;
 use crate::tag::consent;
-use serde_json::Value;
 
 /// The event's `opt_out`, `None` when it is not sent.
 pub fn resolve(

@@ -11,12 +11,12 @@
 //! API measures it on receipt, so delivery checks it right before each dispatch.
 
 use crate::config::ValueSource;
+use crate::event::Value;
 use crate::event::{at_most_chars, lookup, text, text_at, EventData};
 use crate::model::{ActionSource, EventType, StandardType};
 use crate::request::RequestFacts;
 use crate::tag::validate::Invalid;
 use crate::tag::RequestScope;
-use serde_json::Value;
 use xxhash_rust::xxh3::Xxh3;
 
 /// Longest id we send; a longer automapped or overridden id is refused rather than cut, since a
@@ -99,9 +99,9 @@ pub fn build(
 
 fn resolve<'a>(
     source: &'a Option<ValueSource>,
-    event: &'a EventData,
+    event: &'a EventData<'a>,
     request: &'a RequestFacts,
-) -> Option<Value> {
+) -> Option<Value<'a>> {
     source
         .as_ref()?
         .resolve(event, request)

@@ -29,7 +29,7 @@ fn stape_config(extra: Value) -> Result<Config, ConfigError> {
 }
 
 /// Stape's common event data.
-fn stape_event(extra: Value) -> EventData {
+fn stape_event(extra: Value) -> EventData<'static> {
     let mut v = json!({"event_id": "123abc", "event_name": "page_view", "page_location": "https://example.com"});
     merge(&mut v, extra);
     v.as_object().cloned().unwrap().into()

@@ -21,10 +21,10 @@
 
 use crate::config::{UserData, ValueSource};
 use crate::event::{at_most_chars, step, trim, EventData};
+use crate::event::{Map, Value};
 use crate::payload::{Sha256Hex, User};
 use crate::request::RequestFacts;
 use crate::tag::prehashed::{self, FieldSkip, HashedField, Origin, Verdict};
-use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 
@@ -113,7 +113,7 @@ pub fn build_user(
     let in_addresses = |keys: &'static [(&'static str, Origin)]| {
         addresses.into_iter().flatten().flat_map(move |address| {
             keys.iter()
-                .filter_map(move |(key, origin)| Some((address.get(*key)?, *origin)))
+                .filter_map(move |(key, origin)| Some((address.get(key)?, *origin)))
         })
     };
 
@@ -185,9 +185,9 @@ pub fn build_user(
 
 /// An override's value for one event, or `None` when it is not configured or resolves to nothing.
 fn resolver<'a>(
-    event: &'a EventData,
+    event: &'a EventData<'a>,
     request: &'a RequestFacts,
-) -> impl Fn(&'a Option<ValueSource>) -> Option<Cow<'a, Value>> {
+) -> impl Fn(&'a Option<ValueSource>) -> Option<Cow<'a, Value<'a>>> {
     move |source| source.as_ref()?.resolve(event, request)
 }
 
@@ -195,8 +195,8 @@ fn resolver<'a>(
 /// automapped values in source order. Each list is bounded by [`List`].
 fn fill<'v, T: PartialEq>(
     field: &str,
-    override_value: Option<Cow<'_, Value>>,
-    automapped: impl Iterator<Item = (&'v Value, Origin)>,
+    override_value: Option<Cow<'_, Value<'_>>>,
+    automapped: impl Iterator<Item = (&'v Value<'v>, Origin)>,
     mut parse: impl FnMut(&str, Origin) -> Option<T>,
 ) -> Vec<T> {
     if let Some(value) = override_value {
@@ -221,8 +221,8 @@ fn fill<'v, T: PartialEq>(
 /// A hashed field's list: [`fill`] with [`hash_value`].
 fn hashed<'v>(
     field: HashedField,
-    override_value: Option<Cow<'_, Value>>,
-    automapped: impl Iterator<Item = (&'v Value, Origin)>,
+    override_value: Option<Cow<'_, Value<'_>>>,
+    automapped: impl Iterator<Item = (&'v Value<'v>, Origin)>,
     skipped: &mut Vec<FieldSkip>,
 ) -> Vec<Sha256Hex> {
     fill(field.name(), override_value, automapped, |raw, origin| {
@@ -291,7 +291,7 @@ impl<'t, T: PartialEq> List<'t, T> {
 /// The texts a value carries, trimmed (every field's rule trims): a non-blank string, a number,
 /// or those among the first [`MAX_CANDIDATES`] elements of an array (sGTM carries both
 /// `"a@b.c"` and `["a@b.c"]`).
-fn texts(value: &Value) -> impl Iterator<Item = Cow<'_, str>> {
+fn texts<'a>(value: &'a Value<'_>) -> impl Iterator<Item = Cow<'a, str>> {
     let items = match value {
         Value::Array(list) => list.as_slice(),
         other => std::slice::from_ref(other),
@@ -361,10 +361,10 @@ const TOP_LEVEL_KEYS: [&str; 8] = [
 /// a key is a switch on its length and one comparison, where each map lookup is a chain of
 /// string comparisons, and user data reads eight top-level keys per event.
 #[derive(Default)]
-struct TopLevel<'a>([Option<&'a Value>; TOP_LEVEL_KEYS.len()]);
+struct TopLevel<'a>([Option<&'a Value<'a>>; TOP_LEVEL_KEYS.len()]);
 
 impl<'a> TopLevel<'a> {
-    fn find(event: &'a EventData) -> Self {
+    fn find(event: &'a EventData<'a>) -> Self {
         let mut found = Self::default();
         for (key, value) in event {
             if let Some(slot) = Self::slot(key).and_then(|i| found.0.get_mut(i)) {
@@ -389,7 +389,7 @@ impl<'a> TopLevel<'a> {
     }
 
     /// The value at a top-level key that has a slot (`None` for any other key).
-    fn get(&self, key: &str) -> Option<&'a Value> {
+    fn get(&self, key: &str) -> Option<&'a Value<'a>> {
         Self::slot(key).and_then(|i| self.0.get(i).copied().flatten())
     }
 }
@@ -433,9 +433,9 @@ pub fn normalize_external_id(raw: &str) -> Option<String> {
 /// The text of a scalar that can carry a user field: a non-blank string, a number, or the first
 /// element of an array (sGTM carries both `"a@b.c"` and `["a@b.c"]`). Booleans, objects and
 /// `null` carry nothing.
-pub(crate) fn scalar_text(value: &Value) -> Option<Cow<'_, str>> {
+pub(crate) fn scalar_text<'a>(value: &'a Value<'_>) -> Option<Cow<'a, str>> {
     match value {
-        Value::String(s) if !trim(s).is_empty() => Some(Cow::Borrowed(s.as_str())),
+        Value::String(s) if !trim(s).is_empty() => Some(Cow::Borrowed(s.as_ref())),
         Value::Number(n) => Some(Cow::Owned(n.to_string())),
         Value::Array(list) => list.first().and_then(scalar_text),
         _ => None,
@@ -462,7 +462,7 @@ fn pick<T>(
 /// Up to [`MAX_LIST_VALUES`] addresses of `user_data.address` (given `user_data`): the object
 /// itself, elements 0–2 of an array, or keys `"0"`–`"2"` of an array-like object (some tag
 /// templates produce those).
-fn addresses(user_data: &Value) -> [Option<&Map<String, Value>>; MAX_LIST_VALUES] {
+fn addresses<'a>(user_data: &'a Value<'a>) -> [Option<&'a Map<'a>>; MAX_LIST_VALUES] {
     let mut found = [None; MAX_LIST_VALUES];
     match step(user_data, "address") {
         Some(Value::Array(list)) => {

@@ -5,11 +5,11 @@ use serde_json::json;
 fn literals_and_references() {
     assert_eq!(
         ValueSource::parse(json!(5)),
-        Ok(ValueSource::Literal(json!(5)))
+        Ok(ValueSource::Literal(json!(5).into()))
     );
     assert_eq!(
         ValueSource::parse(json!("plain")),
-        Ok(ValueSource::Literal(json!("plain")))
+        Ok(ValueSource::Literal(json!("plain").into()))
     );
     assert_eq!(
         ValueSource::parse(json!("{{event.user_data.address.city}}")),

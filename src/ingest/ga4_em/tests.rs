@@ -1,10 +1,10 @@
 use super::*;
-use serde_json::json;
+use crate::test_support::event_json as json;
 
 const HEX: &str = "bc4795ee8be72a7a92a83a67b1ad3de72cc8013906871a9e9f3ed884d7c4a4f5";
 const B64: &str = "vEeV7ovnKnqSqDpnsa095yzIATkGhxqenz7YhNfEpPU";
 
-fn decode(raw: &str) -> (Value, Vec<String>) {
+fn decode(raw: &str) -> (Value<'static>, Vec<String>) {
     let mut event = EventData::new();
     let mut notes = Vec::new();
     decode_into(raw, &mut event, &mut notes);

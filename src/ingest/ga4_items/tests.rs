@@ -1,7 +1,7 @@
 use super::*;
 use serde_json::json;
 
-fn item(raw: &str) -> (Value, Vec<String>) {
+fn item(raw: &str) -> (Value<'_>, Vec<String>) {
     let mut notes = Vec::new();
     let item = decode_item("pr1", raw, &mut notes)
         .map(Value::Object)

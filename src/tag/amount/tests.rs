@@ -1,6 +1,6 @@
 use super::*;
 use crate::model::currency::{currency_code, ISO_4217};
-use serde_json::json;
+use crate::test_support::event_json as json;
 
 fn minor(value: Value, currency: &str) -> Option<i64> {
     to_minor_units(&value, Some(currency))

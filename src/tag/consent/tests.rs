@@ -1,6 +1,6 @@
 use super::*;
 use crate::test_support::event as ev;
-use serde_json::json;
+use crate::test_support::event_json as json;
 
 fn required() -> Consent {
     Consent {

@@ -4,7 +4,7 @@ use super::*;
 use crate::config::ParamOverrides;
 use crate::model::StandardType;
 use crate::test_support::event as data;
-use serde_json::json;
+use crate::test_support::event_json as json;
 
 mod ecommerce;
 
@@ -35,7 +35,7 @@ fn manual(overrides: ParamOverrides) -> EventParameters {
     config(false, overrides)
 }
 
-fn lit(v: Value) -> Option<ValueSource> {
+fn lit(v: Value<'static>) -> Option<ValueSource> {
     Some(ValueSource::Literal(v))
 }
 
@@ -535,7 +535,7 @@ fn empty_overrides_leave_automap() {
 
 #[test]
 fn amount_override_must_be_an_integer() {
-    let with = |v: Value| {
+    let with = |v: Value<'static>| {
         build(
             &manual(ParamOverrides {
                 amount: lit(v),
@@ -624,7 +624,7 @@ fn contents_override_is_converted_field_by_field() {
 
 #[test]
 fn contents_override_invalid_paths() {
-    let with = |contents: Value| {
+    let with = |contents: Value<'static>| {
         build(
             &manual(ParamOverrides {
                 currency: lit(json!("USD")),
@@ -676,7 +676,7 @@ fn contents_override_invalid_paths() {
 
 #[test]
 fn variant_dict_override_is_string_to_string_only() {
-    let with = |contents: Value| {
+    let with = |contents: Value<'static>| {
         build(
             &manual(ParamOverrides {
                 contents: lit(contents),
@@ -804,7 +804,7 @@ fn an_amount_needs_a_currency() {
 
 #[test]
 fn an_item_amount_needs_a_currency_at_item_or_event_level() {
-    let with = |contents: Value, currency: Option<Value>| {
+    let with = |contents: Value<'static>, currency: Option<Value<'static>>| {
         build(
             &manual(ParamOverrides {
                 contents: lit(contents),

@@ -1,7 +1,7 @@
 use super::*;
 use crate::config::ValueSource;
 use crate::test_support::event as ev;
-use serde_json::json;
+use crate::test_support::event_json as json;
 
 fn req() -> RequestFacts {
     RequestFacts::from_headers(

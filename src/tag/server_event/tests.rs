@@ -1,7 +1,7 @@
 use super::*;
 use crate::config::{Config, Format};
+use crate::test_support::event_json as json;
 use crate::test_support::{config, event as ev};
-use serde_json::json;
 
 fn req() -> RequestFacts {
     RequestFacts::from_headers(
@@ -236,10 +236,14 @@ fn fallback_id_of_a_ga4_hit_is_its_page_load_and_hit_sequence() {
         "two lines differ"
     );
     let mut next_hit = hit.clone();
-    next_hit["x-ga-request_count"] = json!(3);
+    if let Some(map) = next_hit.as_object_mut() {
+        map.insert("x-ga-request_count", json!(3));
+    }
     assert_ne!(a, fallback_id(&ev(next_hit), 0, &mut no_nonce));
     let mut next_page = hit;
-    next_page["x-ga-page_id"] = json!(124);
+    if let Some(map) = next_page.as_object_mut() {
+        map.insert("x-ga-page_id", json!(124));
+    }
     assert_ne!(a, fallback_id(&ev(next_page), 0, &mut no_nonce));
 }
 
@@ -248,7 +252,9 @@ fn fallback_id_of_an_mp_event_is_its_client_and_event_time() {
     let day1 = json!({"client_id": "mp.1", "event_name": "generate_lead",
                       "timestamp_micros": 1_700_000_000_000_000u64});
     let mut day2 = day1.clone();
-    day2["timestamp_micros"] = json!(1_700_086_400_000_000u64);
+    if let Some(map) = day2.as_object_mut() {
+        map.insert("timestamp_micros", json!(1_700_086_400_000_000u64));
+    }
     let a = fallback_id(&ev(day1.clone()), 0, &mut no_nonce);
     assert_eq!(
         a,

@@ -5,7 +5,7 @@ use super::*;
 use crate::config::UserOverrides;
 use crate::tag::prehashed::SkipReason;
 use crate::test_support::event as data;
-use serde_json::json;
+use crate::test_support::event_json as json;
 
 mod lists;
 mod prehashed_values;
@@ -41,7 +41,7 @@ pub(super) fn manual(overrides: UserOverrides) -> UserData {
     }
 }
 
-pub(super) fn lit(v: Value) -> Option<ValueSource> {
+pub(super) fn lit(v: Value<'static>) -> Option<ValueSource> {
     Some(ValueSource::Literal(v))
 }
 
@@ -591,7 +591,8 @@ fn address_as_object_array_or_zero_keyed_object() {
 
 #[test]
 fn raw_geo_formats() {
-    let geo = |address: Value| build(&automap(), json!({"user_data": {"address": address}}));
+    let geo =
+        |address: Value<'static>| build(&automap(), json!({"user_data": {"address": address}}));
     assert_eq!(geo(json!({"country": " de "})).countries, vec!["DE"]);
     assert!(geo(json!({"country": "DEU"})).countries.is_empty());
     assert!(geo(json!({"country": "D1"})).countries.is_empty());
@@ -628,7 +629,7 @@ fn raw_geo_formats() {
 
 #[test]
 fn ip_must_parse_and_the_first_list_element_is_used() {
-    let ip = |v: Value| build(&automap(), json!({"ip_override": v})).ip_address;
+    let ip = |v: Value<'static>| build(&automap(), json!({"ip_override": v})).ip_address;
     assert_eq!(
         ip(json!("203.0.113.7, 10.0.0.1")).as_deref(),
         Some("203.0.113.7")
@@ -649,7 +650,7 @@ fn ip_must_parse_and_the_first_list_element_is_used() {
 
 #[test]
 fn ipv4_mapped_ipv6_is_sent_as_ipv4() {
-    let ip = |v: Value| build(&automap(), json!({"ip_override": v})).ip_address;
+    let ip = |v: Value<'static>| build(&automap(), json!({"ip_override": v})).ip_address;
     for mapped in [
         "::ffff:203.0.113.7",
         "::FFFF:203.0.113.7",
