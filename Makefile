@@ -11,7 +11,7 @@ ENVOY := $(TOOLS)/envoy/envoy/_bin/envoy
 CARGO ?= cargo
 
 .PHONY: help run test ci check-config build build-service-account dist envoy wasm-target lint unit \
-	monitoring e2e validate e2e-slow fuzz-smoke dist-check compose-check run-check soak fuzz fuzz-tools bench bench-instructions profile-core schema clean
+	monitoring e2e validate e2e-slow fuzz-smoke dist-check compose-check run-check soak fuzz fuzz-tools bench bench-instructions bench-core core-wasm profile-core schema clean
 
 # `make help` prints the `## target: summary` lines (the only place targets are described) and
 # the `### section` lines, in file order; it fails when a target has no `##` line, and
@@ -200,15 +200,26 @@ bench-instructions: build envoy
 	$(CARGO) build --release --target $(WASM_TARGET) -p capi-ceiling
 	./scripts/bench_instructions.py $(ENVOY) $(WASM) $(BENCH_ARGS)
 
+## bench-core: the core's instructions per pipeline run, natively and in V8, under callgrind (~3 min)
+# Repeatable within about 1 %, on a loaded machine too: the figure to compare builds of the
+# core by. BENCH_ARGS="--only page_view" counts one input.
+bench-core: core-wasm
+	$(CARGO) build --release --example pipeline_instructions
+	./scripts/bench_core.py target/release/examples/pipeline_instructions $(CORE_WASM) $(BENCH_ARGS)
+
 ## profile-core: where the core spends its time in V8 (Node's CPU profiler); INPUT=page_view|batch5|…
-# The core pipeline as a WASI program with its function names, in its own target dir so the
-# shipped build's cache is untouched. Needs node (Debian's nodejs).
 INPUT ?= page_view
-profile-core: wasm-target
-	@command -v node >/dev/null || { echo "make profile-core needs node: apt-get install nodejs"; exit 1; }
+profile-core: core-wasm
+	node scripts/profile_core_v8.js $(CORE_WASM) $(INPUT)
+
+## core-wasm: the core pipeline as a WASI program, for bench-core and profile-core
+# With its function names, in its own target dir so the shipped build's cache is untouched.
+# Needs node (Debian's nodejs) to run.
+CORE_WASM := target/profile-core/$(WASM_TARGET)/release/capi-core-wasm.wasm
+core-wasm: wasm-target
+	@command -v node >/dev/null || { echo "the core in V8 needs node: apt-get install nodejs"; exit 1; }
 	CARGO_PROFILE_RELEASE_STRIP=none CARGO_TARGET_DIR=target/profile-core \
 	  $(CARGO) build --release --target $(WASM_TARGET) -p capi-core-wasm
-	node scripts/profile_core_v8.js target/profile-core/$(WASM_TARGET)/release/capi-core-wasm.wasm $(INPUT)
 
 ### Maintenance
 ## schema: regenerates config.schema.json and the docs' series list (commit them)

@@ -6,14 +6,13 @@
 // and inclusive. Callgrind counts the core natively (examples/pipeline_instructions) and Envoy as
 // a whole (make bench-instructions), but sees V8's compiled wasm only as anonymous code; this is
 // the profile of that code. Node's V8 is not Envoy's (different versions and tiering flags), so
-// read the shares, not the times.
+// read the shares, not the times; make bench-core counts the same run's instructions.
 //
 // usage: profile_core_v8.js <capi-core-wasm.wasm> [input] [runs] [rows]
 
 'use strict';
-const fs = require('fs');
 const inspector = require('inspector');
-const { WASI } = require('wasi');
+const { runCore } = require('./core_wasm');
 
 const [wasmPath, input = 'page_view', runs = '20000', rows = '25'] = process.argv.slice(2);
 if (!wasmPath) {
@@ -40,28 +39,13 @@ function demangle(name) {
     .replace(/\.\./g, '::');
 }
 
-function run() {
-  const module = new WebAssembly.Module(fs.readFileSync(wasmPath));
-  const wasi = new WASI({ version: 'preview1', args: ['capi-core-wasm', input, runs] });
-  const imports = wasi.getImportObject();
-  // The library's proxy-wasm glue is linked in but never called: its host functions are stubs.
-  imports.env = {};
-  for (const imp of WebAssembly.Module.imports(module)) {
-    if (imp.module === 'env') imports.env[imp.name] = () => 0;
-  }
-  const instance = new WebAssembly.Instance(module, imports);
-  // A program that also exports `_initialize` (the glue's) is refused by WASI.start as a
-  // reactor; hand it the command's own entry point.
-  wasi.start({ exports: { memory: instance.exports.memory, _start: instance.exports._start } });
-}
-
 const session = new inspector.Session();
 session.connect();
 session.post('Profiler.enable', () => {
   session.post('Profiler.setSamplingInterval', { interval: 50 }, () => {
     session.post('Profiler.start', () => {
       const started = process.hrtime.bigint();
-      run();
+      runCore(wasmPath, input, runs);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       session.post('Profiler.stop', (err, { profile }) => {
         if (err) throw err;

@@ -24,7 +24,7 @@
 //! forward each callback to [`runtime`] and implement its `Host` with hostcalls.
 //!
 //! Imports follow one layering rather than the table (the tag builds payload types and reads
-//! cookies), lowest first: `url_path`, `model`, `event`, `request`, `config`, `payload`,
+//! cookies), lowest first: `url_path`, `event`, `model`, `request`, `config`, `payload`,
 //! `response`, `observe`, `ingest`, `tag`, `delivery`, `collect`, `runtime`, `glue`. A module
 //! uses only modules before it, so no two depend on each other; `tests/layering.rs` holds this
 //! order and fails on any import against it.

@@ -9,12 +9,13 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The top-level modules of `src/`, lowest first. `model` (the API's vocabulary and pure rules)
-/// and `url_path` sit at the bottom; `collect` runs one request through everything; `runtime`
+/// The top-level modules of `src/`, lowest first. `url_path`, `event` (event data and its
+/// values, which configured literals are read as too) and `model` (the API's vocabulary and
+/// pure rules) sit at the bottom; `collect` runs one request through everything; `runtime`
 /// makes the running filter's decisions against its `Host` trait; `glue` (the proxy-wasm host
 /// side) is on top. lib.rs's data-flow table names the same modules by stage.
 const LAYERS: &[&str] = &[
-    "url_path", "model", "event", "request", "config", "payload", "response", "observe", "ingest",
+    "url_path", "event", "model", "request", "config", "payload", "response", "observe", "ingest",
     "tag", "delivery", "collect", "runtime", "glue",
 ];
 

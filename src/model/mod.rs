@@ -4,8 +4,8 @@
 //! needs), where it happened ([`ActionSource`]), which currency codes, page URLs and
 //! `variant_dict` values the API accepts, and the GA4 events that are never conversions. The
 //! configuration validates literals with these rules and the tag applies them to event data, so
-//! both sides agree by construction. This module imports nothing else from the crate: every
-//! other module may use it.
+//! both sides agree by construction. Below it are only URL path bytes and event values (the
+//! JSON values both literals and event data are read as): every other module may use it.
 
 mod action_source;
 pub mod currency;
