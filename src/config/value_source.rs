@@ -84,6 +84,15 @@ impl ValueSource {
         }
     }
 
+    /// [`ValueSource::resolve`] of a source that may not be configured at all.
+    pub fn resolve_optional<'a>(
+        source: &'a Option<ValueSource>,
+        event: &'a EventData<'a>,
+        request: &'a RequestFacts,
+    ) -> Option<Cow<'a, Value<'a>>> {
+        source.as_ref()?.resolve(event, request)
+    }
+
     /// The literal, when this is one (used to type-check literals at configure time).
     pub fn literal(&self) -> Option<&Value<'static>> {
         match self {

@@ -55,7 +55,7 @@ pub fn build_data(
 ) -> Result<Data, Invalid> {
     let shape = event_type.data_shape();
     let o = &config.overrides;
-    let resolve = |source| resolve_owned(source, event, request);
+    let resolve = |source| ValueSource::resolve_optional(source, event, request);
     let items = if config.automap {
         automap_items(event)
     } else {
@@ -110,7 +110,7 @@ pub fn build_data(
     }
 
     let plan_id = resolve(&o.plan_id)
-        .as_ref()
+        .as_deref()
         .and_then(scalar_text)
         .map(Cow::into_owned);
     let plan_id = match shape {
@@ -160,18 +160,6 @@ pub fn build_data(
         contents,
         plan_id,
     })
-}
-
-/// An override's value for one event, owned by the caller.
-fn resolve_owned<'a>(
-    source: &'a Option<ValueSource>,
-    event: &'a EventData<'a>,
-    request: &'a RequestFacts,
-) -> Option<Value<'a>> {
-    source
-        .as_ref()?
-        .resolve(event, request)
-        .map(Cow::into_owned)
 }
 
 /// `items` when it is a non-empty array, else `ecommerce.items`.

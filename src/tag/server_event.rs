@@ -14,7 +14,6 @@ use crate::config::ValueSource;
 use crate::event::Value;
 use crate::event::{at_most_chars, lookup, text, text_at, EventData};
 use crate::model::{ActionSource, EventType, StandardType};
-use crate::request::RequestFacts;
 use crate::tag::validate::Invalid;
 use crate::tag::RequestScope;
 use xxhash_rust::xxh3::Xxh3;
@@ -45,13 +44,14 @@ pub fn build(
     let overrides = &settings.overrides;
     let automap = settings.automap;
 
-    let timestamp_ms = match resolve(&overrides.timestamp_ms, event, request) {
+    let timestamp_ms = match ValueSource::resolve_optional(&overrides.timestamp_ms, event, request)
+    {
         Some(v) => integer(&v).ok_or(Invalid::TimestampNotInteger)?,
         None if automap => event_time_ms(event).unwrap_or(now_ms),
         None => return Err(Invalid::MissingTimestamp),
     };
 
-    let raw_source_url = resolve(&overrides.source_url, event, request)
+    let raw_source_url = ValueSource::resolve_optional(&overrides.source_url, event, request)
         .and_then(|v| text(&v).map(|t| t.into_owned()))
         .or_else(|| {
             automap
@@ -76,7 +76,7 @@ pub fn build(
         None => None,
     };
 
-    let id = resolve(&overrides.id, event, request)
+    let id = ValueSource::resolve_optional(&overrides.id, event, request)
         .and_then(|v| id_text(&v))
         .or_else(|| automap.then(|| automapped_id(event, event_type)).flatten())
         .or_else(|| {
@@ -95,17 +95,6 @@ pub fn build(
         timestamp_ms,
         source_url,
     })
-}
-
-fn resolve<'a>(
-    source: &'a Option<ValueSource>,
-    event: &'a EventData<'a>,
-    request: &'a RequestFacts,
-) -> Option<Value<'a>> {
-    source
-        .as_ref()?
-        .resolve(event, request)
-        .map(|v| v.into_owned())
 }
 
 /// A non-negative integer from a JSON integer or an integer string.

@@ -188,7 +188,7 @@ fn resolver<'a>(
     event: &'a EventData<'a>,
     request: &'a RequestFacts,
 ) -> impl Fn(&'a Option<ValueSource>) -> Option<Cow<'a, Value<'a>>> {
-    move |source| source.as_ref()?.resolve(event, request)
+    move |source| ValueSource::resolve_optional(source, event, request)
 }
 
 /// One list of `events[].user`: an override's values if one of them is valid; else the

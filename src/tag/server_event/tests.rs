@@ -1,5 +1,6 @@
 use super::*;
 use crate::config::{Config, Format};
+use crate::request::RequestFacts;
 use crate::test_support::event_json as json;
 use crate::test_support::{config, event as ev};
 
