@@ -34,72 +34,27 @@ impl<'a> EventData<'a> {
         EventData::default()
     }
 
-    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
-        self.entries.get(key)
-    }
-
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value<'a>> {
-        self.entries.get_mut(key)
-    }
-
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.entries.contains_key(key)
-    }
-
-    /// Sets `key` to `value`, returning the value it replaces (it keeps its place).
-    pub fn insert(&mut self, key: impl Into<Key<'a>>, value: Value<'a>) -> Option<Value<'a>> {
-        self.entries.insert(key, value)
-    }
-
-    /// Sets `key` to `value` unless it already holds one; `false` (and `value` dropped) then.
-    pub fn insert_if_absent(&mut self, key: impl Into<Key<'a>>, value: Value<'a>) -> bool {
-        self.entries.insert_if_absent(key, value)
-    }
-
-    /// The value at `key`, first set to `make()` when the key is absent. (Always `Some`; an
-    /// `Option` only because the slot is found by index.)
-    pub fn get_or_insert_with(
-        &mut self,
-        key: impl Into<Key<'a>>,
-        make: impl FnOnce() -> Value<'a>,
-    ) -> Option<&mut Value<'a>> {
-        self.entries.get_or_insert_with(key, make)
-    }
-
-    /// Removes `key`, returning its value; the other keys keep their order.
-    pub fn remove(&mut self, key: &str) -> Option<Value<'a>> {
-        self.entries.remove(key)
-    }
-
-    /// Keeps only the keys for which `keep` says so.
-    pub fn retain(&mut self, keep: impl FnMut(&str, &mut Value<'a>) -> bool) {
-        self.entries.retain(keep);
-    }
-
-    /// The keys, in the order they were first written.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.keys()
-    }
-
-    /// The keys and values, in the order the keys were first written.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value<'a>)> {
-        self.entries.iter()
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The same event owning all of its text.
     pub fn into_static(self) -> EventData<'static> {
         match Value::Object(self.entries).into_static() {
             Value::Object(entries) => EventData { entries },
             _ => EventData::default(),
         }
+    }
+}
+
+/// The top level is a [`Map`]: `get`, `insert_if_absent`, `iter`, … as on any object.
+impl<'a> std::ops::Deref for EventData<'a> {
+    type Target = Map<'a>;
+
+    fn deref(&self) -> &Map<'a> {
+        &self.entries
+    }
+}
+
+impl std::ops::DerefMut for EventData<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.entries
     }
 }
 

@@ -10,8 +10,8 @@ use super::budget::ENTRY_COST;
 use super::form::{self, FormError, Pair};
 use super::scan::has_replacement_char;
 use super::{
-    ga4_em, ga4_items, insert_path, note, number_or_text, path_segments, too_long_note, Budget,
-    Intake, Limits, Object, Resource,
+    ga4_em, ga4_items, insert_new, insert_path, note, number_or_text, path_segments, too_long_note,
+    Budget, Intake, Limits, Resource,
 };
 use crate::event::{EventData, Key, Map, Value};
 use crate::request::{Method, RequestFacts};
@@ -385,7 +385,7 @@ fn put_event_param<'p>(
     };
     let result = match path_segments(path) {
         Some(segments) => insert_path(event, &segments, value, limits.max_items, budget),
-        None => event.insert_new(path.into(), value),
+        None => insert_new(event, path, value),
     };
     if let Err(e) = result {
         note(notes, e.note(name, limits));

@@ -369,7 +369,7 @@ impl PathError {
 /// element or append one (senders write `items.0…` before `items.1…`); every appended slot is
 /// charged to `budget`.
 fn insert_path<'a, S: Segment<'a>>(
-    map: &mut impl Object<'a>,
+    map: &mut Map<'a>,
     segments: &[S],
     value: Value<'a>,
     max_index: usize,
@@ -387,15 +387,16 @@ fn insert_path<'a, S: Segment<'a>>(
     };
     if let Some(next) = rest.first() {
         // An index segment right below a new container can only be 0.
-        if !map.has(first.as_ref()) && index_segment(next.as_ref()).is_some_and(|i| i > 0) {
+        if !map.contains_key(first.as_ref()) && index_segment(next.as_ref()).is_some_and(|i| i > 0)
+        {
             return Err(PathError::IndexSkipsAhead);
         }
     }
     match rest.first() {
-        None => map.insert_new(first.clone().into(), value),
+        None => insert_new(map, first.clone(), value),
         Some(next) => {
             let child = map
-                .slot_or_insert_with(first.clone().into(), || empty_container(next.as_ref()))
+                .get_or_insert_with(first.clone(), || empty_container(next.as_ref()))
                 .ok_or(PathError::Conflict)?;
             insert_value(child, rest, value, budget)
         }
@@ -413,7 +414,7 @@ fn insert_value<'a, S: Segment<'a>>(
     };
     let slot = match container {
         Value::Object(map) => match rest.first() {
-            None => return map.insert_new(first.clone().into(), value),
+            None => return insert_new(map, first.clone(), value),
             Some(next) => map
                 .get_or_insert_with(first.clone(), || empty_container(next.as_ref()))
                 .ok_or(PathError::Conflict)?,
@@ -455,61 +456,16 @@ trait Segment<'a>: AsRef<str> + Clone + Into<Key<'a>> {}
 
 impl<'a, S: AsRef<str> + Clone + Into<Key<'a>>> Segment<'a> for S {}
 
-/// What the dotted-path writer needs of an object: a JSON map, or an event's top level.
-trait Object<'a> {
-    fn has(&self, key: &str) -> bool;
-    /// The value at `key`, first set to `make()` when absent (`None` never happens in practice;
-    /// see [`Map::get_or_insert_with`]).
-    fn slot_or_insert_with(
-        &mut self,
-        key: Key<'a>,
-        make: impl FnOnce() -> Value<'a>,
-    ) -> Option<&mut Value<'a>>;
-    /// Writes `key` unless it already holds a value.
-    fn insert_new(&mut self, key: Key<'a>, value: Value<'a>) -> Result<(), PathError>;
-}
-
-impl<'a> Object<'a> for Map<'a> {
-    fn has(&self, key: &str) -> bool {
-        self.contains_key(key)
-    }
-
-    fn slot_or_insert_with(
-        &mut self,
-        key: Key<'a>,
-        make: impl FnOnce() -> Value<'a>,
-    ) -> Option<&mut Value<'a>> {
-        self.get_or_insert_with(key, make)
-    }
-
-    fn insert_new(&mut self, key: Key<'a>, value: Value<'a>) -> Result<(), PathError> {
-        if self.insert_if_absent(key, value) {
-            Ok(())
-        } else {
-            Err(PathError::Conflict)
-        }
-    }
-}
-
-impl<'a> Object<'a> for EventData<'a> {
-    fn has(&self, key: &str) -> bool {
-        self.contains_key(key)
-    }
-
-    fn slot_or_insert_with(
-        &mut self,
-        key: Key<'a>,
-        make: impl FnOnce() -> Value<'a>,
-    ) -> Option<&mut Value<'a>> {
-        self.get_or_insert_with(key, make)
-    }
-
-    fn insert_new(&mut self, key: Key<'a>, value: Value<'a>) -> Result<(), PathError> {
-        if self.insert_if_absent(key, value) {
-            Ok(())
-        } else {
-            Err(PathError::Conflict)
-        }
+/// Writes `key` unless it already holds a value (the first value wins).
+fn insert_new<'a>(
+    map: &mut Map<'a>,
+    key: impl Into<Key<'a>>,
+    value: Value<'a>,
+) -> Result<(), PathError> {
+    if map.insert_if_absent(key, value) {
+        Ok(())
+    } else {
+        Err(PathError::Conflict)
     }
 }
 
