@@ -200,9 +200,9 @@ bench-instructions: build envoy
 	$(CARGO) build --release --target $(WASM_TARGET) -p capi-ceiling
 	./scripts/bench_instructions.py $(ENVOY) $(WASM) $(BENCH_ARGS)
 
-## bench-core: the core's instructions per pipeline run, natively and in V8, under callgrind (~3 min)
-# Repeatable within about 1 %, on a loaded machine too: the figure to compare builds of the
-# core by. BENCH_ARGS="--only page_view" counts one input.
+## bench-core: the core's instructions per pipeline run, natively and in V8, under callgrind (~6 min)
+# Repeatable (natively exactly, in V8 within about 2 %), on a loaded machine too: the figure to
+# compare builds of the core by. BENCH_ARGS="--only page_view" counts one input.
 bench-core: core-wasm
 	$(CARGO) build --release --example pipeline_instructions
 	./scripts/bench_core.py target/release/examples/pipeline_instructions $(CORE_WASM) $(BENCH_ARGS)
