@@ -157,6 +157,8 @@ BASELINE = "baseline: proxy to upstream"
 QUICK_MODES = ("held (shared callouts)", "optimistic+batch")
 # The default build's size budget (issue 19): 1.5 MB.
 WASM_TARGET_BYTES = 1_500_000
+# Rounds whose CPU per request spread by more than this (of the median) came from a busy host.
+STEADY_SPREAD = 0.15
 
 
 class Envoy:
@@ -398,6 +400,35 @@ def print_tables(results, modes, rounds, scenarios):
     print("\nTargets:")
     for line in targets:
         print(f"- {line}")
+    if rounds > 1:
+        print(f"- {steadiness(results, scenarios)}")
+
+
+def steadiness(results, scenarios):
+    """Whether the rounds agreed: the widest CPU spread (max - min over the rounds, relative to
+    the median) of a row the targets read. On a busy virtualised host every row stretches and
+    the ratios between rows move by a third from run to run; a run like that is not one to
+    quote, and saying so here beats finding out by comparing two runs."""
+    rows = []
+    for scenario in scenarios:
+        setups = [None, "held (shared callouts)", "optimistic+batch"]
+        if scenario == "page_view GET":
+            setups += [FLOOR, CEILING]
+        rows += [(scenario, setup) for setup in setups if (scenario, setup) in results]
+    if not rows:
+        return "rounds: no target rows measured"
+    def spread_of(row):
+        return (results[row]["cpu_max"] - results[row]["cpu_min"]) / results[row]["cpu_us"]
+
+    scenario, setup = max(rows, key=spread_of)
+    spread = spread_of((scenario, setup))
+    where = f"{scenario}, {setup or BASELINE}"
+    verdict = (
+        f"steady (at most {STEADY_SPREAD:.0%})"
+        if spread <= STEADY_SPREAD
+        else "UNSTEADY: the host was busy, so these ratios are not ones to quote; run again"
+    )
+    return f"rounds: widest CPU spread of a target row {spread:.0%} of its median ({where}): {verdict}"
 
 
 def main():
