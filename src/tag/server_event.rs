@@ -10,6 +10,8 @@
 //! serialised form, without user info or fragment. The time window is *not* checked here: the
 //! API measures it on receipt, so delivery checks it right before each dispatch.
 
+use std::borrow::Cow;
+
 use crate::config::ValueSource;
 use crate::event::Value;
 use crate::event::{at_most_chars, lookup, text, text_at, EventData};
@@ -190,8 +192,8 @@ pub enum HitIdentity {
 }
 
 impl HitIdentity {
-    fn of(found: &[Option<&Value>; HASHED_KEYS.len()]) -> HitIdentity {
-        let has = |slot: usize| found.get(slot).copied().flatten().and_then(text).is_some();
+    fn of(texts: &HashedTexts<'_>) -> HitIdentity {
+        let has = |slot: usize| texts.get(slot).is_some_and(Option::is_some);
         if has(UNIQUE_EVENT_ID) {
             HitIdentity::UniqueEventId
         } else if has(PAGE_ID) && has(REQUEST_COUNT) {
@@ -202,6 +204,22 @@ impl HitIdentity {
             HitIdentity::None
         }
     }
+}
+
+/// The text of each [`HASHED_KEYS`] field the event has, in slot order.
+type HashedTexts<'e> = [Option<Cow<'e, str>>; HASHED_KEYS.len()];
+
+/// One walk over the event's keys finds all ten fields, and each value's text is made once:
+/// a number's (`_p`, `_s`) is formatted into a new string, and both the identity and the hash
+/// read it.
+fn hashed_texts<'e>(event: &'e EventData<'_>) -> HashedTexts<'e> {
+    let mut found: [Option<&Value>; HASHED_KEYS.len()] = [None; HASHED_KEYS.len()];
+    for (key, value) in event {
+        if let Some(slot) = hashed_slot(key).and_then(|i| found.get_mut(i)) {
+            *slot = Some(value);
+        }
+    }
+    found.map(|value| value.and_then(text))
 }
 
 /// 32 hex characters (128 bits) of XXH3-128 over the hit's identity.
@@ -221,15 +239,10 @@ impl HitIdentity {
 /// request's random `nonce` is mixed in: each such collection request counts once, and only an
 /// `event_id` can deduplicate its replays.
 pub fn fallback_id(event: &EventData, index: usize, nonce: &mut dyn FnMut() -> [u8; 16]) -> String {
-    let mut found: [Option<&Value>; HASHED_KEYS.len()] = [None; HASHED_KEYS.len()];
-    for (key, value) in event {
-        if let Some(slot) = hashed_slot(key).and_then(|i| found.get_mut(i)) {
-            *slot = Some(value);
-        }
-    }
+    let texts = hashed_texts(event);
     let mut hasher = Xxh3::new();
-    for value in &found {
-        match value.and_then(text) {
+    for text in &texts {
+        match text {
             Some(v) => {
                 hasher.update(&u32::try_from(v.len()).unwrap_or(u32::MAX - 1).to_le_bytes());
                 hasher.update(v.as_bytes());
@@ -238,7 +251,7 @@ pub fn fallback_id(event: &EventData, index: usize, nonce: &mut dyn FnMut() -> [
         }
     }
     hasher.update(&(index as u64).to_le_bytes());
-    if HitIdentity::of(&found) == HitIdentity::None {
+    if HitIdentity::of(&texts) == HitIdentity::None {
         hasher.update(&nonce());
     }
     crate::payload::hex_lower(&hasher.digest128().to_be_bytes())
