@@ -28,9 +28,20 @@ pub enum Value<'a> {
 /// A list rather than a tree: event objects have a handful of keys (an item, an address), are
 /// built once, read a few times and dropped. A lookup compares lengths first and bytes only
 /// for a key of the same length, nothing is rebalanced, and the whole object is one block.
+///
+/// Most lookups are for keys the event does not have (the tag tries `event_id`, `eventId`,
+/// `timestamp_micros`, a dozen user-data spellings …), and every new key is first looked for.
+/// `lengths` has bit `len % 32` set for each key ever written, so a key whose length no key has
+/// is known absent without walking the list.
 #[derive(Debug, Clone, Default)]
 pub struct Map<'a> {
     entries: Vec<(Cow<'a, str>, Value<'a>)>,
+    lengths: u32,
+}
+
+/// The bit of [`Map::lengths`] for a key of `len` bytes.
+fn length_bit(len: usize) -> u32 {
+    1 << (len % 32)
 }
 
 /// What indexing a missing key yields, as indexing a missing key of a `Value` does.
@@ -142,11 +153,28 @@ impl<'a> Map<'a> {
         Map::default()
     }
 
+    /// Whether a key of this length may be present (see `lengths`).
+    fn may_hold(&self, key: &str) -> bool {
+        self.lengths & length_bit(key.len()) != 0
+    }
+
+    /// Appends a key known to be absent.
+    fn push(&mut self, key: Cow<'a, str>, value: Value<'a>) {
+        self.lengths |= length_bit(key.len());
+        self.entries.push((key, value));
+    }
+
     fn position(&self, key: &str) -> Option<usize> {
+        if !self.may_hold(key) {
+            return None;
+        }
         self.entries.iter().position(|(k, _)| k.as_ref() == key)
     }
 
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        if !self.may_hold(key) {
+            return None;
+        }
         self.entries
             .iter()
             .find(|(k, _)| k.as_ref() == key)
@@ -154,6 +182,9 @@ impl<'a> Map<'a> {
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value<'a>> {
+        if !self.may_hold(key) {
+            return None;
+        }
         self.entries
             .iter_mut()
             .find(|(k, _)| k.as_ref() == key)
@@ -170,7 +201,7 @@ impl<'a> Map<'a> {
         match self.get_mut(&key) {
             Some(slot) => Some(std::mem::replace(slot, value)),
             None => {
-                self.entries.push((key, value));
+                self.push(key, value);
                 None
             }
         }
@@ -182,7 +213,7 @@ impl<'a> Map<'a> {
         if self.contains_key(&key) {
             return false;
         }
-        self.entries.push((key, value));
+        self.push(key, value);
         true
     }
 
@@ -197,7 +228,7 @@ impl<'a> Map<'a> {
         let at = match self.position(&key) {
             Some(at) => at,
             None => {
-                self.entries.push((key, make()));
+                self.push(key, make());
                 self.entries.len().checked_sub(1)?
             }
         };
@@ -245,6 +276,7 @@ impl<'a> Map<'a> {
                 .into_iter()
                 .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_static()))
                 .collect(),
+            lengths: self.lengths,
         }
     }
 }
@@ -363,12 +395,12 @@ impl From<serde_json::Value> for Value<'static> {
 
 impl From<serde_json::Map<String, serde_json::Value>> for Map<'static> {
     fn from(map: serde_json::Map<String, serde_json::Value>) -> Map<'static> {
-        Map {
-            entries: map
-                .into_iter()
-                .map(|(k, v)| (Cow::Owned(k), Value::from(v)))
-                .collect(),
+        let mut object = Map::new();
+        // The keys of a JSON object are unique already.
+        for (key, value) in map {
+            object.push(Cow::Owned(key), Value::from(value));
         }
+        object
     }
 }
 

@@ -49,6 +49,39 @@ fn a_map_keeps_unique_keys_in_first_write_order() {
 }
 
 #[test]
+fn a_map_finds_every_key_whatever_its_length_and_no_other() {
+    // Lengths 0 to 70: keys whose lengths share a bit of the length filter (3, 35, 67) as well
+    // as lengths no key has.
+    let keys: Vec<String> = (0..=70).step_by(4).map(|n| "k".repeat(n)).collect();
+    let mut map = Map::new();
+    for key in &keys {
+        assert!(map.insert_if_absent(key.as_str(), Value::text(key)));
+    }
+    let converted = Map::from(serde_json::Map::from_iter(
+        keys.iter().map(|k| (k.clone(), json!(k))),
+    ));
+    let owned = Value::Object(map.clone()).into_static();
+    for n in 0..=72 {
+        let key = "k".repeat(n);
+        let expected = (n % 4 == 0 && n <= 70).then(|| Value::text(&key));
+        assert_eq!(map.get(&key), expected.as_ref(), "{n}");
+        assert_eq!(map.contains_key(&key), expected.is_some(), "{n}");
+        assert_eq!(converted.get(&key), expected.as_ref(), "{n}");
+        assert_eq!(owned.get(&key), expected.as_ref(), "{n}");
+        assert_eq!(
+            map.clone().get_mut(&key).is_some(),
+            expected.is_some(),
+            "{n}"
+        );
+    }
+    // A removed key is gone; another of its length is still found.
+    map.remove("kkkk");
+    assert_eq!(map.get("kkkk"), None);
+    assert!(map.insert_if_absent("abcd", Value::Null));
+    assert_eq!(map.get("abcd"), Some(&Value::Null));
+}
+
+#[test]
 fn objects_compare_as_maps_whatever_the_key_order() {
     let one: Map<'_> = [
         (Cow::Borrowed("a"), Value::from(true)),
