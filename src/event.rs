@@ -34,6 +34,12 @@ impl<'a> EventData<'a> {
         EventData::default()
     }
 
+    pub fn with_capacity(keys: usize) -> EventData<'a> {
+        EventData {
+            entries: Map::with_capacity(keys),
+        }
+    }
+
     /// The same event owning all of its text.
     pub fn into_static(self) -> EventData<'static> {
         match Value::Object(self.entries).into_static() {

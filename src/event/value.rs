@@ -153,6 +153,13 @@ impl<'a> Map<'a> {
         Map::default()
     }
 
+    pub fn with_capacity(keys: usize) -> Map<'a> {
+        Map {
+            entries: Vec::with_capacity(keys),
+            lengths: 0,
+        }
+    }
+
     /// Whether a key of this length may be present (see `lengths`).
     fn may_hold(&self, key: &str) -> bool {
         self.lengths & length_bit(key.len()) != 0

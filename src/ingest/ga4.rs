@@ -255,9 +255,10 @@ fn build_event<'p>(
         .map(|(n, v)| n.len() + v.len() + ENTRY_COST)
         .fold(0, usize::saturating_add);
     budget.charge(Resource::EventBytes, cost).ok()?;
-    // Not sized from the pair count: items and event parameters share a few keys, and one
-    // large block per event cost more in the allocator than growing a small one.
-    let mut event = EventData::new();
+    // Sized from the pair count (plus the keys added at the end): growing from empty cost six
+    // reallocations per event. Items and event parameters go below one key each, so a hit
+    // with many of them reserves more than it uses; the cap bounds that for a hostile one.
+    let mut event = EventData::with_capacity((pairs.len() + 4).min(KEYS_UP_FRONT));
     // Parameters handled after the first pass.
     let mut event_params = Vec::new();
     let mut items = Vec::new();
@@ -334,6 +335,9 @@ fn build_event<'p>(
     }
     Some(event)
 }
+
+/// The most top-level keys [`build_event`] makes room for at once (a real hit has 20 to 40).
+const KEYS_UP_FRONT: usize = 64;
 
 /// Writes a top-level key unless an earlier parameter already did.
 fn put<'p>(event: &mut EventData<'p>, key: impl Into<Key<'p>>, value: Value<'p>) {
