@@ -94,7 +94,9 @@ fn parse<'a>(
     if require_pair && !input.is_empty() && !input.contains(&b'=') {
         return Err(FormError::NotPairs);
     }
-    let mut pairs = Vec::new();
+    // A GA4 pair averages 10-15 bytes; reserving for one per 8 bytes (at most 64) skips the
+    // four or five reallocations of growing from empty, without a counting pass first.
+    let mut pairs = Vec::with_capacity((input.len() / 8 + 1).min(64));
     // One pass from separator to separator; the end of the input ends the last segment.
     let mut segment_start = 0;
     let mut equals = None;
