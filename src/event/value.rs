@@ -224,6 +224,15 @@ impl<'a> Map<'a> {
         true
     }
 
+    /// Appends `key`, which the caller knows is not in the map yet: a writer of keys that are
+    /// distinct by construction need not look for each one first. (Checked in debug builds,
+    /// so the tests and fuzzers hold the caller to it.)
+    pub fn push_distinct(&mut self, key: impl Into<Cow<'a, str>>, value: Value<'a>) {
+        let key = key.into();
+        debug_assert!(!self.contains_key(&key), "key {key:?} written twice");
+        self.push(key, value);
+    }
+
     /// The value at `key`, first set to `make()` when the key is absent. (Always `Some`; an
     /// `Option` only because the slot is found by index.)
     pub fn get_or_insert_with(

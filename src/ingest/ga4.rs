@@ -267,14 +267,18 @@ fn build_event<'p>(
     let mut sst = Map::new();
     let mut user_properties = Map::new();
 
+    // Every name comes once (the form parser keeps the first of each, and a line's merge takes
+    // each name from the line or the query), and [`classify`] files distinct names under
+    // distinct keys, none of them a key written after this loop except
+    // `x-ga-mp2-user_properties`: so this loop appends without looking for each key first.
     for &(name, value) in pairs {
         if value.len() > limits.max_value_bytes {
             note(notes, too_long_note(name, limits));
             continue;
         }
         match classify(name, value) {
-            Slot::Text(key) => put(&mut event, key, Value::text(value)),
-            Slot::Number(key) => put(&mut event, key, number_or_text(name, value, notes)),
+            Slot::Text(key) => event.push_distinct(key, Value::text(value)),
+            Slot::Number(key) => event.push_distinct(key, number_or_text(name, value, notes)),
             Slot::EventParam { path, numeric } => event_params.push(EventParam {
                 name,
                 path,
@@ -302,11 +306,11 @@ fn build_event<'p>(
             Slot::Sst(key) => {
                 sst.insert(key, Value::text(value));
             }
-            Slot::Internal(key) => put(&mut event, joined("x-ga-", key), Value::text(value)),
-            Slot::Unknown => put(&mut event, joined("x-ga-mp2-", name), Value::text(value)),
+            Slot::Internal(key) => event.push_distinct(joined("x-ga-", key), Value::text(value)),
+            Slot::Unknown => event.push_distinct(joined("x-ga-mp2-", name), Value::text(value)),
             Slot::Skip => {}
             Slot::Em => {
-                put(&mut event, "x-ga-em", Value::text(value));
+                event.push_distinct("x-ga-em", Value::text(value));
                 em = Some(value);
             }
         }
