@@ -30,8 +30,8 @@ pub enum Value<'a> {
 /// for a key of the same length, nothing is rebalanced, and the whole object is one block.
 ///
 /// Most lookups are for keys the event does not have (the tag tries `event_id`, `eventId`,
-/// `timestamp_micros`, a dozen user-data spellings …), and every new key is first looked for.
-/// `lengths` has bit `len % 32` set for each key ever written, so a key whose length no key has
+/// `timestamp_micros`, a dozen user-data spellings …), and `insert` looks for each new key
+/// first. `lengths` has bit `len % 32` set for each key ever written, so a key whose length no key has
 /// is known absent without walking the list.
 #[derive(Debug, Clone, Default)]
 pub struct Map<'a> {
@@ -156,7 +156,7 @@ impl<'a> Map<'a> {
     pub fn with_capacity(keys: usize) -> Map<'a> {
         Map {
             entries: Vec::with_capacity(keys),
-            lengths: 0,
+            ..Map::default()
         }
     }
 
