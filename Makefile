@@ -186,7 +186,8 @@ fuzz-tools:
 	@$(CARGO) +nightly fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
 
 ## bench: gateway CPU per request vs plain Envoy and a minimal wasm filter; the core pipeline
-# See BENCHMARKS.md; BENCH_ARGS=--quick for a one-round check.
+# See BENCHMARKS.md. Closed-loop (wrk) and equal-rate open-loop (h2load) rows, about 16 min;
+# BENCH_ARGS=--quick for a one-round check.
 bench: build envoy
 	$(CARGO) build --release -p capi-standin
 	$(CARGO) build --release --target $(WASM_TARGET) -p capi-ceiling
