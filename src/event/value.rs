@@ -31,8 +31,8 @@ pub enum Value<'a> {
 ///
 /// Most lookups are for keys the event does not have (the tag tries `event_id`, `eventId`,
 /// `timestamp_micros`, a dozen user-data spellings …), and `insert` looks for each new key
-/// first. `lengths` has bit `len % 32` set for each key ever written, so a key whose length no key has
-/// is known absent without walking the list.
+/// first. `lengths` has bit `len % 32` set for each key ever written, so a key whose length no
+/// key has is known absent without walking the list.
 #[derive(Debug, Clone, Default)]
 pub struct Map<'a> {
     entries: Vec<(Cow<'a, str>, Value<'a>)>,
