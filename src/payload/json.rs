@@ -11,6 +11,14 @@
 
 use super::{ApiEvent, Content, Data, User};
 
+/// `"name":` as one constant: a key is then one copy into the buffer instead of three, which
+/// is a few percent of a batched hit's core in V8. Keys are ASCII names that need no escaping.
+macro_rules! key {
+    ($name:literal) => {
+        concat!("\"", $name, "\":")
+    };
+}
+
 /// The event as the API receives it; `None` if serde_json reports an error for a part it
 /// writes (which plain strings and maps never cause).
 pub(super) fn event_json(event: &ApiEvent) -> Option<String> {
@@ -23,23 +31,26 @@ pub(super) fn event_json(event: &ApiEvent) -> Option<String> {
         ok: true,
     };
     let mut o = out.object();
-    o.str("id", &event.id);
-    o.str("type", event.event_type.api_type());
-    o.opt_str("custom_event_name", event.custom_event_name.as_deref());
-    o.key("timestamp_ms");
+    o.str(key!("id"), &event.id);
+    o.str(key!("type"), event.event_type.api_type());
+    o.opt_str(
+        key!("custom_event_name"),
+        event.custom_event_name.as_deref(),
+    );
+    o.key(key!("timestamp_ms"));
     push_u64(&mut o.json.buf, event.timestamp_ms);
-    o.str("action_source", event.action_source.as_str());
-    o.opt_str("source_url", event.source_url.as_deref());
-    o.opt_str("oppref", event.oppref.as_deref());
+    o.str(key!("action_source"), event.action_source.as_str());
+    o.opt_str(key!("source_url"), event.source_url.as_deref());
+    o.opt_str(key!("oppref"), event.oppref.as_deref());
     if let Some(opt_out) = event.opt_out {
-        o.key("opt_out");
+        o.key(key!("opt_out"));
         o.json.buf.push_str(if opt_out { "true" } else { "false" });
     }
     if !event.user.is_empty() {
-        o.key("user");
+        o.key(key!("user"));
         user(o.json, &event.user);
     }
-    o.key("data");
+    o.key(key!("data"));
     data(o.json, &event.data);
     o.end();
     out.ok.then_some(out.buf)
@@ -47,28 +58,28 @@ pub(super) fn event_json(event: &ApiEvent) -> Option<String> {
 
 fn user(json: &mut Json, user: &User) {
     let mut o = json.object();
-    o.opt_str("obref", user.obref.as_deref());
-    o.list("emails_sha256", &user.emails_sha256);
-    o.list("phone_numbers_sha256", &user.phone_numbers_sha256);
-    o.list("external_ids_sha256", &user.external_ids_sha256);
-    o.list("first_names_sha256", &user.first_names_sha256);
-    o.list("last_names_sha256", &user.last_names_sha256);
-    o.list("countries", &user.countries);
-    o.list("regions", &user.regions);
-    o.list("cities", &user.cities);
-    o.list("postal_codes", &user.postal_codes);
-    o.opt_str("ip_address", user.ip_address.as_deref());
-    o.opt_str("user_agent", user.user_agent.as_deref());
+    o.opt_str(key!("obref"), user.obref.as_deref());
+    o.list(key!("emails_sha256"), &user.emails_sha256);
+    o.list(key!("phone_numbers_sha256"), &user.phone_numbers_sha256);
+    o.list(key!("external_ids_sha256"), &user.external_ids_sha256);
+    o.list(key!("first_names_sha256"), &user.first_names_sha256);
+    o.list(key!("last_names_sha256"), &user.last_names_sha256);
+    o.list(key!("countries"), &user.countries);
+    o.list(key!("regions"), &user.regions);
+    o.list(key!("cities"), &user.cities);
+    o.list(key!("postal_codes"), &user.postal_codes);
+    o.opt_str(key!("ip_address"), user.ip_address.as_deref());
+    o.opt_str(key!("user_agent"), user.user_agent.as_deref());
     o.end();
 }
 
 fn data(json: &mut Json, data: &Data) {
     let mut o = json.object();
-    o.str("type", data.shape.as_str());
-    o.opt_i64("amount", data.amount);
-    o.opt_str("currency", data.currency.as_deref());
+    o.str(key!("type"), data.shape.as_str());
+    o.opt_i64(key!("amount"), data.amount);
+    o.opt_str(key!("currency"), data.currency.as_deref());
     if let Some(contents) = &data.contents {
-        o.key("contents");
+        o.key(key!("contents"));
         o.json.buf.push('[');
         for (i, c) in contents.iter().enumerate() {
             if i > 0 {
@@ -78,21 +89,21 @@ fn data(json: &mut Json, data: &Data) {
         }
         o.json.buf.push(']');
     }
-    o.opt_str("plan_id", data.plan_id.as_deref());
+    o.opt_str(key!("plan_id"), data.plan_id.as_deref());
     o.end();
 }
 
 fn content(json: &mut Json, content: &Content) {
     let mut o = json.object();
-    o.opt_str("id", content.id.as_deref());
-    o.opt_str("name", content.name.as_deref());
-    o.str("content_type", &content.content_type);
-    o.opt_i64("quantity", content.quantity);
-    o.opt_i64("amount", content.amount);
-    o.opt_str("currency", content.currency.as_deref());
-    o.opt_str("group_id", content.group_id.as_deref());
+    o.opt_str(key!("id"), content.id.as_deref());
+    o.opt_str(key!("name"), content.name.as_deref());
+    o.str(key!("content_type"), &content.content_type);
+    o.opt_i64(key!("quantity"), content.quantity);
+    o.opt_i64(key!("amount"), content.amount);
+    o.opt_str(key!("currency"), content.currency.as_deref());
+    o.opt_str(key!("group_id"), content.group_id.as_deref());
     if let Some(dict) = &content.variant_dict {
-        o.key("variant_dict");
+        o.key(key!("variant_dict"));
         match serde_json::to_string(dict) {
             Ok(text) => o.json.buf.push_str(&text),
             Err(_) => o.json.ok = false,
@@ -139,31 +150,33 @@ struct Object<'a> {
 }
 
 impl Object<'_> {
-    /// `"key":` (keys are constants that need no escaping).
-    fn key(&mut self, key: &str) {
+    /// `"key":`, given whole by [`key!`].
+    fn key(&mut self, key: &'static str) {
+        debug_assert!(
+            key.starts_with('"') && key.ends_with("\":"),
+            "{key} is not key!(…)"
+        );
         let buf = &mut self.json.buf;
         if !self.first {
             buf.push(',');
         }
         self.first = false;
-        buf.push('"');
         buf.push_str(key);
-        buf.push_str("\":");
     }
 
-    fn str(&mut self, key: &str, value: &str) {
+    fn str(&mut self, key: &'static str, value: &str) {
         self.key(key);
         self.json.string(value);
     }
 
     /// Omitted when `None` (`skip_serializing_if = "Option::is_none"`).
-    fn opt_str(&mut self, key: &str, value: Option<&str>) {
+    fn opt_str(&mut self, key: &'static str, value: Option<&str>) {
         if let Some(value) = value {
             self.str(key, value);
         }
     }
 
-    fn opt_i64(&mut self, key: &str, value: Option<i64>) {
+    fn opt_i64(&mut self, key: &'static str, value: Option<i64>) {
         if let Some(value) = value {
             self.key(key);
             let buf = &mut self.json.buf;
@@ -175,7 +188,7 @@ impl Object<'_> {
     }
 
     /// An array of strings; omitted when empty (`skip_serializing_if = "Vec::is_empty"`).
-    fn list<T: AsRef<str>>(&mut self, key: &str, values: &[T]) {
+    fn list<T: AsRef<str>>(&mut self, key: &'static str, values: &[T]) {
         if values.is_empty() {
             return;
         }
