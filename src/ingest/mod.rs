@@ -249,6 +249,9 @@ fn too_long_note(name: &str, limits: &Limits) -> String {
 /// `1590` is not written as `1590.0`); decimals go through `f64`, whose shortest round-trip text
 /// is what serde_json prints, so `19.99` stays `19.99` for the exact minor-unit arithmetic later.
 fn parse_number(text: &str) -> Option<Value<'static>> {
+    if let Some(n) = short_unsigned(text) {
+        return Some(Value::Number(n.into()));
+    }
     match looks_numeric(text)? {
         Numeric::Integer => {
             if let Ok(n) = text.parse::<i64>() {
@@ -263,6 +266,20 @@ fn parse_number(text: &str) -> Option<Value<'static>> {
     }
     let f = text.parse::<f64>().ok()?;
     Number::from_f64(f).map(Value::Number)
+}
+
+/// `text` as a number when it is 1 to 19 digits and nothing else (a counter, an id, a
+/// quantity: most numeric parameters), read in one pass: 19 digits cannot overflow a `u64`.
+/// Leading zeros read as `str::parse` reads them (`007` is 7).
+fn short_unsigned(text: &str) -> Option<u64> {
+    let digits = text.as_bytes();
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, d| {
+        d.is_ascii_digit()
+            .then(|| n.wrapping_mul(10).wrapping_add(u64::from(d - b'0')))
+    })
 }
 
 /// The two forms [`looks_numeric`] accepts.

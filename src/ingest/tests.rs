@@ -66,6 +66,30 @@ fn numbers_keep_integers_and_decimal_text() {
 }
 
 #[test]
+fn plain_digits_read_as_the_integer_str_parse_reads() {
+    for text in [
+        "0",
+        "007",
+        "1700000000123",
+        "9999999999999999999",
+        "0000000000000000001",
+        "10000000000000000000",
+    ] {
+        let expected: u64 = text.parse().unwrap();
+        assert_eq!(parse_number(text), Some(json!(expected)), "{text:?}");
+        assert!(
+            parse_number(text).unwrap().is_u64(),
+            "{text:?} stays an integer"
+        );
+    }
+    // Past 19 digits the general path decides: the largest u64, then a float.
+    assert_eq!(
+        parse_number("18446744073709551616"),
+        Some(json!(1.8446744073709552e19))
+    );
+}
+
+#[test]
 fn dotted_paths_build_objects_and_arrays_and_keep_the_first_value() {
     let mut map = Map::new();
     let budget = &mut Budget::for_request(1000);
