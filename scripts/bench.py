@@ -235,6 +235,15 @@ class Envoy:
                     out[parts[0]] = out.get(parts[0], 0) + int(value)
         return out
 
+    def describe(self):
+        """Whether this Envoy still runs, and the end of its log: what a failed load needs."""
+        self.log.flush()
+        with open(self.log.name) as f:
+            tail = "".join(f.readlines()[-20:])
+        code = self.proc.poll()
+        state = "running" if code is None else f"exited with {code}"
+        return f"envoy on port {self.port}: {state}; its log ends:\n{tail}"
+
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=10)
@@ -338,11 +347,19 @@ def to_ms(text):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+class LoadFailed(Exception):
+    """The load generator could not run against a setup; the message carries its own output."""
+
+
 def run_wrk(port, lua, seconds, connections):
-    out = subprocess.run(
+    done = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua, f"http://127.0.0.1:{port}"],
-        capture_output=True, text=True, check=True,
-    ).stdout
+        capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        # wrk says why (a refused connection, a script error) on its own output only.
+        raise LoadFailed(f"wrk failed against port {port} (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+    out = done.stdout
     try:
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
@@ -597,8 +614,11 @@ def main():
                         else:
                             run = lambda seconds: run_h2load(envoy.port, tmp, method, path, body, seconds,
                                                              args.rate, args.rate_connections)
-                        run(args.warmup)
-                        r = measure(envoy, lambda: run(args.duration))
+                        try:
+                            run(args.warmup)
+                            r = measure(envoy, lambda: run(args.duration))
+                        except LoadFailed as failure:
+                            sys.exit(f"{scenario}, {key[1] or BASELINE}: {failure}\n{envoy.describe()}")
                         runs.setdefault(load, {}).setdefault((scenario, key[1]), []).append(r)
                         label = key[1] or BASELINE
                         print(f"  {('open: ' if load == opened else '') + scenario:36} {label:38} {r['rps']:9.0f} req/s  "
