@@ -319,6 +319,11 @@ def wrk_script(tmp, name, method, path, body):
     return lua
 
 
+class LoadFailed(Exception):
+    """The load generator could not run against a setup, or its output could not be read; the
+    message carries that output. The caller names the setup and says how its Envoy is."""
+
+
 def run_h2load(port, tmp, method, path, body, seconds, rate, connections):
     """An open-loop run: `connections` HTTP/1.1 clients that together send `rate` requests a
     second whatever the answers' latency, as a site's visitors do."""
@@ -334,7 +339,8 @@ def run_h2load(port, tmp, method, path, body, seconds, rate, connections):
     done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored", out)
     codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
     if not done or not codes:
-        sys.exit(f"cannot read h2load's output:\n{out}")
+        # h2load exits 0 even when it could not connect: its output is the only sign.
+        raise LoadFailed(f"cannot read h2load's output against port {port}:\n{out}")
     failed = int(done.group(3)) + int(done.group(4))
     # No latency: h2load paces its clients on a timer, so its request times say more about the
     # pacing than about the gateway (a local answer read 4 ms at the median).
@@ -345,10 +351,6 @@ def run_h2load(port, tmp, method, path, body, seconds, rate, connections):
 def to_ms(text):
     value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-
-class LoadFailed(Exception):
-    """The load generator could not run against a setup; the message carries its own output."""
 
 
 def run_wrk(port, lua, seconds, connections):
@@ -365,7 +367,7 @@ def run_wrk(port, lua, seconds, connections):
         p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
         p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     except (AttributeError, ValueError):
-        sys.exit(f"cannot read wrk's output:\n{out}")
+        raise LoadFailed(f"cannot read wrk's output against port {port}:\n{out}")
     requests = re.search(r"(\d+) requests in", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
