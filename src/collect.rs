@@ -152,7 +152,7 @@ pub fn collect(
                     event: api_event,
                     cookies,
                 } => {
-                    match encode_event(&api_event) {
+                    match encode_event(*api_event) {
                         Some(encoded) => {
                             if !keep(encoded, budget, &mut collected.events, metrics) {
                                 invalid += 1;
@@ -359,10 +359,7 @@ fn keep(
     // Kept until delivery: without the encoder's spare capacity, and charged at what it holds
     // (twice its own size for the room a growing list keeps).
     encoded.json.shrink_to_fit();
-    let held = encoded.json.capacity()
-        + encoded.id.capacity()
-        + encoded.name.capacity()
-        + 2 * std::mem::size_of::<EncodedEvent>();
+    let held = encoded.heap_bytes() + 2 * std::mem::size_of::<EncodedEvent>();
     match budget.charge(Resource::KeptBytes, held) {
         Ok(()) => {
             events.push(encoded);

@@ -55,7 +55,7 @@ impl Call {
 
     /// Comma-separated event names, for logs.
     pub fn event_names(&self) -> String {
-        let mut names: Vec<&str> = self.events.iter().map(|e| e.name.as_str()).collect();
+        let mut names: Vec<&str> = self.events.iter().map(|e| e.name.as_ref()).collect();
         names.dedup();
         names.join(",")
     }
@@ -65,11 +65,7 @@ impl Call {
     /// id), by capacity, since that is what the allocator keeps. A bound that counted only the
     /// events let calls of tiny events with long trace ids hold many times the bound.
     pub fn bytes(&self) -> usize {
-        let strings: usize = self
-            .events
-            .iter()
-            .map(|e| e.json.capacity() + e.id.capacity() + e.name.capacity())
-            .sum();
+        let strings: usize = self.events.iter().map(EncodedEvent::heap_bytes).sum();
         std::mem::size_of::<Call>()
             + self.events.capacity() * std::mem::size_of::<EncodedEvent>()
             + strings

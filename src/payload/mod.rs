@@ -14,6 +14,7 @@ pub use match_keys::{MatchKey, MatchKeys};
 use crate::model::{ActionSource, DataShape, EventType};
 use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -190,8 +191,9 @@ fn api_type<S: Serializer>(t: &EventType, s: S) -> Result<S::Ok, S::Error> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EncodedEvent {
     pub id: String,
-    /// Standard type or custom name, for logs.
-    pub name: String,
+    /// Standard type or custom name, for logs: a standard type's name is a constant, so only a
+    /// custom name is a string of its own.
+    pub name: Cow<'static, str>,
     pub timestamp_ms: u64,
     pub json: String,
     /// The identifiers it carries, counted when the API accepts it.
@@ -200,16 +202,34 @@ pub struct EncodedEvent {
 
 /// Serialises one event (with [`json::event_json`]: the derives' output, written directly).
 /// Serialising these plain structs cannot fail; should serde_json ever report an error the
-/// event is dropped rather than the filter panicking.
-pub fn encode_event(event: &ApiEvent) -> Option<EncodedEvent> {
-    let json = json::event_json(event)?;
+/// event is dropped rather than the filter panicking. Takes the event, whose id and custom name
+/// move into the result: every event of a batch would otherwise copy both.
+pub fn encode_event(event: ApiEvent) -> Option<EncodedEvent> {
+    let json = json::event_json(&event)?;
+    let match_keys = MatchKeys::of(&event);
+    let name = match (&event.event_type, event.custom_event_name) {
+        (EventType::Custom(_), Some(custom)) => Cow::Owned(custom),
+        (EventType::Standard(standard), _) => Cow::Borrowed(standard.as_str()),
+        (EventType::Custom(name), None) => Cow::Owned(name.as_str().to_owned()),
+    };
     Some(EncodedEvent {
-        id: event.id.clone(),
-        name: event.event_type.display_name().to_owned(),
+        id: event.id,
+        name,
         timestamp_ms: event.timestamp_ms,
         json,
-        match_keys: MatchKeys::of(event),
+        match_keys,
     })
+}
+
+impl EncodedEvent {
+    /// Bytes its strings hold on the heap, by capacity (what the allocator keeps).
+    pub fn heap_bytes(&self) -> usize {
+        let name = match &self.name {
+            Cow::Borrowed(_) => 0,
+            Cow::Owned(name) => name.capacity(),
+        };
+        self.json.capacity() + self.id.capacity() + name
+    }
 }
 
 /// The envelope's parts, written by [`RequestBody::encode`] and counted for its size.
