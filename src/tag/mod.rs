@@ -103,7 +103,8 @@ impl From<consent::Refusal> for Skip {
     }
 }
 
-/// The `__oppref` / `__obref` values an event asks the response to (re)write.
+/// The `__oppref` / `__obref` values an event asks the response to (re)write: none once an
+/// earlier event of the same request yielded both (the first value of each is the one written).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CookieValues {
     pub oppref: Option<String>,
@@ -245,9 +246,15 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         automapped_obref,
         &mut scope.field_skips,
     );
-    let cookies = CookieValues {
-        oppref: oppref.clone(),
-        obref: user.obref.clone(),
+    // The first value of each cookie decides the response's, so once an earlier event of the
+    // request yielded both, a later one carries none instead of copies of each.
+    let cookies = if scope.cookies_known {
+        CookieValues::default()
+    } else {
+        CookieValues {
+            oppref: oppref.clone(),
+            obref: user.obref.clone(),
+        }
     };
     scope.saw_cookies(&cookies);
     let invalid = |name: Option<String>, reason: Invalid| Outcome::Invalid {

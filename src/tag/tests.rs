@@ -65,7 +65,7 @@ fn run(extra_config: Value, extra_event: Value) -> Outcome {
 fn sent(outcome: Outcome) -> Value {
     match outcome {
         Outcome::Ready { event, .. } => {
-            serde_json::from_str(&encode_event(&event).unwrap().json).unwrap()
+            serde_json::from_str(&encode_event(*event).unwrap().json).unwrap()
         }
         other => panic!("expected a ready event, got {other:?}"),
     }
@@ -366,6 +366,32 @@ fn click_id_is_kept_when_the_trigger_skips_the_hit() {
         skip_of(&run(required, denied)),
         Some((Skip::NotInTrigger, &CookieValues::default()))
     );
+}
+
+#[test]
+fn a_ready_event_after_one_that_settled_both_cookies_carries_none() {
+    let c = stape_config(json!({"click_id_cookie": {"enabled": true},
+        "browser_id_cookie": {"enabled": true}, "user_data": {"automap": true}}))
+    .unwrap();
+    let req = request(None);
+    let mut random = || [0x42; 16];
+    let mut scope = RequestScope::new(&c, Format::Ga4, &req, NOW, &mut random);
+    let landing = json!({"page_location": "https://e.com/?oppref=c1"});
+    let first = match process(&mut scope, &stape_event(landing.clone()), 0) {
+        Outcome::Ready { cookies, .. } => cookies,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(first.oppref.as_deref(), Some("c1"));
+    assert!(first.obref.is_some());
+    match process(&mut scope, &stape_event(landing), 1) {
+        Outcome::Ready { cookies, event } => {
+            assert_eq!(cookies, CookieValues::default());
+            // The event itself still carries both ids.
+            assert_eq!(event.oppref.as_deref(), Some("c1"));
+            assert_eq!(event.user.obref, first.obref);
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -706,10 +732,8 @@ fn events_from_the_tag_are_written_as_serde_json_writes_them() {
         for (i, event) in ingested.events.iter().enumerate() {
             if let Outcome::Ready { event, .. } = process(&mut scope, event, i) {
                 // The hand-written encoder must agree with serde on what the tag builds.
-                assert_eq!(
-                    encode_event(&event).unwrap().json,
-                    serde_json::to_string(&event).unwrap()
-                );
+                let reference = serde_json::to_string(&event).unwrap();
+                assert_eq!(encode_event(*event).unwrap().json, reference);
                 written += 1;
             }
         }
