@@ -191,10 +191,24 @@ pub fn trim(text: &str) -> &str {
 pub fn text<'e>(value: &'e Value<'_>) -> Option<Cow<'e, str>> {
     match value {
         Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s.as_ref())),
-        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Number(n) => Some(Cow::Owned(number_text(n))),
         Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
         Value::Array(list) => list.first().and_then(text),
         _ => None,
+    }
+}
+
+/// A number's JSON text, as its `Display` writes it. Integers are written straight into a
+/// string of their size: every event without an `event_id` reads `_p` and `_s` as text for its
+/// fallback id, and `Display` through `to_string` grew an empty string twice for each.
+fn number_text(n: &serde_json::Number) -> String {
+    let mut digits = itoa::Buffer::new();
+    if let Some(u) = n.as_u64() {
+        digits.format(u).to_owned()
+    } else if let Some(i) = n.as_i64() {
+        digits.format(i).to_owned()
+    } else {
+        n.to_string()
     }
 }
 

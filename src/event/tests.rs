@@ -76,6 +76,23 @@ fn text_of_scalars_and_first_array_element() {
 }
 
 #[test]
+fn text_of_a_number_is_its_json_text() {
+    for n in [
+        json!(0),
+        json!(1_700_000_000_123u64),
+        json!(u64::MAX),
+        json!(-42),
+        json!(i64::MIN),
+        json!(12.5),
+        json!(-0.001),
+        json!(1e21),
+    ] {
+        let expected = n.to_string();
+        assert_eq!(text(&n).as_deref(), Some(expected.as_str()));
+    }
+}
+
+#[test]
 fn at_most_chars_counts_characters_not_bytes() {
     assert!(at_most_chars("abc", 3));
     assert!(!at_most_chars("abcd", 3));

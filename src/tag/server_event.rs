@@ -53,13 +53,12 @@ pub fn build(
         None => return Err(Invalid::MissingTimestamp),
     };
 
-    let raw_source_url = ValueSource::resolve_optional(&overrides.source_url, event, request)
-        .and_then(|v| text(&v).map(|t| t.into_owned()))
-        .or_else(|| {
-            automap
-                .then(|| text_at(event, "page_location").map(|t| t.into_owned()))
-                .flatten()
-        });
+    // Borrowed where it can be: `page_location` is read, not copied, for each event.
+    let overridden = ValueSource::resolve_optional(&overrides.source_url, event, request);
+    let raw_source_url = overridden
+        .as_deref()
+        .and_then(text)
+        .or_else(|| automap.then(|| text_at(event, "page_location")).flatten());
     // The API checks `source_url` whatever the action source; only `web` requires one.
     let web = config.action_source == ActionSource::Web;
     let source_url = match raw_source_url.as_deref().map(|raw| {

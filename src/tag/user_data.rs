@@ -166,13 +166,13 @@ pub fn build_user(
         "ip_address",
         text_of(over(&o.ip_address)),
         auto_text("ip_override"),
-        ip_address,
+        |raw| ip_address(&raw),
     );
     user.user_agent = pick(
         "user_agent",
         text_of(over(&o.user_agent)),
         auto_text("user_agent"),
-        non_blank,
+        |raw| non_blank(&raw),
     );
     user.obref = pick(
         "obref",
@@ -444,19 +444,21 @@ pub(crate) fn scalar_text<'a>(value: &'a Value<'_>) -> Option<Cow<'a, str>> {
 
 /// A single-value field: a usable override beats the automapped value; a value failing the
 /// field's format is dropped with a debug line that names the field only.
+/// `parse` takes the text itself, so a value that is already an owned string (the browser id
+/// the caller resolved) is kept, not copied.
 fn pick<T>(
     field: &str,
     override_value: Option<Cow<'_, str>>,
     automapped: Option<Cow<'_, str>>,
-    parse: impl Fn(&str) -> Option<T>,
+    parse: impl Fn(Cow<'_, str>) -> Option<T>,
 ) -> Option<T> {
     if let Some(raw) = override_value {
-        if let Some(parsed) = parse(&raw) {
+        if let Some(parsed) = parse(raw) {
             return Some(parsed);
         }
         log::debug!("user_data: override for {field} has an invalid format; ignored");
     }
-    valid(field, parse(&automapped?))
+    valid(field, parse(automapped?))
 }
 
 /// Up to [`MAX_LIST_VALUES`] addresses of `user_data.address` (given `user_data`): the object
@@ -486,9 +488,9 @@ fn addresses<'a>(user_data: &'a Value<'a>) -> [Option<&'a Map<'a>>; MAX_LIST_VAL
 }
 
 /// An opaque reference (`obref`): passed through unchanged, but never blank or absurdly long.
-fn opaque_ref(raw: &str) -> Option<String> {
-    (!raw.trim().is_empty() && at_most_chars(raw, crate::tag::click_id::MAX_REF_CHARS))
-        .then(|| raw.to_owned())
+fn opaque_ref(raw: Cow<'_, str>) -> Option<String> {
+    (!raw.trim().is_empty() && at_most_chars(&raw, crate::tag::click_id::MAX_REF_CHARS))
+        .then(|| raw.into_owned())
 }
 
 fn non_blank(raw: &str) -> Option<String> {
