@@ -391,9 +391,14 @@ fn put_event_param<'p>(
     } else {
         Value::text(value)
     };
-    let result = match path_segments(path) {
-        Some(segments) => insert_path(event, &segments, value, limits.max_items, budget),
-        None => insert_new(event, path, value),
+    let result = if path.contains('.') {
+        match path_segments(path) {
+            Some(segments) => insert_path(event, &segments, value, limits.max_items, budget),
+            None => insert_new(event, path, value),
+        }
+    } else {
+        // One segment, as most names are: the same rules without building a list for it.
+        insert_path(event, &[path], value, limits.max_items, budget)
     };
     if let Err(e) = result {
         note(notes, e.note(name, limits));

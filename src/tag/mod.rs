@@ -257,8 +257,9 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
         }
     };
     scope.saw_cookies(&cookies);
-    let invalid = |name: Option<String>, reason: Invalid| Outcome::Invalid {
-        name,
+    // The name is copied only for an event that turns out invalid.
+    let invalid = |name: Option<&str>, reason: Invalid| Outcome::Invalid {
+        name: name.map(str::to_owned),
         reason,
         cookies: cookies.clone(),
     };
@@ -269,11 +270,11 @@ pub fn process(scope: &mut RequestScope<'_>, event: &EventData, index: usize) ->
             None => return invalid(None, Invalid::MissingEventName),
             Some(name) => match EventType::inherit(name) {
                 Ok(t) => t,
-                Err(e) => return invalid(Some(name.to_owned()), Invalid::EventName(e)),
+                Err(e) => return invalid(Some(name), Invalid::EventName(e)),
             },
         },
     };
-    let name = Some(event_type.display_name().to_owned());
+    let name = Some(event_type.display_name());
     // A fixed app type under another action source is refused at configure time.
     if event_type.is_app_event() && config.action_source != ActionSource::MobileApp {
         return invalid(name, Invalid::AppEventNeedsMobileApp);

@@ -83,6 +83,30 @@ fn dotted_event_params_become_nested_objects() {
 }
 
 #[test]
+fn an_undotted_event_param_follows_the_path_rules_of_a_dotted_one() {
+    // A one-segment name keeps the index cap a dotted path has, so `ep.9999` is not a key
+    // that `ep.9999.x` could never have written.
+    let limits = Limits::new(50);
+    let out = run(
+        Format::Ga4,
+        "GET",
+        "/g/collect?en=x&ep.9999=a&ep.7=b&ep.plain=c",
+        b"",
+    );
+    let event = Value::from(out.events.into_iter().next().unwrap());
+    assert_eq!(event.get("9999"), None);
+    assert_eq!(event["7"], json!("b"));
+    assert_eq!(event["plain"], json!("c"));
+    assert_eq!(
+        out.notes,
+        vec![format!(
+            "query: parameter `ep.9999` ignored: array index above {}",
+            limits.max_items
+        )]
+    );
+}
+
+#[test]
 fn named_parameters_win_over_event_params_of_the_same_key() {
     let got = one("en=x&ep.currency=USD&cu=EUR&ep.event_name=other");
     assert_eq!(got["currency"], json!("EUR"));
