@@ -20,7 +20,7 @@ use crate::observe::console::{
 use crate::observe::loss;
 use crate::observe::metrics::{Counter, Metrics};
 use crate::observe::redact::Escaped;
-use crate::payload::{encode_event, EncodedEvent};
+use crate::payload::{EncodedEvent, Encoder};
 use crate::request::RequestFacts;
 use crate::response::{cookie, domain};
 use crate::tag::{self, CookieValues, Outcome, RequestScope};
@@ -84,6 +84,7 @@ pub fn collect(
     let mut skipped = 0;
     let mut invalid = 0;
     let mut invalid_records = InvalidRecords::default();
+    let mut encoder = Encoder::default();
     // Each event is tagged and encoded as soon as it is built, and its data dropped before the
     // next one is built.
     let report = ingest::ingest_each(
@@ -152,7 +153,7 @@ pub fn collect(
                     event: api_event,
                     cookies,
                 } => {
-                    match encode_event(*api_event) {
+                    match encoder.encode(*api_event) {
                         Some(encoded) => {
                             if !keep(encoded, budget, &mut collected.events, metrics) {
                                 invalid += 1;
@@ -351,14 +352,14 @@ fn budget_warning(resource: Resource, dropped: usize, now_ms: u64) -> Option<Str
 /// dropped and counted as invalid (the summary after the intake logs why). Says whether it was
 /// kept.
 fn keep(
-    mut encoded: EncodedEvent,
+    encoded: EncodedEvent,
     budget: &mut Budget,
     events: &mut Vec<EncodedEvent>,
     metrics: &dyn Metrics,
 ) -> bool {
-    // Kept until delivery: without the encoder's spare capacity, and charged at what it holds
-    // (twice its own size for the room a growing list keeps).
-    encoded.json.shrink_to_fit();
+    // Kept until delivery, and charged at what it holds: its text is exactly its size (the
+    // encoder copies it out of its scratch buffer), plus twice its own size for the room a
+    // growing list keeps.
     let held = encoded.heap_bytes() + 2 * std::mem::size_of::<EncodedEvent>();
     match budget.charge(Resource::KeptBytes, held) {
         Ok(()) => {

@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use openai_capi_filter::config::Format;
 use openai_capi_filter::ingest::{ingest, Limits};
-use openai_capi_filter::payload::{encode_event, ApiEvent};
+use openai_capi_filter::payload::{ApiEvent, Encoder};
 use openai_capi_filter::tag::{self, Outcome, RequestScope};
 use openai_capi_filter_fuzz::{config, facts, split_line};
 
@@ -39,7 +39,7 @@ fn api_events(query: &[u8]) -> Vec<ApiEvent> {
 
 fn same_text(event: &ApiEvent) {
     let reference = serde_json::to_string(event).expect("serde_json encodes every event");
-    let encoded = encode_event(event.clone()).expect("an event always encodes");
+    let encoded = Encoder::default().encode(event.clone()).expect("an event always encodes");
     assert_eq!(encoded.json, reference);
 }
 

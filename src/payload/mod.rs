@@ -200,12 +200,25 @@ pub struct EncodedEvent {
     pub match_keys: MatchKeys,
 }
 
-/// Serialises one event (with [`json::event_json`]: the derives' output, written directly).
-/// Serialising these plain structs cannot fail; should serde_json ever report an error the
-/// event is dropped rather than the filter panicking. Takes the event, whose id and custom name
-/// move into the result: every event of a batch would otherwise copy both.
-pub fn encode_event(event: ApiEvent) -> Option<EncodedEvent> {
-    let json = json::event_json(&event)?;
+/// Serialises events (with [`json::event_json`]: the derives' output, written directly), one
+/// request's events through one scratch buffer that is dropped with the encoder, so nothing
+/// outlives the request.
+#[derive(Debug, Default)]
+pub struct Encoder {
+    scratch: String,
+}
+
+impl Encoder {
+    /// Serialising these plain structs cannot fail; should serde_json ever report an error the
+    /// event is dropped rather than the filter panicking. Takes the event, whose id and custom
+    /// name move into the result: every event of a batch would otherwise copy both.
+    pub fn encode(&mut self, event: ApiEvent) -> Option<EncodedEvent> {
+        encode_event(event, &mut self.scratch)
+    }
+}
+
+fn encode_event(event: ApiEvent, scratch: &mut String) -> Option<EncodedEvent> {
+    let json = json::event_json(&event, scratch)?;
     let match_keys = MatchKeys::of(&event);
     let name = match (&event.event_type, event.custom_event_name) {
         (EventType::Custom(_), Some(custom)) => Cow::Owned(custom),

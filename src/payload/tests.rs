@@ -19,7 +19,7 @@ pub(super) fn page_view() -> ApiEvent {
 
 #[test]
 fn event_serialises_with_api_field_names_and_omits_empty_parts() {
-    let encoded = encode_event(page_view()).unwrap();
+    let encoded = Encoder::default().encode(page_view()).unwrap();
     let v: Value = serde_json::from_str(&encoded.json).unwrap();
     assert_eq!(
         v,
@@ -31,7 +31,7 @@ fn event_serialises_with_api_field_names_and_omits_empty_parts() {
 
 #[test]
 fn encoded_event_is_named_by_its_standard_type_or_its_custom_name() {
-    let standard = encode_event(page_view()).unwrap();
+    let standard = Encoder::default().encode(page_view()).unwrap();
     assert_eq!(standard.name, "page_viewed");
     // A standard type's name is a constant: the event holds no string for it.
     assert!(matches!(standard.name, Cow::Borrowed(_)));
@@ -41,19 +41,20 @@ fn encoded_event_is_named_by_its_standard_type_or_its_custom_name() {
     );
 
     let custom_type = EventType::inherit("newsletter_signup").unwrap();
-    let custom = encode_event(ApiEvent {
-        custom_event_name: custom_type.custom_name().map(|n| n.as_str().to_owned()),
-        event_type: custom_type,
-        ..page_view()
-    })
-    .unwrap();
+    let custom = Encoder::default()
+        .encode(ApiEvent {
+            custom_event_name: custom_type.custom_name().map(|n| n.as_str().to_owned()),
+            event_type: custom_type,
+            ..page_view()
+        })
+        .unwrap();
     assert_eq!(custom.name, "newsletter_signup");
     assert_eq!(custom.id, "e1");
 }
 
 #[test]
 fn body_joins_encoded_events() {
-    let e = encode_event(page_view()).unwrap();
+    let e = Encoder::default().encode(page_view()).unwrap();
     let body = RequestBody {
         validate_only: true,
         integration_source: Some("acme".into()),
@@ -67,7 +68,7 @@ fn body_joins_encoded_events() {
 
 #[test]
 fn body_is_allocated_once_at_its_final_size() {
-    let e = encode_event(page_view()).unwrap();
+    let e = Encoder::default().encode(page_view()).unwrap();
     for (validate_only, integration_source) in [
         (false, None),
         (true, None),

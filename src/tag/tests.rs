@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::config::ConfigError;
-use crate::payload::encode_event;
+use crate::payload::Encoder;
 use crate::test_support::merge;
 use serde_json::{json, Value};
 
@@ -65,7 +65,7 @@ fn run(extra_config: Value, extra_event: Value) -> Outcome {
 fn sent(outcome: Outcome) -> Value {
     match outcome {
         Outcome::Ready { event, .. } => {
-            serde_json::from_str(&encode_event(*event).unwrap().json).unwrap()
+            serde_json::from_str(&Encoder::default().encode(*event).unwrap().json).unwrap()
         }
         other => panic!("expected a ready event, got {other:?}"),
     }
@@ -733,7 +733,7 @@ fn events_from_the_tag_are_written_as_serde_json_writes_them() {
             if let Outcome::Ready { event, .. } = process(&mut scope, event, i) {
                 // The hand-written encoder must agree with serde on what the tag builds.
                 let reference = serde_json::to_string(&event).unwrap();
-                assert_eq!(encode_event(*event).unwrap().json, reference);
+                assert_eq!(Encoder::default().encode(*event).unwrap().json, reference);
                 written += 1;
             }
         }

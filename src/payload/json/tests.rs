@@ -56,7 +56,7 @@ fn full() -> ApiEvent {
 
 fn same_as_serde(event: &ApiEvent) {
     assert_eq!(
-        event_json(event).unwrap(),
+        event_json(event, &mut String::new()).unwrap(),
         serde_json::to_string(event).unwrap()
     );
 }
@@ -136,4 +136,22 @@ fn integers() {
         push_u64(&mut out, n);
         assert_eq!(out, n.to_string());
     }
+}
+
+#[test]
+fn each_event_text_is_its_own_string_of_exactly_its_size() {
+    // Written one after another through one scratch buffer: a long event, then a short one,
+    // then the long one again, each text whole and exactly as long as it needs.
+    let long = full();
+    let mut short = full();
+    short.user = User::default();
+    short.data = Data::new(DataShape::Contents);
+    let mut scratch = String::new();
+    for event in [&long, &short, &long] {
+        let text = event_json(event, &mut scratch).unwrap();
+        assert_eq!(text, serde_json::to_string(event).unwrap());
+        assert_eq!(text.capacity(), text.len());
+    }
+    // The buffer is kept for the next event, grown once to the longest.
+    assert!(scratch.capacity() >= event_json(&long, &mut String::new()).unwrap().len());
 }

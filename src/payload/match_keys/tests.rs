@@ -74,7 +74,9 @@ fn the_encoded_event_carries_the_match_keys_of_what_it_sends() {
     let mut event = page_view();
     event.oppref = Some("click".into());
     event.user.cities = vec!["paris".into()];
-    let encoded = crate::payload::encode_event(event.clone()).unwrap();
+    let encoded = crate::payload::Encoder::default()
+        .encode(event.clone())
+        .unwrap();
     assert_eq!(encoded.match_keys, MatchKeys::of(&event));
     assert!(encoded.match_keys.contains(MatchKey::ClickId));
     assert!(encoded.match_keys.contains(MatchKey::Address));
