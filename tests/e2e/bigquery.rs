@@ -459,6 +459,12 @@ fn a_revoked_metadata_token_is_refreshed_once_and_the_rows_still_land() {
         .filter(|r| r.path == METADATA_TOKEN_PATH)
         .count();
     assert_eq!(fetches, 2, "one fetch at start, one after the 401");
+    // The stand-in holds the rows once it has read the insert; the filter counts them when the
+    // answer reaches it, a moment later on a loaded machine.
+    assert_eq!(
+        env.wait_stat("bigquery_rows_sent", 4, Duration::from_secs(5)),
+        4
+    );
     let s = env.stats();
     assert_eq!(
         (s["bigquery_rows_sent"], s["bigquery_rows_failed"]),
