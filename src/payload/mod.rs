@@ -213,25 +213,21 @@ impl Encoder {
     /// event is dropped rather than the filter panicking. Takes the event, whose id and custom
     /// name move into the result: every event of a batch would otherwise copy both.
     pub fn encode(&mut self, event: ApiEvent) -> Option<EncodedEvent> {
-        encode_event(event, &mut self.scratch)
+        let json = json::event_json(&event, &mut self.scratch)?;
+        let match_keys = MatchKeys::of(&event);
+        let name = match (&event.event_type, event.custom_event_name) {
+            (EventType::Custom(_), Some(custom)) => Cow::Owned(custom),
+            (EventType::Standard(standard), _) => Cow::Borrowed(standard.as_str()),
+            (EventType::Custom(name), None) => Cow::Owned(name.as_str().to_owned()),
+        };
+        Some(EncodedEvent {
+            id: event.id,
+            name,
+            timestamp_ms: event.timestamp_ms,
+            json,
+            match_keys,
+        })
     }
-}
-
-fn encode_event(event: ApiEvent, scratch: &mut String) -> Option<EncodedEvent> {
-    let json = json::event_json(&event, scratch)?;
-    let match_keys = MatchKeys::of(&event);
-    let name = match (&event.event_type, event.custom_event_name) {
-        (EventType::Custom(_), Some(custom)) => Cow::Owned(custom),
-        (EventType::Standard(standard), _) => Cow::Borrowed(standard.as_str()),
-        (EventType::Custom(name), None) => Cow::Owned(name.as_str().to_owned()),
-    };
-    Some(EncodedEvent {
-        id: event.id,
-        name,
-        timestamp_ms: event.timestamp_ms,
-        json,
-        match_keys,
-    })
 }
 
 impl EncodedEvent {
