@@ -2,7 +2,7 @@
 //!
 //! These types are what OpenAI receives, field for field: an [`ApiEvent`] can only be built
 //! with a valid type, an id, a timestamp and a `data` object of the right shape; hashed user
-//! fields are [`Sha256Hex`] values that cannot hold raw PII. [`encode_event`] serialises one
+//! fields are [`Sha256Hex`] values that cannot hold raw PII. [`Encoder`] serialises one
 //! event once, noting its [`MatchKeys`] for the sent-event counters; [`RequestBody`] joins
 //! already-encoded events, so a retry sends the identical bytes and batching never re-serialises.
 
