@@ -152,7 +152,7 @@ def main():
     print(f"commit {commit}; wasm {os.path.getsize(wasm)} bytes; {args.requests} requests per cell over "
           f"{CLIENTS} keep-alive connections after {args.warmup} uncounted; Envoy --concurrency 1 under callgrind\n",
           flush=True)
-    setups = [None, bench.FLOOR, bench.CEILING] + modes
+    setups = [None, bench.FLOOR, bench.CEILING, bench.READS] + modes
     counts, calls = {}, {}
     try:
         for setup in setups:
@@ -191,7 +191,8 @@ def main():
         print("|---|---:|---:|---:|---:|")
         for setup in setups:
             n = counts[(scenario, setup)]
-            label = {None: bench.BASELINE, bench.FLOOR: bench.FLOOR, bench.CEILING: bench.CEILING}.get(setup, f"filter, {setup}")
+            label = {None: bench.BASELINE, bench.FLOOR: bench.FLOOR, bench.CEILING: bench.CEILING,
+                     bench.READS: bench.READS}.get(setup, f"filter, {setup}")
             vs = f"{(n - floor) / (top - floor):.2f}" if setup not in (None, bench.FLOOR) else ""
             print(f"| {label} | {n:,.0f} | {base / n:.2f} | {n - floor:+,.0f} | {vs} |")
         for setup in modes:
