@@ -50,7 +50,7 @@ pub(super) fn ingest(
             Ok(pairs) if pairs.is_empty() => out.reject("request carries no GA4 parameters"),
             Ok(pairs) => {
                 let merged: Vec<(&str, &str)> = pairs.iter().map(as_strs).collect();
-                emit(&merged, request, limits, out, "query");
+                emit(&merged, request, limits, out, Place::Query);
             }
             Err(e) => out.reject(format!("query: {e}")),
         }
@@ -73,7 +73,7 @@ pub(super) fn ingest(
         match form::parse_pairs_borrowed(line, true) {
             Ok(own) => {
                 let merged = merge(shared, &own);
-                emit(&merged, request, limits, out, &format!("line {number}"));
+                emit(&merged, request, limits, out, Place::Line(number));
             }
             Err(e) => out.reject_with(|| format!("line {number}: {e}")),
         }
@@ -84,14 +84,32 @@ fn as_strs<'p>((name, value): &'p Pair<'_>) -> (&'p str, &'p str) {
     (name.as_ref(), value.as_ref())
 }
 
+/// Where an event's parameters came from, named in its notes.
+#[derive(Clone, Copy)]
+enum Place {
+    Query,
+    /// A body line, numbered from 1.
+    Line(usize),
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Query => f.write_str("query"),
+            Place::Line(number) => write!(f, "line {number}"),
+        }
+    }
+}
+
 /// Builds the event of `merged` parameters (from `place`: the query or a line) within the
-/// request's budget and hands it on.
+/// request's budget and hands it on. The place is written only into a note, so a line without
+/// notes costs no formatting.
 fn emit(
     merged: &[(&str, &str)],
     request: &RequestFacts,
     limits: &Limits,
     out: &mut Intake<'_>,
-    place: &str,
+    place: Place,
 ) {
     if out.budget().charge(Resource::Params, merged.len()).is_err() {
         out.reject_over_cap(limits);

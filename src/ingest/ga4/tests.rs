@@ -256,6 +256,20 @@ fn batching_query_is_shared_and_each_line_overrides_it() {
 }
 
 #[test]
+fn a_note_names_the_body_line_it_came_from_counting_blank_lines() {
+    let body = b"en=a&epn.bad=x\n\nen=b&epn.worse=y";
+    let out = run(Format::Ga4, "POST", "/g/collect?v=2", body);
+    assert_eq!(out.events.len(), 2);
+    assert_eq!(
+        out.notes,
+        vec![
+            "line 1: parameter `epn.bad` is not a number; kept as text",
+            "line 3: parameter `epn.worse` is not a number; kept as text",
+        ]
+    );
+}
+
+#[test]
 fn empty_or_blank_body_is_one_event_from_the_query_and_get_ignores_bodies() {
     for body in [&b""[..], b"\n\r\n  "] {
         let out = run(Format::Ga4, "POST", "/g/collect?en=page_view&cid=1", body);
