@@ -52,7 +52,7 @@ pub(super) fn ingest(
                 let merged: Vec<(&str, &str)> = pairs.iter().map(as_strs).collect();
                 emit(&merged, request, limits, out, Place::Query);
             }
-            Err(e) => out.reject(format!("query: {e}")),
+            Err(e) => out.reject(format!("{}: {e}", Place::Query)),
         }
         return;
     }
@@ -66,7 +66,9 @@ pub(super) fn ingest(
         let shared = match &shared {
             Ok(pairs) => pairs,
             Err(e) => {
-                out.reject_with(|| format!("line {number}: the shared query is invalid: {e}"));
+                out.reject_with(|| {
+                    format!("{}: the shared query is invalid: {e}", Place::Line(number))
+                });
                 continue;
             }
         };
@@ -75,7 +77,7 @@ pub(super) fn ingest(
                 let merged = merge(shared, &own);
                 emit(&merged, request, limits, out, Place::Line(number));
             }
-            Err(e) => out.reject_with(|| format!("line {number}: {e}")),
+            Err(e) => out.reject_with(|| format!("{}: {e}", Place::Line(number))),
         }
     }
 }
@@ -84,7 +86,7 @@ fn as_strs<'p>((name, value): &'p Pair<'_>) -> (&'p str, &'p str) {
     (name.as_ref(), value.as_ref())
 }
 
-/// Where an event's parameters came from, named in its notes.
+/// Where an event's parameters came from, named in its notes and rejections.
 #[derive(Clone, Copy)]
 enum Place {
     Query,
